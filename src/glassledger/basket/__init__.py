@@ -1,0 +1,1 @@
+"""Basket (SDR-style) analytics: screening, weights, amounts, valuation, adequacy, rates."""

@@ -1,0 +1,1 @@
+"""On-ledger smart contracts, one module per contract (deterministic, integer minor units)."""

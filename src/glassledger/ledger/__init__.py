@@ -1,0 +1,1 @@
+"""The consortium ledger: crypto, codec, transactions, blocks, state, store, consensus, node."""

@@ -1,0 +1,1 @@
+"""Dollar liquidity: data loaders, indicators, and the corridor / repo-market model."""

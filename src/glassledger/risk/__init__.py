@@ -1,0 +1,1 @@
+"""Risk analytics: SA-CCR, expected loss, credit ratings, contagion (off-ledger, vectorized)."""

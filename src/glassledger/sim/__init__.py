@@ -1,0 +1,1 @@
+"""Simulation: agents acting through contracts, scenarios, stress tests, sweeps."""
