@@ -9,7 +9,7 @@ from glassledger.ledger.block import Certificate, CommitSeal
 from glassledger.ledger.chain import Chain
 from glassledger.ledger.crypto import KeyPair
 from glassledger.ledger.devnet import Signer, devnet_genesis
-from glassledger.ledger.genesis import build_genesis
+from glassledger.ledger.genesis import GENESIS_CERTIFICATE, build_genesis
 from glassledger.ledger.store import MemoryStore
 
 
@@ -21,7 +21,7 @@ class DevChain:
         self.registry = standard_registry()
         block0, state = build_genesis(self.genesis, self.registry)
         self.store = MemoryStore()
-        self.store.put_block(block0, Certificate(0, ()), [], [], dict(state.data))
+        self.store.put_block(block0, GENESIS_CERTIFICATE, [], [], dict(state.data))
         self.chain = Chain(self.registry, self.store, state)
         self.signer = Signer(self.genesis.chain_id)
         self.authority_keys = [KeyPair.from_name(f"dealer-{i}") for i in range(4)]

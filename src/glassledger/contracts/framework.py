@@ -166,17 +166,27 @@ class Registry:
 
 
 class BlockInfo:
-    """What every context of one block shares: height, time, parameters, registry, events."""
+    """What every context of one block shares: height, time, parameters, registry, the
+    proposer's key and the parent block's certificate (``last_commit``: its ``round`` and the
+    ``seals`` of the authorities that signed it)."""
 
-    __slots__ = ("height", "params", "registry", "time_ms")
+    __slots__ = ("height", "last_commit", "params", "proposer", "registry", "time_ms")
 
     def __init__(
-        self, height: int, time_ms: int, params: dict[str, Any], registry: Registry
+        self,
+        height: int,
+        time_ms: int,
+        params: dict[str, Any],
+        registry: Registry,
+        proposer: bytes = b"",
+        last_commit: Any = None,
     ) -> None:
         self.height = height
         self.time_ms = time_ms
         self.params = params
         self.registry = registry
+        self.proposer = proposer
+        self.last_commit = last_commit
 
 
 class Context:
@@ -228,6 +238,17 @@ class Context:
     @property
     def params(self) -> dict[str, Any]:
         return self._block.params
+
+    @property
+    def proposer(self) -> bytes:
+        """Public key of the authority that proposed this block."""
+        return self._block.proposer
+
+    @property
+    def last_commit(self) -> Any:
+        """The parent block's :class:`~glassledger.ledger.block.Certificate` (``round`` and
+        ``seals``); ``None`` in the genesis block."""
+        return self._block.last_commit
 
     def block_hash(self, height: int) -> bytes:
         """Hash of the committed block at ``height`` (< current height)."""

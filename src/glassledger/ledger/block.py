@@ -33,34 +33,6 @@ def authority_set_hash(keys: Sequence[bytes]) -> bytes:
     return sha256(codec.encode(list(keys)))
 
 
-class BlockHeader(msgspec.Struct, array_like=True, frozen=True):
-    """Header of block ``height``. ``timestamp_ms``: milliseconds since the Unix epoch,
-    strictly greater than the parent's."""
-
-    chain_id: str
-    height: int
-    prev_hash: bytes
-    timestamp_ms: int
-    proposer: bytes
-    tx_root: bytes
-    state_root: bytes
-    receipts_root: bytes
-    authority_set_hash: bytes
-
-    @property
-    def hash(self) -> bytes:
-        return sha256(codec.encode(self))
-
-
-class Block(msgspec.Struct, array_like=True, frozen=True):
-    header: BlockHeader
-    txs: tuple[SignedTransaction, ...]
-
-    @property
-    def hash(self) -> bytes:
-        return self.header.hash
-
-
 class CommitSeal(msgspec.Struct, array_like=True, frozen=True):
     """One authority's signature over a header hash."""
 
@@ -80,6 +52,44 @@ class Certificate(msgspec.Struct, array_like=True, frozen=True):
 
     round: int
     seals: tuple[CommitSeal, ...]
+
+
+class BlockHeader(msgspec.Struct, array_like=True, frozen=True):
+    """Header of block ``height``. ``timestamp_ms``: milliseconds since the Unix epoch,
+    strictly greater than the parent's."""
+
+    chain_id: str
+    height: int
+    prev_hash: bytes
+    timestamp_ms: int
+    proposer: bytes
+    tx_root: bytes
+    state_root: bytes
+    receipts_root: bytes
+    authority_set_hash: bytes
+    last_commit_hash: bytes
+
+    @property
+    def hash(self) -> bytes:
+        return sha256(codec.encode(self))
+
+
+class Block(msgspec.Struct, array_like=True, frozen=True):
+    """A header, its transactions, and the certificate that finalized the parent block
+    (committed to by ``header.last_commit_hash``; it tells contracts which authorities
+    signed and in which round the parent was decided, as Tendermint's *LastCommit* does)."""
+
+    header: BlockHeader
+    txs: tuple[SignedTransaction, ...]
+    last_commit: Certificate
+
+    @property
+    def hash(self) -> bytes:
+        return self.header.hash
+
+
+def certificate_hash(certificate: Certificate) -> bytes:
+    return sha256(codec.encode(certificate))
 
 
 def tx_root(txs: Sequence[SignedTransaction]) -> bytes:

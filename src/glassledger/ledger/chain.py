@@ -21,6 +21,7 @@ from glassledger.ledger.block import (
     BlockHeader,
     Certificate,
     authority_set_hash,
+    certificate_hash,
     receipts_root,
     tx_root,
     verify_certificate,
@@ -95,14 +96,26 @@ class Chain:
         proposer: bytes,
         txs: Sequence[SignedTransaction],
         signatures_ok: Sequence[bool] | None = None,
+        last_commit: Certificate | None = None,
     ) -> Block:
-        """Build and execute the next block from ``txs`` (in order)."""
+        """Build and execute the next block from ``txs`` (in order). ``last_commit`` is the
+        certificate that finalized the head (default: the stored one)."""
         height = self.height + 1
         time_ms = max(time_ms, self.head.timestamp_ms + 1)
         self._revert_speculative()
         authorities = self.authorities(height)
+        if last_commit is None:
+            last_commit = self.store.get_certificate(self.height)
         result = execute_block(
-            self.state, self.registry, height, time_ms, self.head.hash, txs, signatures_ok
+            self.state,
+            self.registry,
+            height,
+            time_ms,
+            self.head.hash,
+            txs,
+            signatures_ok,
+            proposer,
+            last_commit,
         )
         undo = self.state.apply(result.overlay.changes)
         header = BlockHeader(
@@ -115,8 +128,9 @@ class Chain:
             state_root=self.state.root,
             receipts_root=receipts_root(result.receipts),
             authority_set_hash=authority_set_hash(authorities),
+            last_commit_hash=certificate_hash(last_commit),
         )
-        block = Block(header, tuple(txs))
+        block = Block(header, tuple(txs), last_commit)
         self._speculative = _Speculative(block.hash, result, undo)
         return block
 
@@ -161,6 +175,10 @@ class Chain:
             raise BlockInvalid(f"block {header.height} names the wrong authority set")
         if header.tx_root != tx_root(block.txs):
             raise BlockInvalid(f"block {header.height} transaction root mismatch")
+        if header.last_commit_hash != certificate_hash(block.last_commit):
+            raise BlockInvalid(f"block {header.height} last-commit hash mismatch")
+        if self.height > 0:
+            verify_certificate(self.head, block.last_commit, self._head_authorities())
         result = execute_block(
             self.state,
             self.registry,
@@ -169,6 +187,8 @@ class Chain:
             header.prev_hash,
             block.txs,
             signatures_ok,
+            header.proposer,
+            block.last_commit,
         )
         undo = self.state.apply(result.overlay.changes)
         self._speculative = _Speculative(block.hash, result, undo)
@@ -198,6 +218,12 @@ class Chain:
         )
         self._speculative = None
         self.head = block.header
+
+    def _head_authorities(self) -> list[bytes]:
+        """Keys that sign the head block. A change decided in block ``h`` takes effect at
+        ``h + delay`` with ``delay >= 1``, so the committed state after the head still names
+        the head's signers."""
+        return [key for _, key in authorities_at(_Committed(self), self.head.height)]
 
     def _revert_speculative(self) -> None:
         if self._speculative is not None:

@@ -86,6 +86,8 @@ def execute_block(
     prev_hash: bytes,
     txs: Sequence[SignedTransaction],
     signatures_ok: Sequence[bool] | None = None,
+    proposer: bytes = b"",
+    last_commit: Any = None,
 ) -> BlockResult:
     """Execute ``txs`` as block ``height`` on top of ``state`` (not modified).
 
@@ -95,7 +97,7 @@ def execute_block(
     block_overlay = Overlay(state)
     params = load_params(state)
     chain_id = params.get("chain_id", "")
-    info = BlockInfo(height, time_ms, params, registry)
+    info = BlockInfo(height, time_ms, params, registry, proposer, last_commit)
     if height > 0:
         block_overlay.put(BLOCKHASH_PREFIX + (height - 1).to_bytes(8, "big"), prev_hash)
     system_events: list[Event] = []

@@ -44,11 +44,21 @@ from glassledger.contracts.identity import make_record
 from glassledger.errors import ConfigError, TxRejected
 from glassledger.ledger import codec
 from glassledger.ledger.authorities import AUTHORITIES_KEY
-from glassledger.ledger.block import Block, BlockHeader, authority_set_hash, tx_root
+from glassledger.ledger.block import (
+    Block,
+    BlockHeader,
+    Certificate,
+    authority_set_hash,
+    certificate_hash,
+    tx_root,
+)
 from glassledger.ledger.execution import PARAMS_KEY, encode_params
 from glassledger.ledger.merkle import DEFAULT_DEPTH, list_root
 from glassledger.ledger.state import Overlay, State
 from glassledger.ledger.tx import Event
+
+#: The genesis block is trusted by configuration, not signed: its certificate is empty.
+GENESIS_CERTIFICATE = Certificate(0, ())
 
 DEFAULT_PARAMS: dict[str, Any] = {
     "state_depth": DEFAULT_DEPTH,
@@ -205,8 +215,9 @@ def build_genesis(genesis: Genesis, registry: Registry) -> tuple[Block, State]:
         state_root=state.root,
         receipts_root=list_root(()),
         authority_set_hash=authority_set_hash([a["key"] for a in authorities]),
+        last_commit_hash=certificate_hash(GENESIS_CERTIFICATE),
     )
-    return Block(header, ()), state
+    return Block(header, (), GENESIS_CERTIFICATE), state
 
 
 def _call(
