@@ -59,7 +59,7 @@ def test_tampered_proof_fails():
     hidden = type(proof)(b"a", None, proof.depth, [e for e in proof.bucket], proof.siblings)
     assert not hidden.verify(state.root)
     wrong_path = type(proof)(
-        proof.key, proof.value, proof.depth, proof.bucket, [b"\x00" * 32] + proof.siblings[1:]
+        proof.key, proof.value, proof.depth, proof.bucket, [b"\x00" * 32, *proof.siblings[1:]]
     )
     assert not wrong_path.verify(state.root)
 
