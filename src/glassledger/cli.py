@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import typer
 
+from glassledger.risk import cli as risk_cli
+
 app = typer.Typer(
     name="glassledger",
     help="Transparent, programmable market infrastructure for dollar liquidity, collateral "
@@ -28,3 +30,6 @@ def version() -> None:
 @app.callback()
 def main() -> None:
     """glassledger: run `glassledger demo` for a tour."""
+
+
+app.add_typer(risk_cli.app, name="risk")
