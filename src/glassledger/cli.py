@@ -19,6 +19,9 @@ app = typer.Typer(
 )
 
 
+app.add_typer(risk_cli.app, name="risk")
+
+
 @app.command()
 def version() -> None:
     """Print the installed glassledger version."""
@@ -30,6 +33,3 @@ def version() -> None:
 @app.callback()
 def main() -> None:
     """glassledger: run `glassledger demo` for a tour."""
-
-
-app.add_typer(risk_cli.app, name="risk")
