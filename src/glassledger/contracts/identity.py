@@ -1,0 +1,150 @@
+"""``identity``: the consortium's participants, their roles and their keys.
+
+Only the regulator registers or changes participants. A participant record::
+
+    {"id": str, "roles": [str], "legal_name": str, "lei": str, "keys": [hex public key],
+     "external_rating": int (rating scale points, 0 when unrated), "category": str
+     (investor category, e.g. "professional", "qualified", "retail"), "active": bool}
+
+State layout: ``p/<id>`` -> record; ``k/<public key hex>`` -> participant id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from glassledger.contracts.framework import ROLES, Context, Contract, method
+
+NAME = "identity"
+INVESTOR_CATEGORIES = frozenset({"professional", "qualified", "retail"})
+
+
+def participant_key(participant: str) -> str:
+    return f"p/{participant}"
+
+
+def public_key_key(public: bytes) -> str:
+    return f"k/{public.hex()}"
+
+
+def make_record(
+    participant: str,
+    roles: list[str],
+    keys: list[bytes],
+    legal_name: str = "",
+    lei: str = "",
+    external_rating: int = 0,
+    category: str = "professional",
+) -> dict[str, Any]:
+    """A participant record (validated); shared by genesis and :meth:`Identity.register`."""
+    if not participant or "/" in participant or participant.startswith("contract:"):
+        raise ValueError(f"participant id {participant!r} is empty or uses a reserved form")
+    unknown = set(roles) - ROLES
+    if not roles or unknown:
+        raise ValueError(f"participant {participant!r}: unknown role(s) {sorted(unknown)}")
+    if category not in INVESTOR_CATEGORIES:
+        raise ValueError(
+            f"participant {participant!r}: category {category!r} is not one of "
+            f"{sorted(INVESTOR_CATEGORIES)}"
+        )
+    if not keys or any(len(k) != 32 for k in keys):
+        raise ValueError(f"participant {participant!r}: keys must be 32-byte Ed25519 keys")
+    if lei and len(lei) != 20:
+        raise ValueError(f"participant {participant!r}: an LEI has 20 characters, got {lei!r}")
+    return {
+        "id": participant,
+        "roles": sorted(set(roles)),
+        "legal_name": legal_name,
+        "lei": lei,
+        "keys": [k.hex() for k in keys],
+        "external_rating": external_rating,
+        "category": category,
+        "active": True,
+    }
+
+
+class Identity(Contract):
+    """Participants, roles and keys; changed only by the regulator."""
+
+    name = NAME
+
+    @method("regulator")
+    def register(
+        self,
+        ctx: Context,
+        participant: str,
+        roles: list[str],
+        keys: list[bytes],
+        legal_name: str = "",
+        lei: str = "",
+        external_rating: int = 0,
+        category: str = "professional",
+    ) -> None:
+        """Register a new participant with its public keys."""
+        ctx.require(not ctx.has(participant_key(participant)), f"{participant!r} exists")
+        try:
+            record = make_record(
+                participant, roles, keys, legal_name, lei, external_rating, category
+            )
+        except ValueError as exc:
+            ctx.require(False, str(exc))
+        for key in keys:
+            ctx.require(not ctx.has(public_key_key(key)), f"key {key.hex()} is already in use")
+            ctx.put(public_key_key(key), participant)
+        ctx.put(participant_key(participant), record)
+        ctx.emit("registered", participant=participant, roles=record["roles"])
+
+    @method("regulator")
+    def set_roles(self, ctx: Context, participant: str, roles: list[str]) -> None:
+        """Replace a participant's roles."""
+        record = self._record(ctx, participant)
+        unknown = set(roles) - ROLES
+        ctx.require(bool(roles) and not unknown, f"unknown role(s) {sorted(unknown)}")
+        record["roles"] = sorted(set(roles))
+        ctx.put(participant_key(participant), record)
+        ctx.emit("roles_changed", participant=participant, roles=record["roles"])
+
+    @method("regulator")
+    def set_external_rating(self, ctx: Context, participant: str, rating: int) -> None:
+        """Record a participant's external rating (rating-scale points)."""
+        record = self._record(ctx, participant)
+        ctx.require(rating >= 0, f"a rating is non-negative, got {rating}")
+        record["external_rating"] = rating
+        ctx.put(participant_key(participant), record)
+        ctx.emit("rating_changed", participant=participant, rating=rating)
+
+    @method("regulator")
+    def add_key(self, ctx: Context, participant: str, key: bytes) -> None:
+        """Add a public key (key rotation: add the new key, then revoke the old)."""
+        record = self._record(ctx, participant)
+        ctx.require(len(key) == 32, "an Ed25519 public key has 32 bytes")
+        ctx.require(not ctx.has(public_key_key(key)), f"key {key.hex()} is already in use")
+        record["keys"].append(key.hex())
+        ctx.put(public_key_key(key), participant)
+        ctx.put(participant_key(participant), record)
+        ctx.emit("key_added", participant=participant, key=key)
+
+    @method("regulator")
+    def revoke_key(self, ctx: Context, participant: str, key: bytes) -> None:
+        """Revoke a public key; transactions signed with it are then from an unknown sender."""
+        record = self._record(ctx, participant)
+        ctx.require(key.hex() in record["keys"], f"{participant!r} does not hold that key")
+        ctx.require(len(record["keys"]) > 1, "cannot revoke a participant's last key")
+        record["keys"].remove(key.hex())
+        ctx.delete(public_key_key(key))
+        ctx.put(participant_key(participant), record)
+        ctx.emit("key_revoked", participant=participant, key=key)
+
+    @method("regulator")
+    def set_active(self, ctx: Context, participant: str, active: bool) -> None:
+        """Suspend (``False``) or reinstate a participant; a suspended one cannot transact."""
+        record = self._record(ctx, participant)
+        record["active"] = active
+        ctx.put(participant_key(participant), record)
+        ctx.emit("active_changed", participant=participant, active=active)
+
+    @staticmethod
+    def _record(ctx: Context, participant: str) -> dict[str, Any]:
+        record = ctx.get(participant_key(participant))
+        ctx.require(record is not None, f"no participant {participant!r}")
+        return record

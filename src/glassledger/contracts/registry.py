@@ -1,0 +1,12 @@
+"""The standard set of contracts a glassledger chain runs, in hook order."""
+
+from __future__ import annotations
+
+from glassledger.contracts.framework import Registry
+from glassledger.contracts.identity import Identity
+from glassledger.contracts.token import Token
+
+
+def standard_registry() -> Registry:
+    """Every contract of the standard chain (identity first: others read it)."""
+    return Registry([Identity(), Token()])

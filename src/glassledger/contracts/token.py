@@ -1,0 +1,154 @@
+"""``token``: fungible tokens in integer minor units, with escrow locks for other contracts.
+
+A token has a symbol, a number of decimals (a balance of 1 unit is ``10**decimals`` minor
+units) and an issuer participant that alone mints and burns. Anyone registered transfers
+their own free balance. Contracts lock a holder's balance as escrow (collateral, margin,
+settlement), then release it to the holder or pay it to someone else.
+
+Invariant, per token: ``supply == sum(free balances) + sum(locked amounts)``; no balance is
+ever negative.
+
+State layout: ``t/<symbol>`` -> token record; ``b/<symbol>/<holder>`` -> free balance (int);
+``l/<lock id>`` -> ``{"symbol", "holder", "amount", "owner"}`` where ``owner`` is the contract
+that created the lock and alone may release or pay it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from glassledger.contracts.framework import ANY, CONTRACT, Context, Contract, method
+
+NAME = "token"
+MAX_AMOUNT = (1 << 63) - 1
+
+
+def balance_key(symbol: str, holder: str) -> str:
+    return f"b/{symbol}/{holder}"
+
+
+def token_key(symbol: str) -> str:
+    return f"t/{symbol}"
+
+
+class Token(Contract):
+    """Fungible tokens with mint/burn by their issuer, transfers and contract escrow locks."""
+
+    name = NAME
+
+    @method("regulator")
+    def create(self, ctx: Context, symbol: str, decimals: int, issuer: str) -> None:
+        """Create token ``symbol`` whose issuer (a participant with role ``issuer``) mints."""
+        ctx.require(symbol.isalnum() and 0 < len(symbol) <= 16, f"bad symbol {symbol!r}")
+        ctx.require(0 <= decimals <= 18, f"decimals must be in [0, 18], got {decimals}")
+        ctx.require(not ctx.has(token_key(symbol)), f"token {symbol!r} exists")
+        record = ctx.read("identity", f"p/{issuer}")
+        ctx.require(
+            record is not None and "issuer" in record["roles"],
+            f"{issuer!r} is not a registered participant with the issuer role",
+        )
+        ctx.put(
+            token_key(symbol),
+            {"symbol": symbol, "decimals": decimals, "issuer": issuer, "supply": 0},
+        )
+        ctx.emit("created", symbol=symbol, decimals=decimals, issuer=issuer)
+
+    @method("issuer", CONTRACT)
+    def mint(self, ctx: Context, symbol: str, to: str, amount: int) -> None:
+        """Create ``amount`` minor units for ``to``; only the token's issuer (or a contract
+        acting for it) may."""
+        token = self._token(ctx, symbol)
+        ctx.require(ctx.origin == token["issuer"], f"only {token['issuer']!r} mints {symbol}")
+        _check_amount(ctx, amount)
+        ctx.require(token["supply"] + amount <= MAX_AMOUNT, f"{symbol} supply would overflow")
+        self._recipient(ctx, to)
+        token["supply"] += amount
+        ctx.put(token_key(symbol), token)
+        self._add(ctx, symbol, to, amount)
+        ctx.emit("minted", symbol=symbol, to=to, amount=amount)
+
+    @method("issuer", CONTRACT)
+    def burn(self, ctx: Context, symbol: str, amount: int) -> None:
+        """Destroy ``amount`` of the issuer's own free balance."""
+        token = self._token(ctx, symbol)
+        ctx.require(ctx.origin == token["issuer"], f"only {token['issuer']!r} burns {symbol}")
+        _check_amount(ctx, amount)
+        self._add(ctx, symbol, ctx.origin, -amount)
+        token["supply"] -= amount
+        ctx.put(token_key(symbol), token)
+        ctx.emit("burned", symbol=symbol, holder=ctx.origin, amount=amount)
+
+    @method(ANY, CONTRACT)
+    def transfer(self, ctx: Context, symbol: str, to: str, amount: int) -> None:
+        """Move ``amount`` of the signer's free balance to ``to``."""
+        self._token(ctx, symbol)
+        _check_amount(ctx, amount)
+        ctx.require(to != ctx.origin, "cannot transfer to oneself")
+        self._recipient(ctx, to)
+        self._add(ctx, symbol, ctx.origin, -amount)
+        self._add(ctx, symbol, to, amount)
+        ctx.emit("transferred", symbol=symbol, sender=ctx.origin, to=to, amount=amount)
+
+    @method(CONTRACT)
+    def lock(self, ctx: Context, lock_id: str, symbol: str, amount: int) -> None:
+        """Escrow ``amount`` of the signer's free balance under a lock owned by the calling
+        contract (``lock_id`` must be new)."""
+        self._token(ctx, symbol)
+        _check_amount(ctx, amount)
+        ctx.require(not ctx.has(f"l/{lock_id}"), f"lock {lock_id!r} exists")
+        self._add(ctx, symbol, ctx.origin, -amount)
+        owner = ctx.caller.removeprefix("contract:")
+        record = {"symbol": symbol, "holder": ctx.origin, "amount": amount, "owner": owner}
+        ctx.put(f"l/{lock_id}", record)
+        ctx.emit("locked", lock_id=lock_id, symbol=symbol, holder=ctx.origin, amount=amount)
+
+    @method(CONTRACT)
+    def release(self, ctx: Context, lock_id: str, to: str, amount: int) -> None:
+        """Pay ``amount`` out of a lock to ``to`` (the holder itself to release it); the lock
+        is deleted when empty. Only the contract that owns the lock may."""
+        record = self._lock(ctx, lock_id)
+        _check_amount(ctx, amount)
+        ctx.require(amount <= record["amount"], f"lock {lock_id!r} holds {record['amount']}")
+        self._recipient(ctx, to)
+        record["amount"] -= amount
+        if record["amount"]:
+            ctx.put(f"l/{lock_id}", record)
+        else:
+            ctx.delete(f"l/{lock_id}")
+        self._add(ctx, record["symbol"], to, amount)
+        ctx.emit("released", lock_id=lock_id, to=to, amount=amount)
+
+    # -- helpers
+    @staticmethod
+    def _token(ctx: Context, symbol: str) -> dict[str, Any]:
+        token = ctx.get(token_key(symbol))
+        ctx.require(token is not None, f"no token {symbol!r}")
+        return token
+
+    @staticmethod
+    def _lock(ctx: Context, lock_id: str) -> dict[str, Any]:
+        record = ctx.get(f"l/{lock_id}")
+        ctx.require(record is not None, f"no lock {lock_id!r}")
+        owner = ctx.caller.removeprefix("contract:")
+        ctx.require(record["owner"] == owner, f"lock {lock_id!r} belongs to {record['owner']!r}")
+        return record
+
+    @staticmethod
+    def _recipient(ctx: Context, holder: str) -> None:
+        record = ctx.read("identity", f"p/{holder}")
+        ctx.require(record is not None, f"recipient {holder!r} is not a registered participant")
+        ctx.require(record["active"], f"recipient {holder!r} is suspended")
+
+    @staticmethod
+    def _add(ctx: Context, symbol: str, holder: str, delta: int) -> None:
+        key = balance_key(symbol, holder)
+        balance = ctx.get(key, 0) + delta
+        ctx.require(balance >= 0, f"{holder!r} has insufficient {symbol}: short by {-balance}")
+        if balance:
+            ctx.put(key, balance)
+        else:
+            ctx.delete(key)
+
+
+def _check_amount(ctx: Context, amount: int) -> None:
+    ctx.require(0 < amount <= MAX_AMOUNT, f"amount must be in (0, 2**63), got {amount}")

@@ -1,0 +1,51 @@
+"""Fixtures for ledger tests: a devnet chain on an in-memory store."""
+
+from __future__ import annotations
+
+import pytest
+
+from glassledger.contracts.registry import standard_registry
+from glassledger.ledger.block import Certificate, CommitSeal
+from glassledger.ledger.chain import Chain
+from glassledger.ledger.crypto import KeyPair
+from glassledger.ledger.devnet import Signer, devnet_genesis
+from glassledger.ledger.genesis import GENESIS_CERTIFICATE, build_genesis
+from glassledger.ledger.store import MemoryStore
+
+
+class DevChain:
+    """A chain plus helpers to sign transactions and finalize blocks with 4 authorities."""
+
+    def __init__(self, clients: int = 4) -> None:
+        self.genesis = devnet_genesis(clients=clients)
+        self.registry = standard_registry()
+        block0, state = build_genesis(self.genesis, self.registry)
+        self.store = MemoryStore()
+        self.store.put_block(block0, GENESIS_CERTIFICATE, [], [], dict(state.data))
+        self.chain = Chain(self.registry, self.store, state)
+        self.signer = Signer(self.genesis.chain_id)
+        self.authority_keys = [KeyPair.from_name(f"dealer-{i}") for i in range(4)]
+
+    def tx(self, who: str, contract: str, method: str, **args):
+        return self.signer.tx(who, contract, method, **args)
+
+    def commit(self, txs):
+        """Propose, seal by a quorum and commit; returns the receipts."""
+        height = self.chain.height + 1
+        proposer = self.authority_keys[height % 4]
+        block = self.chain.propose(self.chain.head.timestamp_ms + 1000, proposer.public, txs)
+        receipts = self.chain.receipts_of(block.hash).receipts
+        seals = tuple(CommitSeal.make(k, block.hash) for k in self.authority_keys[:3])
+        self.chain.commit(block, Certificate(0, seals))
+        return receipts
+
+    def balance(self, holder: str, symbol: str = "USD") -> int:
+        from glassledger.ledger.codec import decode
+
+        raw = self.chain.state.get(f"token/b/{symbol}/{holder}".encode())
+        return 0 if raw is None else decode(raw, int)
+
+
+@pytest.fixture
+def dev() -> DevChain:
+    return DevChain()
