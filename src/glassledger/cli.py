@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import typer
 
+from glassledger.risk import cli as risk_cli
+
 app = typer.Typer(
     name="glassledger",
     help="Transparent, programmable market infrastructure for dollar liquidity, collateral "
@@ -15,6 +17,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
+
+
+app.add_typer(risk_cli.app, name="risk")
 
 
 @app.command()

@@ -1,0 +1,250 @@
+"""Ledger commands: init, node, tx, chain, block, state, proof, verify.
+
+Every command works on a node home (``--home``, default ``./.glassledger``); see
+:mod:`glassledger.ledger.home`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import msgspec
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from glassledger.errors import GlassledgerError
+from glassledger.ledger.home import Home, init_home
+
+console = Console()
+
+HomeOption = Annotated[
+    Path, typer.Option("--home", help="Node home directory.", envvar="GLASSLEDGER_HOME")
+]
+DEFAULT_HOME = Path(".glassledger")
+
+
+def fail(exc: Exception) -> None:
+    console.print(f"[red]error:[/red] {exc}")
+    raise typer.Exit(1)
+
+
+def progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def to_jsonable(value: Any) -> Any:
+    """Bytes as hex strings, structs as dicts: for printing."""
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, msgspec.Struct):
+        return {f: to_jsonable(getattr(value, f)) for f in value.__struct_fields__}
+    if isinstance(value, dict):
+        return {k: to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    return value
+
+
+def parse_args(raw: str) -> dict[str, Any]:
+    """JSON object of arguments; strings ``"hex:..."`` become bytes."""
+    try:
+        args = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise typer.BadParameter(f"--args is not valid JSON: {exc}") from exc
+    if not isinstance(args, dict):
+        raise typer.BadParameter("--args must be a JSON object")
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, str) and value.startswith("hex:"):
+            return bytes.fromhex(value[4:])
+        if isinstance(value, list):
+            return [convert(v) for v in value]
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
+        if isinstance(value, float):
+            raise typer.BadParameter("floats are not allowed: use integers in minor units")
+        return value
+
+    return {k: convert(v) for k, v in args.items()}
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ledger commands to the root application."""
+
+    @app.command()
+    def init(
+        home: HomeOption = DEFAULT_HOME,
+        genesis: Annotated[
+            Path | None, typer.Option(help="Genesis file (TOML or YAML); default: a devnet.")
+        ] = None,
+        passphrase: Annotated[
+            str | None, typer.Option(help="Seal generated key files with this passphrase.")
+        ] = None,
+    ) -> None:
+        """Create a node home: genesis, key files, and the genesis block."""
+        from glassledger.ledger.genesis import load_genesis
+
+        try:
+            spec = load_genesis(genesis) if genesis else None
+            created = init_home(home, spec, passphrase)
+            chain = created.open_chain()
+        except GlassledgerError as exc:
+            fail(exc)
+        console.print(
+            f"initialised [bold]{created.path}[/bold]: chain {chain.chain_id!r}, "
+            f"genesis {chain.head.hash.hex()[:16]}, "
+            f"{len(chain.authorities(1))} authorities"
+        )
+
+    @app.command()
+    def tx(
+        contract: str,
+        method: str,
+        sender: Annotated[str, typer.Option(help="Participant id whose key signs.")],
+        args: Annotated[str, typer.Option(help='JSON object, e.g. {"symbol": "USD"}.')] = "{}",
+        home: HomeOption = DEFAULT_HOME,
+    ) -> None:
+        """Sign a transaction and queue it for the node."""
+        from glassledger.ledger.execution import last_nonce
+        from glassledger.ledger.inbox import Inbox
+        from glassledger.ledger.tx import Transaction
+
+        h = Home(home)
+        try:
+            chain = h.open_chain()
+            keys = h.load_keys(sender)
+            nonce = _next_nonce(h, last_nonce(chain.state, keys.public))
+            signed = Transaction(
+                chain.chain_id, keys.public, nonce, contract, method, parse_args(args)
+            ).sign(keys)
+        except GlassledgerError as exc:
+            fail(exc)
+        inbox = Inbox(h.inbox)
+        inbox.push(signed.encode())
+        inbox.close()
+        console.print(f"queued {signed.hash.hex()} (nonce {nonce})")
+
+    @app.command()
+    def chain(home: HomeOption = DEFAULT_HOME) -> None:
+        """Summary of the chain: height, head, authorities."""
+        try:
+            c = Home(home).open_chain()
+        except GlassledgerError as exc:
+            fail(exc)
+        table = Table(title=f"chain {c.chain_id}")
+        table.add_column("field")
+        table.add_column("value")
+        table.add_row("height", str(c.height))
+        table.add_row("head hash", c.head.hash.hex())
+        table.add_row("state root", c.head.state_root.hex())
+        table.add_row("head time (ms)", str(c.head.timestamp_ms))
+        from glassledger.ledger.authorities import authorities_at
+
+        members = authorities_at(c.state, c.height + 1)
+        table.add_row("authorities", ", ".join(pid for pid, _ in members))
+        console.print(table)
+
+    @app.command()
+    def block(height: int, home: HomeOption = DEFAULT_HOME) -> None:
+        """A block: header, transactions, receipts and certificate, as JSON."""
+        try:
+            store = Home(home).open_chain().store
+            data = {
+                "header": to_jsonable(store.get_block(height).header),
+                "hash": store.get_block(height).hash.hex(),
+                "transactions": to_jsonable(store.get_block(height).txs),
+                "receipts": to_jsonable(store.get_receipts(height)),
+                "certificate": to_jsonable(store.get_certificate(height)),
+            }
+        except GlassledgerError as exc:
+            fail(exc)
+        console.print_json(json.dumps(data))
+
+    @app.command()
+    def state(
+        key: Annotated[str, typer.Argument(help="Full state key, e.g. token/b/USD/client-0")],
+        height: Annotated[int | None, typer.Option(help="Block height; default head.")] = None,
+        home: HomeOption = DEFAULT_HOME,
+    ) -> None:
+        """The value of a state key at a height."""
+        try:
+            c = Home(home).open_chain()
+            data = (
+                c.state.data if height is None or height == c.height else c.store.state_at(height)
+            )
+        except GlassledgerError as exc:
+            fail(exc)
+        raw = data.get(key.encode())
+        value = None if raw is None else msgspec.msgpack.decode(raw)
+        console.print_json(json.dumps({"key": key, "value": to_jsonable(value)}))
+
+    @app.command()
+    def proof(
+        key: str,
+        height: Annotated[int | None, typer.Option(help="Block height; default head.")] = None,
+        home: HomeOption = DEFAULT_HOME,
+    ) -> None:
+        """An inclusion (or absence) proof of a key at a height, checked against the header."""
+        from glassledger.ledger.verify import prove
+
+        try:
+            c = Home(home).open_chain()
+            h = c.height if height is None else height
+            p = prove(c.store, key.encode(), h)
+            root = c.store.get_block(h).header.state_root
+        except GlassledgerError as exc:
+            fail(exc)
+        out = to_jsonable(p)
+        out["state_root"] = root.hex()
+        out["verified"] = p.verify(root)
+        console.print_json(json.dumps(out))
+
+    @app.command()
+    def verify(home: HomeOption = DEFAULT_HOME) -> None:
+        """Replay the chain from genesis and check every signature and root."""
+        from glassledger.contracts.registry import standard_registry
+        from glassledger.ledger.sqlite_store import SQLiteStore
+        from glassledger.ledger.verify import verify_chain
+
+        h = Home(home)
+        try:
+            store = SQLiteStore.open(h.store)
+            with progress() as bar:
+                task = bar.add_task("verifying blocks", total=store.head_height() + 1)
+                verify_chain(
+                    store,
+                    standard_registry(),
+                    progress=lambda height: bar.update(task, completed=height + 1),
+                )
+        except GlassledgerError as exc:
+            fail(exc)
+        console.print(f"[green]verified[/green] {store.head_height() + 1} blocks")
+
+
+def _next_nonce(home: Home, last_committed: int) -> int:
+    """Next nonce after the committed one and any queued in the inbox for this sender."""
+    return last_committed + 1 + _queued_nonce_offset(home)
+
+
+def _queued_nonce_offset(home: Home) -> int:
+    # Queued transactions are not yet in state; the node drains the inbox in order, so a
+    # larger nonce is always safe (nonces need only increase).
+    if not home.inbox.exists():
+        return 0
+    from glassledger.ledger.inbox import Inbox
+
+    inbox = Inbox(home.inbox)
+    try:
+        return inbox.pending()
+    finally:
+        inbox.close()

@@ -1,0 +1,108 @@
+"""A node's home directory: genesis, key files, block store and inbox.
+
+::
+
+    HOME/genesis.toml      the chain's genesis (participants, parameters, tokens)
+    HOME/keys/<id>.json    one key file per participant (sealed when a passphrase is given)
+    HOME/chain.sqlite      the block store (SQLite, WAL, synchronous=FULL)
+    HOME/inbox.sqlite      signed transactions waiting for the node
+
+``glassledger init`` creates it; every other command opens it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgspec
+import tomli_w
+
+from glassledger.contracts.framework import Registry
+from glassledger.contracts.registry import standard_registry
+from glassledger.errors import ConfigError, CryptoError
+from glassledger.ledger.chain import Chain
+from glassledger.ledger.crypto import KeyPair, load_key, save_key
+from glassledger.ledger.devnet import devnet_genesis
+from glassledger.ledger.genesis import (
+    GENESIS_CERTIFICATE,
+    Genesis,
+    build_genesis,
+    load_genesis,
+)
+from glassledger.ledger.sqlite_store import SQLiteStore
+
+PASSPHRASE_ENV = "GLASSLEDGER_PASSPHRASE"
+
+
+@dataclass(frozen=True)
+class Home:
+    path: Path
+
+    @property
+    def genesis(self) -> Path:
+        return self.path / "genesis.toml"
+
+    @property
+    def keys(self) -> Path:
+        return self.path / "keys"
+
+    @property
+    def store(self) -> Path:
+        return self.path / "chain.sqlite"
+
+    @property
+    def inbox(self) -> Path:
+        return self.path / "inbox.sqlite"
+
+    def key_file(self, participant: str) -> Path:
+        return self.keys / f"{participant}.json"
+
+    def load_keys(self, participant: str) -> KeyPair:
+        """Keys of ``participant`` (passphrase from ``GLASSLEDGER_PASSPHRASE`` if sealed)."""
+        path = self.key_file(participant)
+        if not path.exists():
+            raise CryptoError(f"no key file for {participant!r} at {path}")
+        return load_key(path, os.environ.get(PASSPHRASE_ENV))[1]
+
+    def load_genesis(self) -> Genesis:
+        if not self.genesis.exists():
+            raise ConfigError(f"{self.path} is not a glassledger home: run `glassledger init`")
+        return load_genesis(self.genesis)
+
+    def open_chain(self, registry: Registry | None = None) -> Chain:
+        """The chain in this home, creating the store from genesis on first use."""
+        registry = registry or standard_registry()
+        genesis = self.load_genesis()
+        if not self.store.exists():
+            block0, state = build_genesis(genesis, registry)
+            store = SQLiteStore.create(self.store, block0, GENESIS_CERTIFICATE, state.data)
+            return Chain(registry, store, state)
+        return Chain.open(registry, SQLiteStore.open(self.store))
+
+
+def init_home(
+    path: Path,
+    genesis: Genesis | None = None,
+    passphrase: str | None = None,
+) -> Home:
+    """Create a home: write the genesis and a key file for every participant that has no
+    public key yet (fresh random keys, sealed with ``passphrase`` when given). Without a
+    genesis, a development network (4 authorities, 4 clients) is written."""
+    home = Home(Path(path))
+    if home.genesis.exists():
+        raise ConfigError(f"{home.path} already holds a genesis; choose an empty directory")
+    home.keys.mkdir(parents=True, exist_ok=True)
+    if genesis is None:
+        genesis = devnet_genesis()
+        for participant in genesis.participants:
+            participant.public_key = ""
+    for participant in genesis.participants:
+        if participant.public_key:
+            continue
+        keys = KeyPair.generate()
+        save_key(home.key_file(participant.id), keys, participant.id, passphrase)
+        participant.public_key = keys.public.hex()
+    home.genesis.write_text(tomli_w.dumps(msgspec.to_builtins(genesis)))
+    return home

@@ -1,0 +1,90 @@
+"""``glassledger risk``: counterparty credit risk analytics from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from glassledger.errors import GlassledgerError
+from glassledger.risk import credit_cli
+
+app = typer.Typer(help="Risk analytics", no_args_is_help=True)
+app.command("el")(credit_cli.el)
+app.command("ratings")(credit_cli.ratings)
+
+
+def _write(frame, out: Path) -> None:
+    suffix = out.suffix.lower()
+    if suffix == ".csv":
+        frame.to_csv(out, index=False)
+    elif suffix in (".parquet", ".pq"):
+        frame.to_parquet(out, index=False)
+    else:
+        raise typer.BadParameter(f"--out must end in .csv or .parquet, got {out.name!r}")
+
+
+@app.command()
+def saccr(
+    portfolio: Path = typer.Argument(..., help="trade table (.csv, .parquet or CDM .json)"),
+    netting_sets: Path | None = typer.Option(
+        None, "--netting-sets", "-n", help="netting-set margin terms (.csv or .parquet)"
+    ),
+    alpha: float | None = typer.Option(None, "--alpha", help="override alpha (default 1.4)"),
+    regime: str = typer.Option("cre52", "--regime", help="cre52, bcbs2014 or cre52-alpha1"),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="write the netting-set table to .csv or .parquet"
+    ),
+    trades_out: Path | None = typer.Option(
+        None, "--trades-out", help="write the per-trade table to .csv or .parquet"
+    ),
+    as_of: str | None = typer.Option(None, "--as-of", help="calculation date for CDM input"),
+    bank: str | None = typer.Option(None, "--bank", help="the bank's party id for CDM input"),
+) -> None:
+    """SA-CCR exposure at default per netting set (Basel CRE52): RC, PFE, add-ons, EAD."""
+    from glassledger.risk.saccr import compute_saccr, load_netting_sets, regime_named
+    from glassledger.risk.saccr.exposure import ADDON_COLUMNS
+    from glassledger.risk.saccr.portfolio import read_table
+
+    console = Console()
+    try:
+        if portfolio.suffix.lower() == ".json":
+            from glassledger.risk.saccr.cdm import load_cdm_trades
+
+            if as_of is None or bank is None:
+                raise typer.BadParameter("CDM input needs --as-of and --bank")
+            trades = load_cdm_trades(portfolio, as_of=as_of, bank_party=bank)
+        else:
+            trades = read_table(portfolio)
+        terms = load_netting_sets(netting_sets) if netting_sets else None
+        result = compute_saccr(trades, terms, regime_named(regime, alpha))
+    except GlassledgerError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    frame = result.netting_sets
+    table = Table(title=f"SA-CCR ({result.regime.name}, alpha = {result.regime.alpha:g})")
+    used = [c for c in ADDON_COLUMNS if (frame[c] != 0).any()]
+    columns = ["netting_set", "trades", "V", "C", "RC", *used, "multiplier", "PFE", "EAD"]
+    for col in columns:
+        table.add_column(col, justify="left" if col == "netting_set" else "right")
+    for row in frame[columns].head(50).itertuples(index=False):
+        table.add_row(
+            str(row[0]),
+            str(row[1]),
+            *(
+                f"{x:,.4f}" if col == "multiplier" else f"{x:,.0f}"
+                for col, x in zip(columns[2:], row[2:], strict=True)
+            ),
+        )
+    console.print(table)
+    if len(frame) > 50:
+        console.print(f"... {len(frame) - 50} more netting sets (use --out)")
+    console.print(f"total EAD: {frame['EAD'].sum():,.2f}")
+    if out:
+        _write(frame, out)
+        console.print(f"wrote {out}")
+    if trades_out:
+        _write(result.trades, trades_out)
+        console.print(f"wrote {trades_out}")

@@ -1,0 +1,46 @@
+"""Minimal CDM JSON mapping into the SA-CCR trade table."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from glassledger.errors import InputError
+from glassledger.risk.saccr import compute_saccr
+from glassledger.risk.saccr.cdm import load_cdm_trades, trades_from_cdm
+
+CDM_FILE = Path(__file__).parents[1] / "fixtures" / "saccr_cdm_trades.json"
+
+
+def test_swap_and_cds_are_mapped():
+    trades = load_cdm_trades(CDM_FILE, as_of="2025-01-01", bank_party="BANK")
+    swap, cds = trades.to_dict("records")
+    assert swap["trade_id"] == "IRS-1" and swap["netting_set"] == "CPTY"
+    assert swap["asset_class"] == "IR" and swap["position"] == "LONG"  # bank pays fixed
+    assert swap["end"] == pytest.approx(3652 / 365)
+    assert cds["asset_class"] == "CREDIT" and cds["position"] == "SHORT"  # bank sells
+    assert cds["reference"] == "FIRM B" and cds["subclass"] == "BBB"
+    result = compute_saccr(trades).netting_sets
+    assert result["trades"].iloc[0] == 2 and result["EAD"].iloc[0] > 0
+
+
+def test_seen_from_the_other_party_positions_flip():
+    trades = load_cdm_trades(CDM_FILE, as_of="2025-01-01", bank_party="CPTY")
+    assert trades["position"].tolist() == ["SHORT", "LONG"]
+    assert trades["netting_set"].tolist() == ["BANK", "BANK"]
+
+
+def test_unsupported_payout_is_an_error_naming_the_trade():
+    envelopes = json.loads(CDM_FILE.read_text())
+    bad = copy.deepcopy(envelopes[0])
+    bad["trade"]["tradableProduct"]["product"]["contractualProduct"]["economicTerms"]["payout"] = {
+        "optionPayout": [{}]
+    }
+    with pytest.raises(InputError) as info:
+        trades_from_cdm([bad], as_of="2025-01-01", bank_party="BANK")
+    assert (info.value.row, info.value.field) == ("IRS-1", "payout")
+    with pytest.raises(InputError, match="not a party"):
+        trades_from_cdm(envelopes, as_of="2025-01-01", bank_party="NOBODY")

@@ -1,0 +1,66 @@
+"""`glassledger risk saccr` end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from glassledger.cli import app
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+runner = CliRunner()
+
+
+@pytest.fixture
+def portfolio(tmp_path) -> Path:
+    trades = pd.read_csv(FIXTURES / "saccr_bcbs_annex4_trades.csv", dtype={"trade_id": str})
+    trades["netting_set"] = "NS" + ((trades["trade_id"].astype(int) - 1) // 3 + 1).astype(str)
+    path = tmp_path / "portfolio.csv"
+    trades.to_csv(path, index=False)
+    return path
+
+
+def test_table_and_outputs(portfolio, tmp_path):
+    out, trades_out = tmp_path / "ead.csv", tmp_path / "trades.parquet"
+    result = runner.invoke(
+        app, ["risk", "saccr", str(portfolio), "--out", str(out), "--trades-out", str(trades_out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "SA-CCR" in result.output and "NS1" in result.output
+    ead = pd.read_csv(out).set_index("netting_set")["EAD"]
+    assert ead.round().to_dict() == {"NS1": 569.0, "NS2": 381.0, "NS3": 5406.0}
+    assert len(pd.read_parquet(trades_out)) == 9
+
+
+def test_alpha_option_and_bad_input(portfolio, tmp_path):
+    out = tmp_path / "ead.parquet"
+    result = runner.invoke(
+        app, ["risk", "saccr", str(portfolio), "--alpha", "1", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert pd.read_parquet(out)["EAD"].iloc[0] == pytest.approx(569.47 / 1.4, abs=0.01)
+    bad = pd.read_csv(portfolio).assign(asset_class="WEATHER")
+    bad.to_csv(portfolio, index=False)
+    result = runner.invoke(app, ["risk", "saccr", str(portfolio)])
+    assert result.exit_code == 1
+    assert "asset_class" in result.output and "'1'" in result.output
+
+
+def test_cdm_input():
+    result = runner.invoke(
+        app,
+        [
+            "risk",
+            "saccr",
+            str(FIXTURES / "saccr_cdm_trades.json"),
+            "--as-of",
+            "2025-01-01",
+            "--bank",
+            "BANK",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "CPTY" in result.output
