@@ -9,8 +9,11 @@ from rich.console import Console
 from rich.table import Table
 
 from glassledger.errors import GlassledgerError
+from glassledger.risk import credit_cli
 
 app = typer.Typer(help="Risk analytics", no_args_is_help=True)
+app.command("el")(credit_cli.el)
+app.command("ratings")(credit_cli.ratings)
 
 
 def _write(frame, out: Path) -> None:

@@ -1,0 +1,117 @@
+"""End to end through the command line: `glassledger risk el` and `glassledger risk ratings`."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from glassledger.cli import app
+
+RUNNER = CliRunner()
+
+
+@pytest.fixture
+def files(tmp_path):
+    pd.DataFrame(
+        {
+            "counterparty": ["ACME", "ACME", "BETA"],
+            "netting_set": ["N1", "N2", "N1"],
+            "ead": [1_000_000.0, 2_000_000.0, 500_000.0],
+            "seniority": ["senior", "subordinated", "senior"],
+        }
+    ).to_csv(tmp_path / "exposures.csv", index=False)
+    pd.DataFrame({"counterparty": ["ACME", "BETA"], "rating": ["BBB", "B+"]}).to_csv(
+        tmp_path / "ratings.csv", index=False
+    )
+    pd.DataFrame(
+        {
+            "counterparty": ["ACME", "ACME", "BETA"],
+            "trade_id": ["T1", "T2", "T3"],
+            "closed_at": ["2024-01-02", "2024-07-01", "2024-03-01"],
+            "size": [1e6, 2e6, 5e5],
+            "tenor_years": [1.0, 0.5, 2.0],
+            "defaulted": [False, False, True],
+            "recovery_rate": [None, None, 0.3],
+        }
+    ).to_parquet(tmp_path / "trades.parquet", index=False)
+    pd.DataFrame(
+        {
+            "counterparty": ["ACME", "BETA"],
+            "as_of": ["2023-12-31", "2023-12-31"],
+            "rating": ["BBB", "BB"],
+        }
+    ).to_csv(tmp_path / "external.csv", index=False)
+    return tmp_path
+
+
+def test_el_prints_a_table_and_writes_parquet(files):
+    out = files / "el.parquet"
+    result = RUNNER.invoke(
+        app,
+        ["risk", "el", str(files / "exposures.csv"), str(files / "ratings.csv"), "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Expected loss" in result.output
+    written = pd.read_parquet(out)
+    # BBB 0.13% x (1,000,000 x 45% + 2,000,000 x 75%) + B+ 1.83% x 500,000 x 45%
+    assert written["el"].sum() == pytest.approx(0.0013 * (450_000 + 1_500_000) + 0.0183 * 225_000)
+
+
+def test_el_by_counterparty_to_csv(files):
+    out = files / "totals.csv"
+    args = [
+        "risk",
+        "el",
+        str(files / "exposures.csv"),
+        str(files / "ratings.csv"),
+        "--by-counterparty",
+    ]
+    result = RUNNER.invoke(app, [*args, "--pd-floor", "0.0003", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(out)["counterparty"].tolist() == ["ACME", "BETA"]
+
+
+def test_ratings_current_and_path(files):
+    out = files / "ratings_now.csv"
+    trades, external = str(files / "trades.parquet"), str(files / "external.csv")
+    result = RUNNER.invoke(
+        app, ["risk", "ratings", trades, "--external", external, "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out).set_index("counterparty")
+    assert table.loc["BETA", "composite"] < 10.0  # BB external, defaulted once
+    assert table["credit_score"].dtype.kind == "i"
+    path = RUNNER.invoke(app, ["risk", "ratings", trades, "--path", "--alpha", "0.3"])
+    assert path.exit_code == 0 and "Rating path" in path.output
+
+
+def test_ratings_output_feeds_el(files):
+    ratings_out = files / "composite.csv"
+    RUNNER.invoke(
+        app,
+        [
+            "risk",
+            "ratings",
+            str(files / "trades.parquet"),
+            "--external",
+            str(files / "external.csv"),
+            "--out",
+            str(ratings_out),
+        ],
+    )
+    result = RUNNER.invoke(app, ["risk", "el", str(files / "exposures.csv"), str(ratings_out)])
+    assert result.exit_code == 0, result.output
+
+
+def test_bad_input_exits_2_naming_file_row_and_field(files):
+    bad = pd.read_csv(files / "exposures.csv")
+    bad.loc[2, "ead"] = -1.0
+    bad.to_csv(files / "bad.csv", index=False)
+    result = RUNNER.invoke(app, ["risk", "el", str(files / "bad.csv"), str(files / "ratings.csv")])
+    assert result.exit_code == 2
+    assert "bad.csv" in result.output and "row 2" in result.output and "'ead'" in result.output
+    missing = RUNNER.invoke(
+        app, ["risk", "el", str(files / "nope.csv"), str(files / "ratings.csv")]
+    )
+    assert missing.exit_code == 2 and "file not found" in missing.output
