@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -115,3 +117,43 @@ def test_bad_input_exits_2_naming_file_row_and_field(files):
         app, ["risk", "el", str(files / "nope.csv"), str(files / "ratings.csv")]
     )
     assert missing.exit_code == 2 and "file not found" in missing.output
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_saccr_output_feeds_el_through_credit_terms(tmp_path):
+    """The SA-CCR EADs of the Basel worked examples (bcbs279 Annex 4: 569, 381 and 5,406 for
+    netting sets 1-3, rounded) feed EL once each netting set is given its counterparty."""
+    trades = pd.read_csv(FIXTURES / "saccr_bcbs_annex4_trades.csv", dtype={"trade_id": str})
+    trades["netting_set"] = "NS" + ((trades["trade_id"].astype(int) - 1) // 3 + 1).astype(str)
+    trades.to_csv(tmp_path / "portfolio.csv", index=False)
+    saccr = RUNNER.invoke(
+        app, ["risk", "saccr", str(tmp_path / "portfolio.csv"), "--out", str(tmp_path / "ead.csv")]
+    )
+    assert saccr.exit_code == 0, saccr.output
+    pd.DataFrame(
+        {
+            "netting_set": ["NS1", "NS2", "NS3"],
+            "counterparty": ["ACME", "ACME", "BETA"],
+            "seniority": ["senior"] * 3,
+        }
+    ).to_csv(tmp_path / "terms.csv", index=False)
+    pd.DataFrame({"counterparty": ["ACME", "BETA"], "rating": ["A", "BB"]}).to_csv(
+        tmp_path / "r.csv", index=False
+    )
+    args = [
+        "risk",
+        "el",
+        str(tmp_path / "ead.csv"),
+        str(tmp_path / "r.csv"),
+        "--terms",
+        str(tmp_path / "terms.csv"),
+    ]
+    result = RUNNER.invoke(app, [*args, "--out", str(tmp_path / "el.csv")])
+    assert result.exit_code == 0, result.output
+    el = pd.read_csv(tmp_path / "el.csv").set_index("netting_set")
+    assert el["ead"].round().to_dict() == {"NS1": 569.0, "NS2": 381.0, "NS3": 5406.0}
+    # A: 0.05%, BB: 0.44% one-year (S&P 2024 study, Table 26); LGD 45% senior unsecured
+    assert el.loc["NS3", "el"] == pytest.approx(0.0044 * el.loc["NS3", "ead"] * 0.45)
+    assert el.loc["NS1", "el"] == pytest.approx(0.0005 * el.loc["NS1", "ead"] * 0.45)

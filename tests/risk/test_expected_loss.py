@@ -20,6 +20,7 @@ from glassledger.risk.expected_loss import (
     expected_loss,
     expected_loss_by_counterparty,
     exposure_after_collateral,
+    exposures_from_saccr,
 )
 
 RATINGS = pd.DataFrame({"counterparty": ["ACME", "BETA", "GUAR"], "rating": ["BBB", "B+", "AA"]})
@@ -160,3 +161,21 @@ def test_a_guarantee_never_raises_the_expected_loss(ead, guarantee, guarantor):
         one_row(ead=ead, guarantee_amount=guarantee, guarantor=guarantor), RATINGS
     )
     assert guaranteed.iloc[0]["el"] <= plain * (1 + 1e-12)
+
+
+def test_saccr_netting_sets_join_their_credit_terms():
+    saccr = pd.DataFrame({"netting_set": ["NS1", "NS2"], "EAD": [569.0, 381.0]})
+    terms = pd.DataFrame(
+        {
+            "netting_set": ["NS1", "NS2"],
+            "counterparty": ["ACME", "BETA"],
+            "seniority": ["senior", "subordinated"],
+        }
+    )
+    result = expected_loss(exposures_from_saccr(saccr, terms), RATINGS)
+    assert result["el"].tolist() == pytest.approx([0.0013 * 569.0 * 0.45, 0.0183 * 381.0 * 0.75])
+    with pytest.raises(InputError) as caught:
+        exposures_from_saccr(saccr, terms.iloc[:1])
+    assert (caught.value.row, caught.value.field) == (1, "counterparty")
+    with pytest.raises(InputError, match="listed twice"):
+        exposures_from_saccr(saccr, pd.concat([terms, terms], ignore_index=True))

@@ -9,7 +9,11 @@ import typer
 from rich.console import Console
 
 from glassledger.errors import GlassledgerError
-from glassledger.risk.expected_loss import expected_loss, expected_loss_by_counterparty
+from glassledger.risk.expected_loss import (
+    expected_loss,
+    expected_loss_by_counterparty,
+    exposures_from_saccr,
+)
 from glassledger.risk.rating import DEFAULT_ALPHA, current_ratings, replay_trades
 from glassledger.risk.table_io import read_table, rich_table, write_table
 
@@ -47,11 +51,21 @@ def _fail(error: GlassledgerError) -> typer.Exit:
 
 def el(
     exposures: Annotated[
-        Path, typer.Argument(help="Exposures per counterparty and netting set (.csv/.parquet).")
+        Path,
+        typer.Argument(
+            help="Exposures per counterparty and netting set, or SA-CCR output with --terms."
+        ),
     ],
     ratings: Annotated[
         Path, typer.Argument(help="Ratings per counterparty: counterparty, rating (.csv/.parquet).")
     ],
+    terms: Annotated[
+        Path | None,
+        typer.Option(
+            "--terms",
+            help="Credit terms per netting set (netting_set, counterparty, ...) for SA-CCR output.",
+        ),
+    ] = None,
     out: OutOption = None,
     pd_floor: Annotated[
         float,
@@ -70,8 +84,13 @@ def el(
     """Expected loss EL = PD x EAD x LGD per counterparty and netting set."""
     console = Console()
     try:
+        frame = read_table(exposures)
+        if terms is not None:
+            frame = exposures_from_saccr(
+                frame, read_table(terms), source=exposures.name, terms_source=terms.name
+            )
         table = expected_loss(
-            read_table(exposures),
+            frame,
             read_table(ratings),
             pd_floor=pd_floor,
             source=exposures.name,

@@ -39,6 +39,10 @@ guarantee_amount       no        amount guaranteed by a third party, currency un
 guarantor              no        guarantor id (rated in the ratings table); needed if guaranteed
 =====================  ========  ==============================================================
 
+The SA-CCR output (``risk.saccr``'s ``netting_sets`` table, with ``netting_set`` and ``EAD``)
+has no counterparty column: :func:`exposures_from_saccr` joins it with a credit-terms table
+per netting set (``netting_set``, ``counterparty`` and any optional column above).
+
 Ratings table columns: ``counterparty`` and ``rating`` (a grade such as ``BBB+`` or a score
 0..21; the ``composite`` column of ``risk.rating``'s output is read if ``rating`` is absent).
 """
@@ -150,6 +154,58 @@ def _base_lgd(exposures: pd.DataFrame, source: str) -> np.ndarray:
     return np.where(np.isnan(own), by_seniority, own)
 
 
+def exposures_from_saccr(
+    saccr_netting_sets: pd.DataFrame,
+    credit_terms: pd.DataFrame,
+    *,
+    source: str = "SA-CCR netting sets",
+    terms_source: str = "credit terms",
+) -> pd.DataFrame:
+    """Exposures table from SA-CCR output (``netting_set``, ``EAD``) and credit terms per netting
+    set (``netting_set``, ``counterparty``, optional seniority/collateral/guarantee columns).
+
+    Every SA-CCR netting set needs exactly one terms row; otherwise :class:`InputError` names it.
+    """
+    ead_column = "ead" if "ead" in saccr_netting_sets.columns else "EAD"
+    fc.require_columns(saccr_netting_sets, ["netting_set", ead_column], source=source)
+    fc.require_columns(credit_terms, ["netting_set", "counterparty"], source=terms_source)
+    terms_ids = pd.Series(fc.labels(credit_terms, "netting_set", source=terms_source))
+    if terms_ids.duplicated().any():
+        fc.fail_at(
+            credit_terms,
+            terms_ids.duplicated().to_numpy(),
+            "netting_set",
+            "netting set listed twice",
+            terms_source,
+        )
+    exposures = pd.DataFrame(
+        {
+            "netting_set": fc.labels(saccr_netting_sets, "netting_set", source=source),
+            "ead": saccr_netting_sets[ead_column].to_numpy(),
+        },
+        index=saccr_netting_sets.index,
+    )
+    terms = credit_terms.drop(columns=["ead", "EAD"], errors="ignore").assign(
+        netting_set=terms_ids.to_numpy()
+    )
+    joined = (
+        exposures.reset_index(names="_row")
+        .merge(terms, on="netting_set", how="left")
+        .set_index("_row")
+    )
+    joined.index.name = None
+    unmatched = joined["counterparty"].isna().to_numpy()
+    if unmatched.any():
+        fc.fail_at(
+            joined,
+            unmatched,
+            "counterparty",
+            "no credit terms (counterparty) for this netting set",
+            source,
+        )
+    return joined
+
+
 def expected_loss(
     exposures: pd.DataFrame,
     ratings: pd.DataFrame,
@@ -166,6 +222,8 @@ def expected_loss(
     ``guarantor_pd`` one-year decimals (``pd_floor`` applied, e.g. 0.0003); ``lgd`` before and
     ``lgd_effective`` after collateral, decimals. See the module docstring for the columns.
     """
+    if "ead" not in exposures.columns and "EAD" in exposures.columns:  # SA-CCR's column name
+        exposures = exposures.rename(columns={"EAD": "ead"})
     fc.require_columns(exposures, ["counterparty", "netting_set", "ead"], source=source)
     counterparty = fc.labels(exposures, "counterparty", source=source)
     netting_set = fc.labels(exposures, "netting_set", source=source)

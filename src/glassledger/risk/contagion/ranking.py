@@ -44,7 +44,8 @@ def systemic_importance(
     """
     loss = network.loss_by_debtor
     headroom = (1.0 - capital_floor) * network.capital
-    caused = np.asarray(loss.sum(axis=0)).ravel()  # loss if only the column's debtor defaults
+    column_loss = np.asarray(loss.sum(axis=0)).ravel()  # losses of one debtor's creditors
+    caused = column_loss.copy()
     n = network.size
     further = np.zeros(n, dtype=np.int64)
     rounds = np.zeros(n, dtype=np.int64)
@@ -54,7 +55,7 @@ def systemic_importance(
     for done, source in enumerate(spreading, start=n - spreading.size + 1):
         default_round = cascade_rounds(loss, headroom, np.array([source]))
         defaulted = default_round >= 0
-        caused[source] = caused[defaulted].sum()
+        caused[source] = column_loss[defaulted].sum()
         further[source] = defaulted.sum() - 1
         rounds[source] = default_round.max()
         if progress is not None:
