@@ -34,6 +34,8 @@ from glassledger.risk.saccr.supervisory import (
     supervisory_parameters,
 )
 
+IR_BUCKET_NAMES = ("<1y", "1-5y", ">5y")
+
 _RATE = 0.05  # CRE52.34
 
 
@@ -77,23 +79,48 @@ class TradeMeasures:
     adjusted_notional: np.ndarray  # reporting currency
     delta: np.ndarray
     asset_index: np.ndarray  # position in ASSET_CLASSES
-    hedging_set: np.ndarray  # object array of labels
-    component: np.ndarray  # object array: IR bucket, entity or commodity type
+    hedging_set: np.ndarray  # hedging-set label code per trade (index into hedging_set_labels)
+    hedging_set_labels: np.ndarray  # object array of labels
+    component: np.ndarray  # component code inside the hedging set
+    component_labels: np.ndarray  # object array: IR bucket, entity or commodity type per trade
     bucket: np.ndarray  # IR maturity bucket 0, 1, 2 (others 0)
     supervisory_factor: np.ndarray  # incl. basis and volatility factors
     correlation: np.ndarray  # 1 for IR and FX (not used by their formulas)
 
 
+def _codes_of(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes and categories (object array) of a categorical column."""
+    return (
+        column.cat.codes.to_numpy().astype(np.int64),
+        np.asarray(column.cat.categories, dtype=object),
+    )
+
+
+def _parameters(asset_index: np.ndarray, subclass: pd.Series) -> tuple[np.ndarray, ...]:
+    """Supervisory factor, correlation and option volatility per trade (Table 2)."""
+    sub_code, sub_names = _codes_of(subclass)
+    combo, uniques = pd.factorize(asset_index * (len(sub_names) + 1) + sub_code)
+    table = supervisory_parameters().set_index(["asset_class", "subclass"])
+    keys = pd.MultiIndex.from_arrays(
+        [
+            np.asarray(ASSET_CLASSES, dtype=object)[uniques // (len(sub_names) + 1)],
+            sub_names[uniques % (len(sub_names) + 1)],
+        ]
+    )
+    params = table.reindex(keys)
+    return (
+        params["supervisory_factor"].to_numpy(dtype=float)[combo],
+        params["correlation"].fillna(1.0).to_numpy(dtype=float)[combo],
+        params["option_volatility"].to_numpy(dtype=float)[combo],
+    )
+
+
 def trade_measures(trades: pd.DataFrame, regime: Bcbs2014) -> TradeMeasures:
     """Compute the trade-level measures of a validated trade table under ``regime``."""
-    asset = trades["asset_class"].to_numpy(dtype=object)
-    asset_index = pd.Categorical(asset, categories=ASSET_CLASSES).codes.astype(np.int64)
-    subclass = trades["subclass"].to_numpy(dtype=object)
-    table = supervisory_parameters().set_index(["asset_class", "subclass"])
-    params = table.reindex(pd.MultiIndex.from_arrays([asset, subclass]))
-    sf = params["supervisory_factor"].to_numpy(dtype=float)
-    rho = params["correlation"].fillna(1.0).to_numpy(dtype=float)
-    vol = params["option_volatility"].to_numpy(dtype=float)
+    asset_index = (
+        trades["asset_class"].cat.set_categories(ASSET_CLASSES).cat.codes.to_numpy()
+    ).astype(np.int64)
+    sf, rho, vol = _parameters(asset_index, trades["subclass"])
 
     duration_based = (asset_index == 0) | (asset_index == 2)
     sd = np.where(
@@ -106,59 +133,89 @@ def trade_measures(trades: pd.DataFrame, regime: Bcbs2014) -> TradeMeasures:
     notional = trades["notional"].to_numpy()
     adjusted = np.where(duration_based, notional * sd, notional)
 
-    instrument = trades["instrument"].to_numpy(dtype=object)
-    long = trades["position"].to_numpy(dtype=object) == "LONG"
+    long = (trades["position"] == "LONG").to_numpy()
     delta = np.where(long, 1.0, -1.0)
-    option = instrument == "OPTION"
+    option = (trades["instrument"] == "OPTION").to_numpy()
     if option.any():
         price, strike = regime.option_prices(trades, option)
         idx = np.flatnonzero(option)
-        call = trades["option_type"].to_numpy(dtype=object)[idx] == "CALL"
+        call = (trades["option_type"] == "CALL").to_numpy()[idx]
         delta[idx] = option_delta(
             price[idx], strike[idx], vol[idx], trades["exercise"].to_numpy()[idx], call, long[idx]
         )
-    tranche = instrument == "TRANCHE"
+    tranche = (trades["instrument"] == "TRANCHE").to_numpy()
     if tranche.any():
         idx = np.flatnonzero(tranche)
         delta[idx] = tranche_delta(
             trades["attachment"].to_numpy()[idx], trades["detachment"].to_numpy()[idx], long[idx]
         )
 
-    hedging_set, component, bucket = _hedging_keys(trades, asset_index)
-    basis = trades["basis"].to_numpy(dtype=object) != ""
+    basis_code, _ = _codes_of(trades["basis"])
+    basis = (trades["basis"] != "").to_numpy()
     volatility = trades["volatility"].to_numpy(dtype=bool)
     sf = sf * np.where(basis, BASIS_FACTOR, 1.0) * np.where(volatility, VOLATILITY_FACTOR, 1.0)
-    return TradeMeasures(sd, adjusted, delta, asset_index, hedging_set, component, bucket, sf, rho)
-
-
-def _hedging_keys(
-    trades: pd.DataFrame, asset_index: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Hedging-set label, component label and IR bucket of every trade (CRE52.45-47, 57)."""
-    n = len(trades)
-    labels = np.empty(n, dtype=object)
-    ir, fx = asset_index == 0, asset_index == 1
-    labels[ir] = trades["currency"].to_numpy(dtype=object)[ir]
-    labels[fx] = trades["currency_pair"].to_numpy(dtype=object)[fx]
-    labels[asset_index == 2] = "CREDIT"
-    labels[asset_index == 3] = "EQUITY"
-    commodity = asset_index == 4
-    labels[commodity] = (
-        trades["subclass"][commodity].map(COMMODITY_HEDGING_SET).to_numpy(dtype=object)
-    )
-    basis = trades["basis"].to_numpy(dtype=object)
-    has_basis = basis != ""
-    if has_basis.any():
-        labels[has_basis] = labels[has_basis] + " basis " + basis[has_basis]
-    vol = trades["volatility"].to_numpy(dtype=bool)
-    if vol.any():
-        labels[vol] = labels[vol] + " volatility"
+    hs_code, hs_labels = _hedging_sets(trades, asset_index, basis_code, volatility)
 
     end = trades["end"].to_numpy()
-    short, long = IR_BUCKET_BOUNDS  # E < 1y: bucket 1; 1y <= E <= 5y: bucket 2; E > 5y: 3
-    bucket = np.where(ir, (end >= short).astype(np.int64) + (end > long), 0)
-    component = np.where(asset_index >= 2, trades["reference"].to_numpy(dtype=object), "")
-    return labels, component, bucket.astype(np.int64)
+    short, long_end = IR_BUCKET_BOUNDS  # E < 1y: bucket 1; 1y <= E <= 5y: bucket 2; E > 5y: 3
+    ir = asset_index == 0
+    bucket = np.where(ir, (end >= short).astype(np.int64) + (end > long_end), 0)
+    ref_code, ref_names = _codes_of(trades["reference"])
+    component = np.where(asset_index >= 2, ref_code, 0)
+    component_labels = np.where(
+        ir,
+        np.asarray(IR_BUCKET_NAMES, dtype=object)[bucket],
+        np.where(asset_index >= 2, ref_names[ref_code], ""),
+    )
+    return TradeMeasures(
+        sd,
+        adjusted,
+        delta,
+        asset_index,
+        hs_code,
+        hs_labels,
+        component,
+        component_labels,
+        bucket.astype(np.int64),
+        sf,
+        rho,
+    )
+
+
+def _hedging_sets(
+    trades: pd.DataFrame, asset_index: np.ndarray, basis_code: np.ndarray, vol: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Hedging-set code per trade and the labels of the codes (CRE52.45-47).
+
+    IR: currency; FX: currency pair; credit and equity: one set; commodity: energy, metals,
+    agricultural, other; basis and volatility trades get their own sets (suffixed labels).
+    """
+    ccy, ccy_names = _codes_of(trades["currency"])
+    pair, pair_names = _codes_of(trades["currency_pair"])
+    sub, sub_names = _codes_of(trades["subclass"])
+    commodity_sets = list(dict.fromkeys(COMMODITY_HEDGING_SET.values()))
+    sub_set = np.array(
+        [commodity_sets.index(COMMODITY_HEDGING_SET.get(x, "OTHER")) for x in sub_names],
+        dtype=np.int64,
+    )
+    inner = np.select(
+        [asset_index == 0, asset_index == 1, asset_index == 4], [ccy, pair, sub_set[sub]], 0
+    )
+    width = max(len(ccy_names), len(pair_names), len(commodity_sets)) + 1
+    n_basis = int(basis_code.max(initial=0)) + 1
+    key = ((asset_index * width + inner) * n_basis + basis_code) * 2 + vol
+    code, uniques = pd.factorize(key)
+    basis_names = np.asarray(trades["basis"].cat.categories, dtype=object)
+    labels = []
+    for k in uniques:
+        rest, is_vol = divmod(int(k), 2)
+        rest, b = divmod(rest, n_basis)
+        asset, i = divmod(rest, width)
+        name = [ccy_names, pair_names, ["CREDIT"], ["EQUITY"], commodity_sets][asset][i]
+        if basis_names[b] != "":
+            name += f" basis {basis_names[b]}"
+        labels.append(name + (" volatility" if is_vol else ""))
+    return code.astype(np.int64), np.asarray(labels, dtype=object)
 
 
 def _codes(values: np.ndarray) -> tuple[np.ndarray, int]:
@@ -181,7 +238,7 @@ def hedging_set_addons(
     m: TradeMeasures, netting_set_code: np.ndarray, effective_notional: np.ndarray
 ) -> HedgingSetAddons:
     """Aggregate effective notionals into hedging-set add-ons (CRE52.57-70)."""
-    label_code, n_label = _codes(m.hedging_set)
+    label_code, n_label = m.hedging_set, len(m.hedging_set_labels)
     hs_key = (netting_set_code * len(ASSET_CLASSES) + m.asset_index) * n_label + label_code
     hs_id, n_hs = _codes(hs_key)
 
@@ -208,5 +265,9 @@ def hedging_set_addons(
         offset = b1**2 + b2**2 + b3**2 + 1.4 * b1 * b2 + 1.4 * b2 * b3 + 0.6 * b1 * b3
         addon = np.where(ir, np.sqrt(np.maximum(offset, 0.0)), addon)
     return HedgingSetAddons(
-        netting_set_code[hs_first], hs_asset, m.hedging_set[hs_first], addon, hs_id
+        netting_set_code[hs_first],
+        hs_asset,
+        m.hedging_set_labels[m.hedging_set[hs_first]],
+        addon,
+        hs_id,
     )

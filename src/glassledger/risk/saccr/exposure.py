@@ -19,7 +19,6 @@ from glassledger.risk.saccr.regimes import Bcbs2014, Cre52
 from glassledger.risk.saccr.supervisory import ASSET_CLASSES, BUSINESS_DAYS_PER_YEAR
 
 ADDON_COLUMNS = tuple(f"addon_{a.lower()}" for a in ASSET_CLASSES)
-IR_BUCKET_NAMES = ("<1y", "1-5y", ">5y")
 
 
 @dataclass(frozen=True)
@@ -111,8 +110,9 @@ def compute_saccr(
     regime = regime or Cre52()
     t = validate_trades(trades)
     terms_in = validate_netting_sets(netting_sets)
-    codes, names = pd.factorize(t["netting_set"].to_numpy(dtype=object), sort=False)
+    codes, used = pd.factorize(t["netting_set"].cat.codes.to_numpy(), sort=False)
     codes = codes.astype(np.int64)
+    names = np.asarray(t["netting_set"].cat.categories, dtype=object)[used]
     extra = pd.Index(terms_in["netting_set"]).difference(pd.Index(names), sort=False)
     names = pd.Index(names, dtype=object).append(pd.Index(extra, dtype=object))
     n_sets = len(names)
@@ -181,15 +181,13 @@ def compute_saccr(
     )
     per_trade = pd.DataFrame(
         {
-            "trade_id": t["trade_id"].to_numpy(dtype=object),
-            "netting_set": t["netting_set"].to_numpy(dtype=object),
-            "asset_class": t["asset_class"].to_numpy(dtype=object),
-            "hedging_set": measures.hedging_set,
-            "component": np.where(
-                measures.asset_index == 0,
-                np.asarray(IR_BUCKET_NAMES, dtype=object)[measures.bucket],
-                measures.component,
+            "trade_id": t["trade_id"],
+            "netting_set": t["netting_set"],
+            "asset_class": t["asset_class"],
+            "hedging_set": pd.Series(
+                measures.hedging_set_labels[measures.hedging_set], dtype=object
             ),
+            "component": pd.Series(measures.component_labels, dtype=object),
             "supervisory_duration": measures.supervisory_duration,
             "adjusted_notional": measures.adjusted_notional,
             "delta": measures.delta,

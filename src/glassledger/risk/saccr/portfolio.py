@@ -82,6 +82,7 @@ NETTING_SET_COLUMNS: tuple[Column, ...] = (
     Column("disputes", "int", 0, "margin call disputes in the last two quarters"),
 )
 
+_CASE_SENSITIVE = frozenset({"trade_id", "netting_set", "reference", "basis"})
 INSTRUMENTS = ("LINEAR", "OPTION", "TRANCHE")
 POSITIONS = ("LONG", "SHORT")
 OPTION_TYPES = ("CALL", "PUT")
@@ -100,6 +101,19 @@ def _first_bad(
         raise InputError(message, source=source, row=frame[key].iloc[i], field=field, value=value)
 
 
+def _categorical(values: pd.Series, name: str) -> pd.Categorical:
+    """Strip (and upper-case unless case-sensitive) a text column; missing becomes ''.
+
+    The cleaning runs on the distinct values only, so it costs little on a million rows.
+    """
+    codes, uniques = pd.factorize(values)
+    clean = [str(u).strip() for u in uniques]
+    if name not in _CASE_SENSITIVE:
+        clean = [u.upper() for u in clean]
+    clean_codes, categories = pd.factorize(np.array([*clean, ""], dtype=object))
+    return pd.Categorical.from_codes(clean_codes[codes], categories=categories)
+
+
 def _normalise(
     frame: pd.DataFrame, columns: tuple[Column, ...], source: str, key: str
 ) -> pd.DataFrame:
@@ -113,24 +127,17 @@ def _normalise(
         if col.name not in frame.columns:
             if col.default is None:
                 raise InputError("required column is missing", source=source, field=col.name)
-            out[col.name] = np.full(n, col.default, dtype=object if col.kind == "str" else None)
+            fill = np.full(n, col.default, dtype=object if col.kind == "str" else None)
+            out[col.name] = _categorical(pd.Series(fill), col.name) if col.kind == "str" else fill
             continue
-        values = frame[col.name]
+        values = frame[col.name].reset_index(drop=True)
         if col.kind == "str":
             missing = values.isna().to_numpy()
             if col.default is None:
-                _first_bad(
-                    frame,
-                    missing,
-                    col.name,
-                    "value is missing",
-                    source,
-                    key if col.name != key else col.name,
-                )
-            values = values.where(~missing, "").astype(str).str.strip()
-            if col.name not in (key, "trade_id", "netting_set", "reference", "basis"):
-                values = values.str.upper()
-            out[col.name] = values.to_numpy(dtype=object)
+                _first_bad(frame, missing, col.name, "value is missing", source, key)
+            out[col.name] = (
+                values.astype("str") if col.name == key else _categorical(values, col.name)
+            )
         elif col.kind in ("float", "int"):
             numeric = pd.to_numeric(values, errors="coerce")
             bad = numeric.isna().to_numpy() & values.notna().to_numpy()
@@ -141,13 +148,12 @@ def _normalise(
                 )
             out[col.name] = numeric.fillna(col.default).to_numpy(dtype=float)
         else:  # bool
-            text = values.astype(str).str.strip().str.lower()
-            truthy = text.isin(["true", "1", "1.0", "yes", "y", "t"]).to_numpy()
-            falsy = (
-                text.isin(["false", "0", "0.0", "no", "n", "f", "", "nan", "none"]) | values.isna()
-            ).to_numpy()
-            _first_bad(frame, ~(truthy | falsy), col.name, "not a boolean", source, key)
-            out[col.name] = truthy
+            codes, uniques = pd.factorize(values)
+            text = np.array([str(u).strip().lower() for u in uniques] + [""], dtype=object)
+            truthy = np.isin(text, ["true", "1", "1.0", "yes", "y", "t"])
+            falsy = np.isin(text, ["false", "0", "0.0", "no", "n", "f", "", "nan", "none"])
+            _first_bad(frame, ~(truthy | falsy)[codes], col.name, "not a boolean", source, key)
+            out[col.name] = truthy[codes]
     return pd.DataFrame(out, index=pd.RangeIndex(n))
 
 
@@ -166,7 +172,8 @@ def validate_trades(frame: pd.DataFrame, source: str = "portfolio") -> pd.DataFr
         _first_bad(t, np.asarray(bad), field, message, source, "trade_id")
 
     check(t["trade_id"].eq("").to_numpy(), "trade_id", "empty trade id")
-    check(t["trade_id"].duplicated().to_numpy(), "trade_id", "duplicate trade id")
+    if pd.Index(t["trade_id"]).has_duplicates:
+        check(t["trade_id"].duplicated().to_numpy(), "trade_id", "duplicate trade id")
     check(t["netting_set"].eq("").to_numpy(), "netting_set", "empty netting set")
     asset = t["asset_class"]
     check(
@@ -209,18 +216,13 @@ def validate_trades(frame: pd.DataFrame, source: str = "portfolio") -> pd.DataFr
         "currency",
         "IR trades need the currency of their hedging set",
     )
-    pair = t["currency_pair"]
     fx = (asset == "FX").to_numpy()
-    check(
-        fx & ~pair.str.fullmatch(r"[A-Z]{3}/[A-Z]{3}").to_numpy(),
-        "currency_pair",
-        "FX trades need a currency pair such as EUR/USD",
-    )
-    check(
-        fx & (pair.str[:3] == pair.str[4:]).to_numpy(),
-        "currency_pair",
-        "a currency pair needs two different currencies",
-    )
+    codes = t["currency_pair"].cat.codes.to_numpy()
+    pairs = pd.Series(t["currency_pair"].cat.categories, dtype=object)
+    malformed = ~pairs.str.fullmatch(r"[A-Z]{3}/[A-Z]{3}").to_numpy(dtype=bool)
+    check(fx & malformed[codes], "currency_pair", "FX trades need a currency pair such as EUR/USD")
+    same = (pairs.str[:3] == pairs.str[4:]).to_numpy()
+    check(fx & same[codes], "currency_pair", "a currency pair needs two different currencies")
     named = asset.isin(["CREDIT", "EQUITY", "COMMODITY"]).to_numpy()
     check(
         named & t["reference"].eq("").to_numpy(),
@@ -259,18 +261,32 @@ def _check_consistent(
     """One value of ``field`` per group of ``keys`` among ``rows`` (else InputError)."""
     if not rows.any():
         return
-    sub = t.loc[rows, [*keys, field, "trade_id"]]
-    first = sub.groupby(keys, sort=False)[field].transform("first")
-    bad = (sub[field] != first).to_numpy()
+    idx = np.flatnonzero(rows)
+    key = np.zeros(len(idx), dtype=np.int64)
+    for k in keys:
+        codes = t[k].cat.codes.to_numpy()[idx].astype(np.int64)
+        key = key * (len(t[k].cat.categories) + 1) + codes
+    group, _ = pd.factorize(key)
+    values = t[field]
+    values = (
+        values.cat.codes.to_numpy()
+        if isinstance(values.dtype, pd.CategoricalDtype)
+        else (values.to_numpy())
+    )
+    values = values[idx]
+    first = np.zeros(group.max() + 1, dtype=np.int64)
+    first[group[::-1]] = np.arange(len(group))[::-1]
+    bad = values != values[first[group]]
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
+        row = idx[i]
         raise InputError(
             f"inconsistent {field} within the same {'/'.join(keys)} (first trade has "
-            f"{first.iloc[i]!r})",
+            f"{t[field].iloc[idx[first[group[i]]]]!r})",
             source=source,
-            row=sub["trade_id"].iloc[i],
+            row=t["trade_id"].iloc[row],
             field=field,
-            value=sub[field].iloc[i],
+            value=t[field].iloc[row],
         )
 
 
