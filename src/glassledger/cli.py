@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from glassledger.basket import cli as basket_cli
 from glassledger.risk import cli as risk_cli
 
 app = typer.Typer(
@@ -20,6 +21,7 @@ app = typer.Typer(
 
 
 app.add_typer(risk_cli.app, name="risk")
+app.add_typer(basket_cli.app, name="basket")
 
 
 @app.command()

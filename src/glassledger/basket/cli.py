@@ -1,0 +1,240 @@
+"""``glassledger basket``: basket analytics from the command line (screening, weights,
+amounts, valuation, interest rate, delivery drift, reserve metrics)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from glassledger.errors import GlassledgerError
+
+app = typer.Typer(
+    help="Basket coin analytics (SDR-style basket and its reserve)", no_args_is_help=True
+)
+console = Console()
+
+
+def _show(frame: pd.DataFrame, title: str, index_name: str = "") -> None:
+    table = Table(title=title)
+    table.add_column(index_name or (frame.index.name or ""))
+    for column in frame.columns:
+        table.add_column(str(column), justify="right")
+    for label, row in frame.iterrows():
+        table.add_row(str(label), *(_cell(v) for v in row))
+    console.print(table)
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _fail(error: GlassledgerError) -> None:
+    console.print(f"[red]error:[/red] {error}")
+    raise typer.Exit(1)
+
+
+def _pairs(values: list[str], option: str) -> pd.Series:
+    """Parse repeated ``CCY=number`` options."""
+    parsed = {}
+    for item in values:
+        currency, _, number = item.partition("=")
+        try:
+            parsed[currency.strip().upper()] = float(number)
+        except ValueError:
+            raise typer.BadParameter(f"{option} expects CCY=number, got {item!r}") from None
+    return pd.Series(parsed, dtype=float)
+
+
+@app.command()
+def screen(
+    table: Path | None = typer.Option(None, help="economies table (default: shipped 2018 sample)"),
+    reserves: Path | None = typer.Option(None, help="reserve shares table (default: COFER 2018Q4)"),
+    min_score: float = typer.Option(75.0, help="minimum sovereign credit score (0-100)"),
+    min_gdp_share: float = typer.Option(0.03, help="minimum share of world GDP (decimal)"),
+    top: int | None = typer.Option(None, help="keep the first N currencies"),
+) -> None:
+    """Screen currencies as seed 002: credit score, GDP share, union merge, reserve ranking."""
+    from glassledger.basket._io import read_table, sample_path
+    from glassledger.basket.screening import SCREENING_COLUMNS, screen_currencies
+
+    try:
+        economies = read_table(table or sample_path("screening_2018.csv"), SCREENING_COLUMNS)
+        shares = read_table(
+            reserves or sample_path("reserve_shares_2018q4.csv"), ["currency", "reserve_share"]
+        )
+        result = screen_currencies(
+            economies, shares, min_credit_score=min_score, min_gdp_share=min_gdp_share, top=top
+        )
+    except GlassledgerError as error:
+        _fail(error)
+    _show(result.set_index("rank"), "Screened basket currencies", "rank")
+
+
+@app.command()
+def weights(
+    indicators: Path | None = typer.Option(None, help="indicator table (default: 2018 sample)"),
+    trade: str = typer.Option("exports", help="trade indicator column: exports (IMF) or gdp"),
+    basket: str | None = typer.Option(None, help="show a shipped basket instead (e.g. sdr-2022)"),
+) -> None:
+    """Currency weights by the IMF 2015 formula, or a shipped basket's published weights."""
+    from glassledger.basket._io import read_table, sample_path
+    from glassledger.basket.baskets import get_basket
+    from glassledger.basket.weights import imf_weights
+
+    try:
+        if basket is not None:
+            chosen = get_basket(basket)
+            _show(chosen.weights.rename("weight").to_frame(), chosen.description, "currency")
+            return
+        frame = read_table(indicators or sample_path("indicators_2018.csv"), ["currency"])
+        result = imf_weights(frame, trade=trade)
+    except GlassledgerError as error:
+        _fail(error)
+    _show(result, f"IMF 2015 formula weights (trade indicator: {trade})", "currency")
+
+
+@app.command()
+def amounts(
+    basket: str = typer.Option("sdr-2022", help="shipped basket name"),
+    rate: list[str] = typer.Option(
+        [], help="USD per unit, CCY=x (to fix amounts of a basket without published ones)"
+    ),
+) -> None:
+    """Currency amounts of a shipped basket (published, or fixed from its weights at --rate)."""
+    from glassledger.basket.baskets import amounts_at, get_basket
+
+    try:
+        chosen = get_basket(basket)
+        rates = _pairs(rate, "--rate")
+        rates["USD"] = rates.get("USD", 1.0)
+        result = amounts_at(chosen, rates)
+    except GlassledgerError as error:
+        _fail(error)
+    _show(result.rename("amount").to_frame(), chosen.description, "currency")
+
+
+@app.command()
+def value(
+    basket: str = typer.Option("sdr-2022", help="shipped basket name"),
+    date: str | None = typer.Option(None, "--date", help="date to value (row of --rates)"),
+    rates: Path | None = typer.Option(None, help="CSV: date column then one column per currency"),
+    quote: list[str] = typer.Option([], help="market quote CCY=x (instead of --rates)"),
+    per_usd: str = typer.Option("JPY,CNY", help="currencies quoted in units per USD"),
+) -> None:
+    """Value one basket unit in USD the IMF way (Rule O-2(a)) on a date."""
+    from glassledger.basket.baskets import get_basket
+    from glassledger.basket.valuation import imf_valuation, to_usd_per_unit
+    from glassledger.errors import InputError
+
+    try:
+        chosen = get_basket(basket)
+        if rates is not None:
+            table = pd.read_csv(rates, index_col=0, parse_dates=True)
+            if date is None or pd.Timestamp(date) not in table.index:
+                raise InputError("date not found in the rates file", source=rates.name, row=date)
+            quotes = table.loc[pd.Timestamp(date)]
+        else:
+            quotes = _pairs(quote, "--quote")
+            quotes["USD"] = 1.0
+        usd_rates = to_usd_per_unit(quotes, tuple(c for c in per_usd.split(",") if c))
+        if chosen.amounts is None:
+            raise InputError("this basket has no published amounts", field="basket", value=basket)
+        result = imf_valuation(chosen.amounts, usd_rates)
+    except GlassledgerError as error:
+        _fail(error)
+    frame = pd.DataFrame({"amount": chosen.amounts, "usd_equivalent": result.usd_equivalents})
+    _show(frame, f"{chosen.name} on {date or 'the quoted rates'}", "currency")
+    console.print(f"US$1.00 = {result.sdr_per_usd:.6g} units; 1 unit = US${result.usd_per_sdr:.6g}")
+
+
+@app.command()
+def interest(
+    basket: str = typer.Option("sdr-2022", help="shipped basket name"),
+    rate: list[str] = typer.Option(..., help="exchange rate against the basket unit, CCY=x"),
+    yld: list[str] = typer.Option(..., "--yield", help="three-month yield in percent, CCY=x"),
+    before_2014: bool = typer.Option(
+        False, help="use Rule T-1 before Oct 2014 (2 decimals, no floor)"
+    ),
+) -> None:
+    """Basket interest rate as the IMF computes the weekly SDR interest rate (Rule T-1)."""
+    from glassledger.basket.baskets import get_basket
+    from glassledger.basket.valuation import RULE_T1_2014, RULE_T1_BEFORE_2014, basket_interest_rate
+
+    rule = RULE_T1_BEFORE_2014 if before_2014 else RULE_T1_2014
+    try:
+        chosen = get_basket(basket)
+        result = basket_interest_rate(
+            chosen.amounts, _pairs(rate, "--rate"), _pairs(yld, "--yield"), rule
+        )
+    except GlassledgerError as error:
+        _fail(error)
+    console.print(f"{chosen.name} interest rate under {rule.name}: {result:.{rule.decimals}f}%")
+
+
+@app.command()
+def drift(
+    basket: str = typer.Option("libra-2019", help="shipped basket name"),
+    rate: list[str] = typer.Option(
+        ["EUR=1.10", "JPY=0.0093023", "GBP=1.24", "SGD=0.725"], help="USD per unit, CCY=x"
+    ),
+    surge: str = typer.Option("SGD", help="currency of the demand surge"),
+    outstanding: float = typer.Option(1_000_000, help="coins outstanding before the surge"),
+    minted: float = typer.Option(300_000, help="coins minted in the surge"),
+    move: float = typer.Option(-0.10, help="move of the surge currency against USD afterwards"),
+) -> None:
+    """Seed 004's argument: single-currency delivery drifts the pool, basket delivery does not."""
+    from glassledger.basket.baskets import amounts_at, get_basket
+    from glassledger.basket.delivery import delivery_comparison
+
+    try:
+        rates = _pairs(rate, "--rate")
+        rates["USD"] = 1.0
+        chosen = get_basket(basket)
+        basket_amounts = amounts_at(chosen, rates)
+        after = rates.copy()
+        after[surge.upper()] = rates[surge.upper()] * (1 + move)
+        result = delivery_comparison(
+            basket_amounts, rates, after, outstanding, minted, surge.upper()
+        )
+    except GlassledgerError as error:
+        _fail(error)
+    title = f"{chosen.name}: {minted:,.0f} coins minted in {surge.upper()}, then {move:+.0%}"
+    _show(result.T, title, "figure")
+
+
+@app.command()
+def reserve(
+    holdings: Path = typer.Argument(
+        ..., help="holdings CSV (see glassledger.basket.reserve_metrics)"
+    ),
+    rates: Path = typer.Argument(
+        ..., help="daily rates CSV: date column then USD per unit per currency"
+    ),
+    out: Path | None = typer.Option(None, help="write the daily metrics to .csv"),
+) -> None:
+    """Daily reserve value, WAM, WAL and liquid-asset shares of a holdings table."""
+    from glassledger.basket._io import read_table
+    from glassledger.basket.reserve_metrics import HOLDING_COLUMNS, reserve_metrics
+
+    try:
+        table = read_table(holdings, HOLDING_COLUMNS)
+        daily = pd.read_csv(rates, index_col=0, parse_dates=True).asfreq("D").ffill()
+        result = reserve_metrics(table, daily)
+    except GlassledgerError as error:
+        _fail(error)
+    if out is not None:
+        result.to_csv(out)
+    summary = result[
+        ["reserve_value_usd", "wam_days", "wal_days", "daily_liquid_share", "weekly_liquid_share"]
+    ]
+    _show(
+        summary.describe().loc[["mean", "min", "max"]],
+        "Reserve metrics over the period",
+        "statistic",
+    )

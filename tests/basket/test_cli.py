@@ -1,0 +1,51 @@
+"""End-to-end: the ``glassledger basket`` commands on the shipped data."""
+
+from typer.testing import CliRunner
+
+from glassledger.cli import app
+
+runner = CliRunner()
+
+
+def run(*args):
+    result = runner.invoke(app, ["basket", *args], env={"COLUMNS": "200"})
+    return result.exit_code, result.output
+
+
+def test_screen_top_four():
+    code, output = run("screen", "--top", "4")
+    assert code == 0
+    for currency in ("USD", "EUR", "JPY", "GBP"):
+        assert currency in output
+    assert "CNY" not in output
+
+
+def test_weights_formula_and_published():
+    code, output = run("weights", "--trade", "gdp")
+    assert code == 0 and "IMF 2015 formula" in output
+    code, output = run("weights", "--basket", "sdr-2022")
+    assert code == 0 and "0.4338" in output
+
+
+def test_value_reproduces_the_imf_valuation_of_2022_11_29():
+    # IMF SDR Valuation page, Nov 29, 2022: US$1.00 = SDR 0.760890, SDR1 = US$1.314250.
+    quotes = ["CNY=7.1695", "EUR=1.03815", "JPY=137.96", "GBP=1.20235"]
+    code, output = run("value", "--date", "2022-11-29", *[f"--quote={q}" for q in quotes])
+    assert code == 0
+    assert "0.76089" in output and "1.31425" in output
+
+
+def test_interest_rate_week_of_2024_07_29():
+    # IMF SDR Interest Rate Calculation page, week of Jul 29, 2024: 3.942%.
+    rates = ["CNY=0.103987", "EUR=0.818719", "JPY=0.00489568", "GBP=0.970514", "USD=0.753885"]
+    yields = ["CNY=1.3979", "EUR=3.473694", "JPY=0.05", "GBP=5.17123", "USD=5.3"]
+    args = [f"--rate={r}" for r in rates] + [f"--yield={y}" for y in yields]
+    code, output = run("interest", *args)
+    assert code == 0 and "3.942%" in output
+
+
+def test_drift_and_errors():
+    code, output = run("drift")
+    assert code == 0 and "single-currency delivery" in output
+    code, output = run("weights", "--basket", "nope")
+    assert code == 1 and "unknown basket" in output
