@@ -28,6 +28,7 @@ def test_worked_example_of_the_user_guide():
     assert basket["SGD_pool_share"] == pytest.approx(0.07, abs=1e-4)
     assert single["SGD_pool_share"] == pytest.approx(0.2846, abs=1e-4)
     assert basket["per_currency_adequate"] and not single["per_currency_adequate"]
+    assert single["min_coverage"] == pytest.approx(1 / 1.3)
     assert single["intrinsic_over_theoretical_before"] == pytest.approx(1.0)
     assert single["intrinsic_over_theoretical_after"] == pytest.approx(0.9784, abs=1e-4)
 

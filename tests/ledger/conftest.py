@@ -1,6 +1,8 @@
-"""Fixtures for ledger tests: a devnet chain on an in-memory store."""
+"""Fixtures for ledger tests: a devnet chain on an in-memory (or SQLite) store."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -16,12 +18,18 @@ from glassledger.ledger.store import MemoryStore
 class DevChain:
     """A chain plus helpers to sign transactions and finalize blocks with 4 authorities."""
 
-    def __init__(self, clients: int = 4) -> None:
+    def __init__(self, clients: int = 4, path: Path | None = None) -> None:
+        """``path``: keep the chain in a new SQLite store there (default: in memory)."""
         self.genesis = devnet_genesis(clients=clients)
         self.registry = standard_registry()
         block0, state = build_genesis(self.genesis, self.registry)
-        self.store = MemoryStore()
-        self.store.put_block(block0, GENESIS_CERTIFICATE, [], [], dict(state.data))
+        if path is None:
+            self.store = MemoryStore()
+            self.store.put_block(block0, GENESIS_CERTIFICATE, [], [], dict(state.data))
+        else:
+            from glassledger.ledger.sqlite_store import SQLiteStore
+
+            self.store = SQLiteStore.create(path, block0, GENESIS_CERTIFICATE, state.data)
         self.chain = Chain(self.registry, self.store, state)
         self.signer = Signer(self.genesis.chain_id)
         self.authority_keys = [KeyPair.from_name(f"dealer-{i}") for i in range(4)]
@@ -30,12 +38,13 @@ class DevChain:
         return self.signer.tx(who, contract, method, **args)
 
     def commit(self, txs):
-        """Propose, seal by a quorum and commit; returns the receipts."""
+        """Propose, seal by every authority and commit; returns the receipts. (An authority
+        whose seal is missing misses a round in ``governance``; see docs/governance.md.)"""
         height = self.chain.height + 1
         proposer = self.authority_keys[height % 4]
         block = self.chain.propose(self.chain.head.timestamp_ms + 1000, proposer.public, txs)
         receipts = self.chain.receipts_of(block.hash).receipts
-        seals = tuple(CommitSeal.make(k, block.hash) for k in self.authority_keys[:3])
+        seals = tuple(CommitSeal.make(k, block.hash) for k in self.authority_keys)
         self.chain.commit(block, Certificate(0, seals))
         return receipts
 
@@ -49,3 +58,9 @@ class DevChain:
 @pytest.fixture
 def dev() -> DevChain:
     return DevChain()
+
+
+@pytest.fixture
+def make_dev() -> type[DevChain]:
+    """The :class:`DevChain` class, for tests that build several chains or one on disk."""
+    return DevChain

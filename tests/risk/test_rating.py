@@ -316,3 +316,43 @@ def test_a_state_cannot_go_back_in_time():
         state.after(
             ClosedTrade(time_years=3.0, size=1.0, tenor_years=1.0, recovery_rate=2.0), MODEL
         )
+
+
+def test_as_of_must_be_a_date_and_an_empty_history_leaves_external_ratings():
+    empty = pd.DataFrame(
+        {c: [] for c in ["counterparty", "trade_id", "closed_at", "size", "tenor_years"]}
+    )
+    path = replay_trades(empty, external=EXTERNAL)
+    assert path.empty
+    now = current_ratings(path, external=EXTERNAL).set_index("counterparty")
+    assert now["composite"].to_dict() == {"A": 15.0, "B": 11.0, "C": 16.0}  # latest external only
+    with pytest.raises(InputError) as caught:
+        current_ratings(path, external=EXTERNAL, as_of="someday")
+    assert caught.value.field == "as_of"
+
+
+def test_a_path_row_resumes_trade_by_trade():
+    """The incremental service can continue from the last path row instead of replaying."""
+    history = two_counterparty_history()
+    path = replay_trades(history.iloc[:2], external=EXTERNAL)  # A's two trades
+    last = path.iloc[-1]
+    years = (last["closed_at"] - path["closed_at"].iloc[0]).total_seconds() / (
+        DAYS_PER_YEAR * 86400
+    )
+    state = InternalRating.resume(
+        anchor=last["anchor"],
+        evidence=last["evidence"],
+        internal=last["internal"],
+        time_years=years,
+        closed_trades=int(last["closed_trades"]),
+        model=MODEL,
+    )
+    next_trade = {"size": 3e6, "tenor_years": 2.0, "defaulted": True, "recovery_rate": 0.5}
+    resumed = state.after(ClosedTrade(time_years=years + 0.5, **next_trade), MODEL)
+    extended = pd.concat(
+        [history.iloc[:2], history_frame([("A", 2.0, next_trade)]).assign(trade_id="T999")],
+        ignore_index=True,
+    )
+    replayed = replay_trades(extended, external=EXTERNAL).iloc[-1]
+    assert resumed.score(MODEL) == pytest.approx(replayed["internal"], abs=1e-9)
+    assert resumed.closed_trades == replayed["closed_trades"] == 3

@@ -37,12 +37,15 @@ def adequacy_report(
     amounts: pd.Series,
     rates: pd.DataFrame,
     outstanding: pd.Series | float,
+    *,
+    tolerance: float = 1e-12,
 ) -> pd.DataFrame:
     """Adequacy of the reserve per date.
 
     ``holdings``: dates x currencies, units held; ``amounts``: units of each currency per coin;
     ``rates``: dates x currencies, USD per unit; ``outstanding``: coins outstanding per date
-    (a Series on the same dates, or one number), must be positive.
+    (a Series on the same dates, or one number), must be positive. ``tolerance``: relative
+    slack for float rounding in the adequacy flags (an exact basket reserve is adequate).
 
     Columns: ``coverage_<CCY>`` = H_k / (amount_k x N) (1.0 = exactly covered),
     ``per_currency_adequate``, ``theoretical_rate`` and ``intrinsic_rate`` (USD per coin),
@@ -58,12 +61,12 @@ def adequacy_report(
     coverage = holdings[amounts.index].div(outstanding, axis=0) / amounts
     for currency in amounts.index:
         report[f"coverage_{currency}"] = coverage[currency]
-    report["per_currency_adequate"] = (coverage >= 1.0).all(axis=1)
+    report["per_currency_adequate"] = (coverage >= 1.0 - tolerance).all(axis=1)
     report["theoretical_rate"] = theoretical
     report["intrinsic_rate"] = value / outstanding
     report["reserve_value_usd"] = value
     report["overall_ratio"] = report["intrinsic_rate"] / theoretical
-    report["overall_adequate"] = value >= outstanding * theoretical
+    report["overall_adequate"] = report["overall_ratio"] >= 1.0 - tolerance
     return report
 
 

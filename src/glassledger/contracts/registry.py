@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from glassledger.contracts.framework import Registry
+from glassledger.contracts.governance import Governance
 from glassledger.contracts.identity import Identity
+from glassledger.contracts.oracle import Oracle
 from glassledger.contracts.token import Token
 
 
 def standard_registry() -> Registry:
     """Every contract of the standard chain (identity first: others read it)."""
-    return Registry([Identity(), Token()])
+    return Registry([Identity(), Oracle(), Token(), Governance()])

@@ -1,24 +1,43 @@
-"""Block stores: :class:`MemoryStore` (tests, simulations) and the SQLite store."""
+"""Block stores: :class:`MemoryStore` (tests, simulations); the durable store is
+:class:`glassledger.ledger.sqlite_store.SQLiteStore`."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 from glassledger.errors import StoreError
-from glassledger.ledger.abc import BlockStore
+from glassledger.ledger.abc import BlockStore, apply_writes
 from glassledger.ledger.block import Block, Certificate
 from glassledger.ledger.tx import Event, Receipt
 
 
-class MemoryStore(BlockStore):
-    """Blocks and state in memory; nothing survives the process."""
+class _Entry(NamedTuple):
+    block: Block
+    certificate: Certificate
+    receipts: list[Receipt]
+    system_events: list[Event]
+    changes: dict[bytes, bytes | None]
+    previous: dict[bytes, bytes | None]
 
-    def __init__(self) -> None:
-        self._blocks: list[tuple[Block, Certificate, list[Receipt], list[Event], dict]] = []
+
+class MemoryStore(BlockStore):
+    """Blocks and state in memory; nothing survives the process.
+
+    ``keep`` bounds memory for long replays and simulations: only the last ``keep`` blocks
+    are kept (older ones raise :class:`StoreError`); ``None`` keeps every block.
+    """
+
+    def __init__(self, keep: int | None = None) -> None:
+        if keep is not None and keep < 1:
+            raise ValueError(f"keep must be at least 1 block, got {keep}")
+        self.keep = keep
+        self._blocks: dict[int, _Entry] = {}
+        self._head = -1
         self._state: dict[bytes, bytes] = {}
 
     def head_height(self) -> int:
-        return len(self._blocks) - 1
+        return self._head
 
     def put_block(
         self,
@@ -28,36 +47,42 @@ class MemoryStore(BlockStore):
         system_events: Sequence[Event],
         changes: Mapping[bytes, bytes | None],
     ) -> None:
-        if block.header.height != len(self._blocks):
-            raise StoreError(f"expected block {len(self._blocks)}, got block {block.header.height}")
-        self._blocks.append(
-            (block, certificate, list(receipts), list(system_events), dict(changes))
+        height = block.header.height
+        if height != self._head + 1:
+            raise StoreError(f"expected block {self._head + 1}, got block {height}")
+        previous = {key: self._state.get(key) for key in changes}
+        self._blocks[height] = _Entry(
+            block, certificate, list(receipts), list(system_events), dict(changes), previous
         )
-        for key, value in changes.items():
-            if value is None:
-                self._state.pop(key, None)
-            else:
-                self._state[key] = value
+        apply_writes(self._state, changes)
+        self._head = height
+        if self.keep is not None:
+            self._blocks.pop(height - self.keep, None)
 
-    def _entry(self, height: int) -> tuple:
-        if not 0 <= height < len(self._blocks):
-            raise StoreError(f"no block at height {height} (head is {self.head_height()})")
-        return self._blocks[height]
+    def _entry(self, height: int) -> _Entry:
+        self._check_height(height)
+        entry = self._blocks.get(height)
+        if entry is None:
+            raise StoreError(f"block {height} was pruned (this store keeps {self.keep} blocks)")
+        return entry
 
     def get_block(self, height: int) -> Block:
-        return self._entry(height)[0]
+        return self._entry(height).block
 
     def get_certificate(self, height: int) -> Certificate:
-        return self._entry(height)[1]
+        return self._entry(height).certificate
 
     def get_receipts(self, height: int) -> list[Receipt]:
-        return list(self._entry(height)[2])
+        return list(self._entry(height).receipts)
 
     def get_system_events(self, height: int) -> list[Event]:
-        return list(self._entry(height)[3])
+        return list(self._entry(height).system_events)
 
     def get_changes(self, height: int) -> dict[bytes, bytes | None]:
-        return dict(self._entry(height)[4])
+        return dict(self._entry(height).changes)
+
+    def get_previous(self, height: int) -> dict[bytes, bytes | None]:
+        return dict(self._entry(height).previous)
 
     def load_state(self) -> dict[bytes, bytes]:
         return dict(self._state)

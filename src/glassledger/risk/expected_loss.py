@@ -52,7 +52,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from glassledger.errors import InputError
 from glassledger.risk import frame_checks as fc
 from glassledger.risk.default_probability import pd_of_scores
 from glassledger.risk.rating_scale import grade_of, scores_of
@@ -109,35 +108,23 @@ def counterparty_scores(ratings: pd.DataFrame, *, source: str = "ratings") -> pd
     column = "rating" if "rating" in ratings.columns else "composite"
     fc.require_columns(ratings, ["counterparty", column], source=source)
     ids = fc.labels(ratings, "counterparty", source=source)
-    duplicated = pd.Series(ids).duplicated().to_numpy()
+    duplicated = ids.duplicated().to_numpy()
     if duplicated.any():
-        position = int(np.flatnonzero(duplicated)[0])
-        raise InputError(
-            "counterparty rated twice",
-            source=source,
-            row=ratings.index[position],
-            field="counterparty",
-            value=ids[position],
-        )
+        fc.fail_at(ratings, duplicated, "counterparty", "counterparty rated twice", source)
     scores = scores_of(ratings[column], source=source, field=column)
-    return pd.Series(scores, index=pd.Index(ids, name="counterparty"), name="rating")
+    return pd.Series(scores, index=pd.Index(ids.array, name="counterparty"), name="rating")
 
 
 def _lookup(
-    ids: np.ndarray, scores: pd.Series, exposures: pd.DataFrame, field: str, source: str
+    ids: pd.Categorical, scores: pd.Series, exposures: pd.DataFrame, field: str, source: str
 ) -> np.ndarray:
-    found = scores.reindex(ids).to_numpy(dtype=float)
-    missing = np.isnan(found) & pd.notna(ids)
-    if missing.any():
-        position = int(np.flatnonzero(missing)[0])
-        raise InputError(
-            "no rating for this id in the ratings table",
-            source=source,
-            row=exposures.index[position],
-            field=field,
-            value=ids[position],
-        )
-    return found
+    """Score of each row's id (NaN where the id is blank); an unrated id is an error."""
+    by_name = scores.reindex(ids.categories).to_numpy(dtype=float)
+    unrated = np.isnan(by_name)
+    if unrated.any():
+        missing = np.isin(ids.codes, np.flatnonzero(unrated))
+        fc.fail_at(exposures, missing, field, "no rating for this id in the ratings table", source)
+    return np.append(by_name, np.nan)[ids.codes]  # code -1 (blank) picks the appended NaN
 
 
 def _base_lgd(exposures: pd.DataFrame, source: str) -> np.ndarray:
@@ -169,7 +156,7 @@ def exposures_from_saccr(
     ead_column = "ead" if "ead" in saccr_netting_sets.columns else "EAD"
     fc.require_columns(saccr_netting_sets, ["netting_set", ead_column], source=source)
     fc.require_columns(credit_terms, ["netting_set", "counterparty"], source=terms_source)
-    terms_ids = pd.Series(fc.labels(credit_terms, "netting_set", source=terms_source))
+    terms_ids = fc.labels(credit_terms, "netting_set", source=terms_source)
     if terms_ids.duplicated().any():
         fc.fail_at(
             credit_terms,
@@ -180,13 +167,13 @@ def exposures_from_saccr(
         )
     exposures = pd.DataFrame(
         {
-            "netting_set": fc.labels(saccr_netting_sets, "netting_set", source=source),
+            "netting_set": fc.labels(saccr_netting_sets, "netting_set", source=source).array,
             "ead": saccr_netting_sets[ead_column].to_numpy(),
         },
         index=saccr_netting_sets.index,
     )
     terms = credit_terms.drop(columns=["ead", "EAD"], errors="ignore").assign(
-        netting_set=terms_ids.to_numpy()
+        netting_set=terms_ids.array
     )
     joined = (
         exposures.reset_index(names="_row")
@@ -225,9 +212,10 @@ def expected_loss(
     if "ead" not in exposures.columns and "EAD" in exposures.columns:  # SA-CCR's column name
         exposures = exposures.rename(columns={"EAD": "ead"})
     fc.require_columns(exposures, ["counterparty", "netting_set", "ead"], source=source)
-    counterparty = fc.labels(exposures, "counterparty", source=source)
+    counterparty = fc.identifiers(exposures, "counterparty", source=source)
     netting_set = fc.labels(exposures, "netting_set", source=source)
-    duplicated = pd.DataFrame({"c": counterparty, "n": netting_set}).duplicated().to_numpy()
+    pair = counterparty.codes.astype(np.int64) * (len(exposures) + 1) + pd.factorize(netting_set)[0]
+    duplicated = pd.Series(pair).duplicated().to_numpy()
     if duplicated.any():
         fc.fail_at(
             exposures,
@@ -243,19 +231,19 @@ def expected_loss(
     he = fc.numbers(exposures, "exposure_haircut", source=source, default=0.0, low=0.0)
     hfx = np.where(fc.flags(exposures, "fx_mismatch", source=source), FX_MISMATCH_HAIRCUT, 0.0)
     guarantee = fc.numbers(exposures, "guarantee_amount", source=source, default=0.0, low=0.0)
-    guarantor = fc.labels(exposures, "guarantor", source=source, required=False)
-    unnamed = (guarantee > 0) & pd.isna(guarantor)
+    guarantor = fc.identifiers(exposures, "guarantor", source=source, required=False)
+    named = guarantor.codes >= 0
+    unnamed = (guarantee > 0) & ~named
     if unnamed.any():
         fc.fail_at(exposures, unnamed, "guarantor", "a guarantee needs a guarantor id", source)
 
     scores = counterparty_scores(ratings, source=ratings_source)
     obligor_score = _lookup(counterparty, scores, exposures, "counterparty", source)
     obligor_pd = pd_of_scores(obligor_score, floor=pd_floor)
-    guarantor_pd = np.full(len(exposures), np.nan)
-    named = pd.notna(guarantor)
-    if named.any():
-        guarantor_score = _lookup(guarantor[named], scores, exposures[named], "guarantor", source)
-        guarantor_pd[named] = pd_of_scores(guarantor_score, floor=pd_floor)
+    guarantor_score = _lookup(guarantor, scores, exposures, "guarantor", source)
+    guarantor_pd = np.where(
+        named, pd_of_scores(np.nan_to_num(guarantor_score), floor=pd_floor), np.nan
+    )
 
     lgd_star = effective_lgd(
         lgd,
@@ -270,7 +258,7 @@ def expected_loss(
     return pd.DataFrame(
         {
             "counterparty": counterparty,
-            "netting_set": netting_set,
+            "netting_set": netting_set.array,
             "ead": ead,
             "rating": obligor_score,
             "grade": grade_of(obligor_score),

@@ -86,17 +86,18 @@ def flags(
     return truthy
 
 
-def labels(frame: pd.DataFrame, column: str, *, source: str, required: bool = True) -> np.ndarray:
-    """Non-empty text identifiers (object array); blanks are errors if ``required``, else None."""
+def labels(frame: pd.DataFrame, column: str, *, source: str, required: bool = True) -> pd.Series:
+    """Non-empty text identifiers (stripped string Series); blanks are errors if ``required``,
+    else missing (NA)."""
     if column not in frame.columns:
         if required:
             require_columns(frame, [column], source=source)
-        return np.full(len(frame), None, dtype=object)
+        return pd.Series(pd.NA, index=frame.index, dtype="string")
     text = frame[column].astype("string").str.strip()
-    blank = (text.isna() | (text == "")).to_numpy(dtype=bool)
-    if required and blank.any():
-        fail_at(frame, blank, column, "missing identifier", source)
-    return np.where(blank, None, text.to_numpy(dtype=object, na_value=None))
+    text = text.mask(text == "")
+    if required and text.isna().any():
+        fail_at(frame, text.isna().to_numpy(), column, "missing identifier", source)
+    return text
 
 
 def timestamps(frame: pd.DataFrame, column: str, *, source: str) -> pd.DatetimeIndex:
@@ -106,3 +107,25 @@ def timestamps(frame: pd.DataFrame, column: str, *, source: str) -> pd.DatetimeI
     if parsed.isna().any():
         fail_at(frame, parsed.isna().to_numpy(), column, "not a date/time", source)
     return pd.DatetimeIndex(parsed).tz_localize(None).as_unit("ns")
+
+
+def identifiers(
+    frame: pd.DataFrame, column: str, *, source: str, required: bool = True
+) -> pd.Categorical:
+    """Text identifiers (stripped) as a Categorical; blanks are errors if ``required``, else NaN.
+
+    Factorizes the raw column first and strips only the distinct values, so that a million rows
+    of a few thousand ids cost one hashing pass.
+    """
+    if column not in frame.columns:
+        if required:
+            require_columns(frame, [column], source=source)
+        return pd.Categorical([None] * len(frame), categories=pd.Index([], dtype=object))
+    raw_codes, raw_names = pd.factorize(frame[column])
+    stripped = pd.Series(raw_names, dtype="string").str.strip()
+    stripped = stripped.mask(stripped == "")
+    name_codes, names = pd.factorize(stripped)
+    codes = np.where(raw_codes >= 0, name_codes[raw_codes], -1)
+    if required and (codes < 0).any():
+        fail_at(frame, codes < 0, column, "missing identifier", source)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))

@@ -177,6 +177,29 @@ class InternalRating:
     evidence: float = 0.0
     closed_trades: int = 0
 
+    @classmethod
+    def resume(
+        cls,
+        *,
+        anchor: float,
+        evidence: float,
+        internal: float,
+        time_years: float,
+        closed_trades: int,
+        model: InternalRatingModel,
+    ) -> InternalRating:
+        """The state behind a rating-path row (``anchor``, ``evidence``, ``internal``), to carry
+        on trade by trade without replaying the history: ``weighted_outcomes`` is recovered
+        from ``internal = (w0 R0 + weighted_outcomes) / (w0 + evidence)``."""
+        w0 = model.anchor_weight
+        return cls(
+            anchor=anchor,
+            time_years=time_years,
+            weighted_outcomes=internal * (w0 + evidence) - w0 * anchor,
+            evidence=evidence,
+            closed_trades=closed_trades,
+        )
+
     def score(self, model: InternalRatingModel) -> float:
         """Internal rating (score 0..21) at ``time_years``."""
         w0 = model.anchor_weight
@@ -294,8 +317,8 @@ def _read_trades(trades: pd.DataFrame, source: str) -> pd.DataFrame:
         )
     return pd.DataFrame(
         {
-            "counterparty": fc.labels(trades, "counterparty", source=source),
-            "trade_id": fc.labels(trades, "trade_id", source=source),
+            "counterparty": fc.labels(trades, "counterparty", source=source).array,
+            "trade_id": fc.labels(trades, "trade_id", source=source).array,
             "closed_at": fc.timestamps(trades, "closed_at", source=source),
             "size": fc.numbers(trades, "size", source=source, low=0.0),
             "tenor_years": fc.numbers(trades, "tenor_years", source=source, low=0.0),
@@ -318,7 +341,7 @@ def read_external(external: pd.DataFrame, *, source: str = "external ratings") -
     fc.require_columns(external, ["counterparty", "as_of", "rating"], source=source)
     return pd.DataFrame(
         {
-            "counterparty": fc.labels(external, "counterparty", source=source),
+            "counterparty": fc.labels(external, "counterparty", source=source).array,
             "as_of": fc.timestamps(external, "as_of", source=source),
             "external": scores_of(external["rating"], source=source, field="rating"),
         }
@@ -326,14 +349,18 @@ def read_external(external: pd.DataFrame, *, source: str = "external ratings") -
 
 
 def _external_in_force(events: pd.DataFrame, external: pd.DataFrame, source: str) -> np.ndarray:
-    """External score in force at each event's ``closed_at`` (rows aligned with ``events``)."""
-    keyed = events[["counterparty", "closed_at", "row"]].reset_index(names="position")
+    """External score in force at each event's ``closed_at`` (rows aligned with ``events``).
+
+    ``events`` carries ``code`` (counterparty code), ``closed_at`` and ``row`` (input label);
+    ``external`` is :func:`read_external` output with ``code`` added (-1: no trades).
+    """
+    keyed = events[["code", "closed_at"]].assign(position=np.arange(len(events)))
     merged = pd.merge_asof(
         keyed.sort_values("closed_at", kind="stable"),
-        external,
+        external.loc[external["code"] >= 0, ["code", "as_of", "external"]],
         left_on="closed_at",
         right_on="as_of",
-        by="counterparty",
+        by="code",
         direction="backward",
     ).sort_values("position")
     scores = merged["external"].to_numpy(dtype=float)
@@ -343,9 +370,9 @@ def _external_in_force(events: pd.DataFrame, external: pd.DataFrame, source: str
         raise InputError(
             "no external rating in force when the trade closed (post one with an earlier as_of)",
             source=source,
-            row=merged["row"].iloc[position],
+            row=events["row"].iloc[position],
             field="closed_at",
-            value=str(merged["closed_at"].iloc[position]),
+            value=str(events["closed_at"].iloc[position]),
         )
     return scores
 
@@ -366,32 +393,39 @@ def replay_trades(
     :data:`EXTERNAL_COLUMNS` (read with :func:`read_external`). Each counterparty's anchor is
     its external rating in force at its first closed trade; without an external table, every
     anchor is ``anchor`` and stands in for the external rating in the composite. Trades of a
-    counterparty that close at the same time are taken in ``trade_id`` order.
+    counterparty that close at the same time are taken in the order of the input rows (the
+    ledger's event order).
 
-    Returns :data:`PATH_COLUMNS`: the internal rating just before and just after each trade
-    (``internal_before`` includes the decay since the previous trade), the external rating in
-    force, the composite, their grades, the governance ``credit_score`` and the composite's
-    one-year ``pd``. ``anchor`` and ``evidence`` (decayed evidence weight) with ``internal``
-    form the state to resume from (:class:`InternalRating`). Vectorized across counterparties:
-    the decayed sums are cumulative sums of ``w * s * exp(t / tau)`` per counterparty.
+    Returns :data:`PATH_COLUMNS`, sorted by counterparty then closing time: the internal rating
+    just before and just after each trade (``internal_before`` includes the decay since the
+    previous trade), the external rating in force, the composite, their grades, the
+    governance ``credit_score`` and the composite's one-year ``pd``. ``anchor`` and
+    ``evidence`` (decayed evidence weight) with ``internal`` form the state to resume from
+    (:class:`InternalRating`). Vectorized across counterparties: the decayed sums are
+    cumulative sums of ``w * s * exp(t / tau)`` per counterparty.
     """
     model = model or InternalRatingModel()
     events = _read_trades(trades, source)
-    duplicated = events.duplicated(["counterparty", "trade_id"]).to_numpy()
+    codes, names = pd.factorize(events["counterparty"])
+    trade_codes, _ = pd.factorize(events["trade_id"])
+    duplicated = (
+        pd.Series(codes.astype(np.int64) * (len(events) + 1) + trade_codes).duplicated().to_numpy()
+    )
     if duplicated.any():
         fc.fail_at(
             trades, duplicated, "trade_id", "trade listed twice for this counterparty", source
         )
-    events = events.sort_values(
-        ["counterparty", "closed_at", "trade_id"], kind="stable"
-    ).reset_index(drop=True)
+    order = np.lexsort((events["closed_at"].to_numpy(), codes))  # stable: ties keep input order
+    events = events.iloc[order].reset_index(drop=True)
+    events["code"] = codes[order]
     if external is not None:
         ext = read_external(external, source=external_source)
+        ext["code"] = pd.Index(names).get_indexer(ext["counterparty"]).astype(np.int64)
         events["external"] = _external_in_force(events, ext, source)
     else:
         events["external"] = float(scores_of([anchor], source="anchor")[0])
 
-    group = events.groupby("counterparty", sort=False)
+    group = events.groupby("code", sort=False)
     start = group["closed_at"].transform("min")
     years = (
         (events["closed_at"] - start).dt.total_seconds() / (DAYS_PER_YEAR * 86400.0)
@@ -399,13 +433,8 @@ def replay_trades(
     exponent = model.decay_rate * years
     too_long = exponent > MAX_DECAY_EXPONENT
     if too_long.any():
-        fc.fail_at(
-            events.set_index("row"),
-            too_long,
-            "closed_at",
-            f"history longer than {MAX_DECAY_EXPONENT:g} decay times; raise half_life_years",
-            source,
-        )
+        limit = f"history longer than {MAX_DECAY_EXPONENT:g} decay times; raise half_life_years"
+        fc.fail_at(events.set_index("row"), too_long, "closed_at", limit, source)
     weight, outcome = model.evidence(
         events["size"].to_numpy(),
         events["tenor_years"].to_numpy(),
@@ -417,7 +446,7 @@ def replay_trades(
     )
     growth = np.exp(exponent)
     decay = np.exp(-exponent)
-    keys = events["counterparty"]
+    keys = events["code"].to_numpy()
     outcomes_sum = decay * pd.Series(weight * outcome * growth).groupby(keys).cumsum().to_numpy()
     evidence = decay * pd.Series(weight * growth).groupby(keys).cumsum().to_numpy()
     anchor_score = group["external"].transform("first").to_numpy()
@@ -489,7 +518,12 @@ def current_ratings(
     if as_of is None:
         times = [path["closed_at"].max()] + ([ext["as_of"].max()] if ext is not None else [])
         as_of = max(t for t in times if pd.notna(t))
-    as_of = pd.Timestamp(as_of)
+    try:
+        as_of = pd.Timestamp(as_of)
+    except (TypeError, ValueError):
+        raise InputError("not a date/time", field="as_of", value=as_of) from None
+    if as_of.tzinfo is not None:
+        as_of = as_of.tz_convert(None)
     last = path.groupby("counterparty", sort=True).tail(1).set_index("counterparty")
     if (last["closed_at"] > as_of).any():
         raise InputError("as_of is before the last closed trade", field="as_of", value=str(as_of))

@@ -1,0 +1,214 @@
+"""Checking a stored chain against its own commitments: full replay, and state proofs.
+
+:func:`verify_chain` trusts nothing but the genesis block (and, when given, its hash): it
+replays every block on a fresh replica and checks, block by block,
+
+* the header links to the previous one (height, previous hash);
+* the certificate holds valid seals from a quorum of the authorities that sign that height
+  (the set the replayed state names, :func:`authorities.authorities_at`);
+* the block is a valid next block: transaction root, last-commit certificate, proposer,
+  authority-set hash, and re-execution (every transaction signature checked) reproduces the
+  receipts root and the state root byte for byte;
+* what the store holds for the block — receipts, events, state changes and the values they
+  replaced — equals what the replay produced;
+
+and finally that the store's current state equals the replayed state. The first failure
+raises :class:`ChainIntegrityError` naming the height and what differed.
+
+:func:`prove` gives a key's value (or absence) at any height with a
+:class:`~glassledger.ledger.merkle.StateProof` that checks against that height's header
+``state_root`` alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import TypeVar
+
+import msgspec
+
+from glassledger.contracts.framework import Registry
+from glassledger.errors import BlockInvalid, IntegrityError, StoreError
+from glassledger.ledger import codec
+from glassledger.ledger.abc import BlockStore
+from glassledger.ledger.authorities import authority_keys_at
+from glassledger.ledger.block import (
+    authority_set_hash,
+    receipts_root,
+    tx_root,
+    verify_certificate,
+)
+from glassledger.ledger.chain import Chain
+from glassledger.ledger.crypto import BatchVerifier
+from glassledger.ledger.execution import PARAMS_KEY
+from glassledger.ledger.merkle import DEFAULT_DEPTH, StateProof
+from glassledger.ledger.state import State
+from glassledger.ledger.store import MemoryStore
+
+T = TypeVar("T")
+
+#: Called with each height once it has been verified.
+Progress = Callable[[int], None]
+
+
+class ChainIntegrityError(IntegrityError):
+    """The stored chain does not match its commitments at block ``height``."""
+
+    def __init__(self, height: int, what: str) -> None:
+        self.height = height
+        #: What differed (without the height, which nested messages may repeat).
+        self.what = what.replace(f"block {height}: ", "", 1).replace(f"block {height} ", "", 1)
+        super().__init__(f"block {height}: {self.what}")
+
+
+def verify_chain(
+    store: BlockStore,
+    registry: Registry,
+    progress: Progress | None = None,
+    *,
+    genesis_hash: bytes | None = None,
+    verifier: BatchVerifier | None = None,
+) -> int:
+    """Replay ``store`` from genesis with the contracts of ``registry`` and check every
+    link, certificate, root and stored record (see the module docstring). Returns the head
+    height verified. ``genesis_hash`` pins the genesis block; ``verifier`` checks each
+    block's transaction signatures in batch (on all cores) instead of one by one."""
+    head = store.head_height()
+    if head < 0:
+        raise IntegrityError("the store holds no block, not even genesis")
+    chain = _replay_genesis(store, registry, genesis_hash)
+    if progress is not None:
+        progress(0)
+    for height in range(1, head + 1):
+        _replay_block(store, chain, height, verifier)
+        if progress is not None:
+            progress(height)
+    stored = store.load_state()
+    if stored != chain.state.data:
+        key = _first_difference(stored, chain.state.data)
+        raise ChainIntegrityError(
+            head, f"the stored current state differs from the replayed state at key {key!r}"
+        )
+    return head
+
+
+def _replay_genesis(store: BlockStore, registry: Registry, genesis_hash: bytes | None) -> Chain:
+    """A replica (keeping only its head block) that holds the checked stored genesis."""
+    state = check_genesis(store, genesis_hash)
+    replica = MemoryStore(keep=1)
+    replica.put_block(store.get_block(0), _read(0, store.get_certificate), [], [], dict(state.data))
+    return Chain(registry, replica, state)
+
+
+def check_genesis(store: BlockStore, genesis_hash: bytes | None = None) -> State:
+    """The genesis state stored as block 0's changes, after checking that the genesis header
+    commits to it (state root, empty transaction and receipts roots, authority set) and,
+    when given, that the genesis block hash is ``genesis_hash``."""
+    block = _read(0, store.get_block)
+    header = block.header
+    if genesis_hash is not None and block.hash != genesis_hash:
+        raise ChainIntegrityError(
+            0, f"genesis hash {block.hash.hex()} is not the expected {genesis_hash.hex()}"
+        )
+    if header.height != 0 or block.txs:
+        raise ChainIntegrityError(0, "the genesis block must be height 0 with no transactions")
+    changes = _read(0, store.get_changes)
+    if any(value is None for value in changes.values()) or any(
+        value is not None for value in _read(0, store.get_previous).values()
+    ):
+        raise ChainIntegrityError(0, "genesis changes must only create keys")
+    state = State.from_items(changes, state_depth(changes))
+    if state.root != header.state_root:
+        raise ChainIntegrityError(
+            0, "the stored genesis state does not match the genesis state root"
+        )
+    if header.tx_root != tx_root(()) or header.receipts_root != receipts_root(()):
+        raise ChainIntegrityError(
+            0, "the genesis transaction or receipts root is not the empty root"
+        )
+    if header.authority_set_hash != authority_set_hash(authority_keys_at(state, 0)):
+        raise ChainIntegrityError(
+            0, "the genesis authority-set hash does not match the genesis authorities"
+        )
+    return state
+
+
+def _replay_block(
+    store: BlockStore, chain: Chain, height: int, verifier: BatchVerifier | None
+) -> None:
+    block = _read(height, store.get_block)
+    certificate = _read(height, store.get_certificate)
+    header = block.header
+    if header.height != height:
+        raise ChainIntegrityError(height, f"the stored header says height {header.height}")
+    if header.prev_hash != chain.head.hash:
+        raise ChainIntegrityError(
+            height, f"previous hash {header.prev_hash.hex()} is not block {height - 1}'s hash"
+        )
+    try:
+        verify_certificate(header, certificate, chain.authorities(height))
+    except BlockInvalid as exc:
+        raise ChainIntegrityError(height, f"certificate: {exc}") from exc
+    signatures_ok = None
+    if verifier is not None:
+        signatures_ok = verifier.verify_many([tx.verification_item() for tx in block.txs])
+    try:
+        chain.validate(block, signatures_ok=signatures_ok)
+    except BlockInvalid as exc:
+        raise ChainIntegrityError(height, f"re-execution: {exc}") from exc
+    chain.commit(block, certificate, verify=False)
+    for what, method in (
+        ("receipts", "get_receipts"),
+        ("hook events", "get_system_events"),
+        ("state changes", "get_changes"),
+        ("replaced values", "get_previous"),
+    ):
+        stored = _read(height, getattr(store, method))
+        replayed = getattr(chain.store, method)(height)
+        if not _same(stored, replayed):
+            raise ChainIntegrityError(height, f"the stored {what} differ from the replayed ones")
+
+
+def prove(store: BlockStore, key: bytes, height: int) -> StateProof:
+    """Proof of ``key``'s value (or absence) in the state after block ``height``, to check
+    with ``proof.verify(header.state_root)`` against that block's header alone."""
+    return prove_many(store, [key], height)[key]
+
+
+def prove_many(store: BlockStore, keys: Iterable[bytes], height: int) -> dict[bytes, StateProof]:
+    """Proofs for several keys at one height (the state tree is rebuilt once)."""
+    root = store.get_block(height).header.state_root
+    data = store.state_at(height)
+    state = State.from_items(data, state_depth(data))
+    if state.root != root:
+        raise IntegrityError(
+            f"block {height}: the stored state rebuilt at this height does not match the "
+            "header's state root; run verify"
+        )
+    return {key: state.prove(key) for key in keys}
+
+
+def state_depth(state: Mapping[bytes, bytes]) -> int:
+    """The state tree depth the chain parameters (``sys/params``) fix at genesis."""
+    raw = state.get(PARAMS_KEY)
+    params = {} if raw is None else msgspec.msgpack.decode(raw)
+    return params.get("state_depth", DEFAULT_DEPTH)
+
+
+def _read(height: int, read: Callable[[int], T]) -> T:
+    try:
+        return read(height)
+    except StoreError as exc:
+        raise ChainIntegrityError(height, f"unreadable: {exc}") from exc
+
+
+def _same(stored: object, replayed: object) -> bool:
+    """Equal records: maps of bytes compare as maps, records by canonical bytes (a decoded
+    list and a replayed tuple encode alike)."""
+    if isinstance(stored, dict):
+        return stored == replayed
+    return codec.encode(stored) == codec.encode(replayed)
+
+
+def _first_difference(a: Mapping[bytes, bytes], b: Mapping[bytes, bytes]) -> bytes:
+    return min(key for key in a.keys() | b.keys() if a.get(key) != b.get(key))

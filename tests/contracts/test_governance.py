@@ -1,0 +1,328 @@
+"""Governance (seed 003): candidates, commit-reveal elections, eviction and by-election."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from glassledger.contracts.governance import MIN_AUTHORITIES, lottery_randomness
+from glassledger.contracts.lottery import elect
+from glassledger.ledger import codec
+from glassledger.ledger.consensus.messages import (
+    EquivocationEvidence,
+    SignedVote,
+    Vote,
+    VoteKind,
+)
+from glassledger.ledger.crypto import KeyPair
+
+from .conftest import EXTRA_CANDIDATES, GovChain, names
+
+SEED = hashlib.sha256(b"regulator's secret seed").digest()
+DEALERS = ["dealer-0", "dealer-1", "dealer-2", "dealer-3"]
+CANDIDATE_SCORES = {
+    "dealer-0": 70,
+    "dealer-1": 77,
+    "dealer-2": 84,
+    "dealer-3": 91,
+    "ccp-a": 90,
+    "guarantor-b": 80,
+    "dealer-x": 65,
+}  # dealer-low (50) is below C_min = 60; the regulator and the bank are not candidates
+
+
+def evidence(signer: str, height: int, round_: int = 0, chain_id: str = "glassledger-dev") -> bytes:
+    keys = KeyPair.from_name(signer)
+    votes = [
+        SignedVote.make(keys, Vote(VoteKind.PREPARE, chain_id, height, round_, bytes([d]) * 32))
+        for d in (1, 2)
+    ]
+    return codec.encode(EquivocationEvidence(*votes))
+
+
+def run_draw(gov: GovChain, number: int, seed: bytes = SEED) -> tuple[int, list]:
+    """Commit the seed now, advance past the draw's close, reveal; returns (reveal height,
+    receipt events)."""
+    draw = gov.get("governance", "draw")
+    assert draw["number"] == number
+    digest = hashlib.sha256(seed).digest()
+    assert gov.commit_one("regulator", "governance", "commit_seed", draw=number, digest=digest).ok
+    gov.advance_to(draw["close"])
+    receipt = gov.commit_one("regulator", "governance", "reveal_seed", draw=number, seed=seed)
+    assert receipt.ok, receipt.message
+    return gov.height, list(receipt.events)
+
+
+# ---------------------------------------------------------------- permissions and scores
+
+
+@pytest.mark.parametrize(
+    ("method", "args"),
+    [
+        ("set_score", {"participant": "dealer-0", "score": 99}),
+        ("veto", {"candidate": "ccp-a", "reason": "x"}),
+        ("credit_event", {"participant": "ccp-a", "description": "default"}),
+        ("reinstate", {"participant": "ccp-a"}),
+        ("commit_seed", {"draw": 1, "digest": b"\x00" * 32}),
+        ("reveal_seed", {"draw": 1, "seed": SEED}),
+    ],
+)
+def test_regulator_methods_refuse_everyone_else(gov, method, args):
+    for who in ("dealer-0", "client-0", "ccp-a"):
+        receipt = gov.commit_one(who, "governance", method, **args)
+        assert (receipt.ok, receipt.reason) == (False, "permission_denied")
+        assert "regulator" in receipt.message
+
+
+def test_set_score_is_checked_and_recorded(gov):
+    assert gov.get("governance", "score/dealer-x") == 65  # written by genesis
+    receipt = gov.commit_one(
+        "regulator", "governance", "set_score", participant="dealer-x", score=88
+    )
+    assert receipt.ok and [e.name for e in receipt.events] == ["score_set"]
+    assert gov.get("governance", "score/dealer-x") == 88
+    bad = gov.commit_one("regulator", "governance", "set_score", participant="dealer-x", score=-1)
+    assert bad.reason == "contract_error" and "non-negative" in bad.message
+    ghost = gov.commit_one("regulator", "governance", "set_score", participant="ghost", score=1)
+    assert ghost.reason == "contract_error" and "no participant" in ghost.message
+
+
+# ---------------------------------------------------------------- periodic election
+
+
+def test_election_with_commit_reveal_changes_the_set_at_the_documented_height(gov):
+    events = gov.advance_to(25)  # window opens at 30 - 5
+    assert (25, "draw_opened") in [(h, e.name) for h, e in events]
+    assert gov.get("governance", "draw")["close"] == 30
+    reveal_height, receipt_events = run_draw(gov, 1)
+    assert reveal_height == 31
+    randomness = lottery_randomness(1, SEED, gov.store.get_block(30).hash)
+    expected = elect(CANDIDATE_SCORES, 60, 4, 10_000, randomness)
+    assert [e.name for e in receipt_events] == [
+        "seed_revealed",
+        "elected",
+        "authorities_changed",
+    ]
+    assert receipt_events[1].data["authorities"] == expected
+    assert expected != DEALERS  # this seed changes the set
+    effective = reveal_height + 2  # authority_change_delay
+    assert receipt_events[2].data["effective_height"] == effective
+    assert gov.authority_ids(effective - 1) == DEALERS
+    assert gov.authority_ids(effective) == expected
+    gov.advance_to(effective)  # block `effective` is sealed by the new set
+    assert [m["id"] for m in gov.get("governance", "authorities")["current"]] == expected
+    assert gov.get("governance", "authorities")["pending"] is None
+
+
+def test_draw_rules_reject_late_commits_early_or_wrong_reveals(gov):
+    gov.advance_to(25)
+    digest = hashlib.sha256(SEED).digest()
+    wrong_draw = gov.commit_one("regulator", "governance", "commit_seed", draw=7, digest=digest)
+    assert "draw 7 is not open" in wrong_draw.message
+    assert gov.commit_one("regulator", "governance", "commit_seed", draw=1, digest=digest).ok
+    again = gov.commit_one("regulator", "governance", "commit_seed", draw=1, digest=digest)
+    assert "not allowed in 'committed'" in again.message
+    early = gov.commit_one("regulator", "governance", "reveal_seed", draw=1, seed=SEED)
+    assert "reveal after it" in early.message
+    gov.advance_to(30)
+    other = hashlib.sha256(b"another seed").digest()
+    wrong = gov.commit_one("regulator", "governance", "reveal_seed", draw=1, seed=other)
+    assert "does not match the commitment" in wrong.message
+    assert gov.commit_one("regulator", "governance", "reveal_seed", draw=1, seed=SEED).ok
+
+
+def test_commit_after_close_is_refused_and_missed_commit_is_public(gov):
+    events = gov.advance_to(30)
+    late = gov.commit_one(
+        "regulator", "governance", "commit_seed", draw=1, digest=hashlib.sha256(SEED).digest()
+    )
+    assert "draw 1 is not open" in late.message
+    assert (30, "commit_missed") in [(h, e.name) for h, e in events]
+    assert gov.get("governance", "draw") is None
+    assert gov.authority_ids() == DEALERS
+
+
+def test_missing_reveal_keeps_the_set_and_records_reveal_missed(gov):
+    gov.advance_to(25)
+    digest = hashlib.sha256(SEED).digest()
+    assert gov.commit_one("regulator", "governance", "commit_seed", draw=1, digest=digest).ok
+    events = gov.advance_to(36)
+    missed = [(h, e) for h, e in events if e.name == "reveal_missed"]
+    assert [(h, e.data["draw"]) for h, e in missed] == [(35, 1)]  # deadline 30 + 4 passed
+    late = gov.commit_one("regulator", "governance", "reveal_seed", draw=1, seed=SEED)
+    assert "draw 1 is not open" in late.message
+    assert gov.authority_ids() == DEALERS
+    assert "authorities_changed" not in names(events)
+    # the next periodic election proceeds normally
+    gov.advance_to(55)
+    assert gov.get("governance", "draw")["number"] == 2
+
+
+# ---------------------------------------------------------------- eviction and by-election
+
+
+def test_equivocation_evidence_from_anyone_evicts_and_a_by_election_fills_the_seat(gov):
+    gov.advance_to(3)
+    receipt = gov.commit_one(
+        "client-0", "governance", "report_equivocation", evidence=evidence("dealer-1", 2)
+    )
+    assert receipt.ok, receipt.message
+    assert [e.name for e in receipt.events] == ["equivocation", "excluded", "draw_opened"]
+    assert gov.get("governance", "excluded/dealer-1")["reason"] == "equivocation"
+    # four seats is the floor: the equivocator sits until its replacement is drawn
+    assert gov.authority_ids() == DEALERS
+    draw = gov.get("governance", "draw")
+    assert (draw["kind"], draw["close"]) == ("by-election", 4 + 5)
+    reveal_height, events = run_draw(gov, 1)
+    randomness = lottery_randomness(1, SEED, gov.store.get_block(draw["close"]).hash)
+    newcomers = {c: s for c, s in CANDIDATE_SCORES.items() if c not in DEALERS}
+    drawn = elect(newcomers, 60, 1, 10_000, randomness)
+    assert events[1].data["authorities"] == drawn
+    new_set = ["dealer-0", "dealer-2", "dealer-3", *drawn]
+    assert gov.authority_ids(reveal_height + 2) == new_set
+    gov.advance_to(reveal_height + 3)
+    again = gov.commit_one(
+        "ccp-a", "governance", "report_equivocation", evidence=evidence("dealer-1", 2)
+    )
+    assert "already excluded for equivocation" in again.message
+
+
+def test_above_the_floor_an_equivocator_leaves_at_once():
+    gov = GovChain(params={"authority_count": 5}, authorities=5, extra=EXTRA_CANDIDATES)
+    gov.advance_to(2)
+    receipt = gov.commit_one(
+        "dealer-4", "governance", "report_equivocation", evidence=evidence("dealer-0", 1)
+    )
+    assert receipt.ok, receipt.message
+    assert gov.authority_ids(gov.height + 1) == [f"dealer-{i}" for i in range(5)]
+    assert gov.authority_ids(gov.height + 2) == ["dealer-1", "dealer-2", "dealer-3", "dealer-4"]
+    gov.advance_to(gov.height + 2)  # sealed by the four remaining authorities
+    assert gov.get("governance", "draw")["kind"] == "by-election"
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (b"\x93\x01", "not an encoded EquivocationEvidence"),
+        (evidence("client-0", 2), "not an authority at height 2"),
+        (evidence("dealer-1", 2, chain_id="other"), "another chain"),
+        (evidence("dealer-1", 99), "future height 99"),
+    ],
+)
+def test_bad_evidence_is_refused(gov, bad, message):
+    gov.advance_to(3)
+    receipt = gov.commit_one("client-0", "governance", "report_equivocation", evidence=bad)
+    assert (receipt.ok, receipt.reason) == (False, "contract_error")
+    assert message in receipt.message
+
+
+def test_votes_for_the_same_block_are_not_equivocation(gov):
+    keys = KeyPair.from_name("dealer-2")
+    vote = SignedVote.make(keys, Vote(VoteKind.COMMIT, "glassledger-dev", 1, 0, b"\x05" * 32))
+    same = codec.encode(EquivocationEvidence(vote, vote))
+    gov.advance_to(2)
+    receipt = gov.commit_one("client-0", "governance", "report_equivocation", evidence=same)
+    assert "not equivocation: the two votes are for the same block" in receipt.message
+
+
+def test_missing_seals_beyond_the_limit_evict(gov):
+    events = gov.advance_to(4, absent=["dealer-2"])  # blocks 1..4 lack dealer-2's seal
+    assert gov.get("governance", "missed/dealer-2") == 3  # block 1..3 counted so far
+    assert "excluded" not in names(events)
+    _, system = gov.commit(absent=["dealer-2"])  # block 5 counts block 4's certificate
+    assert gov.get("governance", "missed/dealer-2") == 4
+    excluded = [e for e in system if e.name == "excluded"]
+    assert [(e.data["participant"], e.data["reason"]) for e in excluded] == [
+        ("dealer-2", "missed_rounds")
+    ]
+    assert "draw_opened" in names(system)
+
+
+def test_failed_proposer_rounds_count_and_a_seal_resets(gov):
+    gov.advance_to(2)
+    gov.commit(round_=2)  # block 3 decided in round 2: proposers of rounds 0, 1 failed
+    gov.commit()  # block 4 reads block 3's certificate
+    # proposer of round r at height 3 is authorities[(3 + r) % 4]
+    assert gov.get("governance", "missed/dealer-3") == 1
+    assert gov.get("governance", "missed/dealer-0") == 1
+    assert gov.get("governance", "missed/dealer-1") is None
+    gov.commit()  # block 4 was decided in round 0 with every seal: counts reset
+    assert gov.get("governance", "missed/dealer-3") is None
+
+
+def test_credit_event_and_veto_exclude_and_reinstate_restores(gov):
+    gov.advance_to(1)
+    receipt = gov.commit_one(
+        "regulator", "governance", "credit_event", participant="dealer-3", description="default"
+    )
+    assert [e.name for e in receipt.events] == ["excluded", "draw_opened"]
+    vetoed = gov.commit_one("regulator", "governance", "veto", candidate="ccp-a", reason="audit")
+    assert vetoed.ok and gov.get("governance", "excluded/ccp-a")["reason"] == "veto"
+    reveal_height, events = run_draw(gov, 1)
+    drawn = events[1].data["authorities"]
+    assert len(drawn) == 1 and drawn[0] in {"guarantor-b", "dealer-x"}  # not ccp-a, not low
+    assert gov.authority_ids(reveal_height + 2) == ["dealer-0", "dealer-1", "dealer-2", *drawn]
+    restored = gov.commit_one("regulator", "governance", "reinstate", participant="ccp-a")
+    assert restored.ok and gov.get("governance", "excluded/ccp-a") is None
+    twice = gov.commit_one("regulator", "governance", "reinstate", participant="ccp-a")
+    assert "not excluded" in twice.message
+
+
+def test_the_set_never_drops_below_the_minimum_without_candidates():
+    gov = GovChain()  # the four dealers are the only candidates
+    gov.advance_to(1)
+    for who in ("dealer-0", "dealer-1"):
+        receipt = gov.commit_one(
+            "regulator", "governance", "credit_event", participant=who, description="x"
+        )
+        assert [e.name for e in receipt.events] == ["excluded"]  # nobody to draw
+    assert len(gov.authority_ids(gov.height + 5)) == MIN_AUTHORITIES
+    assert gov.get("governance", "draw") is None
+
+
+def test_evidence_about_a_past_set_uses_the_history(gov):
+    gov.advance_to(25)
+    reveal_height, events = run_draw(gov, 1)
+    gov.advance_to(reveal_height + 2)  # the elected set now signs
+    elected = events[1].data["authorities"]
+    gone = next(d for d in DEALERS if d not in elected)
+    receipt = gov.commit_one(
+        "client-1", "governance", "report_equivocation", evidence=evidence(gone, 2)
+    )
+    assert receipt.ok, receipt.message
+    assert [e.name for e in receipt.events] == ["equivocation", "excluded"]  # no seat to free
+    assert gov.authority_ids() == elected
+    newcomer = next(c for c in elected if c not in DEALERS)
+    late = gov.commit_one(
+        "client-1", "governance", "report_equivocation", evidence=evidence(newcomer, 2)
+    )
+    assert "not an authority at height 2" in late.message
+
+
+def test_periodic_election_supersedes_an_open_by_election(gov):
+    gov.advance_to(21)
+    receipt = gov.commit_one(
+        "regulator", "governance", "credit_event", participant="dealer-0", description="default"
+    )
+    assert gov.get("governance", "draw")["kind"] == "by-election"
+    events = gov.advance_to(25)
+    assert [(h, e.name) for h, e in events if e.name in {"superseded", "draw_opened"}] == [
+        (25, "superseded"),
+        (25, "draw_opened"),
+    ]
+    draw = gov.get("governance", "draw")
+    assert (draw["number"], draw["kind"], draw["close"]) == (2, "election", 30)
+    _, events = run_draw(gov, 2)
+    assert "dealer-0" not in events[1].data["authorities"]
+    assert receipt.ok
+
+
+def test_an_election_with_too_few_candidates_changes_nothing():
+    gov = GovChain(params={"election_period": 30, "election_window": 5, "reveal_timeout": 4})
+    gov.advance_to(2)
+    assert gov.commit_one("regulator", "governance", "veto", candidate="dealer-3", reason="x").ok
+    gov.advance_to(25)
+    _, events = run_draw(gov, 1)
+    assert [e.name for e in events] == ["seed_revealed", "election_failed"]
+    assert gov.authority_ids() == DEALERS  # dealer-3 sits on: four is the floor
