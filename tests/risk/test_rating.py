@@ -316,3 +316,16 @@ def test_a_state_cannot_go_back_in_time():
         state.after(
             ClosedTrade(time_years=3.0, size=1.0, tenor_years=1.0, recovery_rate=2.0), MODEL
         )
+
+
+def test_as_of_must_be_a_date_and_an_empty_history_leaves_external_ratings():
+    empty = pd.DataFrame(
+        {c: [] for c in ["counterparty", "trade_id", "closed_at", "size", "tenor_years"]}
+    )
+    path = replay_trades(empty, external=EXTERNAL)
+    assert path.empty
+    now = current_ratings(path, external=EXTERNAL).set_index("counterparty")
+    assert now["composite"].to_dict() == {"A": 15.0, "B": 11.0, "C": 16.0}  # latest external only
+    with pytest.raises(InputError) as caught:
+        current_ratings(path, external=EXTERNAL, as_of="someday")
+    assert caught.value.field == "as_of"

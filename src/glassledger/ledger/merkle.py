@@ -30,6 +30,8 @@ from glassledger.errors import IntegrityError
 from glassledger.ledger.crypto import sha256
 
 DEFAULT_DEPTH = 16
+#: Deepest state tree allowed (bucket indices come from the first 4 bytes of a key hash).
+MAX_DEPTH = 24
 
 
 def list_root(hashes: Iterable[bytes]) -> bytes:
@@ -82,7 +84,7 @@ class StateProof(msgspec.Struct, array_like=True, frozen=True):
 
     def verify(self, root: bytes) -> bool:
         """True when this proof shows ``key`` -> ``value`` (``None``: absent) under ``root``."""
-        if self.depth < 0 or len(self.siblings) != self.depth:
+        if not 1 <= self.depth <= MAX_DEPTH or len(self.siblings) != self.depth:
             return False
         kh = sha256(self.key)
         entries = dict(self.bucket)
@@ -119,7 +121,7 @@ class StateTree:
     """
 
     def __init__(self, depth: int = DEFAULT_DEPTH) -> None:
-        if not 1 <= depth <= 24:
+        if not 1 <= depth <= MAX_DEPTH:
             raise ValueError(f"state tree depth must be in [1, 24], got {depth}")
         self.depth = depth
         self.empty = _empty_hashes(depth)

@@ -14,7 +14,13 @@ from glassledger.risk.expected_loss import (
     expected_loss_by_counterparty,
     exposures_from_saccr,
 )
-from glassledger.risk.rating import DEFAULT_ALPHA, current_ratings, replay_trades
+from glassledger.risk.rating import (
+    DEFAULT_ALPHA,
+    EXTERNAL_COLUMNS,
+    TRADE_COLUMNS,
+    current_ratings,
+    replay_trades,
+)
 from glassledger.risk.table_io import read_table, rich_table, write_table
 
 OutOption = Annotated[
@@ -108,10 +114,12 @@ def el(
 
 
 def ratings(
-    trades: Annotated[Path, typer.Argument(help="Closed-trade history (.csv/.parquet).")],
+    trades: Annotated[
+        Path, typer.Argument(help=f"Closed-trade history (.csv/.parquet): {TRADE_COLUMNS}.")
+    ],
     external: Annotated[
         Path | None,
-        typer.Option("--external", help="External ratings: counterparty, as_of, rating."),
+        typer.Option("--external", help=f"External ratings (.csv/.parquet): {EXTERNAL_COLUMNS}."),
     ] = None,
     alpha: Annotated[
         float,

@@ -495,7 +495,12 @@ def current_ratings(
     if as_of is None:
         times = [path["closed_at"].max()] + ([ext["as_of"].max()] if ext is not None else [])
         as_of = max(t for t in times if pd.notna(t))
-    as_of = pd.Timestamp(as_of)
+    try:
+        as_of = pd.Timestamp(as_of)
+    except (TypeError, ValueError):
+        raise InputError("not a date/time", field="as_of", value=as_of) from None
+    if as_of.tzinfo is not None:
+        as_of = as_of.tz_convert(None)
     last = path.groupby("counterparty", sort=True).tail(1).set_index("counterparty")
     if (last["closed_at"] > as_of).any():
         raise InputError("as_of is before the last closed trade", field="as_of", value=str(as_of))
