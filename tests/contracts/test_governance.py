@@ -279,3 +279,50 @@ def test_the_set_never_drops_below_the_minimum_without_candidates():
         assert [e.name for e in receipt.events] == ["excluded"]  # nobody to draw
     assert len(gov.authority_ids(gov.height + 5)) == MIN_AUTHORITIES
     assert gov.get("governance", "draw") is None
+
+
+def test_evidence_about_a_past_set_uses_the_history(gov):
+    gov.advance_to(25)
+    reveal_height, events = run_draw(gov, 1)
+    gov.advance_to(reveal_height + 2)  # the elected set now signs
+    elected = events[1].data["authorities"]
+    gone = next(d for d in DEALERS if d not in elected)
+    receipt = gov.commit_one(
+        "client-1", "governance", "report_equivocation", evidence=evidence(gone, 2)
+    )
+    assert receipt.ok, receipt.message
+    assert [e.name for e in receipt.events] == ["equivocation", "excluded"]  # no seat to free
+    assert gov.authority_ids() == elected
+    newcomer = next(c for c in elected if c not in DEALERS)
+    late = gov.commit_one(
+        "client-1", "governance", "report_equivocation", evidence=evidence(newcomer, 2)
+    )
+    assert "not an authority at height 2" in late.message
+
+
+def test_periodic_election_supersedes_an_open_by_election(gov):
+    gov.advance_to(21)
+    receipt = gov.commit_one(
+        "regulator", "governance", "credit_event", participant="dealer-0", description="default"
+    )
+    assert gov.get("governance", "draw")["kind"] == "by-election"
+    events = gov.advance_to(25)
+    assert [(h, e.name) for h, e in events if e.name in {"superseded", "draw_opened"}] == [
+        (25, "superseded"),
+        (25, "draw_opened"),
+    ]
+    draw = gov.get("governance", "draw")
+    assert (draw["number"], draw["kind"], draw["close"]) == (2, "election", 30)
+    _, events = run_draw(gov, 2)
+    assert "dealer-0" not in events[1].data["authorities"]
+    assert receipt.ok
+
+
+def test_an_election_with_too_few_candidates_changes_nothing():
+    gov = GovChain(params={"election_period": 30, "election_window": 5, "reveal_timeout": 4})
+    gov.advance_to(2)
+    assert gov.commit_one("regulator", "governance", "veto", candidate="dealer-3", reason="x").ok
+    gov.advance_to(25)
+    _, events = run_draw(gov, 1)
+    assert [e.name for e in events] == ["seed_revealed", "election_failed"]
+    assert gov.authority_ids() == DEALERS  # dealer-3 sits on: four is the floor
