@@ -329,3 +329,30 @@ def test_as_of_must_be_a_date_and_an_empty_history_leaves_external_ratings():
     with pytest.raises(InputError) as caught:
         current_ratings(path, external=EXTERNAL, as_of="someday")
     assert caught.value.field == "as_of"
+
+
+def test_a_path_row_resumes_trade_by_trade():
+    """The incremental service can continue from the last path row instead of replaying."""
+    history = two_counterparty_history()
+    path = replay_trades(history.iloc[:2], external=EXTERNAL)  # A's two trades
+    last = path.iloc[-1]
+    years = (last["closed_at"] - path["closed_at"].iloc[0]).total_seconds() / (
+        DAYS_PER_YEAR * 86400
+    )
+    state = InternalRating.resume(
+        anchor=last["anchor"],
+        evidence=last["evidence"],
+        internal=last["internal"],
+        time_years=years,
+        closed_trades=int(last["closed_trades"]),
+        model=MODEL,
+    )
+    next_trade = {"size": 3e6, "tenor_years": 2.0, "defaulted": True, "recovery_rate": 0.5}
+    resumed = state.after(ClosedTrade(time_years=years + 0.5, **next_trade), MODEL)
+    extended = pd.concat(
+        [history.iloc[:2], history_frame([("A", 2.0, next_trade)]).assign(trade_id="T999")],
+        ignore_index=True,
+    )
+    replayed = replay_trades(extended, external=EXTERNAL).iloc[-1]
+    assert resumed.score(MODEL) == pytest.approx(replayed["internal"], abs=1e-9)
+    assert resumed.closed_trades == replayed["closed_trades"] == 3

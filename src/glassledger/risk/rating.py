@@ -177,6 +177,29 @@ class InternalRating:
     evidence: float = 0.0
     closed_trades: int = 0
 
+    @classmethod
+    def resume(
+        cls,
+        *,
+        anchor: float,
+        evidence: float,
+        internal: float,
+        time_years: float,
+        closed_trades: int,
+        model: InternalRatingModel,
+    ) -> InternalRating:
+        """The state behind a rating-path row (``anchor``, ``evidence``, ``internal``), to carry
+        on trade by trade without replaying the history: ``weighted_outcomes`` is recovered
+        from ``internal = (w0 R0 + weighted_outcomes) / (w0 + evidence)``."""
+        w0 = model.anchor_weight
+        return cls(
+            anchor=anchor,
+            time_years=time_years,
+            weighted_outcomes=internal * (w0 + evidence) - w0 * anchor,
+            evidence=evidence,
+            closed_trades=closed_trades,
+        )
+
     def score(self, model: InternalRatingModel) -> float:
         """Internal rating (score 0..21) at ``time_years``."""
         w0 = model.anchor_weight
