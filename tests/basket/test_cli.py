@@ -49,3 +49,9 @@ def test_drift_and_errors():
     assert code == 0 and "single-currency delivery" in output
     code, output = run("weights", "--basket", "nope")
     assert code == 1 and "unknown basket" in output
+
+
+def test_inflation_comparison_on_shipped_world_bank_data():
+    code, output = run("inflation", "--start", "1971", "--end", "2017")
+    assert code == 0
+    assert "GBP 1975 25.8%" in output and "basket" in output

@@ -125,3 +125,27 @@ def test_basket_volatility_is_at_most_the_weighted_single_volatilities(rows, raw
     basket = rolling_volatility(basket_inflation(inflation, weights)).dropna()
     singles = (rolling_volatility(inflation).dropna() * weights).sum(axis=1)
     assert (basket <= singles + 1e-9).all()
+
+
+def test_seed_002_inflation_figures_from_world_bank_data():
+    # Seed 002: over 1971-2017 the highest single-year GDP-deflator inflation among the SDR
+    # economies was 25.8%, and the 2015-SDR-weighted basket's that year was 10.6%; the
+    # basket's 5-year volatility (0.8) is below most single economies'. Data: World Bank WDI
+    # NY.GDP.DEFL.KD.ZG (shipped, see basket/data/README.md); current WDI vintages are revised,
+    # so the basket figure is matched to 0.2 percentage points.
+    from glassledger.basket._io import sample_path
+
+    data = pd.read_csv(sample_path("inflation_gdp_deflator.csv"), index_col=0).loc[1971:2017]
+    weights = BASKET_WEIGHTS_2015
+    year, currency = data.stack().idxmax()
+    assert (year, currency) == (1975, "GBP")
+    assert data.loc[year, currency] == pytest.approx(25.8, abs=0.05)
+    assert basket_inflation(data, weights).loc[year] == pytest.approx(10.6, abs=0.2)
+    volatility = volatility_comparison(data.loc[1965:], weights)
+    below = [c for c in weights.index if volatility[c] > volatility["basket"]]
+    assert len(below) >= 4
+
+
+BASKET_WEIGHTS_2015 = pd.Series(
+    {"USD": 0.4173, "EUR": 0.3093, "CNY": 0.1092, "JPY": 0.0833, "GBP": 0.0809}
+)

@@ -209,6 +209,38 @@ def drift(
 
 
 @app.command()
+def inflation(
+    table: Path | None = typer.Option(None, help="years x currencies, inflation in percent"),
+    basket: str = typer.Option("sdr-2016", help="shipped basket whose weights are used"),
+    start: int = typer.Option(1965, help="first year"),
+    end: int = typer.Option(2018, help="last year"),
+    window: int = typer.Option(5, help="rolling window, years"),
+    statistic: str = typer.Option("mean", help="mean or median of the rolling std"),
+) -> None:
+    """Seed 002's comparison: inflation volatility of single economies and of the basket."""
+    from glassledger.basket._io import sample_path
+    from glassledger.basket.baskets import get_basket
+    from glassledger.basket.valuation import basket_inflation, volatility_comparison
+
+    try:
+        data = pd.read_csv(table or sample_path("inflation_gdp_deflator.csv"), index_col=0)
+        data = data.loc[start:end]
+        weights = get_basket(basket).weights
+        summary = volatility_comparison(data, weights, window, statistic)
+        peak = data[weights.index].stack().idxmax()
+        basket_series = basket_inflation(data, weights)
+    except GlassledgerError as error:
+        _fail(error)
+    _show(
+        summary.to_frame(), f"{window}-year rolling std of inflation, {start}-{end} (pp)", "economy"
+    )
+    console.print(
+        f"highest single-year inflation: {peak[1]} {peak[0]} {data.loc[peak]:.1f}%;"
+        f" basket that year {basket_series.loc[peak[0]]:.1f}%"
+    )
+
+
+@app.command()
 def reserve(
     holdings: Path = typer.Argument(
         ..., help="holdings CSV (see glassledger.basket.reserve_metrics)"

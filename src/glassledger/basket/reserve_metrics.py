@@ -104,13 +104,18 @@ def _currency_sums(
         near_start = np.maximum(start[near], maturity[near] - horizon)
         return always + _interval_sum(near_start, maturity[near], amount[near], days)
 
-    return {
+    sums = {
         "held": held,
         "wal_weighted": wal,
         "wam_weighted": wam,
         "daily": liquid(group["daily_liquid"].to_numpy(dtype=bool), daily_horizon),
         "weekly": liquid(group["weekly_liquid"].to_numpy(dtype=bool), weekly_horizon),
     }
+    # Cumulative sums leave rounding residue on days when nothing is held: zero them exactly.
+    empty = _interval_sum(start, maturity, np.ones(len(start)), days) < 0.5
+    for values in sums.values():
+        values[empty] = 0.0
+    return sums
 
 
 def _interval_sum(start: np.ndarray, end: np.ndarray, weight: np.ndarray, days: int) -> np.ndarray:

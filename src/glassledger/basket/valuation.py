@@ -156,10 +156,14 @@ def rolling_volatility(series: pd.DataFrame | pd.Series, window: int = 5) -> pd.
 
 
 def volatility_comparison(
-    inflation_pct: pd.DataFrame, weights: pd.Series, window: int = 5
+    inflation_pct: pd.DataFrame, weights: pd.Series, window: int = 5, statistic: str = "mean"
 ) -> pd.Series:
-    """Average of the 5-year rolling standard deviation of inflation for each single economy and
-    for the basket (seed 002's comparison: the basket's 0.8 against Japan's 2.5 etc.), sorted
-    ascending, percentage points."""
+    """Summary (``"mean"`` or ``"median"``) over time of the ``window``-year rolling standard
+    deviation of inflation, for each single economy and for the basket (seed 002 compares the
+    basket's 0.8 with Japan's 2.5 etc.), sorted ascending, percentage points."""
+    if statistic not in ("mean", "median"):
+        raise InputError("statistic must be 'mean' or 'median'", field="statistic", value=statistic)
     table = inflation_pct[weights.index].assign(basket=basket_inflation(inflation_pct, weights))
-    return rolling_volatility(table, window).mean().sort_values().rename("mean_rolling_std")
+    rolling = rolling_volatility(table, window)
+    summary = rolling.mean() if statistic == "mean" else rolling.median()
+    return summary.sort_values().rename(f"{statistic}_rolling_std")

@@ -1,0 +1,190 @@
+"""Calibration of the corridor and repo-market model: agent behaviour and initial state.
+
+Units: amounts in USD billions, rates in percent, spreads in basis points, ratios in percent
+of bank assets, time in business days (252 a year). Growth rates are decimal per year.
+
+Anchors (see docs/liquidity.md, "Calibration"):
+
+* ``satiation_pct`` = 12.5: reserves above 12-13 % of bank assets satiate demand (Afonso,
+  Giannone, La Spada, Williams, FRB New York Staff Report 1019, abstract).
+* ``floor_mean_pct`` / ``slope_bp``: chosen so that the system reserve ratio of the
+  September 2019 spike (8.0 %, WRESBAL / H.8 assets on 2019-09-18) leaves banks with little
+  reserves they will lend at any rate, and the mid-2019 ratio (~9 %) prices SOFR a few basis
+  points above IOER, as observed (+4 to +6 bp, quarterly means of the shipped data).
+* ``rv_coupon_share`` = 0.37: Cayman hedge funds absorbed 37 % of net Treasury note and bond
+  issuance from January 2022 to December 2024 (Federal Reserve note quoted in seed 001).
+* ``srf_elasticity_bn_per_bp`` / ``srf_max_premium_bp``: on 2025-10-31 the SRF lent
+  USD 50.35 bn with SOFR (4.22 %) 22 bp above the SRF rate (4.00 %): about 2.3 bn per bp;
+  SOFR has not printed more than ~30 bp above the SRF rate since the SRF exists.
+* ``tax_day_receipts_usd_bn`` = 80: Treasury inflows on the 16 September 2019 tax date plus
+  settlement were about USD 80 bn (FRB New York, "The Repo Market Disruption of September
+  2019" and contemporaneous reports); also in line with the 2025-09-15 estimate of USD 78 bn.
+
+* The reserve demand curve shifted out after 2020 (SR1019: the slope turns negative below
+  13 % in the later sample). :data:`POST_2020` moves the satiation point to 13 % and the
+  mean LCLoR to 10.3 %, fitted so that the 2025 replay prices SOFR near IORB in the first
+  half (reserves ~13.5 % of assets) and puts it 5-30 bp above IORB at the month and
+  quarter ends of the second half (reserves ~11.8 %), as in the data.
+
+All other behavioural values are assumptions stated next to the field; the sweep in
+:mod:`.sweep` varies the most uncertain ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from glassledger.errors import InputError
+from glassledger.liquidity.indicators import extended_bank_assets
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    """Behavioural parameters of the agents (see module docstring for anchors)."""
+
+    # agent counts (1,000 agents by default)
+    n_mmf: int = 300
+    n_banks: int = 400
+    n_rv: int = 200
+    n_dealers: int = 100
+    # banks: reserve demand v(e) = slope_bp * (1 - e) / e over IORB + bank_cost_bp, with
+    # e = (rho - floor) / (satiation - floor) the bank's excess-reserve position
+    satiation_pct: float = 12.5
+    floor_mean_pct: float = 7.9  # lowest comfortable level of reserves (LCLoR), mean
+    floor_sd_pct: float = 0.25
+    slope_bp: float = 3.0
+    bank_cost_bp: float = 2.0  # balance-sheet cost of lending reserves into repo
+    reserve_dispersion: float = 0.08  # log-sd of banks' reserve ratios around the system's
+    foreign_bank_share: float = 0.3  # share of banks that window-dress at quarter ends
+    quarter_end_bank_cut: float = 0.8
+    month_end_bank_cut: float = 0.2
+    # money-market funds: lend in private repo from rrp + lo to rrp + lo + width (bp)
+    mmf_lo_max_bp: float = 3.0
+    mmf_width_min_bp: float = 1.0
+    mmf_width_max_bp: float = 6.0
+    mmf_bill_share: float = 0.6  # share of net bill issuance bought by money funds
+    mmf_max_bill_fraction: float = 0.85
+    mmf_growth: float = 0.05
+    mmf_flow_vol: float = 0.003  # daily log-sd of a fund's flows
+    # dealers: intermediation capacity for money-fund cash, cut at quarter/month ends
+    dealer_slack: float = 0.25  # capacity above money funds' initial private repo lending
+    dealer_capacity_growth: float = 0.08
+    quarter_end_dealer_cut: float = 0.35
+    month_end_dealer_cut: float = 0.05
+    dealer_takedown: float = 0.15  # share of gross coupon settlement left with dealers
+    coupon_gross_to_net: float = 3.0  # gross coupon settlement per unit of net issuance
+    dealer_half_life_days: float = 3.0
+    # relative-value funds: long cash Treasuries financed in repo, short futures
+    rv_coupon_share: float = 0.37
+    rv_leverage_min: float = 20.0
+    rv_leverage_max: float = 60.0
+    rv_target_utilisation: float = 0.8
+    rv_basis_min_bp: float = 10.0  # implied repo rate of the basis over IORB
+    rv_basis_max_bp: float = 50.0
+    rv_exit_speed: float = 0.03  # share of the book cut per day of negative carry
+    rv_equity_growth: float = 0.10
+    rv_sale_to_dealers: float = 0.7  # dealers are the buyers of last resort of forced sales
+    # other borrowers (elastic): drop out linearly between the two spreads over IORB
+    other_demand_share: float = 0.10
+    other_demand_lo_bp: float = -20.0
+    other_demand_hi_bp: float = 1000.0
+    # Standing Repo Facility: take-up grows with the premium of SOFR over the SRF rate
+    srf_elasticity_bn_per_bp: float = 2.3
+    srf_max_premium_bp: float = 30.0
+    # Treasury
+    tga_adjust_days: float = 20.0
+    bill_share: float = 0.2  # of trend net financing; bills also absorb TGA adjustments
+    tax_day_receipts_usd_bn: float = 80.0
+    deficit_noise_usd_bn: float = 10.0  # daily sd of Treasury net spending
+    # Fed autonomous factors (currency etc.)
+    other_liabilities_growth: float = 0.03
+    qt_stop_ratio_pct: float = 0.0  # the Fed skips planned runoff while reserves are below
+    bank_asset_growth: float = 0.02
+
+    def with_(self, **changes) -> ModelParams:
+        """A copy with ``changes`` applied (unknown names raise InputError)."""
+        unknown = set(changes) - set(self.__dataclass_fields__)
+        if unknown:
+            raise InputError(f"unknown model parameters {sorted(unknown)}", source="params")
+        return replace(self, **changes)
+
+    @property
+    def n_agents(self) -> int:
+        """Total number of agents."""
+        return self.n_mmf + self.n_banks + self.n_rv + self.n_dealers
+
+
+#: The default parameters are the 2019 calibration; these changes give the post-2020 one.
+POST_2020 = {"satiation_pct": 13.0, "floor_mean_pct": 10.3}
+
+
+@dataclass(frozen=True)
+class InitialState:
+    """Aggregate balances (USD bn) and rates (percent) on the first simulated day.
+
+    ``mmf_repo_usd_bn`` (money-fund private repo lending) and ``mmf_bills_usd_bn`` are not
+    in the shipped data; named scenarios state the values they use (OFR money-market fund
+    monitor orders of magnitude).
+    """
+
+    reserves_usd_bn: float
+    on_rrp_usd_bn: float
+    tga_usd_bn: float
+    fed_assets_usd_bn: float
+    bank_assets_usd_bn: float
+    sofr_pct: float
+    iorb_pct: float
+    on_rrp_rate_pct: float
+    mmf_repo_usd_bn: float
+    mmf_bills_usd_bn: float
+
+    @property
+    def other_liabilities_usd_bn(self) -> float:
+        """Fed liabilities other than reserves, ON RRP and TGA (currency, foreign pool...)."""
+        return self.fed_assets_usd_bn - self.reserves_usd_bn - self.on_rrp_usd_bn - self.tga_usd_bn
+
+    @classmethod
+    def from_panel(
+        cls,
+        panel: pd.DataFrame,
+        date: str | pd.Timestamp,
+        *,
+        mmf_repo_usd_bn: float,
+        mmf_bills_usd_bn: float,
+        bank_asset_growth: float = 0.02,
+    ) -> InitialState:
+        """The state on ``date`` from a data panel (bank assets extended past H.8's end)."""
+        day = pd.Timestamp(date)
+        assets, _ = extended_bank_assets(panel, bank_asset_growth)
+        row = panel.loc[day]
+        needed = [
+            "reserves_usd_bn",
+            "on_rrp_usd_bn",
+            "tga_usd_bn",
+            "fed_assets_usd_bn",
+            "sofr_pct",
+            "iorb_pct",
+            "on_rrp_rate_pct",
+        ]
+        missing = [c for c in needed if pd.isna(row.get(c))]
+        if missing or pd.isna(assets.loc[day]):
+            raise InputError(
+                "data panel lacks values to start the model",
+                source="data panel",
+                row=str(day.date()),
+                value=missing or ["bank_assets_usd_bn"],
+            )
+        return cls(
+            reserves_usd_bn=float(row["reserves_usd_bn"]),
+            on_rrp_usd_bn=float(row["on_rrp_usd_bn"]),
+            tga_usd_bn=float(row["tga_usd_bn"]),
+            fed_assets_usd_bn=float(row["fed_assets_usd_bn"]),
+            bank_assets_usd_bn=float(assets.loc[day]),
+            sofr_pct=float(row["sofr_pct"]),
+            iorb_pct=float(row["iorb_pct"]),
+            on_rrp_rate_pct=float(row["on_rrp_rate_pct"]),
+            mmf_repo_usd_bn=mmf_repo_usd_bn,
+            mmf_bills_usd_bn=mmf_bills_usd_bn,
+        )

@@ -1,0 +1,275 @@
+"""The daily loop of the corridor and repo-market model.
+
+Each business day, in order:
+
+1. **Fed**: assets move along the scenario path (QT runoff down, reserve-management purchases
+   up), except that planned runoff is skipped while reserves are below
+   ``qt_stop_ratio_pct`` of bank assets (the Fed stops QT before reserves turn scarce);
+   other liabilities (currency) grow. Treasury runoff is refinanced by the Treasury.
+2. **Treasury**: in projections, spending minus receipts (plus tax-day receipts and noise)
+   is financed by coupons settled in two lumps a month (mid-month and month end) and bills,
+   which also steer the TGA toward its target over ``tga_adjust_days``; in replays the
+   published TGA and net issuance are used as they are.
+3. **Money funds** grow and buy their share of the bills sold to the public.
+4. **Relative-value funds** book yesterday's carry and today's basis shock, sell down to
+   their leverage limit (or cut their book when carry is negative) and buy their share of
+   the day's coupons; **dealers** take their auction share and half of funds' sales into
+   inventory and sell inventory off over days.
+5. **Clearing** (:func:`.clearing.clear`) with reserves from the Fed's balance sheet,
+   ``reserves = fed assets + SRF - other liabilities - TGA - ON RRP``, using the ON RRP
+   balance implied by money funds keeping yesterday's repo book (a one-day lag that avoids
+   solving reserves and rates jointly). SOFR is the clearing rate; cash that is short at
+   the SRF cap is lent by the SRF (new reserves: money created against collateral).
+   Money-fund cash not lent goes to the ON RRP.
+
+Everything is vectorised across agents; the loop runs over days only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from glassledger.liquidity.model.agents import (
+    DAYS_PER_YEAR,
+    Population,
+    build_market,
+    dealer_step,
+    make_population,
+    mmf_step,
+    rv_step,
+    size_rv_funds,
+)
+from glassledger.liquidity.model.calendar import calendar_flags
+from glassledger.liquidity.model.clearing import bank_supply, clear, demand, ramp_sum
+from glassledger.liquidity.model.params import ModelParams
+from glassledger.liquidity.model.scenario import Scenario
+
+Progress = Callable[[int, int], None]
+
+OUTPUT_COLUMNS = (
+    "sofr_pct",
+    "on_rrp_rate_pct",
+    "iorb_pct",
+    "srf_rate_pct",
+    "sofr_minus_iorb_bp",
+    "srf_usd_bn",
+    "unmet_usd_bn",
+    "on_rrp_usd_bn",
+    "reserves_usd_bn",
+    "reserves_to_bank_assets_pct",
+    "tga_usd_bn",
+    "fed_assets_usd_bn",
+    "other_liabilities_usd_bn",
+    "repo_volume_usd_bn",
+    "mmf_repo_usd_bn",
+    "bank_repo_usd_bn",
+    "rv_borrowing_usd_bn",
+    "rv_equity_usd_bn",
+    "dealer_inventory_usd_bn",
+    "net_bills_usd_bn",
+    "net_coupons_usd_bn",
+)
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Daily output (columns :data:`OUTPUT_COLUMNS`; USD bn, percent, bp) of one run."""
+
+    scenario: str
+    seed: int
+    daily: pd.DataFrame
+
+    def summary(self) -> dict[str, float]:
+        """Headline figures: peak and mean SOFR - IORB (bp), SRF take-up (peak USD bn, days
+        used, sum of daily balances), unmet cash (USD bn, no facility), lowest reserve
+        ratio (percent) and final reserves and ON RRP (USD bn)."""
+        d = self.daily
+        return {
+            "peak_sofr_minus_iorb_bp": float(d["sofr_minus_iorb_bp"].max()),
+            "mean_sofr_minus_iorb_bp": float(d["sofr_minus_iorb_bp"].mean()),
+            "peak_srf_usd_bn": float(d["srf_usd_bn"].max()),
+            "srf_days": float((d["srf_usd_bn"] > 0.5).sum()),
+            "srf_sum_usd_bn": float(d["srf_usd_bn"].sum()),
+            "peak_unmet_usd_bn": float(d["unmet_usd_bn"].max()),
+            "min_reserves_to_bank_assets_pct": float(d["reserves_to_bank_assets_pct"].min()),
+            "final_reserves_usd_bn": float(d["reserves_usd_bn"].iloc[-1]),
+            "final_on_rrp_usd_bn": float(d["on_rrp_usd_bn"].iloc[-1]),
+        }
+
+
+def _calibrate_demand(pop: Population, scenario: Scenario, rng: np.random.Generator) -> float:
+    """Size relative-value funds so day 0 clears at the observed SOFR; returns the elastic
+    ('other') demand in USD bn."""
+    init, p = scenario.initial, scenario.params
+    first = scenario.paths.iloc[0]
+    market = build_market(
+        pop,
+        p,
+        reserves=init.reserves_usd_bn,
+        on_rrp_rate_pct=init.on_rrp_rate_pct,
+        iorb_pct=init.iorb_pct,
+        srf_rate_pct=float(first["srf_rate_pct"]),
+        srf_limit=float(first["srf_limit_usd_bn"]),
+        bank_cut=0.0,
+        dealer_cut=0.0,
+        other_demand=0.0,
+    )
+    at = np.array([100.0 * (init.sofr_pct - init.iorb_pct)])
+    mmf = min(
+        float(ramp_sum(market.mmf_lo_bp, market.mmf_hi_bp, market.mmf_cash, at)[0]),
+        market.dealer_capacity,
+    )
+    supply = mmf + float(bank_supply(market, at)[0])
+    other = p.other_demand_share * supply
+    elastic = float(demand(replace(market, inelastic_demand=0.0, other_demand=other), at)[0])
+    size_rv_funds(pop, p, supply - elastic, rng)
+    return other
+
+
+def _stress_cut(flags: pd.DataFrame, t: int, quarter: float, month: float, mult: float) -> float:
+    if flags["quarter_end"].iat[t]:
+        return min(quarter * mult, 1.0)
+    if flags["month_end"].iat[t]:
+        return min(month * mult, 1.0)
+    return 0.0
+
+
+def simulate(
+    scenario: Scenario,
+    seed: int = 0,
+    progress: Progress | None = None,
+    params: ModelParams | None = None,
+) -> SimulationResult:
+    """Run ``scenario`` (optionally with other ``params``) with random seed ``seed``.
+
+    ``progress(done, total)`` is called about a hundred times during the run.
+    """
+    p = params or scenario.params
+    if params is not None:
+        scenario = Scenario(
+            scenario.name, scenario.description, scenario.initial, scenario.paths, params
+        )
+    rng = np.random.default_rng(seed)
+    init, days = scenario.initial, scenario.days
+    n = len(days)
+    flags = calendar_flags(days)
+    path = {c: scenario.paths[c].to_numpy(dtype=float) for c in scenario.paths}
+    pop = make_population(p, init, rng)
+    other_demand = _calibrate_demand(pop, scenario, rng)
+    out = {c: np.empty(n) for c in OUTPUT_COLUMNS}
+    other_liab = init.other_liabilities_usd_bn
+    tga, fed_prev = init.tga_usd_bn, init.fed_assets_usd_bn
+    planned_prev = fed_prev
+    ratio = 100.0 * init.reserves_usd_bn / init.bank_assets_usd_bn
+    bank_assets = init.bank_assets_usd_bn
+    mmf_lent = init.mmf_repo_usd_bn
+    sofr_bp = 100.0 * (init.sofr_pct - init.iorb_pct)
+    settlement = (flags["mid_month"] | flags["month_end"]).to_numpy()
+    fed_path = np.r_[init.fed_assets_usd_bn, path["fed_assets_usd_bn"]]
+    runoff_trend = (
+        pd.Series(np.maximum(-np.diff(fed_path), 0.0))
+        .rolling(21, min_periods=1, center=True)
+        .mean()
+        .to_numpy()
+    )
+    tax = flags["tax_day"].to_numpy()
+    step = max(n // 100, 1)
+    for t in range(n):
+        planned = path["fed_assets_usd_bn"][t] - planned_prev
+        planned_prev = path["fed_assets_usd_bn"][t]
+        if planned < 0.0 and ratio < p.qt_stop_ratio_pct:
+            planned = 0.0  # QT paused: reserves below the Fed's stop level
+        fed = fed_prev + planned
+        runoff, purchases = max(-planned, 0.0), max(planned, 0.0)
+        fed_prev = fed
+        if "other_liabilities_usd_bn" in path:
+            other_liab = path["other_liabilities_usd_bn"][t]
+        else:
+            other_liab *= 1.0 + p.other_liabilities_growth / DAYS_PER_YEAR
+        growth = 1.0 + p.bank_asset_growth / DAYS_PER_YEAR
+        bank_assets *= growth
+        pop.banks.assets *= growth
+        if scenario.is_replay:
+            tga = path["tga_usd_bn"][t]
+            net_bills, net_coupons = path["net_bills_usd_bn"][t], path["net_coupons_usd_bn"][t]
+        else:
+            trend = path["deficit_usd_bn"][t] + runoff_trend[t]
+            spent = (
+                path["deficit_usd_bn"][t]
+                + rng.normal(0.0, p.deficit_noise_usd_bn)
+                - (p.tax_day_receipts_usd_bn if tax[t] else 0.0)
+            )
+            net_coupons = (1.0 - p.bill_share) * trend * 10.5 if settlement[t] else 0.0
+            net_bills = p.bill_share * trend + (path["tga_target_usd_bn"][t] - tga) / (
+                p.tga_adjust_days
+            )
+            tga = tga - spent - runoff + net_bills + net_coupons
+        mmf_step(pop, p, net_bills - purchases, rng)
+        sold = rv_step(
+            pop,
+            p,
+            sofr_bp=sofr_bp,
+            basis_shock=path["basis_shock"][t],
+            leverage_mult=path["leverage_mult"][t],
+            coupons_offered=p.rv_coupon_share * max(net_coupons, 0.0),
+        )
+        taken_down = p.dealer_takedown * p.coupon_gross_to_net * max(net_coupons, 0.0)
+        dealer_step(pop, p, taken_down + p.rv_sale_to_dealers * sold)
+        mmf_cash = float(np.maximum(pop.mmf.cash, 0.0).sum())
+        on_rrp = max(mmf_cash - mmf_lent, 0.0)
+        reserves = fed - other_liab - tga - on_rrp
+        stress = path["stress_mult"][t]
+        market = build_market(
+            pop,
+            p,
+            reserves=reserves,
+            on_rrp_rate_pct=path["on_rrp_rate_pct"][t],
+            iorb_pct=path["iorb_pct"][t],
+            srf_rate_pct=path["srf_rate_pct"][t],
+            srf_limit=path["srf_limit_usd_bn"][t],
+            bank_cut=_stress_cut(flags, t, p.quarter_end_bank_cut, p.month_end_bank_cut, stress),
+            dealer_cut=_stress_cut(
+                flags, t, p.quarter_end_dealer_cut, p.month_end_dealer_cut, stress
+            ),
+            other_demand=other_demand,
+        )
+        cleared = clear(market)
+        sofr_bp, mmf_lent = cleared.spread_bp, cleared.mmf_lent
+        on_rrp = mmf_cash - mmf_lent
+        reserves = fed + cleared.srf - other_liab - tga - on_rrp
+        iorb = path["iorb_pct"][t]
+        ratio = 100.0 * reserves / bank_assets
+        row = {
+            "sofr_pct": iorb + sofr_bp / 100.0,
+            "on_rrp_rate_pct": path["on_rrp_rate_pct"][t],
+            "iorb_pct": iorb,
+            "srf_rate_pct": path["srf_rate_pct"][t],
+            "sofr_minus_iorb_bp": sofr_bp,
+            "srf_usd_bn": cleared.srf,
+            "unmet_usd_bn": cleared.unmet,
+            "on_rrp_usd_bn": on_rrp,
+            "reserves_usd_bn": reserves,
+            "reserves_to_bank_assets_pct": ratio,
+            "tga_usd_bn": tga,
+            "fed_assets_usd_bn": fed + cleared.srf,
+            "other_liabilities_usd_bn": other_liab,
+            "repo_volume_usd_bn": cleared.volume,
+            "mmf_repo_usd_bn": cleared.mmf_lent,
+            "bank_repo_usd_bn": cleared.bank_lent,
+            "rv_borrowing_usd_bn": float(pop.rv.borrowing.sum()),
+            "rv_equity_usd_bn": float(pop.rv.equity.sum()),
+            "dealer_inventory_usd_bn": float(pop.dealers.inventory.sum()),
+            "net_bills_usd_bn": net_bills,
+            "net_coupons_usd_bn": net_coupons,
+        }
+        for key, value in row.items():
+            out[key][t] = value
+        if progress is not None and (t % step == 0 or t == n - 1):
+            progress(t + 1, n)
+    daily = pd.DataFrame(out, index=days)
+    daily.index.name = "date"
+    return SimulationResult(scenario.name, seed, daily)

@@ -1,0 +1,126 @@
+"""The corridor model against the episodes it is calibrated to reproduce, and its accounting.
+
+Targets (direction and order of magnitude, not day-exact values):
+* September 2019 (no SRF): SOFR 5.25 % vs IOER 2.10 % on 2019-09-17, +315 bp, from a few bp
+  in the summer (shipped FRED SOFR; FRB New York, "The Repo Market Disruption of September
+  2019", 2019).
+* 2025 (SRF at the top of the range): no take-up in the first half; take-ups of tens of
+  billions at month and quarter ends in the second half: USD 11.1 bn on 30 June, 50.35 bn on
+  31 October, 26.0 bn on 1 December, a record 74.6 bn on 31 December (NY Fed data as
+  reported by Reuters, 2025-06-30, 2025-10-31, 2025-12-31).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from glassledger.errors import InputError
+from glassledger.liquidity.model import build_scenario, simulate
+from glassledger.liquidity.model.scenario import sample_panel
+
+
+@pytest.fixture(scope="module")
+def panel():
+    return sample_panel()
+
+
+@pytest.fixture(scope="module")
+def sept_2019(panel):
+    return simulate(build_scenario("sept-2019", panel=panel)).daily
+
+
+@pytest.fixture(scope="module")
+def year_2025(panel):
+    return simulate(build_scenario("2025", panel=panel)).daily
+
+
+def test_september_2019_spike(sept_2019):
+    spread = sept_2019["sofr_minus_iorb_bp"]
+    peak_day = spread.idxmax()
+    assert pd.Timestamp("2019-09-16") <= peak_day <= pd.Timestamp("2019-09-17")
+    assert spread.max() > 100.0  # hundreds of bp, as the +315 bp observed
+    assert spread.loc["2019-07-01":"2019-08-30"].median() < 20.0  # calm summer
+
+
+def test_2025_srf_take_ups(year_2025):
+    srf = year_2025["srf_usd_bn"]
+    assert srf.loc[:"2025-06-27"].max() < 1.0  # reserves ~13.5 % of assets: no take-up
+    second_half = srf.loc["2025-09-01":]
+    assert 10.0 < second_half.max() < 300.0  # tens of billions, as observed
+    # the largest take-ups fall on month and quarter ends (or the first day after)
+    top = second_half.nlargest(3).index
+    assert all(d.day >= 28 or d.day <= 2 for d in top)
+
+
+def test_2025_reserves_track_data(year_2025, panel):
+    model = year_2025["reserves_usd_bn"].loc["2025-03-01":]
+    data = panel["reserves_usd_bn"].reindex(model.index)
+    assert (model - data).abs().median() < 150.0  # USD bn, on ~3,000
+
+
+@pytest.mark.parametrize("name", ["sept-2019", "2025", "tga-rebuild"])
+def test_fed_balance_sheet_identity(name, panel, sept_2019, year_2025):
+    d = {"sept-2019": sept_2019, "2025": year_2025}.get(name)
+    if d is None:
+        d = simulate(build_scenario(name, panel=panel, years=0.25)).daily
+    liabilities = (
+        d["reserves_usd_bn"] + d["tga_usd_bn"] + d["on_rrp_usd_bn"] + d["other_liabilities_usd_bn"]
+    )
+    assert np.allclose(liabilities, d["fed_assets_usd_bn"], atol=1e-6)
+    assert np.allclose(
+        d["mmf_repo_usd_bn"] + d["bank_repo_usd_bn"] + d["srf_usd_bn"],
+        d["repo_volume_usd_bn"],
+        rtol=1e-6,
+        atol=1e-6,
+    )
+    assert (d["on_rrp_usd_bn"] >= -1e-9).all()
+
+
+def test_qt_continued_drains_more_than_qt_ended(panel):
+    cont = simulate(build_scenario("qt-continued", panel=panel)).summary()
+    ended = simulate(build_scenario("qt-ended", panel=panel)).summary()
+    assert cont["final_reserves_usd_bn"] < ended["final_reserves_usd_bn"] - 300
+    assert cont["srf_sum_usd_bn"] > ended["srf_sum_usd_bn"]
+    assert cont["mean_sofr_minus_iorb_bp"] > ended["mean_sofr_minus_iorb_bp"]
+    assert cont["min_reserves_to_bank_assets_pct"] >= 9.5  # QT pauses near 10 %
+
+
+def test_tga_rebuild_drains_reserves(panel):
+    d = simulate(build_scenario("tga-rebuild", panel=panel, years=0.5)).daily
+    assert d["tga_usd_bn"].iloc[-1] > d["tga_usd_bn"].iloc[0] + 400
+    assert d["reserves_usd_bn"].iloc[-1] < d["reserves_usd_bn"].iloc[0] - 300
+    assert d["srf_usd_bn"].max() > 10
+
+
+def test_basis_unwind_forces_deleveraging_and_srf(panel):
+    d = simulate(build_scenario("basis-unwind", panel=panel, years=0.5)).daily
+    before, after = d["rv_borrowing_usd_bn"].iloc[59], d["rv_borrowing_usd_bn"].iloc[65]
+    assert after < 0.8 * before
+    assert d["dealer_inventory_usd_bn"].iloc[61] > d["dealer_inventory_usd_bn"].iloc[59] + 100
+    assert d["srf_usd_bn"].iloc[60:80].max() > d["srf_usd_bn"].iloc[:60].max() + 50
+
+
+def test_quarter_end_stress_uses_srf(panel):
+    base = simulate(build_scenario("baseline", panel=panel)).daily
+    stressed = simulate(build_scenario("quarter-end", panel=panel)).daily
+    assert stressed["srf_usd_bn"].max() > base["srf_usd_bn"].max()
+
+
+def test_same_seed_same_run_and_progress(panel):
+    scenario = build_scenario("sept-2019", panel=panel)
+    calls = []
+    a = simulate(scenario, seed=7, progress=lambda done, total: calls.append((done, total)))
+    b = simulate(scenario, seed=7)
+    c = simulate(scenario, seed=8)
+    pd.testing.assert_frame_equal(a.daily, b.daily)
+    assert not a.daily.equals(c.daily)
+    assert calls[-1] == (len(scenario.days), len(scenario.days))
+
+
+def test_unknown_scenario_and_parameter():
+    with pytest.raises(InputError, match="unknown scenario"):
+        build_scenario("nope")
+    with pytest.raises(InputError, match="unknown model parameters"):
+        build_scenario("sept-2019").params.with_(not_a_parameter=1)
