@@ -207,7 +207,7 @@ class QbftEngine:
         self.round = 0
         self._started = False
         self._pending: deque[tuple[bytes, ConsensusMessage, bool]] = deque()
-        self._future: dict[int, list[tuple[bytes, ConsensusMessage]]] = {}
+        self._future: dict[int, dict[tuple, tuple[bytes, ConsensusMessage]]] = {}
         self._future_count = 0
         self._seen: dict[tuple[bytes, int, int, int], SignedVote] = {}
         self._accused: set[tuple[bytes, int, int, int]] = set()
@@ -259,6 +259,8 @@ class QbftEngine:
             if now >= self._deadline:
                 self._enter_round(self.round + 1)
                 self._send_round_change()
+            elif now >= self._next_resend:
+                self._resend()
         except GlassledgerError as exc:
             self._reject(exc)
         self._drain()
@@ -284,11 +286,13 @@ class QbftEngine:
         self._prepared_cert: tuple[SignedVote, ...] = ()
         start = max(self.clock(), self.chain.head.timestamp_ms + self.block_interval_ms)
         self._deadline = start + round_timeout(self.round_timeout_ms, 0)
+        self._sent: dict[tuple[int, int], bytes] = {}
+        self._next_resend = self._deadline
         self._seen = {k: v for k, v in self._seen.items() if k[2] >= height - 1}
         self._served = {k for k in self._served if k[1] >= height - FUTURE_HEIGHTS}
         self.vote_guard.forget_below(height - 1)
         for old in [h for h in self._future if h <= height]:
-            for sender, msg in self._future.pop(old):
+            for sender, msg in self._future.pop(old).values():
                 self._future_count -= 1
                 if old == height:
                     self._pending.append((sender, msg, False))
@@ -363,8 +367,11 @@ class QbftEngine:
             return
         if self._future_count >= MAX_BUFFERED_MESSAGES:
             raise ConsensusError(f"future-message buffer full; dropped a vote for {vote.height}")
-        self._future.setdefault(vote.height, []).append((sender, msg))
-        self._future_count += 1
+        slot = (msg.vote.signer, vote.kind, vote.round, vote.digest)
+        waiting = self._future.setdefault(vote.height, {})
+        if slot not in waiting:
+            waiting[slot] = (sender, msg)
+            self._future_count += 1
 
     # ------------------------------------------------------------------ checks
 
@@ -589,7 +596,18 @@ class QbftEngine:
 
     def _broadcast(self, msg: ConsensusMessage) -> None:
         self._pending.append((self.keys.public, msg, True))
-        self.transport.broadcast(self.keys.public, encode_packet(msg))
+        payload = encode_packet(msg)
+        vote = msg.vote.vote
+        self._sent[(vote.kind, vote.round)] = payload
+        self.transport.broadcast(self.keys.public, payload)
+        self._next_resend = self.clock() + self.round_timeout_ms // 2
+
+    def _resend(self) -> None:
+        """Broadcast again everything sent at this height: over lossy links, retransmission
+        is what turns "eventually delivered" into a fact (duplicates are harmless)."""
+        for payload in self._sent.values():
+            self.transport.broadcast(self.keys.public, payload)
+        self._next_resend = self.clock() + self.round_timeout_ms // 2
 
     def _propose(self, round_: int, changes: dict[bytes, ConsensusMessage]) -> None:
         """Propose for ``round_``: the highest prepared block among the round changes, or

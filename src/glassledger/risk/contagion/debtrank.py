@@ -129,13 +129,12 @@ def debtrank(
 def impact_matrix(network: ExposureNetwork, *, capped: bool) -> sp.csc_array:
     """``ead_ij lgd_ij / C_i`` (creditors as rows), CSC; capped at 1 for Battiston's ``W``.
     Rows of zero-capital creditors are 1 (capped) or the largest float (uncapped)."""
-    loss = network.loss_matrix.tocoo()
-    capital = network.capital[loss.row]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(capital > 0, loss.data / capital, np.where(loss.data > 0, HUGE, 0.0))
-    if capped:
-        ratio = np.minimum(ratio, 1.0)
-    return sp.csc_array((ratio, (loss.row, loss.col)), shape=loss.shape)
+    leverage = network.leverage_by_debtor
+    if not capped:
+        return leverage
+    return sp.csc_array(
+        (np.minimum(leverage.data, 1.0), leverage.indices, leverage.indptr), shape=leverage.shape
+    )
 
 
 def _battiston(impact: sp.csc_array, h1: np.ndarray) -> tuple[np.ndarray, int]:
@@ -157,11 +156,10 @@ def _battiston(impact: sp.csc_array, h1: np.ndarray) -> tuple[np.ndarray, int]:
 def _differential(
     impact: sp.csc_array, h1: np.ndarray, tolerance: float, max_iterations: int
 ) -> tuple[np.ndarray, int, bool]:
-    leverage = impact.tocsr()
     h, step = h1.copy(), h1.copy()
     for iteration in range(1, max_iterations + 1):
         with np.errstate(invalid="ignore", over="ignore"):
-            pushed = leverage @ step
+            pushed = impact @ step
         new = np.minimum(1.0, h + np.nan_to_num(pushed, nan=0.0, posinf=HUGE))
         step = new - h
         h = new

@@ -23,9 +23,10 @@ the order of defaults (wave 1: fundamentally insolvent; later waves: contagion).
 the greatest clearing vector. It is not a linear programme.
 
 Numerics: an institution counts as short when its assets are below ``pbar_i`` by more than
-``1e-10 * pbar_i`` (floating-point slack). The wave's linear system is solved directly (sparse
-LU) when small and by BiCGSTAB to a relative residual of ``1e-12`` when large, warm-started from
-the previous wave; the default set and its order are combinatorial and exact.
+``1e-10 * pbar_i`` (floating-point slack). Each wave's linear system, restricted to the
+defaulted set, is solved directly (sparse LU) for up to 400 defaulted institutions and by
+BiCGSTAB to a relative residual of ``1e-13`` above that, warm-started from the previous wave
+(sparse LU if BiCGSTAB fails); the default set and its order are combinatorial and exact.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from glassledger.risk.contagion.network import ExposureNetwork
 
 SOLVENT = -1
 SHORTFALL_TOLERANCE = 1e-10
-DIRECT_SOLVE_LIMIT = 20_000  # nonzeros in the defaulted block below which LU is used
+DIRECT_SOLVE_SIZE = 400  # defaulted institutions up to which sparse LU is used
 
 
 @dataclass(frozen=True, eq=False)
@@ -148,50 +149,62 @@ def clear(
     the fraction ``alpha`` of its external and ``beta`` of its interbank assets. Conventions as
     in :func:`eisenberg_noe`.
     """
-    matrix, e, pbar, names = _prepare(liabilities, external_assets, external_liabilities, names)
     if not (0.0 <= alpha <= 1.0 and 0.0 <= beta <= 1.0):
         raise InputError("alpha and beta must be in [0, 1]", value=(alpha, beta))
-    with np.errstate(divide="ignore"):
-        share = sp.diags_array(np.where(pbar > 0, 1.0 / pbar, 0.0)) @ matrix
-    inflow = share.T.tocsr()  # inflow[i, j] = Pi_ji: i's share of j's payments
+    matrix, debtor, e, pbar, names = _prepare(
+        liabilities, external_assets, external_liabilities, names
+    )
+    owed = pbar[debtor]
+    fraction = np.divide(matrix.data, owed, out=np.zeros_like(owed), where=owed > 0)
+    share = sp.csr_array((fraction, matrix.indices, matrix.indptr), shape=matrix.shape)
+    full_inflow = share.T @ pbar  # what each institution receives if everybody pays in full
     payments = pbar.copy()
     wave = np.full(pbar.shape, SOLVENT, dtype=np.int64)
     tolerance = SHORTFALL_TOLERANCE * pbar
     for k in range(1, pbar.size + 2):
-        assets = e + inflow @ payments
+        defaulted = np.flatnonzero(wave != SOLVENT)
+        rows = share[defaulted]  # Pi restricted to the defaulted debtors
+        # e_i + sum_j Pi_ji p_j, correcting full payment for the defaulted debtors only
+        assets = e + full_inflow + rows.T @ (payments[defaulted] - pbar[defaulted])
         short = (assets < pbar - tolerance) & (wave == SOLVENT)
         if not short.any():
             return ClearingResult(names, pbar, payments, assets, wave, alpha, beta)
         wave[short] = k
-        payments = _defaulted_payments(inflow, e, pbar, wave != SOLVENT, payments, alpha, beta)
+        defaulted = np.flatnonzero(wave != SOLVENT)
+        solved = _defaulted_payments(
+            share[defaulted][:, defaulted], defaulted, full_inflow, e, pbar, payments, alpha, beta
+        )
+        payments = pbar.copy()
+        payments[defaulted] = solved
     raise AssertionError("fictitious default algorithm did not terminate")  # pragma: no cover
 
 
 def _defaulted_payments(
-    inflow: sp.csr_array,
+    block: sp.csr_array,
+    defaulted: np.ndarray,
+    full_inflow: np.ndarray,
     e: np.ndarray,
     pbar: np.ndarray,
-    default: np.ndarray,
     previous: np.ndarray,
     alpha: float,
     beta: float,
 ) -> np.ndarray:
-    """Solve ``p_D = alpha e_D + beta (Pi^T_DD p_D + Pi^T_DS pbar_S)`` with ``p_S = pbar_S``."""
-    d = np.flatnonzero(default)
-    s = np.flatnonzero(~default)
-    rows = inflow[d]
-    block = rows[:, d]
-    rhs = alpha * e[d] + beta * (rows[:, s] @ pbar[s])
-    system = (sp.identity(d.size, format="csr") - beta * block).tocsc()
-    if block.nnz <= DIRECT_SOLVE_LIMIT:
+    """Solve ``p_D = alpha e_D + beta (Pi^T_DD p_D + Pi^T_DS pbar_S)`` for the defaulted set.
+
+    ``block`` is ``Pi_DD`` (debtors as rows); ``Pi^T_DS pbar_S`` is the full-payment inflow
+    minus what the defaulted would have paid in full, so no solvent row is touched.
+    """
+    d = defaulted
+    transposed = block.T.tocsr()  # Pi^T_DD: row i holds i's shares of the defaulted debtors
+    rhs = alpha * e[d] + beta * (full_inflow[d] - transposed @ pbar[d])
+    system = (sp.identity(d.size, format="csr") - beta * transposed).tocsc()
+    if d.size <= DIRECT_SOLVE_SIZE:
         solution = spla.spsolve(system, rhs)
     else:
-        solution, info = spla.bicgstab(system, rhs, x0=previous[d], rtol=1e-12, atol=0.0)
+        solution, info = spla.bicgstab(system, rhs, x0=previous[d], rtol=1e-13, atol=0.0)
         if info != 0:
             solution = spla.spsolve(system, rhs)
-    payments = pbar.copy()
-    payments[d] = np.clip(np.atleast_1d(solution), 0.0, pbar[d])
-    return payments
+    return np.clip(np.atleast_1d(solution), 0.0, pbar[d])
 
 
 def _prepare(
@@ -199,7 +212,8 @@ def _prepare(
     external_assets: Sequence[float] | np.ndarray,
     external_liabilities: Sequence[float] | np.ndarray | float,
     names: Sequence[Hashable] | None,
-) -> tuple[sp.csr_array, np.ndarray, np.ndarray, tuple[Hashable, ...]]:
+) -> tuple[sp.csr_array, np.ndarray, np.ndarray, np.ndarray, tuple[Hashable, ...]]:
+    """Validated CSR liabilities, the debtor (row) of each stored entry, ``e``, ``pbar``."""
     source = "liability matrix"
     if isinstance(liabilities, pd.DataFrame):
         names = list(liabilities.index) if names is None else names
@@ -209,11 +223,11 @@ def _prepare(
     if matrix.shape != (n, n):
         raise InputError("liability matrix must be square", source=source, value=matrix.shape)
     names = tuple(range(n)) if names is None else tuple(names)
-    coo = matrix.tocoo()
+    debtor = np.repeat(np.arange(n), np.diff(matrix.indptr))
     checks = (
-        (~np.isfinite(coo.data), "not a finite number"),
-        (coo.data < 0, "liabilities must be >= 0"),
-        ((coo.row == coo.col) & (coo.data != 0), "self-liability (debtor == creditor)"),
+        (~np.isfinite(matrix.data), "not a finite number"),
+        (matrix.data < 0, "liabilities must be >= 0"),
+        ((debtor == matrix.indices) & (matrix.data != 0), "self-liability (debtor == creditor)"),
     )
     for bad, message in checks:
         if bad.any():
@@ -221,8 +235,8 @@ def _prepare(
             raise InputError(
                 message,
                 source=source,
-                row=f"{names[coo.row[k]]}->{names[coo.col[k]]}",
-                value=float(coo.data[k]),
+                row=f"{names[debtor[k]]}->{names[matrix.indices[k]]}",
+                value=float(matrix.data[k]),
             )
     vectors = []
     for label, values in (
@@ -243,4 +257,4 @@ def _prepare(
         vectors.append(vector)
     e, outside = vectors
     pbar = np.asarray(matrix.sum(axis=1)).ravel() + outside
-    return matrix, e, pbar, names
+    return matrix, debtor, e, pbar, names

@@ -27,7 +27,7 @@ LGD is the EAD-weighted mean, so the pair's loss is the sum of the rows' losses.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -78,6 +78,17 @@ class ExposureNetwork:
     def loss_by_debtor(self) -> sp.csc_array:
         """:attr:`loss_matrix` in CSC form, so the creditors of one debtor are one slice."""
         return self.loss_matrix.tocsc()
+
+    @cached_property
+    def leverage_by_debtor(self) -> sp.csc_array:
+        """``ead * lgd / capital`` of the creditor (row), CSC: the interbank leverage matrix of
+        DebtRank. A zero-capital creditor's entries are the largest float (any loss is total).
+        """
+        loss = self.loss_by_debtor
+        capital = self.capital[loss.indices]
+        unbounded = np.where(loss.data > 0, np.finfo(float).max, 0.0)
+        ratio = np.divide(loss.data, capital, out=unbounded, where=capital > 0)
+        return sp.csc_array((ratio, loss.indices, loss.indptr), shape=loss.shape)
 
     def total_exposure(self) -> np.ndarray:
         """Each institution's total exposure as creditor, ``sum_j ead[i, j]`` (row sums)."""
@@ -178,7 +189,14 @@ class ExposureNetwork:
                 if pd.isna(value):
                     raise InputError("missing institution", source=source, row=label, field=column)
         _check_numeric(table, ("ead", "lgd"), source)
-        _check_edges(table, source)
+        _check_edge_values(
+            table["creditor"].to_numpy(),
+            table["debtor"].to_numpy(),
+            table["ead"].to_numpy(dtype=float),
+            table["lgd"].to_numpy(dtype=float),
+            label_of=lambda k: table.index[k],
+            source=source,
+        )
         known = set(capital_series.index)
         for column in ("creditor", "debtor"):
             unknown = ~table[column].isin(known)
@@ -227,7 +245,9 @@ class ExposureNetwork:
                 )
             names = list(exposures.index) if names is None else names
             exposures = exposures.to_numpy(dtype=float)
-        matrix = sp.coo_array(exposures)
+        matrix = sp.csr_array(exposures, dtype=float)
+        matrix.sum_duplicates()
+        matrix = matrix.tocoo()  # canonical: sorted by creditor, then debtor
         n = matrix.shape[0]
         if matrix.shape != (n, n):
             raise InputError("exposure matrix must be square", source=source, value=matrix.shape)
@@ -246,21 +266,15 @@ class ExposureNetwork:
         _check_capital(capital_values, names, "capital")
         mask = matrix.data != 0
         rows, cols, ead = matrix.row[mask], matrix.col[mask], matrix.data[mask]
-        if np.isscalar(lgd):
-            lgd_values = np.full(ead.shape, float(lgd))
-        else:
-            lgd_dense = lgd.to_numpy(dtype=float) if isinstance(lgd, pd.DataFrame) else lgd
-            lgd_values = np.asarray(sp.csr_array(lgd_dense)[rows, cols]).ravel()
-        label = np.asarray(names, dtype=object)
-        table = pd.DataFrame(
-            {"creditor": label[rows], "debtor": label[cols], "ead": ead, "lgd": lgd_values},
-            index=pd.Index(
-                [f"{a}->{b}" for a, b in zip(label[rows], label[cols], strict=True)],
-                name="pair",
-            ),
+        lgd_values = _values_at(lgd, rows, cols, n)
+        _check_edge_values(
+            rows,
+            cols,
+            ead,
+            lgd_values,
+            label_of=lambda k: f"{names[rows[k]]}->{names[cols[k]]}",
+            source=source,
         )
-        _check_numeric(table, ("ead", "lgd"), source)
-        _check_edges(table, source)
         return cls._from_coo(names, capital_values, rows, cols, ead, ead * lgd_values)
 
     @classmethod
@@ -352,6 +366,28 @@ class ExposureNetwork:
 
 
 # ---------------------------------------------------------------------- reading and checks
+def _values_at(
+    values: float | np.ndarray | sp.sparray | sp.spmatrix | pd.DataFrame,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    n: int,
+) -> np.ndarray:
+    """``values[rows, cols]`` for a scalar or an ``n x n`` matrix; ``rows, cols`` sorted
+    row-major. A sparse matrix with exactly that pattern is read without fancy indexing."""
+    if np.isscalar(values):
+        return np.full(rows.shape, float(values))
+    if isinstance(values, pd.DataFrame):
+        values = values.to_numpy(dtype=float)
+    matrix = sp.csr_array(values, dtype=float)
+    if matrix.shape != (n, n):
+        raise InputError("LGD matrix must have the exposure matrix's shape", value=matrix.shape)
+    matrix.sum_duplicates()
+    coo = matrix.tocoo()
+    if np.array_equal(coo.row, rows) and np.array_equal(coo.col, cols):
+        return coo.data
+    return np.asarray(matrix[rows, cols]).ravel()
+
+
 def read_table(path: str | Path) -> pd.DataFrame:
     """Read a CSV or Parquet table (chosen by suffix)."""
     path = Path(path)
@@ -430,21 +466,28 @@ def _check_numeric(table: pd.DataFrame, columns: Sequence[str], source: str) -> 
         table[column] = values.astype(float)
 
 
-def _check_edges(table: pd.DataFrame, source: str) -> None:
+def _check_edge_values(
+    creditor: np.ndarray,
+    debtor: np.ndarray,
+    ead: np.ndarray,
+    lgd: np.ndarray,
+    *,
+    label_of: Callable[[int], Hashable],
+    source: str,
+) -> None:
+    """Vectorized checks of exposure rows; the first bad one is named via ``label_of``."""
     checks = (
-        (table["ead"] < 0, "ead", "exposure at default must be >= 0"),
-        ((table["lgd"] < 0) | (table["lgd"] > 1), "lgd", "loss-given-default must be in [0, 1]"),
-        (table["creditor"] == table["debtor"], "debtor", "self-exposure (creditor == debtor)"),
+        (~np.isfinite(ead), "ead", "not a finite number", ead),
+        (~np.isfinite(lgd), "lgd", "not a finite number", lgd),
+        (ead < 0, "ead", "exposure at default must be >= 0", ead),
+        ((lgd < 0) | (lgd > 1), "lgd", "loss-given-default must be in [0, 1]", lgd),
+        (creditor == debtor, "debtor", "self-exposure (creditor == debtor)", debtor),
     )
-    for bad, column, message in checks:
+    for bad, column, message, values in checks:
         if bad.any():
-            label = table.index[bad.to_numpy().argmax()]
+            k = int(bad.argmax())
             raise InputError(
-                message,
-                source=source,
-                row=label,
-                field=column,
-                value=_plain(table.at[label, column]),
+                message, source=source, row=label_of(k), field=column, value=_plain(values[k])
             )
 
 
