@@ -44,9 +44,11 @@ def test_interest_rate_week_of_2024_07_29():
     assert code == 0 and "3.942%" in output
 
 
-def test_drift_and_errors():
-    code, output = run("drift")
+def test_drift_and_errors(tmp_path):
+    chart = tmp_path / "pool.html"
+    code, output = run("drift", "--html", str(chart))
     assert code == 0 and "single-currency delivery" in output
+    assert "share of pool value" in chart.read_text()
     code, output = run("weights", "--basket", "nope")
     assert code == 1 and "unknown basket" in output
 
@@ -55,3 +57,22 @@ def test_inflation_comparison_on_shipped_world_bank_data():
     code, output = run("inflation", "--start", "1971", "--end", "2017")
     assert code == 0
     assert "GBP 1975 25.8%" in output and "basket" in output
+
+
+def test_reserve_metrics_from_csv_files(tmp_path):
+    holdings = tmp_path / "holdings.csv"
+    holdings.write_text(
+        "currency,amount,start_day,maturity_day,reset_period,daily_liquid,weekly_liquid\n"
+        "USD,100,0,10,0,True,True\n"
+        "EUR,50,0,40,7,False,False\n"
+    )
+    rates = tmp_path / "rates.csv"
+    rates.write_text("date,USD,EUR\n2024-01-01,1.0,2.0\n2024-01-05,1.0,2.0\n")
+    out = tmp_path / "metrics.csv"
+    code, output = run("reserve", str(holdings), str(rates), "--out", str(out))
+    assert code == 0 and "wam_days" in output
+    import pandas as pd
+
+    metrics = pd.read_csv(out, index_col=0)
+    assert len(metrics) == 5  # calendar days, holidays carried forward
+    assert metrics["wam_days"].iloc[0] == 8.5

@@ -293,3 +293,48 @@ def test_tightening_a_limit_never_turns_a_failure_into_a_pass(holdings, tighter_
     )
     if violations(holdings, TODAY, loose):
         assert violations(holdings, TODAY, tight)
+
+
+@given(st.lists(holding_strategy, min_size=1, max_size=15))
+def test_on_ledger_figures_agree_with_the_off_ledger_sweep(holdings):
+    # The same reserve measured by the float analytics (glassledger.basket.reserve_metrics) on
+    # day TODAY: WAL and the weekly liquid share agree with the integer figures after rounding.
+    import numpy as np
+    import pandas as pd
+
+    from glassledger.basket.reserve_metrics import reserve_metrics
+    from glassledger.contracts.reserve_rules import liquid_value, share_bps
+
+    table = pd.DataFrame(
+        {
+            "currency": ["USD"] * len(holdings),
+            "amount": [float(h.value) for h in holdings],
+            "start_day": [0] * len(holdings),
+            "maturity_day": [h.maturity_day - TODAY + 1 for h in holdings],
+            "reset_period": [0] * len(holdings),
+            "daily_liquid": [h.daily_liquid for h in holdings],
+            "weekly_liquid": [h.weekly_liquid for h in holdings],
+        }
+    )
+    rates = pd.DataFrame({"USD": np.ones(2)}, index=pd.date_range("2024-01-01", periods=2))
+    day1 = reserve_metrics(table, rates).iloc[1]  # day 1 of the sweep is TODAY
+    fixed = [
+        Holding(
+            h.currency,
+            h.issuer,
+            h.kind,
+            h.amount,
+            h.value,
+            h.maturity_day,
+            h.maturity_day,
+            h.daily_liquid,
+            h.weekly_liquid,
+        )
+        for h in holdings
+    ]
+    assert abs(day1["wal_days"] - wal_days(fixed, TODAY)) <= 0.5 + 1e-9
+    assert abs(day1["wam_days"] - wam_days(fixed, TODAY)) <= 0.5 + 1e-9
+    weekly = share_bps(
+        liquid_value(fixed, TODAY, horizon_days=5, weekly=True), sum(h.value for h in fixed)
+    )
+    assert abs(day1["weekly_liquid_share"] * 10_000 - weekly) <= 0.5 + 1e-6

@@ -157,3 +157,15 @@ def test_saccr_output_feeds_el_through_credit_terms(tmp_path):
     # A: 0.05%, BB: 0.44% one-year (S&P 2024 study, Table 26); LGD 45% senior unsecured
     assert el.loc["NS3", "el"] == pytest.approx(0.0044 * el.loc["NS3", "ead"] * 0.45)
     assert el.loc["NS1", "el"] == pytest.approx(0.0005 * el.loc["NS1", "ead"] * 0.45)
+
+
+def test_an_unreadable_file_is_reported_not_raised(files):
+    (files / "broken.parquet").write_bytes(b"not parquet")
+    result = RUNNER.invoke(
+        app, ["risk", "el", str(files / "broken.parquet"), str(files / "ratings.csv")]
+    )
+    assert result.exit_code == 2 and "cannot read the file" in result.output
+    wrong = RUNNER.invoke(
+        app, ["risk", "el", str(files / "exposures.csv"), str(files / "ratings.xlsx")]
+    )
+    assert wrong.exit_code == 2 and "unsupported file type" in wrong.output

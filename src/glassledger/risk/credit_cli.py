@@ -90,18 +90,19 @@ def el(
     """Expected loss EL = PD x EAD x LGD per counterparty and netting set."""
     console = Console()
     try:
-        frame = read_table(exposures)
-        if terms is not None:
-            frame = exposures_from_saccr(
-                frame, read_table(terms), source=exposures.name, terms_source=terms.name
+        with console.status("computing expected loss"):
+            frame = read_table(exposures)
+            if terms is not None:
+                frame = exposures_from_saccr(
+                    frame, read_table(terms), source=exposures.name, terms_source=terms.name
+                )
+            table = expected_loss(
+                frame,
+                read_table(ratings),
+                pd_floor=pd_floor,
+                source=exposures.name,
+                ratings_source=ratings.name,
             )
-        table = expected_loss(
-            frame,
-            read_table(ratings),
-            pd_floor=pd_floor,
-            source=exposures.name,
-            ratings_source=ratings.name,
-        )
     except GlassledgerError as error:
         raise _fail(error) from error
     table = expected_loss_by_counterparty(table) if by_counterparty else table
@@ -139,23 +140,26 @@ def ratings(
     """Internal, external and composite ratings from a closed-trade history."""
     console = Console()
     try:
-        external_table = read_table(external) if external is not None else None
-        names = {
-            "source": trades.name,
-            "external_source": external.name if external else "external ratings",
-        }
-        history = replay_trades(read_table(trades), external=external_table, alpha=alpha, **names)
-        table = (
-            history
-            if path
-            else current_ratings(
-                history,
-                external=external_table,
-                as_of=as_of,
-                alpha=alpha,
-                external_source=names["external_source"],
+        with console.status("replaying trade histories"):
+            external_table = read_table(external) if external is not None else None
+            names = {
+                "source": trades.name,
+                "external_source": external.name if external else "external ratings",
+            }
+            history = replay_trades(
+                read_table(trades), external=external_table, alpha=alpha, **names
             )
-        )
+            table = (
+                history
+                if path
+                else current_ratings(
+                    history,
+                    external=external_table,
+                    as_of=as_of,
+                    alpha=alpha,
+                    external_source=names["external_source"],
+                )
+            )
     except GlassledgerError as error:
         raise _fail(error) from error
     title = "Rating path" if path else f"Ratings as of {table['as_of'].iloc[0]:%Y-%m-%d}"

@@ -28,7 +28,10 @@ def read_table(path: Path | str) -> pd.DataFrame:
     suffix = _suffix(path)
     if not path.is_file():
         raise InputError("file not found", source=str(path))
-    return pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path)
+    try:
+        return pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path)
+    except (OSError, ValueError) as error:  # pandas ParserError and pyarrow ArrowInvalid too
+        raise InputError(f"cannot read the file: {error}", source=str(path)) from error
 
 
 def write_table(frame: pd.DataFrame, path: Path | str) -> Path:

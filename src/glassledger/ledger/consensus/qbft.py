@@ -205,9 +205,10 @@ class QbftEngine:
         self.rejected_count = 0
         self.height = 0
         self.round = 0
+        self._commits: dict[tuple[int, bytes], dict[bytes, CommitSeal]] = {}
         self._started = False
         self._pending: deque[tuple[bytes, ConsensusMessage, bool]] = deque()
-        self._future: dict[int, list[tuple[bytes, ConsensusMessage]]] = {}
+        self._future: dict[int, dict[tuple, tuple[bytes, ConsensusMessage]]] = {}
         self._future_count = 0
         self._seen: dict[tuple[bytes, int, int, int], SignedVote] = {}
         self._accused: set[tuple[bytes, int, int, int]] = set()
@@ -259,6 +260,8 @@ class QbftEngine:
             if now >= self._deadline:
                 self._enter_round(self.round + 1)
                 self._send_round_change()
+            elif now >= self._next_resend:
+                self._resend()
         except GlassledgerError as exc:
             self._reject(exc)
         self._drain()
@@ -266,6 +269,7 @@ class QbftEngine:
     # ------------------------------------------------------------------ heights and rounds
 
     def _enter_height(self, height: int) -> None:
+        self._carry_seals(height)
         self.height = height
         self.round = 0
         self._authorities = self.chain.authorities(height)
@@ -284,14 +288,56 @@ class QbftEngine:
         self._prepared_cert: tuple[SignedVote, ...] = ()
         start = max(self.clock(), self.chain.head.timestamp_ms + self.block_interval_ms)
         self._deadline = start + round_timeout(self.round_timeout_ms, 0)
+        self._sent: dict[tuple[int, int], bytes] = {}
+        self._next_resend = self._deadline
         self._seen = {k: v for k, v in self._seen.items() if k[2] >= height - 1}
         self._served = {k for k in self._served if k[1] >= height - FUTURE_HEIGHTS}
         self.vote_guard.forget_below(height - 1)
         for old in [h for h in self._future if h <= height]:
-            for sender, msg in self._future.pop(old):
+            for sender, msg in self._future.pop(old).values():
                 self._future_count -= 1
                 if old == height:
                     self._pending.append((sender, msg, False))
+
+    def _carry_seals(self, height: int) -> None:
+        """Start collecting the head's commit seals: those in its stored certificate, those
+        this engine received for it, and (later) late ones. The next proposal carries them
+        all as its ``last_commit``, so an authority whose COMMIT arrived after the quorum is
+        not counted as absent (as Tendermint's LastCommit)."""
+        head = self.chain.head
+        self._head_members = frozenset(self.chain.authorities(head.height))
+        certificate = self.chain.store.get_certificate(head.height)
+        self._head_round = certificate.round
+        self._head_seals = {seal.signer: seal for seal in certificate.seals}
+        if self.height == head.height:
+            for (_, digest), seals in self._commits.items():
+                if digest == head.hash:
+                    self._head_seals.update(seals)
+
+    def _on_late_commit(self, msg: ConsensusMessage) -> None:
+        """A COMMIT for the head block that arrived after it was decided."""
+        head = self.chain.head
+        signed, seal = msg.vote, msg.seal
+        if (
+            signed.vote.height != head.height
+            or signed.vote.digest != head.hash
+            or head.height == 0
+            or seal is None
+            or seal.signer != signed.signer
+            or signed.signer in self._head_seals
+            or signed.signer not in self._head_members
+        ):
+            return
+        if not (_vote_valid(signed) and _seal_valid(seal, head.hash)):
+            raise ConsensusError(f"late commit by {signed.signer.hex()[:16]} with a bad signature")
+        self._head_seals[signed.signer] = seal
+
+    def _last_commit(self) -> Certificate | None:
+        """The head's certificate with every seal collected (None at genesis: the store's)."""
+        if self.chain.height == 0:
+            return None
+        seals = tuple(sorted(self._head_seals.values(), key=lambda s: s.signer))
+        return Certificate(self._head_round, seals)
 
     def _enter_round(self, round_: int) -> None:
         self.round = round_
@@ -334,7 +380,9 @@ class QbftEngine:
         if not own and signed.signer == self.keys.public:
             return
         if vote.height < self.height:
-            if vote.kind == VoteKind.ROUND_CHANGE:
+            if vote.kind == VoteKind.COMMIT:
+                self._on_late_commit(msg)
+            elif vote.kind == VoteKind.ROUND_CHANGE:
                 self._authenticate(signed)
                 self._serve_sync(signed.signer, vote.height, vote.round)
             return
@@ -363,8 +411,11 @@ class QbftEngine:
             return
         if self._future_count >= MAX_BUFFERED_MESSAGES:
             raise ConsensusError(f"future-message buffer full; dropped a vote for {vote.height}")
-        self._future.setdefault(vote.height, []).append((sender, msg))
-        self._future_count += 1
+        slot = (msg.vote.signer, vote.kind, vote.round, vote.digest)
+        waiting = self._future.setdefault(vote.height, {})
+        if slot not in waiting:
+            waiting[slot] = (sender, msg)
+            self._future_count += 1
 
     # ------------------------------------------------------------------ checks
 
@@ -589,7 +640,18 @@ class QbftEngine:
 
     def _broadcast(self, msg: ConsensusMessage) -> None:
         self._pending.append((self.keys.public, msg, True))
-        self.transport.broadcast(self.keys.public, encode_packet(msg))
+        payload = encode_packet(msg)
+        vote = msg.vote.vote
+        self._sent[(vote.kind, vote.round)] = payload
+        self.transport.broadcast(self.keys.public, payload)
+        self._next_resend = self.clock() + self.round_timeout_ms // 2
+
+    def _resend(self) -> None:
+        """Broadcast again everything sent at this height: over lossy links, retransmission
+        is what turns "eventually delivered" into a fact (duplicates are harmless)."""
+        for payload in self._sent.values():
+            self.transport.broadcast(self.keys.public, payload)
+        self._next_resend = self.clock() + self.round_timeout_ms // 2
 
     def _propose(self, round_: int, changes: dict[bytes, ConsensusMessage]) -> None:
         """Propose for ``round_``: the highest prepared block among the round changes, or
@@ -602,7 +664,9 @@ class QbftEngine:
             assert block is not None
         else:
             txs, flags = self.tx_source(self.max_block_txs)
-            block = self.chain.propose(self.clock(), self.keys.public, txs, flags)
+            block = self.chain.propose(
+                self.clock(), self.keys.public, txs, flags, last_commit=self._last_commit()
+            )
             prepares = ()
         if not self._sign_allowed(VoteKind.PROPOSAL, round_, block.hash):
             return

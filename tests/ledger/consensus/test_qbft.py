@@ -1,0 +1,175 @@
+"""QBFT engine, one replica at a time: timeouts, round jumps, authentication, evidence, fuzzing."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from glassledger.ledger import codec
+from glassledger.ledger.block import CommitSeal
+from glassledger.ledger.consensus.messages import (
+    NO_DIGEST,
+    ConsensusMessage,
+    EquivocationEvidence,
+    SignedVote,
+    Vote,
+    VoteKind,
+    check_equivocation,
+)
+from glassledger.ledger.consensus.qbft import (
+    QbftEngine,
+    decode_packet,
+    encode_packet,
+    proposer_of,
+    round_timeout,
+)
+from glassledger.ledger.consensus.transport import InProcessTransport
+from glassledger.ledger.crypto import KeyPair, sha256
+
+DEALERS = [KeyPair.from_name(f"dealer-{i}") for i in range(4)]
+OUTSIDER = KeyPair.from_name("outsider")
+
+
+def no_txs(limit):
+    return [], None
+
+
+def lone_engine(chain, clock, keys=DEALERS[2]):
+    """One engine whose peers are silent; ``sent`` collects what it broadcasts."""
+    transport = InProcessTransport()
+    sent: list[ConsensusMessage] = []
+    transport.register(
+        DEALERS[0].public, lambda sender, payload: sent.append(decode_packet(payload))
+    )
+    engine = QbftEngine(keys, chain, transport, clock, no_txs)
+    return engine, transport, sent
+
+
+def vote(keys, kind, height, round_, digest, prepared=-1, chain_id="glassledger-dev"):
+    return SignedVote.make(keys, Vote(kind, chain_id, height, round_, digest, prepared))
+
+
+def round_changes(sent):
+    return sorted({m.vote.vote.round for m in sent if m.vote.vote.kind == VoteKind.ROUND_CHANGE})
+
+
+def test_quorum_and_proposer_rotation():
+    keys = [k.public for k in DEALERS]
+    assert [proposer_of(keys, 1, r) for r in range(4)] == [keys[1], keys[2], keys[3], keys[0]]
+    assert round_timeout(1_000, 0) == 1_000 and round_timeout(1_000, 3) == 8_000
+
+
+def test_silent_proposer_makes_rounds_time_out_with_doubling(chain_factory, clock):
+    chain = chain_factory(params={"round_timeout_ms": 1_000, "block_interval_ms": 200})
+    engine, transport, sent = lone_engine(chain, clock)
+    start = clock.now  # the genesis is older than block_interval_ms: round 0 starts now
+    engine.start()
+    expected_rounds = []
+    elapsed = 0
+    for round_ in range(4):
+        elapsed += 1_000 * 2**round_  # round r lasts round_timeout_ms * 2**r
+        clock.now = start + elapsed - 1
+        engine.on_tick()
+        assert engine.round == round_
+        clock.now = start + elapsed
+        engine.on_tick()
+        transport.deliver_all()
+        expected_rounds.append(round_ + 1)
+        assert engine.round == round_ + 1
+        assert round_changes(sent) == expected_rounds
+    assert engine.height == 1 and chain.height == 0
+
+
+def test_f_plus_one_round_changes_make_a_replica_jump(chain_factory, clock):
+    chain = chain_factory()
+    engine, transport, sent = lone_engine(chain, clock)
+    engine.start()
+    rc = vote(DEALERS[0], VoteKind.ROUND_CHANGE, 1, 5, NO_DIGEST)
+    engine.on_message(DEALERS[0].public, encode_packet(ConsensusMessage(rc)))
+    assert engine.round == 0  # one replica (f = 1) may be faulty: not enough
+    rc = vote(DEALERS[3], VoteKind.ROUND_CHANGE, 1, 5, NO_DIGEST)
+    engine.on_message(DEALERS[3].public, encode_packet(ConsensusMessage(rc)))
+    transport.deliver_all()
+    assert engine.round == 5
+    assert round_changes(sent) == [5]
+
+
+def test_votes_from_non_authorities_and_forged_signers_are_rejected(chain_factory, clock):
+    chain = chain_factory()
+    engine, _, _ = lone_engine(chain, clock)
+    engine.start()
+    digest = sha256(b"some block")
+    outsider = vote(OUTSIDER, VoteKind.PREPARE, 1, 0, digest)
+    forged = SignedVote(outsider.vote, DEALERS[0].public, outsider.signature)
+    foreign_chain = vote(DEALERS[0], VoteKind.PREPARE, 1, 0, digest, chain_id="other-chain")
+    for signed in (outsider, forged, foreign_chain):
+        engine.on_message(OUTSIDER.public, encode_packet(ConsensusMessage(signed)))
+    reasons = [str(e) for e in engine.rejected]
+    assert "not an authority" in reasons[0]
+    assert "bad vote signature" in reasons[1]
+    assert "other-chain" in reasons[2]
+    assert engine._prepares == {}  # none of them counted
+
+
+def test_commit_without_a_valid_seal_is_rejected(chain_factory, clock):
+    chain = chain_factory()
+    engine, _, _ = lone_engine(chain, clock)
+    engine.start()
+    digest = sha256(b"block")
+    signed = vote(DEALERS[0], VoteKind.COMMIT, 1, 0, digest)
+    wrong_seal = CommitSeal.make(DEALERS[0], sha256(b"another block"))
+    engine.on_message(DEALERS[0].public, encode_packet(ConsensusMessage(signed, seal=wrong_seal)))
+    assert "without a valid seal" in str(engine.rejected[-1])
+    assert engine._commits == {}
+
+
+def test_conflicting_votes_in_one_round_are_evidence(chain_factory, clock):
+    chain = chain_factory()
+    found = []
+    engine, _, _ = lone_engine(chain, clock)
+    engine.on_evidence = found.append
+    engine.start()
+    first = vote(DEALERS[0], VoteKind.PREPARE, 1, 0, sha256(b"block A"))
+    second = vote(DEALERS[0], VoteKind.PREPARE, 1, 0, sha256(b"block B"))
+    later_round = vote(DEALERS[0], VoteKind.PREPARE, 1, 1, sha256(b"block C"))
+    for signed in (first, first, later_round, second, second):
+        engine.on_message(DEALERS[0].public, encode_packet(ConsensusMessage(signed)))
+    assert found == engine.evidence and len(engine.evidence) == 1  # each conflict once
+    evidence = engine.evidence[0]
+    assert (evidence.first, evidence.second) == (first, second)
+    assert check_equivocation(evidence) is None
+    # what a node submits to governance.report_equivocation: canonical bytes that decode back
+    raw = codec.encode(evidence)
+    assert codec.decode(raw, EquivocationEvidence) == evidence
+
+
+def test_round_changes_naming_different_blocks_are_not_evidence(chain_factory, clock):
+    chain = chain_factory()
+    engine, _, _ = lone_engine(chain, clock)
+    engine.start()
+    for digest in (NO_DIGEST, sha256(b"x")):
+        rc = vote(DEALERS[0], VoteKind.ROUND_CHANGE, 1, 1, digest, -1 if digest == NO_DIGEST else 0)
+        engine.on_message(DEALERS[0].public, encode_packet(ConsensusMessage(rc)))
+    assert engine.evidence == []
+
+
+def test_oversized_payload_is_dropped_with_a_typed_error(chain_factory, clock):
+    chain = chain_factory()
+    engine, _, _ = lone_engine(chain, clock)
+    engine.max_message_bytes = 1_000
+    engine.start()
+    engine.on_message(DEALERS[0].public, b"\x91" + bytes(1_000))
+    assert "exceeds the limit" in str(engine.rejected[-1])
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(payloads=st.lists(st.binary(max_size=300), min_size=1, max_size=5))
+def test_random_bytes_never_crash_the_engine(chain_factory, clock, payloads):
+    engine, _, _ = lone_engine(chain_factory(), clock)
+    engine.start()
+    for payload in payloads:
+        engine.on_message(DEALERS[0].public, payload)
+    assert engine.height == 1 and engine.round == 0
+    assert engine.rejected_count == len(payloads)

@@ -1,0 +1,142 @@
+"""The QBFT engine in the deterministic network simulator: safety and liveness under faults.
+
+Safety: no two different finalized blocks at one height across honest replicas (checked after
+every commit and over every store at the end). Liveness: once partitions heal and crashed
+replicas restart, every honest replica reaches the target height.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from glassledger.ledger import codec
+from glassledger.ledger.consensus.messages import (
+    EquivocationEvidence,
+    VoteKind,
+    check_equivocation,
+)
+from glassledger.ledger.consensus.simulator import (
+    Byzantine,
+    Crash,
+    Partition,
+    SimConfig,
+    Simulation,
+    random_config,
+    simulate,
+)
+from glassledger.ledger.crypto import KeyPair
+
+
+def key(index: int) -> bytes:
+    return KeyPair.from_name(f"dealer-{index}").public
+
+
+def commits(result, replica: int | None = None) -> list[tuple[int, int, int, int]]:
+    """``(time, replica, height, round)`` of every commit in the trace."""
+    out = []
+    for time, who, event, detail in result.trace:
+        if event == "commit" and (replica is None or who == replica):
+            height, _, round_ = detail.split(":")
+            out.append((time, who, int(height), int(round_[1:])))
+    return out
+
+
+def assert_safe_and_live(result):
+    assert result.safe, result.violations
+    assert result.live, (result.heights, result.time_ms)
+
+
+@pytest.mark.parametrize("authorities", [4, 7])
+def test_happy_path_decides_every_block_in_round_zero(authorities):
+    result = simulate(SimConfig(authorities=authorities, target_height=5))
+    assert_safe_and_live(result)
+    assert all(height >= 5 for height in result.heights.values())
+    assert {round_ for *_, round_ in commits(result)} == {0}
+    assert len(commits(result)) == authorities * len(result.finalized)  # one commit per replica
+    assert result.evidence == []
+
+
+def test_silent_proposer_forces_a_round_change():
+    # the proposer of (height 1, round 0) is authority (1 + 0) mod 4 = 1
+    config = SimConfig(byzantine={1: Byzantine.SILENT}, target_height=5)
+    result = simulate(config)
+    assert_safe_and_live(result)
+    first = [c for c in commits(result) if c[2] == 1 and c[1] != 1]
+    assert {round_ for *_, round_ in first} == {1}
+    # round 0 waited for the block interval plus its timeout before anyone moved on
+    assert min(time for time, *_ in first) >= config.block_interval_ms + config.round_timeout_ms
+    # heights whose round-0 proposer is honest are still decided in round 0
+    assert {c[3] for c in commits(result) if c[2] in (2, 3, 4)} == {0}
+
+
+def test_split_partition_halts_then_heals():
+    config = SimConfig(
+        partitions=(Partition(100, 2_000, ((0, 1), (2, 3))),), target_height=5, delay_ms=(1, 20)
+    )
+    result = simulate(config)
+    assert_safe_and_live(result)
+    # 2 of 4 is no quorum: nothing is decided while the halves cannot talk
+    assert not [c for c in commits(result) if 200 <= c[0] < 2_000]
+    assert max(time for time, *_ in commits(result)) >= 2_000
+
+
+def test_isolated_replica_catches_up_after_the_partition_heals():
+    config = SimConfig(partitions=(Partition(50, 3_000, ((1, 2, 3), (0,))),), target_height=6)
+    result = simulate(config)
+    assert_safe_and_live(result)
+    late = [c for c in commits(result, replica=0) if c[0] >= 3_000]
+    assert late, "replica 0 should have synced the blocks decided without it"
+    majority_progress = [c for c in commits(result, replica=1) if c[0] < 3_000]
+    assert len(majority_progress) >= 3  # three of four are a quorum: they kept going
+
+
+def test_crashed_replica_restarts_from_its_store_and_catches_up():
+    config = SimConfig(crashes=(Crash(3, 150, 2_500),), target_height=8)
+    result = simulate(config)
+    assert_safe_and_live(result)
+    restart = next(time for time, who, event, _ in result.trace if event == "restart")
+    assert [c for c in commits(result, replica=3) if c[0] >= restart]
+    assert result.evidence == []  # the vote guard kept the restarted replica from equivocating
+
+
+@pytest.mark.parametrize("mode", [Byzantine.EQUIVOCATE, Byzantine.DOUBLE_VOTE])
+def test_byzantine_equivocation_produces_valid_evidence(mode):
+    culprit = 1
+    result = simulate(SimConfig(byzantine={culprit: mode}, target_height=5))
+    assert_safe_and_live(result)
+    assert result.evidence
+    for evidence in result.evidence:
+        assert check_equivocation(evidence) is None
+        assert evidence.first.signer == key(culprit)
+        assert codec.decode(codec.encode(evidence), EquivocationEvidence) == evidence
+    kinds = {VoteKind(e.first.vote.kind) for e in result.evidence}
+    if mode == Byzantine.EQUIVOCATE:
+        assert VoteKind.PROPOSAL in kinds
+    else:
+        assert {VoteKind.PREPARE, VoteKind.COMMIT} <= kinds
+
+
+def test_outsider_votes_garbage_and_oversized_payloads_are_rejected():
+    simulation = Simulation(SimConfig(intruder=True, target_height=12, loss=0.05))
+    result = simulation.run()
+    assert_safe_and_live(result)
+    assert result.evidence == []
+    reasons = " ".join(str(e) for r in simulation.replicas for e in r.engine.rejected)
+    for reason in ("not an authority", "bad vote signature", "malformed", "exceeds the limit"):
+        assert reason in reasons
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_random_faults_keep_safety_and_liveness(seed):
+    config = random_config(seed)
+    result = simulate(config)
+    assert_safe_and_live(result)
+    culprits = {key(index) for index in config.byzantine}
+    assert {e.first.signer for e in result.evidence} <= culprits  # no honest replica accused
+
+
+def test_a_seed_replays_exactly():
+    first, again = simulate(random_config(11)), simulate(random_config(11))
+    assert first.fingerprint == again.fingerprint
+    assert first.trace == again.trace
+    assert simulate(random_config(12)).fingerprint != first.fingerprint
