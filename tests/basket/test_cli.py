@@ -44,9 +44,11 @@ def test_interest_rate_week_of_2024_07_29():
     assert code == 0 and "3.942%" in output
 
 
-def test_drift_and_errors():
-    code, output = run("drift")
+def test_drift_and_errors(tmp_path):
+    chart = tmp_path / "pool.html"
+    code, output = run("drift", "--html", str(chart))
     assert code == 0 and "single-currency delivery" in output
+    assert "share of pool value" in chart.read_text()
     code, output = run("weights", "--basket", "nope")
     assert code == 1 and "unknown basket" in output
 

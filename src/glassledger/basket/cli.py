@@ -187,10 +187,11 @@ def drift(
     outstanding: float = typer.Option(1_000_000, help="coins outstanding before the surge"),
     minted: float = typer.Option(300_000, help="coins minted in the surge"),
     move: float = typer.Option(-0.10, help="move of the surge currency against USD afterwards"),
+    html: Path | None = typer.Option(None, help="write a Plotly chart of the pool to this file"),
 ) -> None:
     """Seed 004's argument: single-currency delivery drifts the pool, basket delivery does not."""
     from glassledger.basket.baskets import amounts_at, get_basket
-    from glassledger.basket.delivery import delivery_comparison
+    from glassledger.basket.delivery import composition_chart, delivery_comparison
 
     try:
         rates = _pairs(rate, "--rate")
@@ -206,6 +207,10 @@ def drift(
         _fail(error)
     title = f"{chosen.name}: {minted:,.0f} coins minted in {surge.upper()}, then {move:+.0%}"
     _show(result.T, title, "figure")
+    if html is not None:
+        chart = composition_chart(basket_amounts, rates, outstanding, minted, surge.upper())
+        chart.write_html(html, include_plotlyjs=True)
+        console.print(f"chart written to {html}")
 
 
 @app.command()

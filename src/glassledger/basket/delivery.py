@@ -42,10 +42,7 @@ def delivery_comparison(
         )
     if outstanding <= 0 or minted < 0:
         raise InputError("coins outstanding must be positive and minted non-negative")
-    start = amounts * outstanding
-    single = start.copy()
-    single[currency] += minted * basket_value(amounts, rates_before) / rates_before[currency]
-    pools = {"basket delivery": start + amounts * minted, "single-currency delivery": single}
+    pools = pools_after_mint(amounts, rates_before, outstanding, minted, currency)
     rows = {}
     for mode, pool in pools.items():
         holdings = pd.DataFrame([pool, pool], index=["before", "after"])
@@ -64,3 +61,40 @@ def delivery_comparison(
             "intrinsic_over_theoretical_after": report.loc["after", "overall_ratio"],
         }
     return pd.DataFrame(rows).T
+
+
+def pools_after_mint(
+    amounts: pd.Series, rates: pd.Series, outstanding: float, minted: float, currency: str
+) -> dict[str, pd.Series]:
+    """The reserve pool (units of each currency) after minting ``minted`` coins on top of an
+    exact basket for ``outstanding`` coins, paid as the basket or all in ``currency`` (at the
+    theoretical rate, converted at ``rates``, USD per unit)."""
+    start = amounts * outstanding
+    single = start.copy()
+    single[currency] += minted * basket_value(amounts, rates) / rates[currency]
+    return {"basket delivery": start + amounts * minted, "single-currency delivery": single}
+
+
+def composition_chart(
+    amounts: pd.Series, rates: pd.Series, outstanding: float, minted: float, currency: str
+):
+    """Plotly bar chart of the pool's value shares by currency, target weights next to the
+    pool after basket delivery and after single-currency delivery."""
+    import plotly.graph_objects as go
+
+    pools = pools_after_mint(amounts, rates, outstanding, minted, currency)
+    target = amounts * rates[amounts.index]
+    series = {"target weights": target / target.sum()}
+    for mode, pool in pools.items():
+        value = pool * rates[amounts.index]
+        series[mode] = value / value.sum()
+    figure = go.Figure(
+        [go.Bar(name=name, x=list(s.index), y=list(s.values)) for name, s in series.items()]
+    )
+    figure.update_layout(
+        barmode="group",
+        title=f"Reserve pool after minting {minted:,.0f} coins paid in {currency} or in the basket",
+        yaxis_title="share of pool value",
+        yaxis_tickformat=".0%",
+    )
+    return figure

@@ -51,17 +51,18 @@ def saccr(
     from glassledger.risk.saccr.portfolio import read_table
 
     console = Console()
+    if portfolio.suffix.lower() == ".json" and (as_of is None or bank is None):
+        raise typer.BadParameter("CDM input needs --as-of and --bank")
     try:
-        if portfolio.suffix.lower() == ".json":
-            from glassledger.risk.saccr.cdm import load_cdm_trades
+        with console.status(f"SA-CCR: reading {portfolio.name} and computing exposures"):
+            if portfolio.suffix.lower() == ".json":
+                from glassledger.risk.saccr.cdm import load_cdm_trades
 
-            if as_of is None or bank is None:
-                raise typer.BadParameter("CDM input needs --as-of and --bank")
-            trades = load_cdm_trades(portfolio, as_of=as_of, bank_party=bank)
-        else:
-            trades = read_table(portfolio)
-        terms = load_netting_sets(netting_sets) if netting_sets else None
-        result = compute_saccr(trades, terms, regime_named(regime, alpha))
+                trades = load_cdm_trades(portfolio, as_of=as_of, bank_party=bank)
+            else:
+                trades = read_table(portfolio)
+            terms = load_netting_sets(netting_sets) if netting_sets else None
+            result = compute_saccr(trades, terms, regime_named(regime, alpha))
     except GlassledgerError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc

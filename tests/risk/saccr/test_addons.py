@@ -174,3 +174,35 @@ def test_lambda_shift_only_in_cre52():
     with pytest.raises(InputError) as info:
         compute_saccr(trades, regime=Bcbs2014())
     assert (info.value.row, info.value.field) == ("t0", "lambda_shift")
+
+
+def test_fx_option_and_cdo_tranche_through_the_pipeline():
+    """An FX option uses the 15 % supervisory volatility (Table 2) and the 4 % factor; a sold
+    CDO tranche on an IG index uses -15/((1 + 14 A)(1 + 14 D)) and the index factor 0.38 %."""
+    trades = _trades(
+        asset_class=["FX", "CREDIT"],
+        instrument=["OPTION", "TRANCHE"],
+        position=["SHORT", "SHORT"],
+        notional=[1_000.0, 1_000.0],
+        maturity=[0.5, 5.0],
+        end=[np.nan, 5.0],
+        exercise=[0.5, np.nan],
+        currency_pair=["EUR/USD", ""],
+        option_type=["PUT", ""],
+        underlying_price=[1.10, np.nan],
+        strike=[1.05, np.nan],
+        reference=["", "CDX.IG TRANCHE"],
+        subclass=["", "IG"],
+        attachment=[np.nan, 0.03],
+        detachment=[np.nan, 0.07],
+    )
+    out = compute_saccr(trades)
+    d1 = (math.log(1.10 / 1.05) + 0.5 * 0.15**2 * 0.5) / (0.15 * math.sqrt(0.5))
+    put_delta = 0.5 * math.erfc(d1 / math.sqrt(2))  # N(-d1); sold put: +N(-d1)
+    fx = 0.04 * 1_000 * put_delta * math.sqrt(0.5)
+    assert out.netting_sets["addon_fx"].iloc[0] == pytest.approx(fx)
+    tranche = -15 / (1.42 * 1.98)
+    assert out.trades["delta"].iloc[1] == pytest.approx(tranche)
+    sd = (1 - math.exp(-0.25)) / 0.05
+    credit = 0.0038 * 1_000 * sd * abs(tranche)  # one entity: sqrt(0.64 A^2 + 0.36 A^2)
+    assert out.netting_sets["addon_credit"].iloc[0] == pytest.approx(credit)

@@ -227,3 +227,27 @@ def test_netting_never_exceeds_standalone_addons(rows):
     together = compute_saccr(trades).netting_sets["addon"].sum()
     alone = compute_saccr(trades.assign(netting_set=trades["trade_id"]))
     assert together <= alone.netting_sets["addon"].sum() * (1 + 1e-9) + 1e-9
+
+
+@given(
+    st.lists(trade_rows, min_size=1, max_size=20),
+    st.floats(0, 1e5),
+    st.floats(-1e5, 1e5),
+    st.integers(0, 4),
+)
+def test_margined_ead_never_exceeds_unmargined(rows, threshold, vm, disputes):
+    """CRE52.2: the EAD of a margined netting set is at most its unmargined EAD."""
+    trades = _portfolio(rows)
+    names = trades["netting_set"].unique()
+    terms = pd.DataFrame(
+        {
+            "netting_set": names,
+            "margined": True,
+            "threshold": threshold,
+            "variation_margin": vm,
+            "disputes": disputes,
+        }
+    )
+    out = compute_saccr(trades, terms).netting_sets
+    assert (out["EAD"] <= out["ead_unmargined"] * (1 + 1e-12) + 1e-9).all()
+    assert (out["mpor_days"] >= 10).all()

@@ -1,1 +1,19 @@
-"""Consensus with immediate finality in the style of IBFT 2.0 / QBFT."""
+"""Consensus with immediate finality in the style of IBFT 2.0 / QBFT (see docs/consensus.md).
+
+* :mod:`.messages` — signed votes, wire packets, equivocation evidence;
+* :mod:`.qbft` — :class:`QbftEngine`, the per-authority state machine;
+* :mod:`.transport` — :class:`InProcessTransport`, the embedded default;
+* :mod:`.simulator` — the deterministic faulty network for tests.
+"""
+
+from glassledger.ledger.consensus.messages import EquivocationEvidence, check_equivocation
+from glassledger.ledger.consensus.qbft import QbftEngine, VoteGuard
+from glassledger.ledger.consensus.transport import InProcessTransport
+
+__all__ = [
+    "EquivocationEvidence",
+    "InProcessTransport",
+    "QbftEngine",
+    "VoteGuard",
+    "check_equivocation",
+]

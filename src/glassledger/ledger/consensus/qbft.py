@@ -205,6 +205,7 @@ class QbftEngine:
         self.rejected_count = 0
         self.height = 0
         self.round = 0
+        self._commits: dict[tuple[int, bytes], dict[bytes, CommitSeal]] = {}
         self._started = False
         self._pending: deque[tuple[bytes, ConsensusMessage, bool]] = deque()
         self._future: dict[int, dict[tuple, tuple[bytes, ConsensusMessage]]] = {}
@@ -268,6 +269,7 @@ class QbftEngine:
     # ------------------------------------------------------------------ heights and rounds
 
     def _enter_height(self, height: int) -> None:
+        self._carry_seals(height)
         self.height = height
         self.round = 0
         self._authorities = self.chain.authorities(height)
@@ -296,6 +298,46 @@ class QbftEngine:
                 self._future_count -= 1
                 if old == height:
                     self._pending.append((sender, msg, False))
+
+    def _carry_seals(self, height: int) -> None:
+        """Start collecting the head's commit seals: those in its stored certificate, those
+        this engine received for it, and (later) late ones. The next proposal carries them
+        all as its ``last_commit``, so an authority whose COMMIT arrived after the quorum is
+        not counted as absent (as Tendermint's LastCommit)."""
+        head = self.chain.head
+        self._head_members = frozenset(self.chain.authorities(head.height))
+        certificate = self.chain.store.get_certificate(head.height)
+        self._head_round = certificate.round
+        self._head_seals = {seal.signer: seal for seal in certificate.seals}
+        if self.height == head.height:
+            for (_, digest), seals in self._commits.items():
+                if digest == head.hash:
+                    self._head_seals.update(seals)
+
+    def _on_late_commit(self, msg: ConsensusMessage) -> None:
+        """A COMMIT for the head block that arrived after it was decided."""
+        head = self.chain.head
+        signed, seal = msg.vote, msg.seal
+        if (
+            signed.vote.height != head.height
+            or signed.vote.digest != head.hash
+            or head.height == 0
+            or seal is None
+            or seal.signer != signed.signer
+            or signed.signer in self._head_seals
+            or signed.signer not in self._head_members
+        ):
+            return
+        if not (_vote_valid(signed) and _seal_valid(seal, head.hash)):
+            raise ConsensusError(f"late commit by {signed.signer.hex()[:16]} with a bad signature")
+        self._head_seals[signed.signer] = seal
+
+    def _last_commit(self) -> Certificate | None:
+        """The head's certificate with every seal collected (None at genesis: the store's)."""
+        if self.chain.height == 0:
+            return None
+        seals = tuple(sorted(self._head_seals.values(), key=lambda s: s.signer))
+        return Certificate(self._head_round, seals)
 
     def _enter_round(self, round_: int) -> None:
         self.round = round_
@@ -338,7 +380,9 @@ class QbftEngine:
         if not own and signed.signer == self.keys.public:
             return
         if vote.height < self.height:
-            if vote.kind == VoteKind.ROUND_CHANGE:
+            if vote.kind == VoteKind.COMMIT:
+                self._on_late_commit(msg)
+            elif vote.kind == VoteKind.ROUND_CHANGE:
                 self._authenticate(signed)
                 self._serve_sync(signed.signer, vote.height, vote.round)
             return
@@ -620,7 +664,9 @@ class QbftEngine:
             assert block is not None
         else:
             txs, flags = self.tx_source(self.max_block_txs)
-            block = self.chain.propose(self.clock(), self.keys.public, txs, flags)
+            block = self.chain.propose(
+                self.clock(), self.keys.public, txs, flags, last_commit=self._last_commit()
+            )
             prepares = ()
         if not self._sign_allowed(VoteKind.PROPOSAL, round_, block.hash):
             return
