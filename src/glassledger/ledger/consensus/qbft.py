@@ -70,6 +70,9 @@ log = logging.getLogger("glassledger.consensus")
 DEFAULT_MAX_MESSAGE_BYTES = 64 << 20
 #: Rounds above this are refused outright (a timeout of 2**20 rounds would never expire).
 MAX_ROUND = 1 << 20
+#: Votes for rounds further ahead than this are dropped (rounds grow with log2 of the time
+#: spent at a height, so no honest replica is ever that far ahead); bounds memory.
+MAX_ROUNDS_AHEAD = 64
 #: The round timeout stops doubling after this many doublings.
 MAX_TIMEOUT_DOUBLINGS = 16
 #: Messages for heights up to this far ahead are kept until the replica gets there.
@@ -325,6 +328,7 @@ class QbftEngine:
         self._sent: dict[tuple[int, int], bytes] = {}
         self._next_resend = self._deadline
         self._seen = {k: v for k, v in self._seen.items() if k[2] >= height - 1}
+        self._accused = {k for k in self._accused if k[2] >= height - 1}
         self._served = {k for k in self._served if k[1] >= height - FUTURE_HEIGHTS}
         self.vote_guard.forget_below(height - 1)
         for old in [h for h in self._future if h <= height]:
@@ -423,6 +427,8 @@ class QbftEngine:
         if vote.height > self.height:
             self._buffer(sender, msg)
             return
+        if vote.round > self.round + MAX_ROUNDS_AHEAD:
+            raise ConsensusError(f"vote for round {vote.round}, far beyond round {self.round}")
         if not own:
             self._authenticate(signed)
         self._note(signed)
