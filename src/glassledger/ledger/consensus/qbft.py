@@ -41,8 +41,10 @@ one store). Whichever engine reaches a commit quorum first commits; the others s
 from __future__ import annotations
 
 import logging
+import os
 from collections import OrderedDict, deque
 from collections.abc import Callable
+from pathlib import Path
 
 from glassledger.errors import ConsensusError, GlassledgerError
 from glassledger.ledger import codec
@@ -70,6 +72,9 @@ log = logging.getLogger("glassledger.consensus")
 DEFAULT_MAX_MESSAGE_BYTES = 64 << 20
 #: Rounds above this are refused outright (a timeout of 2**20 rounds would never expire).
 MAX_ROUND = 1 << 20
+#: Votes for rounds further ahead than this are dropped (rounds grow with log2 of the time
+#: spent at a height, so no honest replica is ever that far ahead); bounds memory.
+MAX_ROUNDS_AHEAD = 64
 #: The round timeout stops doubling after this many doublings.
 MAX_TIMEOUT_DOUBLINGS = 16
 #: Messages for heights up to this far ahead are kept until the replica gets there.
@@ -191,6 +196,56 @@ class VoteGuard:
 
     def forget_below(self, height: int) -> None:
         self._signed = {key: d for key, d in self._signed.items() if key[1] >= height}
+
+
+class FileVoteGuard(VoteGuard):
+    """A :class:`VoteGuard` kept in an append-only file (one line ``kind height round
+    digest-hex`` per signed slot, flushed and fsynced before the vote leaves), so an authority
+    restarted after ``kill -9`` still refuses to sign a second digest for a slot. The file
+    is rewritten with the recent slots only when it has grown past ``compact_after`` lines."""
+
+    def __init__(self, path: Path, compact_after: int = 10_000) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self.compact_after = compact_after
+        self._lines = 0
+        text = self.path.read_text() if self.path.exists() else ""
+        if text:
+            for line in text.splitlines():
+                parts = line.split()
+                if len(parts) == 4:  # a torn last line is ignored: its vote never left
+                    kind, height, round_ = (int(p) for p in parts[:3])
+                    self._signed[(kind, height, round_)] = bytes.fromhex(parts[3])
+                    self._lines += 1
+        self._file = self.path.open("a")
+        if text and not text.endswith("\n"):
+            self._file.write("\n")  # end the torn line so the next record stands alone
+
+    def allow(self, kind: int, height: int, round_: int, digest: bytes) -> bool:
+        key = (kind, height, round_)
+        if key in self._signed:
+            return self._signed[key] == digest
+        self._signed[key] = digest
+        self._file.write(f"{kind} {height} {round_} {digest.hex()}\n")
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._lines += 1
+        return True
+
+    def forget_below(self, height: int) -> None:
+        super().forget_below(height)
+        if self._lines > self.compact_after:
+            self._file.close()
+            temporary = self.path.with_suffix(".tmp")
+            temporary.write_text(
+                "".join(f"{k} {h} {r} {d.hex()}\n" for (k, h, r), d in self._signed.items())
+            )
+            os.replace(temporary, self.path)
+            self._lines = len(self._signed)
+            self._file = self.path.open("a")
+
+    def close(self) -> None:
+        self._file.close()
 
 
 class QbftEngine:
@@ -325,6 +380,7 @@ class QbftEngine:
         self._sent: dict[tuple[int, int], bytes] = {}
         self._next_resend = self._deadline
         self._seen = {k: v for k, v in self._seen.items() if k[2] >= height - 1}
+        self._accused = {k for k in self._accused if k[2] >= height - 1}
         self._served = {k for k in self._served if k[1] >= height - FUTURE_HEIGHTS}
         self.vote_guard.forget_below(height - 1)
         for old in [h for h in self._future if h <= height]:
@@ -423,6 +479,8 @@ class QbftEngine:
         if vote.height > self.height:
             self._buffer(sender, msg)
             return
+        if vote.round > self.round + MAX_ROUNDS_AHEAD:
+            raise ConsensusError(f"vote for round {vote.round}, far beyond round {self.round}")
         if not own:
             self._authenticate(signed)
         self._note(signed)
