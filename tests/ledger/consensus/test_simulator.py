@@ -140,3 +140,14 @@ def test_a_seed_replays_exactly():
     assert first.fingerprint == again.fingerprint
     assert first.trace == again.trace
     assert simulate(random_config(12)).fingerprint != first.fingerprint
+
+
+def test_invalid_proposal_is_refused_and_the_round_changes():
+    # authority 1 proposes (height 1, round 0) a block whose header claims a wrong state root
+    simulation = Simulation(SimConfig(byzantine={1: Byzantine.INVALID_BLOCK}, target_height=5))
+    result = simulation.run()
+    assert_safe_and_live(result)
+    first = [c for c in commits(result) if c[2] == 1 and c[1] != 1]
+    assert {round_ for *_, round_ in first} == {1}
+    honest = [r for r in simulation.replicas if r.index != 1]
+    assert all(any("state root mismatch" in str(e) for e in r.engine.rejected) for r in honest)
