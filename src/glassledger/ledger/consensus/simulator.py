@@ -543,3 +543,31 @@ def random_config(seed: int, target_height: int = 4) -> SimConfig:
         groups = (tuple(sorted(members[:cut])), tuple(sorted(members[cut:])))
         config.partitions = (Partition(start, start + rng.randint(200, 4_000), groups),)
     return config
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Replay seeds of :func:`random_config` and print their verdicts (and, for one seed, the
+    trace): ``python -m glassledger.ledger.consensus.simulator SEED [SEED...]``."""
+    import sys
+
+    seeds = [int(arg) for arg in (sys.argv[1:] if argv is None else argv)]
+    failed = 0
+    for seed in seeds:
+        result = simulate(random_config(seed))
+        if len(seeds) == 1:
+            for time_ms, replica, event, detail in result.trace:
+                print(f"{time_ms:>8} ms  replica {replica:>2}  {event:<9} {detail}")
+        verdict = "ok" if result.safe and result.live else "FAILED"
+        failed += verdict != "ok"
+        print(
+            f"seed {seed}: {verdict} safe={result.safe} live={result.live} "
+            f"heights={result.heights} t={result.time_ms} ms messages={result.messages} "
+            f"evidence={len(result.evidence)} fingerprint={result.fingerprint[:16]}"
+        )
+        for violation in result.violations:
+            print(f"  {violation}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
