@@ -6,9 +6,15 @@ assembles them so that importing one concept never imports the others.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
 from glassledger.basket import cli as basket_cli
+from glassledger.ledger import cli as ledger_cli
+from glassledger.ledger import governance_cli
+from glassledger.liquidity import cli as liquidity_cli
 from glassledger.risk import cli as risk_cli
 
 app = typer.Typer(
@@ -20,8 +26,24 @@ app = typer.Typer(
 )
 
 
+ledger_cli.register(app)
 app.add_typer(risk_cli.app, name="risk")
 app.add_typer(basket_cli.app, name="basket")
+app.add_typer(liquidity_cli.app, name="liquidity")
+app.add_typer(governance_cli.app, name="governance")
+
+
+@app.command()
+def demo(
+    home: Annotated[
+        Path | None, typer.Option(help="Directory for the demo's node home (default: temporary).")
+    ] = None,
+    transfers: Annotated[int, typer.Option(help="Number of token transfers.")] = 2_000,
+) -> None:
+    """Run the guided demo: network, participants, authority election, transfers, verify."""
+    from glassledger.demo import run_demo
+
+    run_demo(home, transfers)
 
 
 @app.command()

@@ -73,3 +73,10 @@ def test_currency_without_reserve_share_ranks_last():
         economies, pd.DataFrame({"currency": ["EUR"], "reserve_share": [0.2]})
     )
     assert result.iloc[0]["currency"] == "EUR"
+
+
+def test_economy_without_currency_is_named():
+    economies, shares = _sample()
+    economies.loc[5, "currency"] = None
+    with pytest.raises(InputError, match=r"row 5.*currency"):
+        screen_currencies(economies, shares)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from glassledger.contracts.governance import MIN_AUTHORITIES, lottery_randomness
 from glassledger.contracts.lottery import elect
@@ -16,6 +18,7 @@ from glassledger.ledger.consensus.messages import (
     VoteKind,
 )
 from glassledger.ledger.crypto import KeyPair
+from glassledger.ledger.regulator import DrawSeeds
 
 from .conftest import EXTRA_CANDIDATES, GovChain, names
 
@@ -326,3 +329,60 @@ def test_an_election_with_too_few_candidates_changes_nothing():
     _, events = run_draw(gov, 1)
     assert [e.name for e in events] == ["seed_revealed", "election_failed"]
     assert gov.authority_ids() == DEALERS  # dealer-3 sits on: four is the floor
+
+
+ACTORS = ["dealer-0", "dealer-1", "dealer-2", "dealer-3", "ccp-a", "guarantor-b", "dealer-x"]
+ACTIONS = st.one_of(
+    st.tuples(st.sampled_from(["credit_event", "veto", "reinstate"]), st.sampled_from(ACTORS)),
+    st.tuples(st.just("set_score"), st.sampled_from(ACTORS), st.integers(0, 100)),
+    st.tuples(st.just("equivocate"), st.sampled_from(ACTORS)),
+    st.tuples(st.just("absent"), st.sampled_from(ACTORS), st.integers(1, 6)),
+    st.tuples(st.just("advance"), st.integers(1, 10)),
+)
+
+
+def _apply(gov: GovChain, action: tuple) -> list:
+    """Perform ``action``; returns the receipts and system events it produced."""
+    kind, *rest = action
+    if kind in {"advance", "absent"}:
+        absent = [rest[0]] if kind == "absent" else []
+        return [e for _, e in gov.advance_to(gov.height + rest[-1], absent=absent)]
+    if kind == "equivocate":
+        call = ("client-0", "report_equivocation", {"evidence": evidence(rest[0], 1)})
+    elif kind == "set_score":
+        call = ("regulator", kind, {"participant": rest[0], "score": rest[1]})
+    elif kind == "veto":
+        call = ("regulator", kind, {"candidate": rest[0], "reason": "test"})
+    elif kind == "credit_event":
+        call = ("regulator", kind, {"participant": rest[0], "description": "test"})
+    else:
+        call = ("regulator", kind, {"participant": rest[0]})
+    receipts, events = gov.commit([gov.tx(call[0], "governance", call[1], **call[2])])
+    return receipts + events
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(actions=st.lists(ACTIONS, min_size=1, max_size=8))
+def test_any_sequence_of_faults_keeps_a_sound_authority_set(actions):
+    gov = GovChain(
+        params={
+            "election_period": 20,
+            "election_window": 4,
+            "reveal_timeout": 3,
+            "max_missed_rounds": 2,
+        },
+        extra=EXTRA_CANDIDATES,
+    )
+    seeds = DrawSeeds(random_bytes=lambda n: bytes(n))
+    for action in actions:
+        outcomes = _apply(gov, action)
+        for method, args in seeds.due(gov.chain.state, gov.height + 1):
+            # may be refused: a periodic election opening in that block supersedes a draw
+            outcomes += gov.commit([gov.tx("regulator", "governance", method, **args)])[0]
+        assert not [o for o in outcomes if "internal error" in getattr(o, "message", "")]
+        assert "hook_failed" not in [getattr(o, "name", "") for o in outcomes]
+        for height in (gov.height + 1, gov.height + 2):
+            members = gov.authority_ids(height)
+            assert len(members) == len(set(members)) >= MIN_AUTHORITIES
+            assert set(members) <= set(ACTORS)  # only candidates ever sit
+            assert "dealer-low" not in members

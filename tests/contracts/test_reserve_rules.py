@@ -338,3 +338,25 @@ def test_on_ledger_figures_agree_with_the_off_ledger_sweep(holdings):
         liquid_value(fixed, TODAY, horizon_days=5, weekly=True), sum(h.value for h in fixed)
     )
     assert abs(day1["weekly_liquid_share"] * 10_000 - weekly) <= 0.5 + 1e-6
+
+
+def test_eligible_issuers_per_currency():
+    rules = Rule2a7v2023(
+        eligible_issuers=frozenset({("USD", "UST"), ("EUR", "DE"), ("USD", "ACME")}),
+        max_issuer_bps=10_000,
+    )
+    check_portfolio([gov(600, 30), cp(400, 30)], TODAY, rules)
+    with pytest.raises(ContractError, match="issuer 'UST' is not eligible for the EUR reserve"):
+        check_portfolio([gov(600, 30), gov(400, 30, currency="EUR")], TODAY, rules)
+
+
+def test_floating_and_stable_nav():
+    from glassledger.contracts.reserve_rules import nav_per_unit_bps
+
+    # Floating NAV (institutional prime, 2014 and later): market price to the basis point.
+    assert nav_per_unit_bps(99_655, 100_000, Rule2a7v2014(), institutional_prime=True) == 9_966
+    # Stable NAV: $1.00 while the shadow price is within 1/2 of 1% of par.
+    assert nav_per_unit_bps(99_655, 100_000, Rule2a7v2010(), institutional_prime=True) == 10_000
+    assert nav_per_unit_bps(99_655, 100_000, Rule2a7v2023(), institutional_prime=False) == 10_000
+    with pytest.raises(ContractError, match=r"0\.9940 deviates"):
+        nav_per_unit_bps(99_400, 100_000, Rule2a7v2023(), institutional_prime=False)

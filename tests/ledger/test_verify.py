@@ -125,7 +125,7 @@ def test_a_certificate_short_of_a_quorum_is_detected(disk):
     ("sql", "params", "message"),
     [
         (
-            "UPDATE receipts SET message = 'fine' WHERE height = 4 AND idx = 0",
+            "UPDATE txs SET message = 'fine' WHERE height = 4 AND idx = 0",
             (),
             "block 4: the stored receipts differ",
         ),

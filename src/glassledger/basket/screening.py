@@ -62,7 +62,8 @@ def screen_currencies(
     rows = require_numeric(economies[~world_rows], ["credit_score", "gdp_usd_bn"], source)
     missing_currency = rows["currency"].isna()
     if missing_currency.any():
-        raise InputError("economy without a currency", source=source, row=rows.index[0])
+        row = rows.index[missing_currency.to_numpy()][0]
+        raise InputError("economy without a currency", source=source, row=row, field="currency")
     rows["gdp_share"] = rows["gdp_usd_bn"] / world_gdp
     rows["is_union"] = rows["currency_union"].fillna("").astype(str).str.lower() == "yes"
 

@@ -3,7 +3,8 @@
 Only the regulator registers or changes participants. A participant record::
 
     {"id": str, "roles": [str], "legal_name": str, "lei": str, "keys": [hex public key],
-     "external_rating": int (rating scale points, 0 when unrated), "category": str
+     "external_rating": int (hundredths of a notch on the 0..21 scale of
+     glassledger.risk.rating_scale: 2100 = AAA, 1200 = BBB-; -1 when unrated), "category": str
      (investor category, e.g. "professional", "qualified", "retail"), "active": bool}
 
 State layout: ``p/<id>`` -> record; ``k/<public key hex>`` -> participant id.
@@ -14,8 +15,13 @@ from __future__ import annotations
 from typing import Any
 
 from glassledger.contracts.framework import ROLES, Context, Contract, method
+from glassledger.errors import ContractError
 
 NAME = "identity"
+#: ``external_rating`` of a participant without one.
+UNRATED = -1
+#: Highest ``external_rating``: AAA, notch 21, in hundredths.
+MAX_RATING = 2100
 INVESTOR_CATEGORIES = frozenset({"professional", "qualified", "retail"})
 
 
@@ -33,7 +39,7 @@ def make_record(
     keys: list[bytes],
     legal_name: str = "",
     lei: str = "",
-    external_rating: int = 0,
+    external_rating: int = UNRATED,
     category: str = "professional",
 ) -> dict[str, Any]:
     """A participant record (validated); shared by genesis and :meth:`Identity.register`."""
@@ -49,6 +55,10 @@ def make_record(
         )
     if not keys or any(len(k) != 32 for k in keys):
         raise ValueError(f"participant {participant!r}: keys must be 32-byte Ed25519 keys")
+    if not UNRATED <= external_rating <= MAX_RATING:
+        raise ValueError(
+            f"participant {participant!r}: external_rating must lie in [-1, {MAX_RATING}]"
+        )
     if lei and len(lei) != 20:
         raise ValueError(f"participant {participant!r}: an LEI has 20 characters, got {lei!r}")
     return {
@@ -77,7 +87,7 @@ class Identity(Contract):
         keys: list[bytes],
         legal_name: str = "",
         lei: str = "",
-        external_rating: int = 0,
+        external_rating: int = UNRATED,
         category: str = "professional",
     ) -> None:
         """Register a new participant with its public keys."""
@@ -87,7 +97,7 @@ class Identity(Contract):
                 participant, roles, keys, legal_name, lei, external_rating, category
             )
         except ValueError as exc:
-            ctx.require(False, str(exc))
+            raise ContractError(str(exc)) from exc
         for key in keys:
             ctx.require(not ctx.has(public_key_key(key)), f"key {key.hex()} is already in use")
             ctx.put(public_key_key(key), participant)
@@ -106,9 +116,12 @@ class Identity(Contract):
 
     @method("regulator")
     def set_external_rating(self, ctx: Context, participant: str, rating: int) -> None:
-        """Record a participant's external rating (rating-scale points)."""
+        """Record a participant's external rating (hundredths of a notch, 0..2100; -1 to
+        clear it)."""
         record = self._record(ctx, participant)
-        ctx.require(rating >= 0, f"a rating is non-negative, got {rating}")
+        ctx.require(
+            UNRATED <= rating <= MAX_RATING, f"a rating lies in [-1, {MAX_RATING}], got {rating}"
+        )
         record["external_rating"] = rating
         ctx.put(participant_key(participant), record)
         ctx.emit("rating_changed", participant=participant, rating=rating)

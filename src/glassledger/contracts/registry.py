@@ -7,8 +7,9 @@ from glassledger.contracts.governance import Governance
 from glassledger.contracts.identity import Identity
 from glassledger.contracts.oracle import Oracle
 from glassledger.contracts.token import Token
+from glassledger.contracts.trades import Trades
 
 
 def standard_registry() -> Registry:
     """Every contract of the standard chain (identity first: others read it)."""
-    return Registry([Identity(), Oracle(), Token(), Governance()])
+    return Registry([Identity(), Oracle(), Token(), Governance(), Trades()])

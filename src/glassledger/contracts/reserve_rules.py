@@ -10,6 +10,9 @@ Rule sets are versioned classes that override only what changed (py-evm forks, S
 lesson 6); every limit is a class attribute and can also be overridden per instance
 (``Rule2a7v2023(max_wam_days=45)``). Readings of the rules (17 CFR 270.2a-7):
 
+* :class:`ReserveRuleSet` -- the base: every limit ``None`` (not applied); also the
+  eligible issuers per currency (``eligible_issuers``: (currency, issuer) pairs), a capital
+  buffer and the stable-NAV tolerance (1/2 of 1%, :func:`nav_per_unit_bps`);
 * :class:`Rule2a7v2010` -- amendments of Feb 23, 2010 (Release IC-29132): WAM <= 60 days
   (was 90), new WAL <= 120 days, daily liquid assets >= 10% and weekly >= 30% (taxable funds),
   securities of at most 397 days, at most 5% of assets in one issuer (government securities
@@ -113,9 +116,11 @@ class ReserveRuleSet:
     max_issuer_bps: int | None = None
     issuer_limit_exempt_kinds: frozenset[str] = frozenset()
     eligible_kinds: frozenset[str] | None = None
+    eligible_issuers: frozenset[tuple[str, str]] | None = None
     min_deposit_share_per_currency_bps: int | None = None
     min_capital_buffer_bps: int | None = None
     floating_nav_institutional_prime: bool = False
+    stable_nav_tolerance_bps: int = 50
 
     def __init__(self, **overrides: Any) -> None:
         for key, value in overrides.items():
@@ -317,6 +322,31 @@ def check_capital_buffer(equity: int, total_assets: int, rules: ReserveRuleSet) 
         )
 
 
+def nav_per_unit_bps(
+    net_assets: int, units: int, rules: ReserveRuleSet, *, institutional_prime: bool
+) -> int:
+    """Price of one unit (coin or fund share) in basis points of its $1.0000 par.
+
+    ``net_assets``: minor units of the reporting unit at market value; ``units``: units
+    outstanding, in minor units of the same scale (so par is 10,000 bps). A floating-NAV fund
+    (institutional prime funds from 2014) prices at market, rounded to the basis point
+    ($1.0000). A stable-NAV fund keeps $1.00 while the market-based ("shadow") price stays within
+    ``stable_nav_tolerance_bps`` (1/2 of 1%) of par; beyond it the stable price can no longer be
+    kept ("breaking the buck") and ``ContractError`` is raised."""
+    if units <= 0 or net_assets < 0:
+        raise ContractError("units outstanding must be positive and net assets non-negative")
+    shadow = round_half_up_div(10_000 * net_assets, units)
+    if rules.floating_nav_institutional_prime and institutional_prime:
+        return shadow
+    if abs(shadow - 10_000) > rules.stable_nav_tolerance_bps:
+        raise ContractError(
+            f"market-based price {shadow // 10_000}.{shadow % 10_000:04d} deviates from $1.00 by "
+            f"more than {_pct(rules.stable_nav_tolerance_bps)} under {rules.name}: "
+            "the stable price cannot be kept"
+        )
+    return 10_000
+
+
 def _malformed(holdings: list[Holding], today: int) -> list[Violation]:
     found = []
     for index, h in enumerate(holdings):
@@ -350,6 +380,17 @@ def _eligibility(holdings: list[Holding], today: int, rules: ReserveRuleSet) -> 
                 Violation(
                     "eligible assets",
                     f"holding {index}: kind {h.kind!r} is not eligible under {rules.name}",
+                )
+            )
+        if (
+            rules.eligible_issuers is not None
+            and (h.currency, h.issuer) not in rules.eligible_issuers
+        ):
+            found.append(
+                Violation(
+                    "eligible issuers",
+                    f"holding {index}: issuer {h.issuer!r} is not eligible for the {h.currency} "
+                    f"reserve under {rules.name}",
                 )
             )
         if rules.max_maturity_days is not None and h.maturity_day - today > rules.max_maturity_days:

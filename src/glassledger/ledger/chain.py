@@ -64,6 +64,8 @@ class Chain:
         self.params = load_params(state)
         self.chain_id: str = self.params["chain_id"]
         self._speculative: _Speculative | None = None
+        #: Execution result (receipts, hook events) of the last committed block.
+        self.last_result: BlockResult | None = None
         if state.root != self.head.state_root:
             raise BlockInvalid(
                 f"state root {state.root.hex()} does not match head block "
@@ -216,6 +218,7 @@ class Chain:
             spec.result.system_events,
             spec.result.overlay.changes,
         )
+        self.last_result = spec.result
         self._speculative = None
         self.head = block.header
 

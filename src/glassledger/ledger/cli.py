@@ -107,6 +107,58 @@ def register(app: typer.Typer) -> None:
         )
 
     @app.command()
+    def node(
+        home: HomeOption = DEFAULT_HOME,
+        blocks: Annotated[int | None, typer.Option(help="Stop after this many blocks.")] = None,
+        until_empty: Annotated[
+            bool, typer.Option(help="Stop once the inbox and mempool are empty.")
+        ] = False,
+        seconds: Annotated[float | None, typer.Option(help="Stop after this long.")] = None,
+    ) -> None:
+        """Run the embedded network (every authority key of the home in one process),
+        draining the inbox into blocks."""
+        import time
+
+        from glassledger.ledger.crypto import BatchVerifier
+        from glassledger.ledger.inbox import Inbox
+        from glassledger.ledger.node import EmbeddedNetwork
+
+        h = Home(home)
+        try:
+            chain = h.open_chain()
+            keys = h.authority_capable_keys()
+        except GlassledgerError as exc:
+            fail(exc)
+        inbox = Inbox(h.inbox)
+        start_height, start = chain.height, time.monotonic()
+        with BatchVerifier() as verifier:
+            net = EmbeddedNetwork(chain, keys, verifier=verifier)
+            with console.status("running the embedded network") as status:
+                while True:
+                    queued = inbox.pop_all()
+                    for outcome in net.submit_many(queued):
+                        if isinstance(outcome, Exception):
+                            console.print(f"[yellow]refused:[/yellow] {outcome}")
+                    net.step()
+                    status.update(
+                        f"height {chain.height}, mempool {len(net.mempool)}, "
+                        f"{sum(c.tx_count for c in net.commits)} transactions committed"
+                    )
+                    if blocks is not None and chain.height - start_height >= blocks:
+                        break
+                    if until_empty and not queued and len(net.mempool) == 0 and not inbox.pending():
+                        break
+                    if seconds is not None and time.monotonic() - start >= seconds:
+                        break
+                    time.sleep(0.002)
+        inbox.close()
+        committed = sum(c.tx_count for c in net.commits)
+        console.print(
+            f"height {chain.height} ({chain.height - start_height} new blocks, "
+            f"{committed} transactions)"
+        )
+
+    @app.command()
     def tx(
         contract: str,
         method: str,

@@ -86,7 +86,7 @@ class ParticipantSpec(msgspec.Struct, forbid_unknown_fields=True):
     public_key: str = ""
     legal_name: str = ""
     lei: str = ""
-    external_rating: int = 0
+    external_rating: int = -1  # hundredths of a notch (2100 = AAA); -1 unrated
     credit_score: int = 0
     category: str = "professional"
     authority: bool = False

@@ -66,6 +66,23 @@ class Home:
             raise CryptoError(f"no key file for {participant!r} at {path}")
         return load_key(path, os.environ.get(PASSPHRASE_ENV))[1]
 
+    def authority_capable_keys(self) -> list[KeyPair]:
+        """Keys of every participant in the genesis that may become an authority (dealers,
+        CCPs, guarantors) and has a key file here: the embedded network runs one consensus
+        engine per key, so it keeps working when governance changes the authority set."""
+        eligible = {"dealer", "ccp", "guarantor"}
+        found = []
+        for participant in self.load_genesis().participants:
+            if (eligible & set(participant.roles) or participant.authority) and self.key_file(
+                participant.id
+            ).exists():
+                found.append(self.load_keys(participant.id))
+        if not found:
+            raise ConfigError(
+                f"{self.keys} holds no authority key: the embedded network needs them"
+            )
+        return found
+
     def load_genesis(self) -> Genesis:
         if not self.genesis.exists():
             raise ConfigError(f"{self.path} is not a glassledger home: run `glassledger init`")

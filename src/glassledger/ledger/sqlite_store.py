@@ -10,8 +10,9 @@ either the whole block or none of it.
 Tables (blobs are canonical msgspec encodings, :mod:`glassledger.ledger.codec`)::
 
     blocks(height, header, last_commit, certificate)
-    txs(height, idx, hash, body)                 body: the SignedTransaction
-    receipts(height, idx, ok, reason, message)   the tx hash is the tx's
+    txs(height, idx, hash, body, ok, reason, message)
+                                                 body: the SignedTransaction; ok, reason,
+                                                 message: its receipt
     events(height, tx_index, seq, contract, name, data, visible_to)
                                                  tx_index -1: begin/end-block hook events;
                                                  visible_to: JSON array of participant ids
@@ -62,11 +63,6 @@ CREATE TABLE txs (
     idx INTEGER NOT NULL,
     hash BLOB NOT NULL,
     body BLOB NOT NULL,
-    PRIMARY KEY (height, idx)
-) WITHOUT ROWID;
-CREATE TABLE receipts (
-    height INTEGER NOT NULL,
-    idx INTEGER NOT NULL,
     ok INTEGER NOT NULL,
     reason TEXT NOT NULL,
     message TEXT NOT NULL,
@@ -97,8 +93,7 @@ CREATE TABLE state (
 """
 
 _INSERT_BLOCK = "INSERT INTO blocks VALUES (?, ?, ?, ?)"
-_INSERT_TX = "INSERT INTO txs VALUES (?, ?, ?, ?)"
-_INSERT_RECEIPT = "INSERT INTO receipts VALUES (?, ?, ?, ?, ?)"
+_INSERT_TX = "INSERT INTO txs VALUES (?, ?, ?, ?, ?, ?, ?)"
 _INSERT_EVENT = "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)"
 # The replaced value is read inside the same statement, before the state table moves on.
 _INSERT_CHANGE = "INSERT INTO changes VALUES (?1, ?2, ?3, (SELECT value FROM state WHERE key = ?2))"
@@ -209,10 +204,11 @@ class SQLiteStore(BlockStore):
                 f"block {height}: {len(receipts)} receipts for {len(block.txs)} transactions"
             )
         tx_rows = []
-        for index, signed in enumerate(block.txs):
+        for index, (signed, receipt) in enumerate(zip(block.txs, receipts, strict=True)):
             body = codec.encode(signed)
-            tx_rows.append((height, index, sha256(body), body))
-        receipt_rows = [(height, i, r.ok, r.reason, r.message) for i, r in enumerate(receipts)]
+            tx_rows.append(
+                (height, index, sha256(body), body, receipt.ok, receipt.reason, receipt.message)
+            )
         event_rows = _event_rows(height, SYSTEM_TX_INDEX, system_events)
         for index, receipt in enumerate(receipts):
             if receipt.events:
@@ -230,7 +226,6 @@ class SQLiteStore(BlockStore):
                 raise StoreError(f"expected block {head + 1}, got block {height}")
             db.execute(_INSERT_BLOCK, block_row)
             db.executemany(_INSERT_TX, tx_rows)
-            db.executemany(_INSERT_RECEIPT, receipt_rows)
             db.executemany(_INSERT_EVENT, event_rows)
             db.executemany(_INSERT_CHANGE, change_rows)
             db.execute(_DELETE_STATE, (height,))
@@ -283,9 +278,7 @@ class SQLiteStore(BlockStore):
         for index, event in self._events_of(height, "tx_index >= 0"):
             events.setdefault(index, []).append(event)
         rows = self._db.execute(
-            "SELECT r.idx, t.hash, r.ok, r.reason, r.message FROM receipts r "
-            "JOIN txs t ON t.height = r.height AND t.idx = r.idx "
-            "WHERE r.height = ? ORDER BY r.idx",
+            "SELECT idx, hash, ok, reason, message FROM txs WHERE height = ? ORDER BY idx",
             (height,),
         ).fetchall()
         return [

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from glassledger.contracts.registry import standard_registry
+from glassledger.ledger import codec
 from glassledger.ledger.chain import Chain
-from glassledger.ledger.consensus.qbft import QbftEngine
+from glassledger.ledger.consensus.messages import ConsensusMessage, SignedVote, Vote, VoteKind
+from glassledger.ledger.consensus.qbft import QbftEngine, encode_packet
 from glassledger.ledger.consensus.transport import InProcessTransport
-from glassledger.ledger.crypto import KeyPair
+from glassledger.ledger.crypto import KeyPair, sha256
 from glassledger.ledger.devnet import GENESIS_TIME_MS, Signer, devnet_genesis
 from glassledger.ledger.genesis import GENESIS_CERTIFICATE, build_genesis
 from glassledger.ledger.mempool import Mempool
@@ -47,10 +49,8 @@ def shared_network(authorities: int = 4):
 
 
 def balance(chain: Chain, holder: str) -> int:
-    from glassledger.ledger.codec import decode
-
     raw = chain.state.get(f"token/b/USD/{holder}".encode())
-    return 0 if raw is None else decode(raw, int)
+    return 0 if raw is None else codec.decode(raw, int)
 
 
 def test_four_engines_share_one_chain_and_commit_transfers():
@@ -94,17 +94,7 @@ def run_blocks(count, chain, transport, clock, engines):
 
 
 def test_equivocation_evidence_evicts_the_authority_and_engines_follow_the_new_set():
-    from glassledger.ledger import codec
-    from glassledger.ledger.consensus.messages import (
-        ConsensusMessage,
-        SignedVote,
-        Vote,
-        VoteKind,
-    )
-    from glassledger.ledger.consensus.qbft import encode_packet
-    from glassledger.ledger.crypto import sha256
-
-    chain, transport, clock, mempool, engines, commits, signer = shared_network(authorities=5)
+    chain, transport, clock, mempool, engines, _, signer = shared_network(authorities=5)
     for engine in engines:
         engine.start()
     transport.deliver_all()

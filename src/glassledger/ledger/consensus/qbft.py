@@ -41,9 +41,10 @@ one store). Whichever engine reaches a commit quorum first commits; the others s
 from __future__ import annotations
 
 import logging
+import os
 from collections import OrderedDict, deque
 from collections.abc import Callable
-from functools import lru_cache
+from pathlib import Path
 
 from glassledger.errors import ConsensusError, GlassledgerError
 from glassledger.ledger import codec
@@ -71,6 +72,9 @@ log = logging.getLogger("glassledger.consensus")
 DEFAULT_MAX_MESSAGE_BYTES = 64 << 20
 #: Rounds above this are refused outright (a timeout of 2**20 rounds would never expire).
 MAX_ROUND = 1 << 20
+#: Votes for rounds further ahead than this are dropped (rounds grow with log2 of the time
+#: spent at a height, so no honest replica is ever that far ahead); bounds memory.
+MAX_ROUNDS_AHEAD = 64
 #: The round timeout stops doubling after this many doublings.
 MAX_TIMEOUT_DOUBLINGS = 16
 #: Messages for heights up to this far ahead are kept until the replica gets there.
@@ -96,14 +100,49 @@ def round_timeout(base_ms: int, round_: int) -> int:
     return base_ms << min(round_, MAX_TIMEOUT_DOUBLINGS)
 
 
-@lru_cache(maxsize=1 << 16)
+class _ValidityCache:
+    """Bounded memo of signature checks (a pure function of its key). Signatures made in this
+    process are entered as valid when made, so engines sharing a process never re-verify
+    each other's votes."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._known: OrderedDict[tuple, bool] = OrderedDict()
+
+    def check(self, key: tuple, verify: Callable[[], bool]) -> bool:
+        valid = self._known.get(key)
+        if valid is None:
+            valid = self.remember(key, verify())
+        return valid
+
+    def remember(self, key: tuple, valid: bool) -> bool:
+        self._known[key] = valid
+        if len(self._known) > self.size:
+            self._known.popitem(last=False)
+        return valid
+
+
+_SIGNATURES = _ValidityCache(1 << 16)
+
+
 def _vote_valid(signed: SignedVote) -> bool:
-    return signed.valid()
+    return _SIGNATURES.check((signed,), signed.valid)
 
 
-@lru_cache(maxsize=1 << 14)
 def _seal_valid(seal: CommitSeal, digest: bytes) -> bool:
-    return seal.valid_for(digest)
+    return _SIGNATURES.check((seal, digest), lambda: seal.valid_for(digest))
+
+
+def _sign_vote(keys: KeyPair, vote: Vote) -> SignedVote:
+    signed = SignedVote.make(keys, vote)
+    _SIGNATURES.remember((signed,), True)
+    return signed
+
+
+def _seal(keys: KeyPair, digest: bytes) -> CommitSeal:
+    seal = CommitSeal.make(keys, digest)
+    _SIGNATURES.remember((seal, digest), True)
+    return seal
 
 
 _PACKETS: OrderedDict[bytes, Packet] = OrderedDict()
@@ -157,6 +196,56 @@ class VoteGuard:
 
     def forget_below(self, height: int) -> None:
         self._signed = {key: d for key, d in self._signed.items() if key[1] >= height}
+
+
+class FileVoteGuard(VoteGuard):
+    """A :class:`VoteGuard` kept in an append-only file (one line ``kind height round
+    digest-hex`` per signed slot, flushed and fsynced before the vote leaves), so an authority
+    restarted after ``kill -9`` still refuses to sign a second digest for a slot. The file
+    is rewritten with the recent slots only when it has grown past ``compact_after`` lines."""
+
+    def __init__(self, path: Path, compact_after: int = 10_000) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self.compact_after = compact_after
+        self._lines = 0
+        text = self.path.read_text() if self.path.exists() else ""
+        if text:
+            for line in text.splitlines():
+                parts = line.split()
+                if len(parts) == 4:  # a torn last line is ignored: its vote never left
+                    kind, height, round_ = (int(p) for p in parts[:3])
+                    self._signed[(kind, height, round_)] = bytes.fromhex(parts[3])
+                    self._lines += 1
+        self._file = self.path.open("a")
+        if text and not text.endswith("\n"):
+            self._file.write("\n")  # end the torn line so the next record stands alone
+
+    def allow(self, kind: int, height: int, round_: int, digest: bytes) -> bool:
+        key = (kind, height, round_)
+        if key in self._signed:
+            return self._signed[key] == digest
+        self._signed[key] = digest
+        self._file.write(f"{kind} {height} {round_} {digest.hex()}\n")
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._lines += 1
+        return True
+
+    def forget_below(self, height: int) -> None:
+        super().forget_below(height)
+        if self._lines > self.compact_after:
+            self._file.close()
+            temporary = self.path.with_suffix(".tmp")
+            temporary.write_text(
+                "".join(f"{k} {h} {r} {d.hex()}\n" for (k, h, r), d in self._signed.items())
+            )
+            os.replace(temporary, self.path)
+            self._lines = len(self._signed)
+            self._file = self.path.open("a")
+
+    def close(self) -> None:
+        self._file.close()
 
 
 class QbftEngine:
@@ -291,6 +380,7 @@ class QbftEngine:
         self._sent: dict[tuple[int, int], bytes] = {}
         self._next_resend = self._deadline
         self._seen = {k: v for k, v in self._seen.items() if k[2] >= height - 1}
+        self._accused = {k for k in self._accused if k[2] >= height - 1}
         self._served = {k for k in self._served if k[1] >= height - FUTURE_HEIGHTS}
         self.vote_guard.forget_below(height - 1)
         for old in [h for h in self._future if h <= height]:
@@ -389,6 +479,8 @@ class QbftEngine:
         if vote.height > self.height:
             self._buffer(sender, msg)
             return
+        if vote.round > self.round + MAX_ROUNDS_AHEAD:
+            raise ConsensusError(f"vote for round {vote.round}, far beyond round {self.round}")
         if not own:
             self._authenticate(signed)
         self._note(signed)
@@ -592,7 +684,7 @@ class QbftEngine:
         self._prepared_cert = tuple(votes.values())
         if self._sign_allowed(VoteKind.COMMIT, round_, digest):
             vote = self._vote(VoteKind.COMMIT, round_, digest)
-            self._broadcast(ConsensusMessage(vote, seal=CommitSeal.make(self.keys, digest)))
+            self._broadcast(ConsensusMessage(vote, seal=_seal(self.keys, digest)))
 
     def _check_committed(self, round_: int, digest: bytes) -> None:
         seals = self._commits.get((round_, digest), {})
@@ -636,7 +728,7 @@ class QbftEngine:
 
     def _vote(self, kind: VoteKind, round_: int, digest: bytes, prepared: int = -1) -> SignedVote:
         vote = Vote(kind, self.chain.chain_id, self.height, round_, digest, prepared)
-        return SignedVote.make(self.keys, vote)
+        return _sign_vote(self.keys, vote)
 
     def _broadcast(self, msg: ConsensusMessage) -> None:
         self._pending.append((self.keys.public, msg, True))
@@ -701,7 +793,7 @@ class QbftEngine:
             return
         self._last_sync_request_ms = now
         vote = Vote(VoteKind.SYNC_REQUEST, self.chain.chain_id, self.chain.height + 1, 0, NO_DIGEST)
-        request = SyncRequest(SignedVote.make(self.keys, vote))
+        request = SyncRequest(_sign_vote(self.keys, vote))
         self.transport.send(self.keys.public, peer, encode_packet(request))
 
     def _on_sync_request(self, request: SyncRequest) -> None:

@@ -11,7 +11,8 @@ order. Each replica is a real :class:`QbftEngine` on its own :class:`Chain` and
   later from its store, keeping only what a node keeps on disk (store and vote guard);
 * Byzantine authorities: a proposer that sends different blocks to different peers
   (``EQUIVOCATE``), a voter that sends a conflicting PREPARE and COMMIT for each one it sends
-  (``DOUBLE_VOTE``), an authority that never speaks (``SILENT``);
+  (``DOUBLE_VOTE``), an authority that never speaks (``SILENT``), a proposer whose blocks
+  claim a wrong state root (``INVALID_BLOCK``);
 * an intruder outside the authority set sending signed votes, votes with forged signer
   fields, garbage bytes and an oversized payload.
 
@@ -29,6 +30,8 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+import msgspec
 
 from glassledger.contracts.registry import standard_registry
 from glassledger.ledger.abc import Transport
@@ -62,6 +65,7 @@ class Byzantine(StrEnum):
     EQUIVOCATE = "equivocate"
     DOUBLE_VOTE = "double_vote"
     SILENT = "silent"
+    INVALID_BLOCK = "invalid_block"
 
 
 @dataclass(frozen=True)
@@ -192,6 +196,8 @@ class _ByzantineTransport(_SimTransport):
         if self.mode == Byzantine.EQUIVOCATE and kind == VoteKind.PROPOSAL:
             self._equivocate(msg, payload)
             return
+        if self.mode == Byzantine.INVALID_BLOCK and kind == VoteKind.PROPOSAL:
+            payload = self._tampered(msg)
         super().broadcast(sender, payload)
         if self.mode == Byzantine.DOUBLE_VOTE and kind in (VoteKind.PREPARE, VoteKind.COMMIT):
             super().broadcast(sender, self._conflicting(msg))
@@ -218,6 +224,18 @@ class _ByzantineTransport(_SimTransport):
         half = len(peers) // 2 + 1
         for position, other in enumerate(peers):
             self.sim._send(self.index, other, payload if position < half else alt_payload)
+
+    def _tampered(self, msg: ConsensusMessage) -> bytes:
+        """The proposal with a block whose header claims a wrong state root."""
+        block = msg.block
+        assert block is not None
+        header = msgspec.structs.replace(block.header, state_root=sha256(b"not the state"))
+        bad = Block(header, block.txs, block.last_commit)
+        vote = msg.vote.vote
+        bad_vote = Vote(vote.kind, vote.chain_id, vote.height, vote.round, bad.hash)
+        return encode_packet(
+            msgspec.structs.replace(msg, vote=SignedVote.make(self._keys(), bad_vote), block=bad)
+        )
 
     def _conflicting(self, msg: ConsensusMessage) -> bytes:
         vote = msg.vote.vote
@@ -525,3 +543,31 @@ def random_config(seed: int, target_height: int = 4) -> SimConfig:
         groups = (tuple(sorted(members[:cut])), tuple(sorted(members[cut:])))
         config.partitions = (Partition(start, start + rng.randint(200, 4_000), groups),)
     return config
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Replay seeds of :func:`random_config` and print their verdicts (and, for one seed, the
+    trace): ``python -m glassledger.ledger.consensus.simulator SEED [SEED...]``."""
+    import sys
+
+    seeds = [int(arg) for arg in (sys.argv[1:] if argv is None else argv)]
+    failed = 0
+    for seed in seeds:
+        result = simulate(random_config(seed))
+        if len(seeds) == 1:
+            for time_ms, replica, event, detail in result.trace:
+                print(f"{time_ms:>8} ms  replica {replica:>2}  {event:<9} {detail}")
+        verdict = "ok" if result.safe and result.live else "FAILED"
+        failed += verdict != "ok"
+        print(
+            f"seed {seed}: {verdict} safe={result.safe} live={result.live} "
+            f"heights={result.heights} t={result.time_ms} ms messages={result.messages} "
+            f"evidence={len(result.evidence)} fingerprint={result.fingerprint[:16]}"
+        )
+        for violation in result.violations:
+            print(f"  {violation}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,177 @@
+"""``glassledger liquidity``: indicators from data, corridor simulations and sweeps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from glassledger.errors import GlassledgerError
+
+app = typer.Typer(
+    help="Dollar liquidity: corridor indicators, repo-market model, sweeps.", no_args_is_help=True
+)
+console = Console()
+
+
+def _fail(exc: GlassledgerError) -> None:
+    console.print(f"[red]error:[/red] {exc}")
+    raise typer.Exit(1)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def _fmt(value) -> str:
+    if isinstance(value, bool | str) or value is None:
+        return str(value)
+    return "n/a" if pd.isna(value) else f"{value:,.2f}"
+
+
+@app.command()
+def indicators(
+    start: str = typer.Option("2018-04-02", help="First day (YYYY-MM-DD)."),
+    end: str = typer.Option("2026-06-30", help="Last day (YYYY-MM-DD)."),
+    out: Path = typer.Option(Path("liquidity-out"), help="Directory for the PNG and HTML."),
+    fetch: bool = typer.Option(False, help="Download fresh FRED data (FRED_API_KEY or CSV)."),
+    cache_dir: Path | None = typer.Option(None, help="Cache for fetched series."),
+    srf_file: Path | None = typer.Option(None, help="FRED CSV of SRF take-up (RPONTTLD)."),
+    tga_target: float = typer.Option(850.0, help="TGA target, USD bn."),
+) -> None:
+    """Latest indicators, regime probabilities and alerts as a table, plus charts."""
+    from glassledger.liquidity import charts, data
+    from glassledger.liquidity import fetch as fetching
+    from glassledger.liquidity import indicators as ind
+
+    try:
+        loader = data.load_sample
+        if fetch:
+            fetcher = fetching.FredFetcher(**({"cache_dir": cache_dir} if cache_dir else {}))
+            loader = fetching.with_sample_fallback(fetcher)
+        extra = {"srf": data.read_fred_csv(srf_file, "srf")} if srf_file else None
+        panel = data.build_panel(start, end, loader=loader, extra=extra)
+        frame = ind.compute_indicators(panel, tga_target_usd_bn=tga_target)
+    except GlassledgerError as exc:
+        _fail(exc)
+    latest = frame.dropna(subset=["sofr_minus_iorb_bp"]).iloc[-1]
+    table = Table(title=f"Dollar liquidity on {latest.name.date()}")
+    table.add_column("indicator")
+    table.add_column("value", justify="right")
+    for column, value in latest.items():
+        table.add_row(column, _fmt(value))
+    console.print(table)
+    fired = ind.alerts(frame.loc[[latest.name]])
+    for _, alert in fired.iterrows():
+        colour = {"critical": "red", "warning": "yellow"}.get(alert["level"], "cyan")
+        console.print(f"[{colour}]{alert['level']}[/{colour}] {alert['alert']}: {alert['message']}")
+    rates = ind.stress_base_rates(frame)
+    base = Table(title="Base rates: SOFR reaches the top of the range within 20 days")
+    for col in ("regime", "days", "p_sofr_at_ceiling"):
+        base.add_column(col, justify="right")
+    for regime, row in rates.iterrows():
+        base.add_row(str(regime), f"{row['days']:.0f}", f"{row['p_sofr_at_ceiling']:.2f}")
+    console.print(base)
+    for path in charts.indicator_charts(frame, out):
+        console.print(f"wrote {path}")
+
+
+@app.command("scenarios")
+def list_scenarios() -> None:
+    """List the named scenarios."""
+    from glassledger.liquidity.model.scenario import SCENARIOS
+
+    for name in SCENARIOS:
+        console.print(name)
+
+
+@app.command()
+def simulate(
+    scenario: str = typer.Option("baseline", help="Scenario name (see `scenarios`)."),
+    years: float = typer.Option(1.0, help="Horizon of projections, years."),
+    seed: int = typer.Option(0, help="Random seed."),
+    out: Path = typer.Option(Path("liquidity-out"), help="Directory for charts and CSV."),
+) -> None:
+    """Run a scenario day by day; summary table, charts and the daily CSV."""
+    from glassledger.liquidity import charts
+    from glassledger.liquidity.data import load_reported_srf
+    from glassledger.liquidity.model import build_scenario
+    from glassledger.liquidity.model import simulate as run
+    from glassledger.liquidity.model.scenario import sample_panel
+
+    try:
+        panel = sample_panel()
+        built = build_scenario(scenario, years=years, panel=panel)
+    except GlassledgerError as exc:
+        _fail(exc)
+    with _progress() as progress:
+        task = progress.add_task(f"simulating {scenario}", total=len(built.days))
+        result = run(
+            built, seed=seed, progress=lambda done, total: progress.update(task, completed=done)
+        )
+    daily = result.daily.copy()
+    overlap = panel.reindex(daily.index)
+    if overlap["sofr_pct"].notna().any():
+        daily["data_sofr_pct"] = overlap["sofr_pct"]
+        daily["data_reserves_usd_bn"] = overlap["reserves_usd_bn"]
+        daily["reported_srf_usd_bn"] = load_reported_srf().reindex(daily.index)
+    table = Table(title=f"{scenario}: {built.description}")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key, value in result.summary().items():
+        table.add_row(key, _fmt(value))
+    console.print(table)
+    out.mkdir(parents=True, exist_ok=True)
+    csv = out / f"simulate-{scenario}.csv"
+    daily.to_csv(csv)
+    for path in [
+        csv,
+        *charts.simulation_charts(daily, out, f"Scenario {scenario}", f"simulate-{scenario}"),
+    ]:
+        console.print(f"wrote {path}")
+
+
+@app.command()
+def sweep(
+    scenario: str = typer.Option("baseline", help="Scenario name."),
+    paths: int = typer.Option(100, help="Number of Monte Carlo paths."),
+    years: float = typer.Option(1.0, help="Horizon of projections, years."),
+    workers: int = typer.Option(2, help="Workers of the local Dask cluster."),
+    scheduler: str | None = typer.Option(None, help="Address of a running Dask scheduler."),
+    seed: int = typer.Option(0, help="First seed."),
+) -> None:
+    """Monte Carlo sweep on Dask: probabilities of SRF use and spread quantiles."""
+    from glassledger.liquidity.model import build_scenario
+    from glassledger.liquidity.model.sweep import probabilities
+    from glassledger.liquidity.model.sweep import sweep as run_sweep
+
+    try:
+        built = build_scenario(scenario, years=years)
+    except GlassledgerError as exc:
+        _fail(exc)
+    with _progress() as progress:
+        task = progress.add_task(f"sweeping {scenario}", total=paths)
+        result = run_sweep(
+            built,
+            paths,
+            seed=seed,
+            address=scheduler,
+            n_workers=workers,
+            progress=lambda done, total: progress.update(task, completed=done),
+        )
+    table = Table(title=f"{scenario}: {paths} paths")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key, value in probabilities(result).items():
+        table.add_row(key, _fmt(value))
+    console.print(table)

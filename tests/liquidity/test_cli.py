@@ -1,0 +1,79 @@
+"""End-to-end: `glassledger liquidity ...` through the real CLI app."""
+
+from __future__ import annotations
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from glassledger.cli import app
+
+runner = CliRunner()
+
+
+def test_indicators_table_and_charts(tmp_path):
+    result = runner.invoke(
+        app,
+        [
+            "liquidity",
+            "indicators",
+            "--start",
+            "2019-06-03",
+            "--end",
+            "2019-12-31",
+            "--out",
+            str(tmp_path),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "sofr_minus_iorb_bp" in result.output and "p_scarce" in result.output
+    assert (tmp_path / "indicators.png").stat().st_size > 10_000
+    assert "plotly" in (tmp_path / "indicators.html").read_text()
+
+
+def test_indicators_with_user_srf_file(tmp_path):
+    srf = tmp_path / "RPONTTLD.csv"
+    srf.write_text("observation_date,RPONTTLD\n2025-12-30,0\n2025-12-31,74.6\n")
+    result = runner.invoke(
+        app,
+        [
+            "liquidity",
+            "indicators",
+            "--start",
+            "2025-12-01",
+            "--end",
+            "2025-12-31",
+            "--srf-file",
+            str(srf),
+            "--out",
+            str(tmp_path),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "srf_take_up" in result.output and "74.60" in result.output
+
+
+def test_bad_srf_file_is_reported_with_row(tmp_path):
+    srf = tmp_path / "bad.csv"
+    srf.write_text("observation_date,RPONTTLD\n2025-12-31,lots\n")
+    result = runner.invoke(
+        app, ["liquidity", "indicators", "--srf-file", str(srf), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 1
+    assert "bad.csv" in result.output and "row 2" in result.output
+
+
+def test_simulate_replay_writes_charts_and_csv(tmp_path):
+    result = runner.invoke(
+        app, ["liquidity", "simulate", "--scenario", "sept-2019", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "peak_sofr_minus_iorb_bp" in result.output
+    daily = pd.read_csv(tmp_path / "simulate-sept-2019.csv", index_col=0, parse_dates=True)
+    assert daily.loc["2019-09-17", "data_sofr_pct"] == 5.25
+    assert (tmp_path / "simulate-sept-2019.png").exists()
+    assert (tmp_path / "simulate-sept-2019.html").exists()
+
+
+def test_unknown_scenario_exits_with_message(tmp_path):
+    result = runner.invoke(app, ["liquidity", "simulate", "--scenario", "nope"])
+    assert result.exit_code == 1 and "unknown scenario" in result.output
