@@ -175,3 +175,37 @@ def test_replay_command_prints_the_trace(capsys):
     assert main(["3"]) == 0
     printed = capsys.readouterr().out
     assert "commit" in printed and "seed 3: ok" in printed
+
+
+def test_byzantine_equivocation_leads_to_eviction():
+    # five authorities: governance never evicts below four (3f + 1 with f = 1)
+    culprit = 1
+    config = SimConfig(
+        authorities=5,
+        byzantine={culprit: Byzantine.DOUBLE_VOTE},
+        report_evidence=True,
+        target_height=10,
+    )
+    simulation = Simulation(config)
+    result = simulation.run()
+    assert_safe_and_live(result)
+    chain = simulation.replicas[0].chain
+    reported = next(
+        height
+        for height in range(1, chain.height + 1)
+        if any(
+            tx.tx.method == "report_equivocation" and receipt.ok
+            for tx, receipt in zip(
+                chain.store.get_block(height).txs, chain.store.get_receipts(height), strict=True
+            )
+        )
+    )
+    effective = reported + chain.params["authority_change_delay"]
+    assert chain.height >= effective + 2
+    assert key(culprit) not in chain.authorities()
+    assert len(chain.authorities()) == 4
+    for height in range(effective, chain.height + 1):
+        seals = chain.store.get_certificate(height).seals
+        assert key(culprit) not in {seal.signer for seal in seals}
+    # once evicted, its double votes are no longer an authority's votes: no new evidence
+    assert max(e.first.vote.height for e in result.evidence) < effective
