@@ -137,10 +137,12 @@ def _calibrate_demand(pop: Population, scenario: Scenario, rng: np.random.Genera
     return other
 
 
-def _stress_cut(flags: pd.DataFrame, t: int, quarter: float, month: float, mult: float) -> float:
-    if flags["quarter_end"].iat[t]:
+def _stress_cut(
+    quarter_end: bool, month_end: bool, quarter: float, month: float, mult: float
+) -> float:
+    if quarter_end:
         return min(quarter * mult, 1.0)
-    if flags["month_end"].iat[t]:
+    if month_end:
         return min(month * mult, 1.0)
     return 0.0
 
@@ -187,6 +189,7 @@ def simulate(
         .to_numpy()
     )
     tax = flags["tax_day"].to_numpy()
+    quarter_end, month_end = flags["quarter_end"].to_numpy(), flags["month_end"].to_numpy()
     step = max(n // 100, 1)
     for t in range(n):
         planned = path["fed_assets_usd_bn"][t] - planned_prev
@@ -241,9 +244,15 @@ def simulate(
             iorb_pct=path["iorb_pct"][t],
             srf_rate_pct=path["srf_rate_pct"][t],
             srf_limit=path["srf_limit_usd_bn"][t],
-            bank_cut=_stress_cut(flags, t, p.quarter_end_bank_cut, p.month_end_bank_cut, stress),
+            bank_cut=_stress_cut(
+                quarter_end[t], month_end[t], p.quarter_end_bank_cut, p.month_end_bank_cut, stress
+            ),
             dealer_cut=_stress_cut(
-                flags, t, p.quarter_end_dealer_cut, p.month_end_dealer_cut, stress
+                quarter_end[t],
+                month_end[t],
+                p.quarter_end_dealer_cut,
+                p.month_end_dealer_cut,
+                stress,
             ),
             other_demand=other_demand,
         )
