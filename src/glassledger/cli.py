@@ -13,6 +13,7 @@ import typer
 
 from glassledger.basket import cli as basket_cli
 from glassledger.ledger import cli as ledger_cli
+from glassledger.ledger import governance_cli
 from glassledger.liquidity import cli as liquidity_cli
 from glassledger.risk import cli as risk_cli
 
@@ -29,6 +30,7 @@ ledger_cli.register(app)
 app.add_typer(risk_cli.app, name="risk")
 app.add_typer(basket_cli.app, name="basket")
 app.add_typer(liquidity_cli.app, name="liquidity")
+app.add_typer(governance_cli.app, name="governance")
 
 
 @app.command()

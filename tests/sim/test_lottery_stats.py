@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from glassledger.errors import InputError
@@ -36,3 +37,19 @@ def test_bad_inputs_name_the_problem():
         selected_set_probabilities({"a": 1}, 2)
     with pytest.raises(InputError, match="negative"):
         selected_set_probabilities({"a": -1, "b": 2}, 1)
+
+
+def test_inclusion_integral_agrees_with_summing_the_selected_sets():
+    tokens = {"a": 950, "b": 800, "c": 720, "d": 650, "e": 610, "f": 1, "g": 0}
+    for seats in (1, 3, 5, 6):
+        sets = selected_set_probabilities(tokens, seats)
+        by_sets = {c: sum(p for s, p in sets.items() if c in s) for c in tokens}
+        assert inclusion_probabilities(tokens, seats).to_dict() == pytest.approx(by_sets, abs=1e-9)
+
+
+def test_inclusion_scales_to_a_large_consortium():
+    tokens = {f"c{i:03}": 10 + i for i in range(60)}
+    inclusion = inclusion_probabilities(tokens, 25)
+    assert inclusion.sum() == pytest.approx(25.0, abs=1e-6)
+    assert inclusion.is_monotonic_increasing  # more tokens, more likely
+    assert (inclusion < 25 * pd.Series(tokens) / sum(tokens.values())).iloc[-1]

@@ -7,11 +7,12 @@
 """
 
 from glassledger.ledger.consensus.messages import EquivocationEvidence, check_equivocation
-from glassledger.ledger.consensus.qbft import QbftEngine, VoteGuard
+from glassledger.ledger.consensus.qbft import FileVoteGuard, QbftEngine, VoteGuard
 from glassledger.ledger.consensus.transport import InProcessTransport
 
 __all__ = [
     "EquivocationEvidence",
+    "FileVoteGuard",
     "InProcessTransport",
     "QbftEngine",
     "VoteGuard",

@@ -41,10 +41,12 @@ one store). Whichever engine reaches a commit quorum first commits; the others s
 from __future__ import annotations
 
 import logging
+import os
 from collections import OrderedDict, deque
 from collections.abc import Callable
+from pathlib import Path
 
-from glassledger.errors import ConsensusError, GlassledgerError
+from glassledger.errors import ConsensusError, GlassledgerError, StoreError
 from glassledger.ledger import codec
 from glassledger.ledger.abc import Transport
 from glassledger.ledger.block import Block, Certificate, CommitSeal, quorum
@@ -196,6 +198,56 @@ class VoteGuard:
         self._signed = {key: d for key, d in self._signed.items() if key[1] >= height}
 
 
+class FileVoteGuard(VoteGuard):
+    """A :class:`VoteGuard` kept in an append-only file (one line ``kind height round
+    digest-hex`` per signed slot, flushed and fsynced before the vote leaves), so an authority
+    restarted after ``kill -9`` still refuses to sign a second digest for a slot. The file
+    is rewritten with the recent slots only when it has grown past ``compact_after`` lines."""
+
+    def __init__(self, path: Path, compact_after: int = 10_000) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self.compact_after = compact_after
+        self._lines = 0
+        text = self.path.read_text() if self.path.exists() else ""
+        if text:
+            for line in text.splitlines():
+                parts = line.split()
+                if len(parts) == 4:  # a torn last line is ignored: its vote never left
+                    kind, height, round_ = (int(p) for p in parts[:3])
+                    self._signed[(kind, height, round_)] = bytes.fromhex(parts[3])
+                    self._lines += 1
+        self._file = self.path.open("a")
+        if text and not text.endswith("\n"):
+            self._file.write("\n")  # end the torn line so the next record stands alone
+
+    def allow(self, kind: int, height: int, round_: int, digest: bytes) -> bool:
+        key = (kind, height, round_)
+        if key in self._signed:
+            return self._signed[key] == digest
+        self._signed[key] = digest
+        self._file.write(f"{kind} {height} {round_} {digest.hex()}\n")
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._lines += 1
+        return True
+
+    def forget_below(self, height: int) -> None:
+        super().forget_below(height)
+        if self._lines > self.compact_after:
+            self._file.close()
+            temporary = self.path.with_suffix(".tmp")
+            temporary.write_text(
+                "".join(f"{k} {h} {r} {d.hex()}\n" for (k, h, r), d in self._signed.items())
+            )
+            os.replace(temporary, self.path)
+            self._lines = len(self._signed)
+            self._file = self.path.open("a")
+
+    def close(self) -> None:
+        self._file.close()
+
+
 class QbftEngine:
     """The QBFT state machine of one authority (see the module docstring).
 
@@ -263,7 +315,8 @@ class QbftEngine:
 
     def on_message(self, sender: bytes, payload: bytes) -> None:
         """Handle a payload from ``sender`` (a transport address; identities come from the
-        signatures). Invalid payloads are dropped and recorded in :attr:`rejected`."""
+        signatures). Invalid payloads are dropped and recorded in :attr:`rejected`; only a
+        local storage fault (:class:`StoreError`) propagates."""
         if not self._started:
             return
         try:
@@ -275,6 +328,8 @@ class QbftEngine:
                 self._on_sync_request(packet)
             else:
                 self._on_sync_response(packet, sender)
+        except StoreError:
+            raise  # a local storage fault: fail-stop, never swallowed as a bad message
         except GlassledgerError as exc:
             self._reject(exc)
         self._drain()
@@ -299,6 +354,8 @@ class QbftEngine:
                 self._send_round_change()
             elif now >= self._next_resend:
                 self._resend()
+        except StoreError:
+            raise  # a local storage fault: fail-stop, never swallowed as a bad message
         except GlassledgerError as exc:
             self._reject(exc)
         self._drain()
@@ -398,6 +455,8 @@ class QbftEngine:
             try:
                 self._follow_chain()
                 self._handle(sender, msg, own)
+            except StoreError:
+                raise
             except GlassledgerError as exc:
                 self._reject(exc)
 

@@ -116,36 +116,27 @@ def debtrank(
     h1 = _shock_vector(network, shock)
     v = _weights(network, weights)
     if method == "battiston":
-        final, steps = _battiston(impact_matrix(network, capped=True), h1)
+        final, steps = _battiston(network.leverage_by_debtor, h1)
         return DebtRankResult(network.names, h1, final, v, method, steps)
     if method == "differential":
         final, steps, converged = _differential(
-            impact_matrix(network, capped=False), h1, tolerance, max_iterations
+            network.leverage_by_debtor, h1, tolerance, max_iterations
         )
         return DebtRankResult(network.names, h1, final, v, method, steps, converged)
     raise InputError("unknown DebtRank method", field="method", value=method)
 
 
-def impact_matrix(network: ExposureNetwork, *, capped: bool) -> sp.csc_array:
-    """``ead_ij lgd_ij / C_i`` (creditors as rows), CSC; capped at 1 for Battiston's ``W``.
-    Rows of zero-capital creditors are 1 (capped) or the largest float (uncapped)."""
-    leverage = network.leverage_by_debtor
-    if not capped:
-        return leverage
-    return sp.csc_array(
-        (np.minimum(leverage.data, 1.0), leverage.indices, leverage.indptr), shape=leverage.shape
-    )
-
-
-def _battiston(impact: sp.csc_array, h1: np.ndarray) -> tuple[np.ndarray, int]:
+def _battiston(leverage: sp.csc_array, h1: np.ndarray) -> tuple[np.ndarray, int]:
+    """Battiston's dynamics; ``W = min(1, Lambda)`` is taken on the gathered columns only."""
     h = h1.copy()
     undistressed = h == 0
     distressed = np.flatnonzero(~undistressed)
     steps = 0
     while distressed.size:
         steps += 1
-        creditors, weight = gather_columns(impact, distressed)
-        pushed = weight * np.repeat(h[distressed], np.diff(impact.indptr)[distressed])
+        creditors, leverage_values = gather_columns(leverage, distressed)
+        weight = np.minimum(leverage_values, 1.0)
+        pushed = weight * np.repeat(h[distressed], np.diff(leverage.indptr)[distressed])
         h = np.minimum(1.0, h + np.bincount(creditors, pushed, minlength=h.size))
         newly = undistressed & (h > 0)
         undistressed &= ~newly
@@ -154,12 +145,12 @@ def _battiston(impact: sp.csc_array, h1: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def _differential(
-    impact: sp.csc_array, h1: np.ndarray, tolerance: float, max_iterations: int
+    leverage: sp.csc_array, h1: np.ndarray, tolerance: float, max_iterations: int
 ) -> tuple[np.ndarray, int, bool]:
     h, step = h1.copy(), h1.copy()
     for iteration in range(1, max_iterations + 1):
         with np.errstate(invalid="ignore", over="ignore"):
-            pushed = impact @ step
+            pushed = leverage @ step
         new = np.minimum(1.0, h + np.nan_to_num(pushed, nan=0.0, posinf=HUGE))
         step = new - h
         h = new

@@ -1,0 +1,63 @@
+"""``glassledger governance``: lottery odds from a scores file; a node home's state."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from glassledger.cli import app
+from glassledger.errors import InputError
+from glassledger.ledger.governance_cli import odds_table, read_scores
+from glassledger.ledger.home import init_home
+
+
+def test_odds_table_reads_formula_two_and_exact_inclusion():
+    table = odds_table({"a": 90, "b": 60, "c": 30, "d": 50}, min_score=50, seats=2, total_tokens=20)
+    assert not table.loc["c", "eligible"]
+    assert table["tokens"].to_dict() == {"a": 9, "b": 6, "c": 0, "d": 5}
+    assert table.loc["a", "p"] == pytest.approx(90 / 200)
+    assert table["inclusion"].sum() == pytest.approx(2.0)
+    # successive sampling flattens the odds: the strongest sits less often than N x P_i
+    assert table.loc["a", "inclusion"] < table.loc["a", "n_times_p"]
+    assert table.loc["d", "inclusion"] > table.loc["d", "n_times_p"]
+
+
+def test_odds_command_prints_and_writes_the_table(tmp_path):
+    scores = tmp_path / "scores.csv"
+    scores.write_text("id,score\nccp-a,95\ndealer-b,80\ndealer-c,72\nguarantor-d,65\nlow,40\n")
+    out = tmp_path / "odds.csv"
+    result = CliRunner().invoke(
+        app, ["governance", "odds", str(scores), "--seats", "3", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "P(selected)" in result.output and "ccp-a" in result.output
+    written = pd.read_csv(out, index_col="id")
+    assert written["tokens"].sum() == 10_000
+    assert written.loc["low", "inclusion"] == 0.0
+
+
+def test_bad_scores_name_the_row(tmp_path):
+    scores = tmp_path / "scores.csv"
+    scores.write_text("id,score\na,70\nb,7.5\n")
+    with pytest.raises(InputError, match=r"row 1.*score"):
+        read_scores(scores)
+    result = CliRunner().invoke(app, ["governance", "odds", str(scores)])
+    assert result.exit_code == 1 and "non-negative integer" in result.output
+
+
+def test_status_shows_the_authorities_of_a_home(tmp_path):
+    init_home(tmp_path / "home")
+    result = CliRunner().invoke(app, ["governance", "status", "--home", str(tmp_path / "home")])
+    assert result.exit_code == 0, result.output
+    assert "dealer-0, dealer-1, dealer-2, dealer-3" in result.output
+
+
+def test_odds_of_the_next_election_on_a_node_home(tmp_path):
+    init_home(tmp_path / "home")  # devnet: dealers 0..3 with scores 70, 77, 84, 91
+    result = CliRunner().invoke(app, ["governance", "odds", "--home", str(tmp_path / "home")])
+    assert result.exit_code == 0, result.output
+    assert "N = 4, T = 10000, C_min = 60" in result.output
+    assert "1.0000" in result.output  # four candidates, four seats: each is selected
+    status = CliRunner().invoke(app, ["governance", "status", "--home", str(tmp_path / "home")])
+    assert "dealer-0 70, dealer-1 77, dealer-2 84, dealer-3 91" in status.output
