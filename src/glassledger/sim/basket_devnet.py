@@ -128,10 +128,8 @@ def setup_calls(
         "custodian": bank("USD"),
         **setup_args,
     }
-    calls = [
-        ("regulator", "token", "create", {"symbol": COIN, "decimals": COIN_DECIMALS, "issuer": "contract:basket"}),
-        ("regulator", "basket", "setup", setup),
-    ]  # fmt: skip
+    coin = {"symbol": COIN, "decimals": COIN_DECIMALS, "issuer": "contract:basket"}
+    calls = [("regulator", "token", "create", coin), ("regulator", "basket", "setup", setup)]
     calls += [
         ("regulator", "basket", "admit_dealer", {"dealer": dealer(k), "currency": k})
         for k in dealer_currencies
