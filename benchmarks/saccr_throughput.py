@@ -79,7 +79,9 @@ def synthetic_portfolio(n: int, n_sets: int, seed: int = 7) -> pd.DataFrame:
             "mtm": rng.normal(0.0, 1e5, n).round(2),
             "maturity": maturity,
             "end": maturity,
-            "currency": rng.choice(objects("USD", "EUR", "JPY", "GBP", "CHF"), n),
+            "currency": np.where(
+                asset == "IR", rng.choice(objects("USD", "EUR", "JPY", "GBP", "CHF"), n), ""
+            ),
             "currency_pair": rng.choice(objects("EUR/USD", "USD/JPY", "GBP/USD", "USD/CHF"), n),
             "reference": np.char.add("NAME", entity.astype(str)),
             "subclass": subclass,

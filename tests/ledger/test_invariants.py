@@ -6,7 +6,8 @@ transactions:
 * a rejected transaction changes nothing: the block without its rejected transactions reaches
   the same state root, and every rejection carries the reason its defect calls for;
 * replay from genesis reproduces every root (``verify_chain``), on a MemoryStore and on a
-  SQLiteStore after it is closed and reopened, and both stores hold byte-identical blocks.
+  SQLiteStore after it is closed and reopened, and both stores hold byte-identical blocks and
+  the same state at every height, whose balances prove against that height's header.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from glassledger.ledger.crypto import KeyPair
 from glassledger.ledger.execution import last_nonce
 from glassledger.ledger.sqlite_store import SQLiteStore
 from glassledger.ledger.tx import SignedTransaction, Transaction
-from glassledger.ledger.verify import verify_chain
+from glassledger.ledger.verify import prove_many, verify_chain
 
 CLIENTS = [f"client-{i}" for i in range(4)]
+PROVED = [f"token/b/USD/{holder}".encode() for holder in [*CLIENTS, "bank"]] + [b"token/t/USD"]
 BAD_KINDS = {
     "wrong_chain": "wrong_chain",
     "bad_signature": "bad_signature",
@@ -144,4 +146,9 @@ def test_replay_on_sqlite_across_reopen_matches_memory(make_dev, history):
             assert reopened.state.root == memory.chain.state.root
             for height in range(len(history) + 1):
                 assert store.get_block(height) == memory.store.get_block(height)
-                assert store.state_at(height) == memory.store.state_at(height)
+                state = store.state_at(height)
+                assert state == memory.store.state_at(height)
+                root = store.get_header(height).state_root
+                proofs = prove_many(store, [*PROVED, b"token/b/USD/nobody"], height)
+                for key, proof in proofs.items():
+                    assert proof.value == state.get(key) and proof.verify(root)

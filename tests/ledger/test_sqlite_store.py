@@ -195,3 +195,32 @@ def test_readonly_reader_sees_blocks_committed_by_the_writer(pair, tmp_path):
     assert reader.get_block(5) == disk.store.get_block(5)
     with pytest.raises(StoreError, match="read-only"):
         reader.put_block(disk.store.get_block(5), Certificate(0, ()), [], [], {})
+
+
+def test_a_reader_thread_never_sees_a_half_written_block(make_dev, tmp_path):
+    import threading
+
+    dev = make_dev(path=tmp_path / "chain.sqlite")
+    stop, problems = threading.Event(), []
+
+    def read() -> None:
+        while not stop.is_set():
+            head = dev.store.head_height()
+            block, receipts = dev.store.get_block(head), dev.store.get_receipts(head)
+            if len(receipts) != len(block.txs):
+                problems.append(head)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for amount in range(1, 9):
+            dev.commit(
+                [
+                    dev.tx("client-0", "token", "transfer", symbol="USD", to="client-1", amount=a)
+                    for a in range(1, 20 * amount)
+                ]
+            )
+    finally:
+        stop.set()
+        reader.join()
+    assert problems == [] and dev.store.head_height() == 8

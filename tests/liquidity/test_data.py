@@ -180,3 +180,9 @@ def test_panel_columns_carry_units():
 def test_sample_without_series_points_to_fetch():
     with pytest.raises(InputError, match="not in the sample data"):
         data.load_sample("srf")
+
+
+def test_reported_srf_points():
+    srf = data.load_reported_srf()
+    assert srf.loc["2025-12-31"] == 74.6 and srf.loc["2025-10-31"] == 50.35
+    assert srf.index.is_monotonic_increasing

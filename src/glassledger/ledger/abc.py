@@ -56,13 +56,18 @@ class BlockStore(ABC):
         """The block at ``height``; :class:`StoreError` if there is none."""
 
     @abstractmethod
-    def get_certificate(self, height: int) -> Certificate: ...
+    def get_certificate(self, height: int) -> Certificate:
+        """The certificate (commit seals) that finalized block ``height``; genesis has an
+        empty one."""
 
     @abstractmethod
-    def get_receipts(self, height: int) -> list[Receipt]: ...
+    def get_receipts(self, height: int) -> list[Receipt]:
+        """One receipt per transaction of block ``height``, in order, with its events."""
 
     @abstractmethod
-    def get_system_events(self, height: int) -> list[Event]: ...
+    def get_system_events(self, height: int) -> list[Event]:
+        """Events of the begin/end-block hooks of block ``height`` (not tied to a
+        transaction), in the order they were emitted."""
 
     @abstractmethod
     def get_changes(self, height: int) -> dict[bytes, bytes | None]:

@@ -114,7 +114,8 @@ class SQLiteStore(BlockStore):
         self._db = connection
         self.path = path
         self.readonly = readonly
-        self._write_lock = threading.Lock()
+        # One connection serves every thread: a reader must not see a block half written.
+        self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -174,7 +175,7 @@ class SQLiteStore(BlockStore):
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._write_lock:
+        with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -234,15 +235,18 @@ class SQLiteStore(BlockStore):
     # ------------------------------------------------------------------ reading
 
     def head_height(self) -> int:
-        row = self._db.execute("SELECT max(height) FROM blocks").fetchone()
-        return -1 if row[0] is None else row[0]
+        (head,) = self._rows("SELECT max(height) FROM blocks")[0]
+        return -1 if head is None else head
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
 
     def _block_row(self, height: int, columns: str) -> tuple:
-        row = self._db.execute(f"SELECT {columns} FROM blocks WHERE height = ?", (height,))
-        found = row.fetchone()
-        if found is None:
+        found = self._rows(f"SELECT {columns} FROM blocks WHERE height = ?", (height,))
+        if not found:
             raise StoreError(f"no block at height {height} (head is {self.head_height()})")
-        return found
+        return found[0]
 
     def get_header(self, height: int) -> BlockHeader:
         """The header of block ``height`` alone (cheaper than :meth:`get_block`)."""
@@ -255,9 +259,7 @@ class SQLiteStore(BlockStore):
 
     def get_block(self, height: int) -> Block:
         raw_header, raw_commit = self._block_row(height, "header, last_commit")
-        rows = self._db.execute(
-            "SELECT idx, body FROM txs WHERE height = ? ORDER BY idx", (height,)
-        ).fetchall()
+        rows = self._rows("SELECT idx, body FROM txs WHERE height = ? ORDER BY idx", (height,))
         txs = tuple(
             _decode(body, SignedTransaction, f"block {height} transaction {index}")
             for index, body in rows
@@ -277,10 +279,10 @@ class SQLiteStore(BlockStore):
         events: dict[int, list[Event]] = {}
         for index, event in self._events_of(height, "tx_index >= 0"):
             events.setdefault(index, []).append(event)
-        rows = self._db.execute(
+        rows = self._rows(
             "SELECT idx, hash, ok, reason, message FROM txs WHERE height = ? ORDER BY idx",
             (height,),
-        ).fetchall()
+        )
         return [
             Receipt(tx_hash, bool(ok), reason, message, tuple(events.get(index, ())))
             for index, tx_hash, ok, reason, message in rows
@@ -291,7 +293,7 @@ class SQLiteStore(BlockStore):
         return [event for _, event in self._events_of(height, f"tx_index = {SYSTEM_TX_INDEX}")]
 
     def _events_of(self, height: int, condition: str) -> Iterator[tuple[int, Event]]:
-        rows = self._db.execute(
+        rows = self._rows(
             "SELECT tx_index, contract, name, data, visible_to FROM events "
             f"WHERE height = ? AND {condition} ORDER BY tx_index, seq",
             (height,),
@@ -301,16 +303,14 @@ class SQLiteStore(BlockStore):
 
     def get_changes(self, height: int) -> dict[bytes, bytes | None]:
         self._block_row(height, "height")
-        rows = self._db.execute("SELECT key, value FROM changes WHERE height = ?", (height,))
-        return dict(rows.fetchall())
+        return dict(self._rows("SELECT key, value FROM changes WHERE height = ?", (height,)))
 
     def get_previous(self, height: int) -> dict[bytes, bytes | None]:
         self._block_row(height, "height")
-        rows = self._db.execute("SELECT key, prev FROM changes WHERE height = ?", (height,))
-        return dict(rows.fetchall())
+        return dict(self._rows("SELECT key, prev FROM changes WHERE height = ?", (height,)))
 
     def load_state(self) -> dict[bytes, bytes]:
-        return dict(self._db.execute("SELECT key, value FROM state").fetchall())
+        return dict(self._rows("SELECT key, value FROM state"))
 
     def state_at(self, height: int) -> dict[bytes, bytes]:
         """The state after block ``height``: the current state with every key written after
@@ -318,7 +318,7 @@ class SQLiteStore(BlockStore):
         self._check_height(height)
         state = self.load_state()
         # SQLite returns the bare column `prev` from the row holding min(height).
-        rows = self._db.execute(
+        rows = self._rows(
             "SELECT key, prev, min(height) FROM changes WHERE height > ? GROUP BY key", (height,)
         )
         for key, prev, _ in rows:
@@ -355,7 +355,7 @@ class SQLiteStore(BlockStore):
                 "(SELECT 1 FROM json_each(events.visible_to) WHERE json_each.value = ?))"
             )
             params.append(visible_to)
-        rows = self._db.execute(
+        rows = self._rows(
             "SELECT height, tx_index, contract, name, data, visible_to FROM events "
             f"WHERE {' AND '.join(where)} ORDER BY height, tx_index, seq",
             params,

@@ -34,7 +34,8 @@ INDICATOR_PANELS = (
     ),
 )
 
-#: Panels of the simulation chart; "data_sofr_pct" is drawn when a data overlay is given.
+#: Panels of the simulation chart; ``data_*`` and ``reported_*`` columns are data overlays
+#: drawn when present (``reported_*`` as markers).
 SIMULATION_PANELS = (
     (
         "SOFR and the corridor (%)",
@@ -46,7 +47,14 @@ SIMULATION_PANELS = (
             ("data_sofr_pct", "SOFR (data)"),
         ],
     ),
-    ("SRF take-up (USD bn)", [("srf_usd_bn", "SRF (model)"), ("unmet_usd_bn", "unmet (no SRF)")]),
+    (
+        "SRF take-up (USD bn)",
+        [
+            ("srf_usd_bn", "SRF (model)"),
+            ("unmet_usd_bn", "unmet (no SRF)"),
+            ("reported_srf_usd_bn", "SRF (reported)"),
+        ],
+    ),
     (
         "Reserves and ON RRP (USD bn)",
         [
@@ -71,7 +79,10 @@ def _save(frame: pd.DataFrame, panels, title: str, out: Path, stem: str) -> list
         list(axes) if len(rows) > 1 else [axes], rows, strict=True
     ):
         for column, label in series:
-            ax.plot(frame.index, frame[column], label=label, linewidth=1.0)
+            if column.startswith("reported_"):  # sparse points: markers only
+                ax.plot(frame.index, frame[column], "o", label=label, markersize=4)
+            else:
+                ax.plot(frame.index, frame[column], label=label, linewidth=1.0)
         ax.set_title(panel_title, fontsize=9, loc="left")
         ax.legend(fontsize=7, loc="upper left")
         ax.grid(alpha=0.3)

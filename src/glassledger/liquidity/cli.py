@@ -104,6 +104,7 @@ def simulate(
 ) -> None:
     """Run a scenario day by day; summary table, charts and the daily CSV."""
     from glassledger.liquidity import charts
+    from glassledger.liquidity.data import load_reported_srf
     from glassledger.liquidity.model import build_scenario
     from glassledger.liquidity.model import simulate as run
     from glassledger.liquidity.model.scenario import sample_panel
@@ -123,6 +124,7 @@ def simulate(
     if overlap["sofr_pct"].notna().any():
         daily["data_sofr_pct"] = overlap["sofr_pct"]
         daily["data_reserves_usd_bn"] = overlap["reserves_usd_bn"]
+        daily["reported_srf_usd_bn"] = load_reported_srf().reindex(daily.index)
     table = Table(title=f"{scenario}: {built.description}")
     table.add_column("figure")
     table.add_column("value", justify="right")

@@ -583,6 +583,16 @@ def _spliced_sample(key: str) -> pd.Series:
     return out.rename(spec.column)
 
 
+REPORTED_SRF_FILE = "SRF_takeup_reported_2025.csv"
+
+
+def load_reported_srf() -> pd.Series:
+    """SRF take-ups of 2025 as reported from NY Fed data (USD bn; a few dates, not a full
+    daily series; sources in the file)."""
+    frame = pd.read_csv(sample_path(REPORTED_SRF_FILE), parse_dates=["date"])
+    return frame.set_index("date")["srf_usd_bn"].rename("reported_srf_usd_bn")
+
+
 @lru_cache(maxsize=1)
 def _sample_tga() -> pd.Series:
     return read_dts_operating_cash(sample_path(DTS_CASH_FILE))

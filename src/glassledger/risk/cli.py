@@ -28,6 +28,17 @@ def _write(frame, out: Path) -> None:
         raise typer.BadParameter(f"--out must end in .csv or .parquet, got {out.name!r}")
 
 
+def _fx_rates(pairs: list[str]) -> dict[str, float]:
+    rates = {}
+    for item in pairs:
+        ccy, _, value = item.partition("=")
+        try:
+            rates[ccy.strip().upper()] = float(value)
+        except ValueError:
+            raise typer.BadParameter(f"--fx-rate expects CCY=rate, got {item!r}") from None
+    return rates
+
+
 @app.command()
 def saccr(
     portfolio: Path = typer.Argument(..., help="trade table (.csv, .parquet or CDM .json)"),
@@ -44,6 +55,12 @@ def saccr(
     ),
     as_of: str | None = typer.Option(None, "--as-of", help="calculation date for CDM input"),
     bank: str | None = typer.Option(None, "--bank", help="the bank's party id for CDM input"),
+    reporting_currency: str | None = typer.Option(
+        None, "--reporting-currency", help="CDM input: convert notionals to this currency"
+    ),
+    fx_rate: list[str] = typer.Option(
+        [], "--fx-rate", help="CDM input: CCY=rate, reporting units per unit of CCY"
+    ),
 ) -> None:
     """SA-CCR exposure at default per netting set (Basel CRE52): RC, PFE, add-ons, EAD."""
     from glassledger.risk.saccr import compute_saccr, load_netting_sets, regime_named
@@ -58,7 +75,14 @@ def saccr(
             if portfolio.suffix.lower() == ".json":
                 from glassledger.risk.saccr.cdm import load_cdm_trades
 
-                trades = load_cdm_trades(portfolio, as_of=as_of, bank_party=bank)
+                rates = _fx_rates(fx_rate)
+                trades = load_cdm_trades(
+                    portfolio,
+                    as_of=as_of,
+                    bank_party=bank,
+                    reporting_currency=reporting_currency,
+                    fx_rates=rates,
+                )
             else:
                 trades = read_table(portfolio)
             terms = load_netting_sets(netting_sets) if netting_sets else None

@@ -204,3 +204,72 @@ def test_file_vote_guard_compacts_old_heights(tmp_path):
     guard.close()
     assert len(path.read_text().splitlines()) == 2
     assert not FileVoteGuard(path).allow(VoteKind.PREPARE, 9, 0, sha256(b"other"))
+
+
+def prepared_block(chain_factory, clock):
+    """Block B proposed by dealer-1 in (height 1, round 0), and a quorum of PREPAREs for it
+    (built on a twin chain from the same genesis)."""
+    twin = chain_factory()
+    block = twin.propose(clock.now, DEALERS[1].public, [])
+    prepares = tuple(vote(DEALERS[i], VoteKind.PREPARE, 1, 0, block.hash) for i in (0, 1, 3))
+    return block, prepares
+
+
+def round_change_quorum(block, prepares):
+    """ROUND_CHANGE(height 1, round 1) from dealers 0, 1, 3; dealer-0 reports B prepared."""
+    locked = vote(DEALERS[0], VoteKind.ROUND_CHANGE, 1, 1, block.hash, prepared=0)
+    messages = [ConsensusMessage(locked, block=block, prepares=prepares)]
+    messages += [
+        ConsensusMessage(vote(DEALERS[i], VoteKind.ROUND_CHANGE, 1, 1, NO_DIGEST)) for i in (1, 3)
+    ]
+    return messages
+
+
+def test_new_proposer_re_proposes_the_highest_prepared_block(chain_factory, clock):
+    block, prepares = prepared_block(chain_factory, clock)
+    chain = chain_factory()
+    # dealer-2 leads (height 1, round 1); it saw nothing of round 0
+    engine, transport, sent = lone_engine(chain, clock, keys=DEALERS[2])
+    engine.start()
+    for message in round_change_quorum(block, prepares):
+        engine.on_message(message.vote.signer, encode_packet(message))
+    transport.deliver_all()
+    [proposal] = [m for m in sent if m.vote.vote.kind == VoteKind.PROPOSAL]
+    assert proposal.vote.vote.round == 1 and proposal.block == block
+    assert proposal.block.header.proposer == DEALERS[1].public  # the original header, unchanged
+    assert set(proposal.prepares) == set(prepares)
+    # proposed as soon as a quorum was there: dealers 0 and 1 (f + 1: it jumped), then its own
+    signers = [v.signer for v in proposal.round_changes]
+    assert signers == [DEALERS[0].public, DEALERS[1].public, DEALERS[2].public]
+
+
+def test_a_proposal_that_ignores_the_prepared_block_is_refused(chain_factory, clock):
+    block, prepares = prepared_block(chain_factory, clock)
+    chain = chain_factory()
+    engine, transport, sent = lone_engine(chain, clock, keys=DEALERS[3])
+    engine.start()
+    justification = tuple(m.vote for m in round_change_quorum(block, prepares))
+    other = chain_factory().propose(clock.now + 1, DEALERS[2].public, [])
+    for candidate in (other, block):
+        signed = vote(DEALERS[2], VoteKind.PROPOSAL, 1, 1, candidate.hash)
+        message = ConsensusMessage(
+            signed, block=candidate, prepares=prepares, round_changes=justification
+        )
+        engine.on_message(DEALERS[2].public, encode_packet(message))
+    transport.deliver_all()
+    assert "ignores the highest prepared block" in str(engine.rejected[0])
+    assert engine.round == 1  # the justified proposal moved it to round 1
+    [prepare] = [m for m in sent if m.vote.vote.kind == VoteKind.PREPARE]
+    assert prepare.vote.vote.digest == block.hash
+
+
+def test_a_round_change_claiming_a_prepared_block_needs_its_certificate(chain_factory, clock):
+    block, prepares = prepared_block(chain_factory, clock)
+    chain = chain_factory()
+    engine, _, _ = lone_engine(chain, clock)
+    engine.start()
+    claim = vote(DEALERS[0], VoteKind.ROUND_CHANGE, 1, 1, block.hash, prepared=0)
+    short = ConsensusMessage(claim, block=block, prepares=prepares[:2])
+    engine.on_message(DEALERS[0].public, encode_packet(short))
+    assert "a quorum is 3" in str(engine.rejected[-1])
+    assert engine._round_changes == {}

@@ -7,6 +7,10 @@ replicas restart, every honest replica reaches the target height.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from glassledger.ledger import codec
@@ -21,6 +25,7 @@ from glassledger.ledger.consensus.simulator import (
     Partition,
     SimConfig,
     Simulation,
+    main,
     random_config,
     simulate,
 )
@@ -151,3 +156,56 @@ def test_invalid_proposal_is_refused_and_the_round_changes():
     assert {round_ for *_, round_ in first} == {1}
     honest = [r for r in simulation.replicas if r.index != 1]
     assert all(any("state root mismatch" in str(e) for e in r.engine.rejected) for r in honest)
+
+
+def test_a_seed_replays_exactly_in_another_process():
+    # another interpreter with another hash seed: nothing may depend on set or dict hashing
+    script = (
+        "from glassledger.ledger.consensus.simulator import random_config, simulate;"
+        "print(simulate(random_config(11)).fingerprint)"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "4242"}
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == simulate(random_config(11)).fingerprint
+
+
+def test_replay_command_prints_the_trace(capsys):
+    assert main(["3"]) == 0
+    printed = capsys.readouterr().out
+    assert "commit" in printed and "seed 3: ok" in printed
+
+
+def test_byzantine_equivocation_leads_to_eviction():
+    # five authorities: governance never evicts below four (3f + 1 with f = 1)
+    culprit = 1
+    config = SimConfig(
+        authorities=5,
+        byzantine={culprit: Byzantine.DOUBLE_VOTE},
+        report_evidence=True,
+        target_height=10,
+    )
+    simulation = Simulation(config)
+    result = simulation.run()
+    assert_safe_and_live(result)
+    chain = simulation.replicas[0].chain
+    reported = next(
+        height
+        for height in range(1, chain.height + 1)
+        if any(
+            tx.tx.method == "report_equivocation" and receipt.ok
+            for tx, receipt in zip(
+                chain.store.get_block(height).txs, chain.store.get_receipts(height), strict=True
+            )
+        )
+    )
+    effective = reported + chain.params["authority_change_delay"]
+    assert chain.height >= effective + 2
+    assert key(culprit) not in chain.authorities()
+    assert len(chain.authorities()) == 4
+    for height in range(effective, chain.height + 1):
+        seals = chain.store.get_certificate(height).seals
+        assert key(culprit) not in {seal.signer for seal in seals}
+    # once evicted, its double votes are no longer an authority's votes: no new evidence
+    assert max(e.first.vote.height for e in result.evidence) < effective

@@ -44,3 +44,18 @@ def test_unsupported_payout_is_an_error_naming_the_trade():
     assert (info.value.row, info.value.field) == ("IRS-1", "payout")
     with pytest.raises(InputError, match="not a party"):
         trades_from_cdm(envelopes, as_of="2025-01-01", bank_party="NOBODY")
+
+
+def test_notionals_convert_to_the_reporting_currency():
+    envelopes = json.loads(CDM_FILE.read_text())
+    trades = trades_from_cdm(
+        envelopes,
+        as_of="2025-01-01",
+        bank_party="BANK",
+        reporting_currency="EUR",
+        fx_rates={"USD": 0.9},
+    )
+    assert trades["notional"].tolist() == pytest.approx([9000.0, 9000.0])
+    with pytest.raises(InputError, match="inconsistent currencies") as info:
+        trades_from_cdm(envelopes, as_of="2025-01-01", bank_party="BANK", reporting_currency="EUR")
+    assert (info.value.row, info.value.field) == ("IRS-1", "currency")

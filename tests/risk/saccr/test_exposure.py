@@ -185,7 +185,9 @@ def _portfolio(rows: list[dict]) -> pd.DataFrame:
             "mtm": frame["mtm"],
             "maturity": frame["maturity"],
             "end": frame["maturity"],
-            "currency": frame["ref"].map({0: "USD", 1: "EUR", 2: "JPY", 3: "GBP"}),
+            "currency": frame["ref"]
+            .map({0: "USD", 1: "EUR", 2: "JPY", 3: "GBP"})
+            .where(frame["asset_class"] == "IR", ""),
             "currency_pair": frame["ref"].map(
                 {0: "EUR/USD", 1: "USD/JPY", 2: "GBP/USD", 3: "EUR/GBP"}
             ),

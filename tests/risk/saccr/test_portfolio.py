@@ -100,3 +100,21 @@ def test_csv_and_parquet_load_the_same(tmp_path):
     (tmp_path / "p.xlsx").write_bytes(b"")
     with pytest.raises(InputError, match=r"csv or \.parquet"):
         load_portfolio(tmp_path / "p.xlsx")
+
+
+def test_fx_currency_must_be_in_the_pair():
+    fx = pd.DataFrame(
+        {
+            "trade_id": ["f", "g"],
+            "netting_set": ["n", "n"],
+            "asset_class": ["FX", "FX"],
+            "position": ["LONG", "LONG"],
+            "notional": [1.0, 1.0],
+            "maturity": [1.0, 1.0],
+            "currency_pair": ["EUR/USD", "EUR/USD"],
+            "currency": ["USD", "JPY"],
+        }
+    )
+    with pytest.raises(InputError, match="inconsistent currencies") as info:
+        validate_trades(fx)
+    assert (info.value.row, info.value.field) == ("g", "currency")

@@ -16,6 +16,9 @@ order. Each replica is a real :class:`QbftEngine` on its own :class:`Chain` and
 * an intruder outside the authority set sending signed votes, votes with forged signer
   fields, garbage bytes and an oversized payload.
 
+With ``report_evidence``, equivocation evidence found by honest replicas is submitted to the
+governance contract as a transaction, which evicts the culprit from the authority set.
+
 After every commit the run checks SAFETY (no two different finalized blocks at one height
 across honest replicas); at the end it checks LIVENESS (every honest replica reached the
 target height once every fault had ended). A failing seed replays exactly: the run's
@@ -34,6 +37,7 @@ from enum import StrEnum
 import msgspec
 
 from glassledger.contracts.registry import standard_registry
+from glassledger.ledger import codec
 from glassledger.ledger.abc import Transport
 from glassledger.ledger.block import Block, Certificate, CommitSeal
 from glassledger.ledger.chain import Chain
@@ -57,6 +61,7 @@ from glassledger.ledger.store import MemoryStore
 from glassledger.ledger.tx import SignedTransaction
 
 CLIENTS = 4
+REPORTER = "client-0"
 
 
 class Byzantine(StrEnum):
@@ -115,6 +120,9 @@ class SimConfig:
     block_interval_ms: int = 50
     max_time_ms: int = 120_000
     max_message_bytes: int = 1 << 20
+    #: Honest replicas submit the first evidence against each culprit to
+    #: ``governance.report_equivocation`` (signed by a client), which evicts it.
+    report_evidence: bool = False
 
     @property
     def faults_end_ms(self) -> int:
@@ -283,6 +291,8 @@ class Simulation:
             self.rng.randint(-config.clock_skew_ms, config.clock_skew_ms) for _ in self.replicas
         ]
         self.intruder = KeyPair.from_name("intruder")
+        self._reports: list[SignedTransaction] = []
+        self._reported: set[bytes] = set()
         self.chain_id = genesis.chain_id
 
     # ------------------------------------------------------------------ scheduling
@@ -314,15 +324,20 @@ class Simulation:
         return lambda: base + self.now + self._skew[index]
 
     def _tx_source(self, limit: int) -> tuple[list[SignedTransaction], list[bool] | None]:
-        count = min(limit, self.config.txs_per_block)
-        txs = []
-        for _ in range(count):
-            sender = f"client-{self.rng.randrange(CLIENTS)}"
-            receiver = f"client-{self.rng.randrange(CLIENTS)}"
+        txs = self._reports[:limit]
+        del self._reports[:limit]
+        for _ in range(min(limit - len(txs), self.config.txs_per_block)):
+            sender = self.rng.randrange(CLIENTS)
+            receiver = (sender + self.rng.randrange(1, CLIENTS)) % CLIENTS
             amount = self.rng.randint(1, 1_000)
             txs.append(
                 self.signer.tx(
-                    sender, "token", "transfer", symbol="USD", to=receiver, amount=amount
+                    f"client-{sender}",
+                    "token",
+                    "transfer",
+                    symbol="USD",
+                    to=f"client-{receiver}",
+                    amount=amount,
                 )
             )
         return txs, None
@@ -369,6 +384,15 @@ class Simulation:
             f"{vote.round}",
         )
         self.evidence.append(evidence)
+        culprit = evidence.first.signer
+        honest = index not in self.config.byzantine
+        if self.config.report_evidence and honest and culprit not in self._reported:
+            self._reported.add(culprit)
+            self._reports.append(
+                self.signer.tx(
+                    REPORTER, "governance", "report_equivocation", evidence=codec.encode(evidence)
+                )
+            )
 
     # ------------------------------------------------------------------ intruder
 
@@ -525,6 +549,7 @@ def random_config(seed: int, target_height: int = 4) -> SimConfig:
         reorder=rng.choice([0.0, 0.1, 0.3]),
         intruder=rng.random() < 0.5,
         clock_skew_ms=rng.choice([0, 20, 100]),
+        report_evidence=rng.random() < 0.5,
     )
     faulty = rng.sample(range(n), f)
     for index in faulty:
@@ -543,3 +568,31 @@ def random_config(seed: int, target_height: int = 4) -> SimConfig:
         groups = (tuple(sorted(members[:cut])), tuple(sorted(members[cut:])))
         config.partitions = (Partition(start, start + rng.randint(200, 4_000), groups),)
     return config
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Replay seeds of :func:`random_config` and print their verdicts (and, for one seed, the
+    trace): ``python -m glassledger.ledger.consensus.simulator SEED [SEED...]``."""
+    import sys
+
+    seeds = [int(arg) for arg in (sys.argv[1:] if argv is None else argv)]
+    failed = 0
+    for seed in seeds:
+        result = simulate(random_config(seed))
+        if len(seeds) == 1:
+            for time_ms, replica, event, detail in result.trace:
+                print(f"{time_ms:>8} ms  replica {replica:>2}  {event:<9} {detail}")
+        verdict = "ok" if result.safe and result.live else "FAILED"
+        failed += verdict != "ok"
+        print(
+            f"seed {seed}: {verdict} safe={result.safe} live={result.live} "
+            f"heights={result.heights} t={result.time_ms} ms messages={result.messages} "
+            f"evidence={len(result.evidence)} fingerprint={result.fingerprint[:16]}"
+        )
+        for violation in result.violations:
+            print(f"  {violation}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

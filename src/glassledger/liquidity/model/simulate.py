@@ -44,7 +44,14 @@ from glassledger.liquidity.model.agents import (
     size_rv_funds,
 )
 from glassledger.liquidity.model.calendar import calendar_flags
-from glassledger.liquidity.model.clearing import bank_supply, clear, demand, ramp_sum
+from glassledger.liquidity.model.clearing import (
+    Clearing,
+    Market,
+    bank_supply,
+    clear,
+    demand,
+    ramp_sum,
+)
 from glassledger.liquidity.model.params import ModelParams
 from glassledger.liquidity.model.scenario import Scenario
 
@@ -143,10 +150,13 @@ def simulate(
     seed: int = 0,
     progress: Progress | None = None,
     params: ModelParams | None = None,
+    solver: Callable[[Market], Clearing] = clear,
 ) -> SimulationResult:
     """Run ``scenario`` (optionally with other ``params``) with random seed ``seed``.
 
-    ``progress(done, total)`` is called about a hundred times during the run.
+    ``progress(done, total)`` is called about a hundred times during the run. ``solver``
+    clears each day's market (default the vectorised :func:`.clearing.clear`; the
+    benchmark passes the agent-by-agent :func:`.clearing.clear_reference`).
     """
     p = params or scenario.params
     if params is not None:
@@ -237,7 +247,7 @@ def simulate(
             ),
             other_demand=other_demand,
         )
-        cleared = clear(market)
+        cleared = solver(market)
         sofr_bp, mmf_lent = cleared.spread_bp, cleared.mmf_lent
         on_rrp = mmf_cash - mmf_lent
         reserves = fed + cleared.srf - other_liab - tga - on_rrp

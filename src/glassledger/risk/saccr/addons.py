@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
+from glassledger.risk.saccr.portfolio import first_occurrence
 from glassledger.risk.saccr.regimes import Bcbs2014
 from glassledger.risk.saccr.supervisory import (
     ASSET_CLASSES,
@@ -231,7 +232,6 @@ class HedgingSetAddons:
     asset_index: np.ndarray
     label: np.ndarray
     addon: np.ndarray
-    trade_hedging_set: np.ndarray  # hedging-set id of every trade
 
 
 def hedging_set_addons(
@@ -245,8 +245,7 @@ def hedging_set_addons(
     component_code, n_component = _codes(m.component)
     comp_key = (hs_id * n_component + component_code) * 3 + m.bucket
     comp_id, n_comp = _codes(comp_key)
-    first = np.zeros(n_comp, dtype=np.int64)
-    first[comp_id[::-1]] = np.arange(len(comp_id))[::-1]  # first trade of each component
+    first = first_occurrence(comp_id)  # first trade of each component
     comp_hs = hs_id[first]
     comp_addon = m.supervisory_factor[first] * np.bincount(comp_id, effective_notional, n_comp)
     comp_rho = m.correlation[first]
@@ -255,8 +254,7 @@ def hedging_set_addons(
     idiosyncratic = np.bincount(comp_hs, (1.0 - comp_rho**2) * comp_addon**2, n_hs)
     addon = np.sqrt(systematic**2 + idiosyncratic)
 
-    hs_first = np.zeros(n_hs, dtype=np.int64)
-    hs_first[hs_id[::-1]] = np.arange(len(hs_id))[::-1]
+    hs_first = first_occurrence(hs_id)
     hs_asset = m.asset_index[hs_first]
     ir = hs_asset == 0
     if ir.any():
@@ -269,5 +267,4 @@ def hedging_set_addons(
         hs_asset,
         m.hedging_set_labels[m.hedging_set[hs_first]],
         addon,
-        hs_id,
     )

@@ -67,7 +67,13 @@ def _party_roles(trade: dict, trade_id: str, source: str) -> dict[str, str]:
 
 
 def cdm_trade_row(
-    envelope: dict, *, as_of: date, bank_party: str, source: str = "CDM"
+    envelope: dict,
+    *,
+    as_of: date,
+    bank_party: str,
+    source: str = "CDM",
+    reporting_currency: str | None = None,
+    fx_rates: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Map one CDM envelope to a row of the SA-CCR trade table (see module docstring)."""
     trade = envelope.get("trade", envelope)
@@ -96,12 +102,25 @@ def cdm_trade_row(
         source,
     )
     payout = _get(trade, (*_ECONOMIC, "payout"), trade_id, source)
+    currency = _get(quantity, ("unit", "currency", "value"), trade_id, source)
+    rate = 1.0
+    if reporting_currency is not None and currency != reporting_currency:
+        if currency not in (fx_rates or {}):
+            raise InputError(
+                f"inconsistent currencies: notional in {currency}, reporting currency "
+                f"{reporting_currency}, and no FX rate for {currency}",
+                source=source,
+                row=trade_id,
+                field="currency",
+                value=currency,
+            )
+        rate = float(fx_rates[currency])
     row: dict[str, Any] = {
         "trade_id": trade_id,
         "netting_set": envelope.get("netting_set", other),
-        "notional": float(quantity["value"]),
+        "notional": float(quantity["value"]) * rate,
         "mtm": float(envelope.get("mtm", 0.0)),
-        "currency": _get(quantity, ("unit", "currency", "value"), trade_id, source),
+        "currency": currency,
     }
     if "interestRatePayout" in payout:
         legs = payout["interestRatePayout"]
@@ -169,15 +188,44 @@ def cdm_trade_row(
 
 
 def trades_from_cdm(
-    envelopes: list[dict], *, as_of: str | date, bank_party: str, source: str = "CDM"
+    envelopes: list[dict],
+    *,
+    as_of: str | date,
+    bank_party: str,
+    source: str = "CDM",
+    reporting_currency: str | None = None,
+    fx_rates: dict[str, float] | None = None,
 ) -> pd.DataFrame:
-    """Map CDM envelopes to an (unvalidated) SA-CCR trade table."""
+    """Map CDM envelopes to an (unvalidated) SA-CCR trade table.
+
+    Notionals are converted to ``reporting_currency`` with ``fx_rates`` (units of the
+    reporting currency per unit of the notional currency); a notional in another currency
+    without a rate is an InputError. Without ``reporting_currency`` notionals are taken as
+    they are. ``mtm`` in the envelope must already be in the reporting currency.
+    """
     day = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
-    rows = [cdm_trade_row(e, as_of=day, bank_party=bank_party, source=source) for e in envelopes]
+    rows = [
+        cdm_trade_row(
+            e,
+            as_of=day,
+            bank_party=bank_party,
+            source=source,
+            reporting_currency=reporting_currency,
+            fx_rates=fx_rates,
+        )
+        for e in envelopes
+    ]
     return pd.DataFrame(rows)
 
 
-def load_cdm_trades(path: str | Path, *, as_of: str | date, bank_party: str) -> pd.DataFrame:
+def load_cdm_trades(
+    path: str | Path,
+    *,
+    as_of: str | date,
+    bank_party: str,
+    reporting_currency: str | None = None,
+    fx_rates: dict[str, float] | None = None,
+) -> pd.DataFrame:
     """Read a JSON file of CDM envelopes (one or a list) into an SA-CCR trade table."""
     path = Path(path)
     try:
@@ -185,4 +233,11 @@ def load_cdm_trades(path: str | Path, *, as_of: str | date, bank_party: str) -> 
     except (OSError, json.JSONDecodeError) as exc:
         raise InputError(f"cannot read CDM JSON: {exc}", source=path.name) from exc
     envelopes = data if isinstance(data, list) else [data]
-    return trades_from_cdm(envelopes, as_of=as_of, bank_party=bank_party, source=path.name)
+    return trades_from_cdm(
+        envelopes,
+        as_of=as_of,
+        bank_party=bank_party,
+        source=path.name,
+        reporting_currency=reporting_currency,
+        fx_rates=fx_rates,
+    )

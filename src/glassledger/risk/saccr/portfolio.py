@@ -52,7 +52,7 @@ TRADE_COLUMNS: tuple[Column, ...] = (
     Column("start", "float", 0.0, "S: years until the referenced period starts (IR, credit)"),
     Column("end", "float", np.nan, "E: years until the referenced period ends (IR, credit)"),
     Column("exercise", "float", np.nan, "T: years until the latest exercise date (options)"),
-    Column("currency", "str", "", "IR: currency of the hedging set"),
+    Column("currency", "str", "", "IR: currency of the hedging set; FX: optional, in the pair"),
     Column("currency_pair", "str", "", "FX: currency pair such as EUR/USD"),
     Column("reference", "str", "", "credit/equity: entity or index; commodity: commodity type"),
     Column("subclass", "str", "", "rating / IG, SG / SINGLE, INDEX / commodity class (Table 2)"),
@@ -223,6 +223,13 @@ def validate_trades(frame: pd.DataFrame, source: str = "portfolio") -> pd.DataFr
     check(fx & malformed[codes], "currency_pair", "FX trades need a currency pair such as EUR/USD")
     same = (pairs.str[:3] == pairs.str[4:]).to_numpy()
     check(fx & same[codes], "currency_pair", "a currency pair needs two different currencies")
+    rows = np.flatnonzero(fx & t["currency"].ne("").to_numpy())
+    if rows.size:
+        pair = pd.Series(pairs.to_numpy()[codes[rows]], dtype=object)
+        ccy = t["currency"].astype(object).to_numpy()[rows]
+        outside = np.zeros(len(t), dtype=bool)
+        outside[rows] = (ccy != pair.str[:3].to_numpy()) & (ccy != pair.str[4:].to_numpy())
+        check(outside, "currency", "inconsistent currencies: not one of the FX trade's pair")
     named = asset.isin(["CREDIT", "EQUITY", "COMMODITY"]).to_numpy()
     check(
         named & t["reference"].eq("").to_numpy(),
@@ -255,6 +262,12 @@ def validate_trades(frame: pd.DataFrame, source: str = "portfolio") -> pd.DataFr
     return t
 
 
+def first_occurrence(codes: np.ndarray) -> np.ndarray:
+    """Row of the first occurrence of each code, for codes numbered in order of first
+    appearance (as ``pd.factorize(..., sort=False)`` numbers them)."""
+    return np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())
+
+
 def _check_consistent(
     t: pd.DataFrame, rows: np.ndarray, keys: list[str], field: str, source: str
 ) -> None:
@@ -274,8 +287,7 @@ def _check_consistent(
         else (values.to_numpy())
     )
     values = values[idx]
-    first = np.zeros(group.max() + 1, dtype=np.int64)
-    first[group[::-1]] = np.arange(len(group))[::-1]
+    first = first_occurrence(group)
     bad = values != values[first[group]]
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
