@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -121,6 +121,17 @@ class BatchVerifier:
         for part in self._pool.map(_verify_chunk, chunks):
             results.extend(part)
         return results
+
+    def submit(self, items: Sequence[tuple[bytes, bytes, bytes, bytes]]) -> Future[list[bool]]:
+        """Start verifying ``items`` in the background; the future holds one bool per item.
+        With ``workers=1`` the work is done now and the future is already complete."""
+        if self.workers <= 1:
+            done: Future[list[bool]] = Future()
+            done.set_result(_verify_chunk(items))
+            return done
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.workers)
+        return self._pool.submit(_verify_chunk, items)
 
     def close(self) -> None:
         if self._pool is not None:

@@ -67,8 +67,13 @@ class Signer:
     chain_id: str
     nonces: dict[str, int] = field(default_factory=dict)
 
+    _keys: dict[str, KeyPair] = field(default_factory=dict)
+
     def keys(self, participant: str) -> KeyPair:
-        return KeyPair.from_name(participant)
+        keys = self._keys.get(participant)
+        if keys is None:
+            keys = self._keys[participant] = KeyPair.from_name(participant)
+        return keys
 
     def tx(self, participant: str, contract: str, method: str, **args: Any) -> SignedTransaction:
         nonce = self.nonces.get(participant, 0)

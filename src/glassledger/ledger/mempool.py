@@ -1,24 +1,33 @@
-"""The mempool: admission, batched signature verification, and hand-out to proposals.
+"""The mempool: admission, pipelined signature verification, and hand-out to proposals.
 
 Admission is cheap and synchronous: bytes are decoded (typed :class:`DecodeError` for
 anything malformed or oversized), the chain id checked, duplicates dropped. Signatures are
-verified in batches on all cores (:class:`~glassledger.ledger.crypto.BatchVerifier`) when a
-proposal takes transactions; a transaction with a bad signature is dropped with its reason
-recorded in :attr:`Mempool.dropped` and never reaches a block. Everything else (sender, nonce,
-permissions, contract rules) is decided by execution and recorded in the block's receipts.
+verified in batches on all cores (:class:`~glassledger.ledger.crypto.BatchVerifier`) *as soon
+as transactions arrive*: batches go to worker processes in the background, so while the
+proposer executes one block the workers verify the next. A transaction with a bad signature
+is dropped with its reason recorded in :attr:`Mempool.dropped` and never reaches a block.
+Everything else (sender, nonce, permissions, contract rules) is decided by execution and
+recorded in the block's receipts.
 
 Transactions leave in arrival order, so one sender's transactions keep their nonce order.
 """
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict, deque
 from collections.abc import Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 from glassledger.errors import DecodeError, RejectReason, TxRejected
 from glassledger.ledger.crypto import BatchVerifier
 from glassledger.ledger.tx import SignedTransaction, decode_transaction
+
+#: Transactions per background verification batch.
+VERIFY_BATCH = 1_000
+#: A partial batch is sent once its oldest transaction has waited this long (seconds).
+VERIFY_MAX_WAIT_S = 0.02
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,17 +43,23 @@ class Mempool:
     """Pending transactions of one node. ``capacity`` bounds the number held."""
 
     def __init__(
-        self, chain_id: str, verifier: BatchVerifier | None = None, capacity: int = 200_000
+        self, chain_id: str, verifier: BatchVerifier | None = None, capacity: int = 500_000
     ) -> None:
         self.chain_id = chain_id
         self.capacity = capacity
         self.verifier = verifier or BatchVerifier(workers=1)
-        self._pending: OrderedDict[bytes, SignedTransaction] = OrderedDict()
+        self._known: set[bytes] = set()
+        self._unverified: list[tuple[bytes, SignedTransaction]] = []
+        self._oldest_unverified = 0.0
+        self._verifying: deque[tuple[list[tuple[bytes, SignedTransaction]], Future]] = deque()
+        self._ready: OrderedDict[bytes, SignedTransaction] = OrderedDict()
         self._in_flight: OrderedDict[bytes, SignedTransaction] = OrderedDict()
         self.dropped: deque[Dropped] = deque(maxlen=10_000)
 
     def __len__(self) -> int:
-        return len(self._pending) + len(self._in_flight)
+        return len(self._known)
+
+    # ------------------------------------------------------------------ admission
 
     def submit(self, tx: SignedTransaction | bytes) -> bytes:
         """Admit one transaction (object or canonical bytes); returns its hash.
@@ -52,18 +67,8 @@ class Mempool:
         Raises :class:`DecodeError` for malformed bytes and :class:`TxRejected` for a wrong
         chain or a full mempool. A duplicate is accepted silently (same hash).
         """
-        signed = decode_transaction(bytes(tx)) if isinstance(tx, bytes | bytearray) else tx
-        if signed.tx.chain_id != self.chain_id:
-            raise TxRejected(
-                RejectReason.WRONG_CHAIN,
-                f"transaction is for chain {signed.tx.chain_id!r}, not {self.chain_id!r}",
-            )
-        tx_hash = signed.hash
-        if tx_hash in self._pending or tx_hash in self._in_flight:
-            return tx_hash
-        if len(self) >= self.capacity:
-            raise TxRejected(RejectReason.MALFORMED, f"mempool is full ({self.capacity})")
-        self._pending[tx_hash] = signed
+        tx_hash = self._admit(tx)
+        self.pump()
         return tx_hash
 
     def submit_many(self, txs: Iterable[SignedTransaction | bytes]) -> list[bytes | Exception]:
@@ -71,27 +76,72 @@ class Mempool:
         out: list[bytes | Exception] = []
         for tx in txs:
             try:
-                out.append(self.submit(tx))
+                out.append(self._admit(tx))
             except (DecodeError, TxRejected) as exc:
                 out.append(exc)
+        self.pump()
         return out
 
-    def take(self, limit: int) -> tuple[list[SignedTransaction], list[bool]]:
-        """Up to ``limit`` transactions with verified signatures, in arrival order, moved
-        in flight until :meth:`committed` or :meth:`restore`. Returns ``(txs, flags)`` where
-        every flag is ``True`` (the batch was verified here)."""
-        chosen: list[tuple[bytes, SignedTransaction]] = []
-        while self._pending and len(chosen) < limit:
-            want = min(limit - len(chosen), len(self._pending))
-            batch = [self._pending.popitem(last=False) for _ in range(want)]
-            results = self.verifier.verify_many([tx.verification_item() for _, tx in batch])
-            for (tx_hash, tx), ok in zip(batch, results, strict=True):
+    def _admit(self, tx: SignedTransaction | bytes) -> bytes:
+        signed = decode_transaction(bytes(tx)) if isinstance(tx, bytes | bytearray) else tx
+        if signed.tx.chain_id != self.chain_id:
+            raise TxRejected(
+                RejectReason.WRONG_CHAIN,
+                f"transaction is for chain {signed.tx.chain_id!r}, not {self.chain_id!r}",
+            )
+        tx_hash = signed.hash
+        if tx_hash in self._known:
+            return tx_hash
+        if len(self._known) >= self.capacity:
+            raise TxRejected(RejectReason.MALFORMED, f"mempool is full ({self.capacity})")
+        self._known.add(tx_hash)
+        if not self._unverified:
+            self._oldest_unverified = time.monotonic()
+        self._unverified.append((tx_hash, signed))
+        return tx_hash
+
+    # ------------------------------------------------------------------ verification
+
+    def pump(self) -> None:
+        """Send full batches to the verifier, and a partial one once its oldest transaction
+        has waited :data:`VERIFY_MAX_WAIT_S` (call it often, e.g. every network step)."""
+        stale = time.monotonic() - self._oldest_unverified >= VERIFY_MAX_WAIT_S
+        self._dispatch(full_batches_only=not stale)
+
+    def _dispatch(self, full_batches_only: bool) -> None:
+        """Send unverified transactions to the verifier in batches (in the background)."""
+        while len(self._unverified) >= VERIFY_BATCH or (self._unverified and not full_batches_only):
+            batch = self._unverified[:VERIFY_BATCH]
+            del self._unverified[:VERIFY_BATCH]
+            self._oldest_unverified = time.monotonic()
+            future = self.verifier.submit([tx.verification_item() for _, tx in batch])
+            self._verifying.append((batch, future))
+
+    def _collect(self, wanted: int) -> None:
+        """Move verified batches to the ready queue, in order, until ``wanted`` are ready or
+        nothing is left; waits for a batch only when needed."""
+        self._dispatch(full_batches_only=False)
+        while self._verifying and (len(self._ready) < wanted or self._verifying[0][1].done()):
+            batch, future = self._verifying.popleft()
+            for (tx_hash, tx), ok in zip(batch, future.result(), strict=True):
                 if ok:
-                    chosen.append((tx_hash, tx))
+                    self._ready[tx_hash] = tx
                 else:
+                    self._known.discard(tx_hash)
                     self.dropped.append(
                         Dropped(tx_hash, RejectReason.BAD_SIGNATURE, "signature does not verify")
                     )
+
+    # ------------------------------------------------------------------ proposals
+
+    def take(self, limit: int) -> tuple[list[SignedTransaction], list[bool]]:
+        """Up to ``limit`` transactions with verified signatures, in arrival order, moved
+        in flight until :meth:`committed` or :meth:`restore`. Returns ``(txs, flags)`` with
+        every flag ``True`` (verified here)."""
+        self._collect(limit)
+        chosen = []
+        while self._ready and len(chosen) < limit:
+            chosen.append(self._ready.popitem(last=False))
         self._in_flight.update(chosen)
         return [tx for _, tx in chosen], [True] * len(chosen)
 
@@ -99,14 +149,17 @@ class Mempool:
         """Forget transactions included in a finalized block; return the rest in flight to
         the front of the queue (their proposal was not the one decided)."""
         for tx in txs:
-            self._in_flight.pop(tx.hash, None)
+            tx_hash = tx.hash
+            self._in_flight.pop(tx_hash, None)
+            self._ready.pop(tx_hash, None)
+            self._known.discard(tx_hash)
         self.restore()
 
     def restore(self) -> None:
         """Put in-flight transactions back at the front, in their order."""
         if not self._in_flight:
             return
-        rest = self._pending
-        self._pending = self._in_flight
-        self._pending.update(rest)
+        rest = self._ready
+        self._ready = self._in_flight
+        self._ready.update(rest)
         self._in_flight = OrderedDict()

@@ -101,11 +101,14 @@ class EmbeddedNetwork:
             )
 
     def step(self) -> None:
-        """Let every engine act on the current time and deliver all messages."""
+        """Let each engine act on the current time, delivering all messages after each one
+        (so a proposal that took long to build reaches the others before their timeouts are
+        checked: in one process they could not have received it earlier)."""
         self.start()
+        self.mempool.pump()
         for engine in list(self.engines.values()):
             engine.on_tick()
-        self.transport.deliver_all()
+            self.transport.deliver_all()
 
     def run_until(self, done: Callable[[], bool], timeout_s: float = 60.0) -> None:
         """Step until ``done()`` or the timeout (then :class:`TimeoutError`)."""

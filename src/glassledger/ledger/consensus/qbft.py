@@ -46,7 +46,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from pathlib import Path
 
-from glassledger.errors import ConsensusError, GlassledgerError
+from glassledger.errors import ConsensusError, GlassledgerError, StoreError
 from glassledger.ledger import codec
 from glassledger.ledger.abc import Transport
 from glassledger.ledger.block import Block, Certificate, CommitSeal, quorum
@@ -315,7 +315,8 @@ class QbftEngine:
 
     def on_message(self, sender: bytes, payload: bytes) -> None:
         """Handle a payload from ``sender`` (a transport address; identities come from the
-        signatures). Invalid payloads are dropped and recorded in :attr:`rejected`."""
+        signatures). Invalid payloads are dropped and recorded in :attr:`rejected`; only a
+        local storage fault (:class:`StoreError`) propagates."""
         if not self._started:
             return
         try:
@@ -327,6 +328,8 @@ class QbftEngine:
                 self._on_sync_request(packet)
             else:
                 self._on_sync_response(packet, sender)
+        except StoreError:
+            raise  # a local storage fault: fail-stop, never swallowed as a bad message
         except GlassledgerError as exc:
             self._reject(exc)
         self._drain()
@@ -351,6 +354,8 @@ class QbftEngine:
                 self._send_round_change()
             elif now >= self._next_resend:
                 self._resend()
+        except StoreError:
+            raise  # a local storage fault: fail-stop, never swallowed as a bad message
         except GlassledgerError as exc:
             self._reject(exc)
         self._drain()
@@ -450,6 +455,8 @@ class QbftEngine:
             try:
                 self._follow_chain()
                 self._handle(sender, msg, own)
+            except StoreError:
+                raise
             except GlassledgerError as exc:
                 self._reject(exc)
 

@@ -549,6 +549,7 @@ def random_config(seed: int, target_height: int = 4) -> SimConfig:
         reorder=rng.choice([0.0, 0.1, 0.3]),
         intruder=rng.random() < 0.5,
         clock_skew_ms=rng.choice([0, 20, 100]),
+        report_evidence=rng.random() < 0.5,
     )
     faulty = rng.sample(range(n), f)
     for index in faulty:

@@ -1,0 +1,114 @@
+"""End to end through the command line: init, tx, node, chain, block, state, proof, verify."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from glassledger.cli import app
+
+runner = CliRunner()
+
+
+def invoke(*args: str) -> str:
+    result = runner.invoke(app, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture
+def home(tmp_path):
+    path = tmp_path / "net"
+    out = invoke("init", "--home", str(path))
+    assert "4 authorities" in out
+    return path
+
+
+def test_transfer_through_the_cli(home):
+    h = str(home)
+    invoke(
+        "tx",
+        "token",
+        "transfer",
+        "--sender",
+        "client-0",
+        "--home",
+        h,
+        "--args",
+        '{"symbol": "USD", "to": "client-1", "amount": 2500}',
+    )
+    invoke(
+        "tx",
+        "token",
+        "transfer",
+        "--sender",
+        "client-0",
+        "--home",
+        h,
+        "--args",
+        '{"symbol": "USD", "to": "client-2", "amount": 100}',
+    )
+    out = invoke("node", "--home", h, "--until-empty")
+    assert "2 transactions" in out
+    state = json.loads(invoke("state", "token/b/USD/client-1", "--home", h))
+    assert state["value"] == 1_000_000_00 + 2500
+    chain = invoke("chain", "--home", h)
+    assert "dealer-0" in chain
+    height = int(next(line.split()[-2] for line in chain.splitlines() if "height" in line))
+    assert height >= 1
+    proof = json.loads(invoke("proof", "token/b/USD/client-1", "--home", h))
+    assert proof["verified"] is True
+    assert "verified" in invoke("verify", "--home", h)
+    receipts = [
+        r
+        for b in range(1, height + 1)
+        for r in json.loads(invoke("block", str(b), "--home", h))["receipts"]
+    ]
+    assert len(receipts) == 2 and all(r["ok"] for r in receipts)
+
+
+def test_state_at_an_old_height(home):
+    h = str(home)
+    invoke(
+        "tx",
+        "token",
+        "transfer",
+        "--sender",
+        "client-0",
+        "--home",
+        h,
+        "--args",
+        '{"symbol": "USD", "to": "client-1", "amount": 1}',
+    )
+    invoke("node", "--home", h, "--until-empty")
+    old = json.loads(invoke("state", "token/b/USD/client-1", "--home", h, "--height", "0"))
+    assert old["value"] == 1_000_000_00
+
+
+def test_bad_arguments_are_reported(home):
+    result = runner.invoke(
+        app,
+        [
+            "tx",
+            "token",
+            "transfer",
+            "--sender",
+            "client-0",
+            "--home",
+            str(home),
+            "--args",
+            '{"amount": 1.5}',
+        ],
+    )
+    assert result.exit_code != 0 and "floats" in result.output
+    result = runner.invoke(
+        app, ["tx", "token", "transfer", "--sender", "nobody", "--home", str(home), "--args", "{}"]
+    )
+    assert result.exit_code == 1 and "no key file" in result.output
+
+
+def test_commands_on_a_missing_home_fail_cleanly(tmp_path):
+    result = runner.invoke(app, ["chain", "--home", str(tmp_path / "nothing")])
+    assert result.exit_code == 1 and "glassledger init" in result.output
