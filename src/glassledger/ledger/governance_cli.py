@@ -1,8 +1,9 @@
 """``glassledger governance``: the authority lottery's odds and a node's governance state.
 
-* ``glassledger governance odds scores.csv --min-score 60 --seats 4`` -- for a file of
-  candidates (columns ``id``, ``score``), each one's probability ``P_i`` (seed 003, formula (2)
-  as read in docs/governance.md), lottery tokens, and exact probability of being selected;
+* ``glassledger governance odds [scores.csv] --min-score 60 --seats 4`` -- for a file of
+  candidates (columns ``id``, ``score``) or, without a file, the candidates and parameters of
+  the chain in ``--home``: each one's probability ``P_i`` (seed 003, formula (2) as read in
+  docs/governance.md), lottery tokens, and exact probability of being selected;
 * ``glassledger governance status`` -- authorities (current and pending), the open draw,
   excluded participants and missed-round counts of a node home.
 """
@@ -19,9 +20,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from glassledger.contracts.framework import BlockInfo, Context
+from glassledger.contracts.governance import candidate_scores
 from glassledger.contracts.lottery import VARIANTS, allocate_tokens, lottery_weights
 from glassledger.errors import GlassledgerError, InputError
+from glassledger.ledger.chain import Chain
 from glassledger.ledger.cli import DEFAULT_HOME, HomeOption, fail
+from glassledger.ledger.genesis import DEFAULT_PARAMS
 from glassledger.ledger.home import Home
 from glassledger.sim.lottery_stats import inclusion_probabilities
 
@@ -80,18 +85,43 @@ def read_scores(path: Path) -> dict[str, int]:
     return scores
 
 
+def chain_candidates(chain: Chain) -> dict[str, int]:
+    """``{id: C_i}`` of the candidates in a chain's committed state (before the ``C_min``
+    threshold; excluded participants left out), read through the contract's own rule."""
+    info = BlockInfo(chain.height, chain.head.timestamp_ms, chain.params, chain.registry)
+    return candidate_scores(Context(info, chain.state, "governance", "system", frozenset(), []))
+
+
 @app.command()
 def odds(
-    scores_csv: Annotated[Path, typer.Argument(help="CSV with columns id, score (C_i).")],
-    min_score: Annotated[int, typer.Option(help="C_min.")] = 60,
-    seats: Annotated[int, typer.Option(help="N, authorities to draw.")] = 4,
-    tokens: Annotated[int, typer.Option(help="T, lottery tokens.")] = 10_000,
-    variant: Annotated[str, typer.Option(help=f"One of {', '.join(VARIANTS)}.")] = "proportional",
+    scores_csv: Annotated[
+        Path | None,
+        typer.Argument(help="CSV with columns id, score (C_i); default: the node's candidates."),
+    ] = None,
+    home: HomeOption = DEFAULT_HOME,
+    min_score: Annotated[int | None, typer.Option(help="C_min (default: chain's).")] = None,
+    seats: Annotated[int | None, typer.Option(help="N to draw (default: chain's).")] = None,
+    tokens: Annotated[int | None, typer.Option(help="T, lottery tokens.")] = None,
+    variant: Annotated[str | None, typer.Option(help=f"One of {', '.join(VARIANTS)}.")] = None,
     out: Annotated[Path | None, typer.Option(help="Also write the table to this CSV.")] = None,
 ) -> None:
-    """Each candidate's P_i, lottery tokens and exact probability of being selected."""
+    """Each candidate's P_i, lottery tokens and exact probability of being selected, for a
+    scores file or for the next election of the chain in ``--home``."""
     try:
-        table = odds_table(read_scores(scores_csv), min_score, seats, tokens, variant)
+        params: dict[str, Any] = {}
+        if scores_csv is None:
+            chain = Home(home).open_chain()
+            scores, params = chain_candidates(chain), chain.params
+        else:
+            scores = read_scores(scores_csv)
+
+        def setting(value: Any, name: str) -> Any:
+            return value if value is not None else params.get(name, DEFAULT_PARAMS[name])
+
+        min_score = setting(min_score, "min_credit_score")
+        seats = setting(seats, "authority_count")
+        tokens = setting(tokens, "lottery_tokens")
+        table = odds_table(scores, min_score, seats, tokens, setting(variant, "lottery_variant"))
     except (GlassledgerError, OSError) as exc:
         fail(exc)
     if out is not None:
@@ -114,7 +144,7 @@ def odds(
 
 @app.command()
 def status(home: HomeOption = DEFAULT_HOME) -> None:
-    """Authorities, the open draw, exclusions and missed rounds of a node home."""
+    """Authorities, candidates, the open draw, exclusions and missed rounds of a node home."""
     try:
         chain = Home(home).open_chain()
     except GlassledgerError as exc:
@@ -138,6 +168,11 @@ def status(home: HomeOption = DEFAULT_HOME) -> None:
             f"#{draw['number']} {draw['kind']}, {draw['state']}, closes at block "
             f"{draw['close']}, reveal by block {draw['deadline']}",
         )
+    min_score = chain.params.get("min_credit_score", DEFAULT_PARAMS["min_credit_score"])
+    eligible = {c: v for c, v in chain_candidates(chain).items() if v >= min_score}
+    view.add_row(
+        f"candidates (C_i >= {min_score})", ", ".join(f"{c} {v}" for c, v in eligible.items())
+    )
     for key, value in state.items():
         if key.startswith("excluded/"):
             view.add_row(f"excluded {key.removeprefix('excluded/')}", f"{value['reason']}")

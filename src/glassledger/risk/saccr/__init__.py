@@ -9,6 +9,7 @@ and trade. See ``docs/risk-saccr.md``.
 >>> result.netting_sets[["netting_set", "RC", "PFE", "EAD"]]  # doctest: +SKIP
 """
 
+from glassledger.risk.saccr.dates import TimePeriods, time_periods
 from glassledger.risk.saccr.exposure import SaccrResult, compute_saccr
 from glassledger.risk.saccr.portfolio import (
     NETTING_SET_COLUMNS,
@@ -29,11 +30,13 @@ __all__ = [
     "Cre52",
     "Cre52Alpha1",
     "SaccrResult",
+    "TimePeriods",
     "compute_saccr",
     "load_netting_sets",
     "load_portfolio",
     "regime_named",
     "supervisory_parameters",
+    "time_periods",
     "validate_netting_sets",
     "validate_trades",
 ]
