@@ -89,3 +89,55 @@ def test_default_cache_dir_honours_env(monkeypatch, tmp_path):
 
 def test_input_error_is_value_error():
     assert issubclass(InputError, ValueError)
+
+
+def test_fetch_dts_from_api_layout(tmp_path):
+    # Fiscal Data API field names (record_date, account_type, open_today_bal; USD millions)
+    pages = {
+        1: "record_date,account_type,open_today_bal\n"
+        "2025-10-30,Treasury General Account (TGA) Closing Balance,1000632\n"
+        "2025-10-31,Treasury General Account (TGA) Closing Balance,926328\n",
+    }
+    urls = []
+
+    def opener(url):
+        urls.append(url)
+        return pages[int(url.rsplit("=", 1)[1])].encode()
+
+    path = fetch.fetch_dts(
+        "operating_cash_balance",
+        "2025-10-30",
+        cache_dir=tmp_path,
+        base_url="https://example.invalid/dts",
+        opener=opener,
+    )
+    from glassledger.liquidity.data import read_dts_operating_cash
+
+    tga = read_dts_operating_cash(path)
+    assert tga.loc["2025-10-31"] == pytest.approx(926.328)
+    assert "filter=record_date:gte:2025-10-30" in urls[0] and "format=csv" in urls[0]
+
+
+def test_dts_in_dollars_is_rejected(tmp_path):
+    path = tmp_path / "ocb.csv"
+    path.write_text(
+        "record_date,account_type,open_today_bal\n"
+        "2025-10-31,Treasury General Account (TGA) Closing Balance,926328000000\n"
+    )
+    from glassledger.liquidity.data import read_dts_operating_cash
+
+    with pytest.raises(InputError, match="millions"):
+        read_dts_operating_cash(path)
+
+
+def test_fetch_dts_unknown_table_and_offline(tmp_path):
+    with pytest.raises(InputError, match="unknown DTS table"):
+        fetch.fetch_dts("nope", "2025-01-01", cache_dir=tmp_path)
+
+    def offline(url):
+        raise OSError("no network")
+
+    with pytest.raises(fetch.FetchError):
+        fetch.fetch_dts(
+            "public_debt_transactions", "2025-01-01", cache_dir=tmp_path, opener=offline
+        )

@@ -101,3 +101,14 @@ def test_stress_base_rates_by_regime(ind):
     assert rates["p_sofr_at_ceiling"].between(0, 1).all()
     # Ceiling touches were far more frequent when reserves were below satiation.
     assert rates.loc["ample", "p_sofr_at_ceiling"] > rates.loc["abundant", "p_sofr_at_ceiling"]
+
+
+def test_issuance_and_bill_incentive():
+    panel = data.build_panel("2025-06-02", "2025-08-29")
+    ind = indicators.compute_indicators(panel)
+    # After the July 2025 debt-limit increase the Treasury rebuilt the TGA with bills.
+    assert ind.loc["2025-08-29", "net_bills_20d_usd_bn"] > 200.0
+    assert ind["bill_minus_on_rrp_bp"].notna().sum() == 0  # DTB3 sample ends 2024-05
+    early = indicators.compute_indicators(data.build_panel("2023-01-02", "2023-03-31"))
+    assert early["bill_minus_on_rrp_bp"].dropna().between(-100, 100).all()
+    assert data.build_panel("2019-01-02", "2019-01-31")["net_bills_usd_bn"].isna().all()

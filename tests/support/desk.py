@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from glassledger.contracts.framework import Context, Contract, Registry, method
 from glassledger.contracts.identity import Identity
+from glassledger.contracts.monitor import Monitor
 from glassledger.contracts.token import Token
 from glassledger.contracts.trades import Trades
 from glassledger.ledger.block import Certificate, CommitSeal
@@ -71,7 +72,7 @@ class TradeDesk(Contract):
 class DeskChain:
     def __init__(self) -> None:
         self.genesis = devnet_genesis()
-        self.registry = Registry([Identity(), Token(), Trades(), TradeDesk()])
+        self.registry = Registry([Identity(), Token(), Trades(), Monitor(), TradeDesk()])
         block0, state = build_genesis(self.genesis, self.registry)
         self.store = MemoryStore()
         self.store.put_block(block0, GENESIS_CERTIFICATE, [], [], dict(state.data))
@@ -80,7 +81,12 @@ class DeskChain:
         self.keys = [KeyPair.from_name(f"dealer-{i}") for i in range(4)]
 
     def run(self, *calls):
-        txs = [self.signer.tx(who, "desk", m, **args) for who, m, args in calls]
+        """Run ``(who, method, args)`` calls of the desk contract in one block."""
+        return self.send(*[(who, "desk", m, args) for who, m, args in calls])
+
+    def send(self, *calls):
+        """Run ``(who, contract, method, args)`` calls in one block; returns the receipts."""
+        txs = [self.signer.tx(who, c, m, **args) for who, c, m, args in calls]
         block = self.chain.propose(
             self.chain.head.timestamp_ms + DAY_MS,
             self.keys[(self.chain.height + 1) % 4].public,

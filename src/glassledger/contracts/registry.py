@@ -5,6 +5,7 @@ from __future__ import annotations
 from glassledger.contracts.framework import Registry
 from glassledger.contracts.governance import Governance
 from glassledger.contracts.identity import Identity
+from glassledger.contracts.monitor import Monitor
 from glassledger.contracts.oracle import Oracle
 from glassledger.contracts.token import Token
 from glassledger.contracts.trades import Trades
@@ -12,4 +13,4 @@ from glassledger.contracts.trades import Trades
 
 def standard_registry() -> Registry:
     """Every contract of the standard chain (identity first: others read it)."""
-    return Registry([Identity(), Oracle(), Token(), Governance(), Trades()])
+    return Registry([Identity(), Oracle(), Token(), Governance(), Trades(), Monitor()])

@@ -44,7 +44,9 @@ def indicators(
     start: str = typer.Option("2018-04-02", help="First day (YYYY-MM-DD)."),
     end: str = typer.Option("2026-06-30", help="Last day (YYYY-MM-DD)."),
     out: Path = typer.Option(Path("liquidity-out"), help="Directory for the PNG and HTML."),
-    fetch: bool = typer.Option(False, help="Download fresh FRED data (FRED_API_KEY or CSV)."),
+    fetch: bool = typer.Option(
+        False, help="Download fresh FRED data (FRED_API_KEY or CSV) and the DTS TGA table."
+    ),
     cache_dir: Path | None = typer.Option(None, help="Cache for fetched series."),
     srf_file: Path | None = typer.Option(None, help="FRED CSV of SRF take-up (RPONTTLD)."),
     tga_target: float = typer.Option(850.0, help="TGA target, USD bn."),
@@ -60,7 +62,14 @@ def indicators(
             fetcher = fetching.FredFetcher(**({"cache_dir": cache_dir} if cache_dir else {}))
             loader = fetching.with_sample_fallback(fetcher)
         extra = {"srf": data.read_fred_csv(srf_file, "srf")} if srf_file else None
-        panel = data.build_panel(start, end, loader=loader, extra=extra)
+        tga = None
+        if fetch:
+            try:
+                path = fetching.fetch_dts("operating_cash_balance", start, cache_dir=cache_dir)
+                tga = data.read_dts_operating_cash(path)
+            except GlassledgerError as exc:
+                console.print(f"[yellow]DTS download failed ({exc}); using the sample[/yellow]")
+        panel = data.build_panel(start, end, loader=loader, extra=extra, tga_daily=tga)
         frame = ind.compute_indicators(panel, tga_target_usd_bn=tga_target)
     except GlassledgerError as exc:
         _fail(exc)

@@ -398,8 +398,30 @@ def _dts_amounts(frame: pd.DataFrame, column: str, source: str) -> pd.Series:
     return values * TO_NORMALISED["usd_mn"]
 
 
+#: Treasury Fiscal Data API field names -> the column titles of the website's CSV download.
+DTS_API_FIELDS = {
+    "record_date": "Record Date",
+    "account_type": "Type of Account",
+    "open_today_bal": "Opening Balance Today",
+    "transaction_type": "Transaction Type",
+    "security_market": "Security Marketability",
+    "security_type": "Security Type",
+    "transaction_today_amt": "Transactions Today",
+}
+TGA_PLAUSIBLE_USD_BN = (0.0, 3_000.0)
+
+
+def _read_dts(path: str | Path) -> pd.DataFrame:
+    """A DTS table as strings, from either the website download or the API's CSV."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return frame.rename(columns=DTS_API_FIELDS)
+
+
 def read_dts_operating_cash(path: str | Path) -> pd.Series:
     """TGA closing balance (USD bn, daily) from DTS Table I (Operating Cash Balance).
+
+    Reads the website download or the Fiscal Data API CSV (fields renamed with
+    :data:`DTS_API_FIELDS`); amounts are USD millions as published.
 
     From 2022-04-18 the rows ``Treasury General Account (TGA) Closing Balance`` carry the
     closing balance in the misnamed column ``Opening Balance Today``. Before that the table
@@ -407,7 +429,7 @@ def read_dts_operating_cash(path: str | Path) -> pd.Series:
     (TGA)``); the closing balance of a day is the next business day's opening balance.
     """
     source = Path(path).name
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    frame = _read_dts(path)
     _require_columns(frame, ["Record Date", "Type of Account", "Opening Balance Today"], source)
     kind = frame["Type of Account"].str.strip()
     dates = pd.to_datetime(frame["Record Date"], format="%Y-%m-%d", errors="coerce")
@@ -443,6 +465,17 @@ def read_dts_operating_cash(path: str | Path) -> pd.Series:
     tga = tga[~tga.index.duplicated(keep="last")]
     tga.index.name = "date"
     tga.name = "tga_usd_bn"
+    low, high = TGA_PLAUSIBLE_USD_BN
+    outside = tga[(tga < low) | (tga > high)]
+    if len(outside):
+        raise InputError(
+            f"TGA outside {low:g}..{high:g} USD bn: are the amounts in millions "
+            "(as DTS publishes them)?",
+            source=source,
+            row=str(outside.index[0].date()),
+            field="Opening Balance Today",
+            value=float(outside.iloc[0]),
+        )
     check_no_gaps(tga, "daily", source)
     return tga
 
@@ -460,7 +493,7 @@ def read_dts_public_debt(path: str | Path) -> pd.DataFrame:
     ``coupons_redeemed_usd_bn`` and ``net_marketable_usd_bn`` (issues minus redemptions).
     """
     source = Path(path).name
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    frame = _read_dts(path)
     needed = [
         "Record Date",
         "Transaction Type",
@@ -603,9 +636,14 @@ def load_sample_tga() -> pd.Series:
     return _sample_tga().copy()
 
 
+@lru_cache(maxsize=1)
+def _sample_issuance() -> pd.DataFrame:
+    return read_dts_public_debt(sample_path(DTS_DEBT_FILE))
+
+
 def load_sample_issuance() -> pd.DataFrame:
     """Daily marketable issuance and redemptions (USD bn) from the shipped DTS Table IIIA."""
-    return read_dts_public_debt(sample_path(DTS_DEBT_FILE))
+    return _sample_issuance().copy()
 
 
 def load_policy_rates(index: pd.DatetimeIndex, loader: SeriesLoader = load_sample) -> pd.DataFrame:
@@ -620,8 +658,8 @@ def load_policy_rates(index: pd.DatetimeIndex, loader: SeriesLoader = load_sampl
     range from the SRF's launch on 2021-07-29 and is NaN before (no standing ceiling).
     """
     iorb_table = step_daily(read_rate_changes(sample_path(IORB_CHANGES_FILE), "iorb_pct"), index)
-    iorb = loader("iorb").reindex(index).ffill().combine_first(iorb_table)
-    top = loader("range_top").reindex(index).ffill(limit=5)
+    iorb = carried(loader("iorb"), index, 7).combine_first(iorb_table)
+    top = carried(loader("range_top"), index, 7)
     last_top = loader("range_top").dropna().index.max()
     top = top.where(index <= last_top, iorb + 0.10)
     on_rrp = step_daily(read_rate_changes(sample_path(ON_RRP_CHANGES_FILE), "x"), index)
@@ -642,12 +680,17 @@ def load_policy_rates(index: pd.DatetimeIndex, loader: SeriesLoader = load_sampl
 SRF_LAUNCH = pd.Timestamp("2021-07-29")
 
 
+def carried(series: pd.Series, index: pd.DatetimeIndex, max_days: int) -> pd.Series:
+    """The last observation on or before each day of ``index``, if at most ``max_days``
+    calendar days old (never across a longer gap, never past the end of the data)."""
+    observed = series.dropna()
+    return observed.reindex(index, method="ffill", tolerance=pd.Timedelta(days=max_days))
+
+
 def weekly_on_days(weekly: pd.Series, index: pd.DatetimeIndex) -> pd.Series:
     """A Wednesday series carried forward to the following days of ``index`` (no look-ahead
-    before the Wednesday it refers to)."""
-    return (
-        weekly.dropna().reindex(weekly.dropna().index.union(index)).ffill(limit=10).reindex(index)
-    )
+    before the Wednesday it refers to; at most 13 days)."""
+    return carried(weekly, index, 13)
 
 
 def build_panel(
@@ -656,27 +699,36 @@ def build_panel(
     loader: SeriesLoader = load_sample,
     tga_daily: pd.Series | None = None,
     extra: dict[str, pd.Series] | None = None,
+    issuance: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per business day from ``start`` to ``end`` with every series normalised.
 
-    Daily series are taken as published (holidays forward-filled, at most 5 days); weekly
+    Daily series are taken as published (holidays forward-filled, at most 7 days); weekly
     Wednesday series (WALCL, WRESBAL, bank assets) are carried forward from their Wednesday.
     The TGA is the daily DTS closing balance where available (``tga_daily``, default: the
     shipped DTS table) and the weekly WTREGEN average before. ``extra`` adds user series
-    (e.g. ``{"srf": srf_series}``) already in normalised units.
+    (e.g. ``{"srf": srf_series}``) already in normalised units. ``issuance`` (default: the
+    shipped DTS Table IIIA) adds ``net_bills_usd_bn`` and ``net_coupons_usd_bn`` (marketable
+    issues minus redemptions, NaN outside the table's dates).
     """
     index = pd.bdate_range(start, end, name="date")
     columns: dict[str, pd.Series] = {}
     for key in ("sofr", "effr", "on_rrp", "bill_3m"):
-        columns[SERIES[key].column] = (
-            loader(key).reindex(index.union(loader(key).index)).ffill(limit=5).reindex(index)
-        )
+        columns[SERIES[key].column] = carried(loader(key), index, 7)
     for key in ("fed_assets", "reserves", "bank_assets"):
         columns[SERIES[key].column] = weekly_on_days(loader(key), index)
     daily_tga = load_sample_tga() if tga_daily is None else tga_daily
-    tga = daily_tga.reindex(index.union(daily_tga.index)).ffill(limit=5).reindex(index)
+    tga = carried(daily_tga, index, 7)
     tga = tga.combine_first(weekly_on_days(loader("tga_weekly"), index))
     columns["tga_usd_bn"] = tga
+    debt = load_sample_issuance() if issuance is None else issuance
+    covered = (index >= debt.index.min()) & (index <= debt.index.max())
+    flows = debt.reindex(index).fillna(0.0)
+    flows[~covered] = np.nan
+    columns["net_bills_usd_bn"] = flows["bills_issued_usd_bn"] - flows["bills_redeemed_usd_bn"]
+    columns["net_coupons_usd_bn"] = (
+        flows["coupons_issued_usd_bn"] - flows["coupons_redeemed_usd_bn"]
+    )
     for name, series in (extra or {}).items():
         columns[SERIES[name].column if name in SERIES else name] = series.reindex(index)
     panel = pd.concat(

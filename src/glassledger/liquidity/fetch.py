@@ -8,6 +8,8 @@ takes either. It downloads one series at a time:
 * without one from the plain CSV endpoint ``fredgraph.csv?id=<ID>`` (any URL template with
   ``{fred_id}`` works, including ``file://`` URLs).
 
+:func:`fetch_dts` downloads Daily Treasury Statement tables from the Treasury Fiscal Data API.
+
 Whatever the path, the download is stored in the cache as a FRED-layout CSV
 (``<cache>/<FRED_ID>.csv``) and read back through :func:`read_fred_csv`, so fetched data gets
 exactly the same validation as shipped data. A cached file younger than ``max_age`` is used
@@ -17,6 +19,7 @@ without a download. When the network fails, a stale cache file is used; with no 
 
 from __future__ import annotations
 
+import io
 import os
 import time
 import urllib.request
@@ -31,6 +34,11 @@ from glassledger.errors import GlassledgerError, InputError
 from glassledger.liquidity.data import SeriesLoader, load_sample, read_fred_csv, spec_for
 
 FRED_CSV_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv?id={fred_id}"
+FISCAL_DATA_URL = (
+    "https://api.fiscaldata.treasury.gov/services/api/fiscal_service/v1/accounting/dts"
+)
+DTS_TABLES = ("operating_cash_balance", "public_debt_transactions")
+DTS_PAGE_SIZE = 10_000
 
 
 class FetchError(GlassledgerError):
@@ -116,6 +124,47 @@ class FredFetcher:
             partial.unlink()
             raise
         partial.replace(path)
+
+
+def fetch_dts(
+    table: str,
+    start: str,
+    *,
+    cache_dir: Path | None = None,
+    base_url: str = FISCAL_DATA_URL,
+    opener: Callable[[str], bytes] = download,
+) -> Path:
+    """Download a Daily Treasury Statement table from Treasury Fiscal Data since ``start``
+    (YYYY-MM-DD) as CSV, page by page, into ``<cache>/dts_<table>.csv``; returns the path.
+
+    Read the result with :func:`~glassledger.liquidity.data.read_dts_operating_cash` or
+    :func:`~glassledger.liquidity.data.read_dts_public_debt` (API field names are mapped to
+    the download's column titles). Raises FetchError when the download fails.
+    """
+    if table not in DTS_TABLES:
+        raise InputError(
+            f"unknown DTS table; choose one of {DTS_TABLES}", field="table", value=table
+        )
+    frames = []
+    page = 1
+    while True:
+        url = (
+            f"{base_url}/{table}?filter=record_date:gte:{start}&format=csv"
+            f"&page[size]={DTS_PAGE_SIZE}&page[number]={page}"
+        )
+        try:
+            body = opener(url)
+        except OSError as exc:
+            raise FetchError(f"cannot download DTS {table}: {exc}") from exc
+        frame = pd.read_csv(io.BytesIO(body), dtype=str, keep_default_na=False)
+        frames.append(frame)
+        if len(frame) < DTS_PAGE_SIZE:
+            break
+        page += 1
+    path = Path(cache_dir or default_cache_dir()) / f"dts_{table}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pd.concat(frames).sort_values("record_date", kind="stable").to_csv(path, index=False)
+    return path
 
 
 def with_sample_fallback(loader: SeriesLoader) -> SeriesLoader:

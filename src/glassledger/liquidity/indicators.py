@@ -97,6 +97,10 @@ def compute_indicators(
     """All indicators on the panel's dates (see the module docstring for formulas).
 
     ``bank_asset_growth`` (decimal per year) extends bank assets past the last H.8 value.
+    ``bill_minus_on_rrp_bp`` (3-month bill, discount basis, minus the ON RRP rate) is the
+    money funds' incentive to leave the ON RRP for bills; ``net_bills_20d_usd_bn`` and
+    ``net_coupons_20d_usd_bn`` are 20-day sums of net marketable issuance (cash drained into
+    the TGA before it is spent).
     Columns in basis points end in ``_bp``, amounts in ``_usd_bn``, ratios in ``_pct``;
     ``effr_position_in_range`` is 0 at the bottom of the target range and 1 at the top.
     """
@@ -121,6 +125,10 @@ def compute_indicators(
     assets, extrapolated = extended_bank_assets(panel, bank_asset_growth)
     out["reserves_to_bank_assets_pct"] = 100.0 * panel["reserves_usd_bn"] / assets
     out["bank_assets_extrapolated"] = extrapolated
+    out["bill_minus_on_rrp_bp"] = 100.0 * (panel["bill_3m_pct"] - panel["on_rrp_rate_pct"])
+    for kind in ("bills", "coupons"):
+        if f"net_{kind}_usd_bn" in panel:
+            out[f"net_{kind}_20d_usd_bn"] = panel[f"net_{kind}_usd_bn"].rolling(20).sum()
     out["tga_usd_bn"] = panel["tga_usd_bn"]
     out["tga_minus_target_usd_bn"] = panel["tga_usd_bn"] - tga_target_usd_bn
     return out.join(regime_probabilities(out["reserves_to_bank_assets_pct"], thresholds))

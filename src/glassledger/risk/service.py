@@ -23,7 +23,8 @@ who may have defaulted) and a completed, non-defaulted trade for ``party``.
 
 Output (:meth:`RiskService.exposures`): one row per directed netting set with ``party``,
 ``counterparty``, SA-CCR ``RC``, ``PFE``, ``EAD`` (major units of the netting set currency),
-the counterparty's ``rating`` and ``pd``, ``lgd_effective`` and ``el``.
+the counterparty's ``rating`` and ``pd``, ``lgd_effective``, the ``guarantor`` and the
+``guaranteed_ead`` it covers (PD substitution), and ``el``.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ COLUMNS = [
     "rating",
     "pd",
     "lgd_effective",
+    "guarantor",
+    "guaranteed_ead",
     "el",
 ]
 
@@ -280,5 +283,6 @@ def _expected_loss(
     merged["measured_ms"] = [
         _decode(state[f"trades/ns/{base}".encode()])["updated_ms"] for base in merged["base"]
     ]
-    text = {"netting_set": str, "party": str, "counterparty": str}
+    merged["guarantor"] = merged["guarantor"].fillna("")
+    text = {"netting_set": str, "party": str, "counterparty": str, "guarantor": str}
     return merged[COLUMNS].astype(text).astype({k: object for k in text})

@@ -12,6 +12,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from glassledger.ledger import codec
 from glassledger.ledger.consensus.messages import (
@@ -209,3 +211,44 @@ def test_byzantine_equivocation_leads_to_eviction():
         assert key(culprit) not in {seal.signer for seal in seals}
     # once evicted, its double votes are no longer an authority's votes: no new evidence
     assert max(e.first.vote.height for e in result.evidence) < effective
+
+
+@st.composite
+def fault_plans(draw):
+    """Any network within BFT's assumptions: at most f faulty authorities, partitions heal."""
+    n = draw(st.sampled_from([4, 5, 7]))
+    f = (n - 1) // 3
+    faulty = draw(st.lists(st.integers(0, n - 1), max_size=f, unique=True))
+    byzantine, crashes = {}, ()
+    for index in faulty:
+        if draw(st.booleans()):
+            byzantine[index] = draw(st.sampled_from(list(Byzantine)))
+        else:
+            at = draw(st.integers(0, 2_000))
+            crashes += (Crash(index, at, at + draw(st.integers(1, 3_000))),)
+    partitions = ()
+    if draw(st.booleans()):
+        side = draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=n - 1, unique=True))
+        rest = tuple(i for i in range(n) if i not in side)
+        start = draw(st.integers(0, 2_000))
+        partitions = (Partition(start, start + draw(st.integers(1, 3_000)), (tuple(side), rest)),)
+    return SimConfig(
+        seed=draw(st.integers(0, 2**32)),
+        authorities=n,
+        target_height=3,
+        delay_ms=(1, draw(st.sampled_from([5, 50, 150]))),
+        loss=draw(st.sampled_from([0.0, 0.05, 0.2])),
+        duplicate=draw(st.sampled_from([0.0, 0.2])),
+        reorder=draw(st.sampled_from([0.0, 0.3])),
+        byzantine=byzantine,
+        crashes=crashes,
+        partitions=partitions,
+        intruder=draw(st.booleans()),
+        report_evidence=draw(st.booleans()),
+    )
+
+
+@settings(max_examples=8, deadline=None, derandomize=True)
+@given(config=fault_plans())
+def test_any_fault_plan_within_the_bft_bound_is_safe_and_live(config):
+    assert_safe_and_live(simulate(config))

@@ -145,8 +145,29 @@ def _seal(keys: KeyPair, digest: bytes) -> CommitSeal:
     return seal
 
 
-_PACKETS: OrderedDict[bytes, Packet] = OrderedDict()
-_PACKETS_KEPT = 32
+class _PacketCache:
+    """Recently decoded or encoded payloads and their packets, up to ``max_bytes`` of
+    payload (decoding is a pure function of the bytes, so sharing it is safe)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._packets: OrderedDict[bytes, Packet] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, payload: bytes) -> Packet | None:
+        return self._packets.get(payload)
+
+    def put(self, payload: bytes, packet: Packet) -> None:
+        if payload in self._packets or len(payload) > self.max_bytes // 4:
+            return
+        self._packets[payload] = packet
+        self._bytes += len(payload)
+        while self._bytes > self.max_bytes:
+            oldest, _ = self._packets.popitem(last=False)
+            self._bytes -= len(oldest)
+
+
+_PACKETS = _PacketCache(128 << 20)
 
 
 def decode_packet(payload: bytes, max_size: int = DEFAULT_MAX_MESSAGE_BYTES) -> Packet:
@@ -163,21 +184,15 @@ def decode_packet(payload: bytes, max_size: int = DEFAULT_MAX_MESSAGE_BYTES) -> 
             packet = codec.decode(payload, Packet, max_size=max_size)
         except GlassledgerError as exc:
             raise ConsensusError(f"malformed consensus payload: {exc}") from exc
-        _remember(payload, packet)
+        _PACKETS.put(payload, packet)
     return packet
 
 
 def encode_packet(packet: Packet) -> bytes:
     """Canonical bytes of ``packet`` (remembered, so local peers need not decode them)."""
     payload = codec.encode(packet)
-    _remember(payload, packet)
+    _PACKETS.put(payload, packet)
     return payload
-
-
-def _remember(payload: bytes, packet: Packet) -> None:
-    _PACKETS[payload] = packet
-    if len(_PACKETS) > _PACKETS_KEPT:
-        _PACKETS.popitem(last=False)
 
 
 class VoteGuard:
@@ -508,6 +523,7 @@ class QbftEngine:
             self._request_sync(msg.vote.signer)
         if vote.height > self.height + FUTURE_HEIGHTS:
             return
+        self._authenticate(msg.vote)  # only current authorities may fill the buffer
         if self._future_count >= MAX_BUFFERED_MESSAGES:
             raise ConsensusError(f"future-message buffer full; dropped a vote for {vote.height}")
         slot = (msg.vote.signer, vote.kind, vote.round, vote.digest)

@@ -17,7 +17,8 @@ Demand: inelastic (relative-value funds' and dealers' positions to finance overn
 elastic "other" borrowers who drop out linearly as the rate rises.
 
 :func:`clear` evaluates the curves on a spread grid (exact ramp aggregation by sorted knots,
-O(n log n) per day) and interpolates the crossing; :func:`clear_reference` solves the same
+O(n log n) per day), interpolates the crossing where the grid is fine and bisects where it
+is coarse; :func:`clear_reference` solves the same
 market agent by agent with bisection in plain Python. The reference is the oracle of the
 tests and the baseline of the benchmark.
 """
@@ -114,48 +115,58 @@ def demand(market: Market, x: np.ndarray) -> np.ndarray:
     return market.inelastic_demand + market.other_demand * elastic
 
 
-def clear(market: Market, grid: np.ndarray = SPREAD_GRID_BP) -> Clearing:
-    """Clear the market (vectorised over agents); see module docstring."""
+def _curves(market: Market, x: np.ndarray, unlimited_srf: bool) -> np.ndarray:
+    """Rows: money-fund, bank and SRF supply and demand at spreads ``x`` (USD bn)."""
+    mmf = np.minimum(
+        ramp_sum(market.mmf_lo_bp, market.mmf_hi_bp, market.mmf_cash, x), market.dealer_capacity
+    )
+    if unlimited_srf:  # the grid stops at the cap, where the SRF lends whatever is short
+        srf = market.srf_elasticity * np.maximum(x - market.srf_bp, 0.0)
+    else:
+        srf = srf_supply(market, x)
+    return np.vstack([mmf, bank_supply(market, x), srf, demand(market, x)])
+
+
+def clear(market: Market, grid: np.ndarray = SPREAD_GRID_BP, tol_bp: float = 0.01) -> Clearing:
+    """Clear the market (vectorised over agents); see module docstring.
+
+    The crossing is interpolated where grid steps are at most 1 bp and bisected to
+    ``tol_bp`` where they are wider (spikes), so the rate is exact to ~``tol_bp``.
+    """
     unlimited_srf = not math.isnan(market.srf_bp) and math.isinf(market.srf_limit)
     if unlimited_srf:
         cap = market.srf_bp + market.srf_max_premium_bp
         grid = np.append(grid[grid < cap], cap)
-    mmf = np.minimum(
-        ramp_sum(market.mmf_lo_bp, market.mmf_hi_bp, market.mmf_cash, grid), market.dealer_capacity
-    )
-    bank = bank_supply(market, grid)
-    if unlimited_srf:  # the grid stops at the cap, where the SRF lends whatever is short
-        srf = market.srf_elasticity * np.maximum(grid - market.srf_bp, 0.0)
-    else:
-        srf = srf_supply(market, grid)
-    want = demand(market, grid)
-    excess = mmf + bank + srf - want
+    curves = _curves(market, grid, unlimited_srf)
+    excess = curves[:3].sum(axis=0) - curves[3]
     above = np.flatnonzero(excess >= 0.0)
     if above.size == 0:  # short at the top of the grid
+        mmf, bank, srf, want = curves[:, -1]
         shortfall = float(-excess[-1])
         taken = shortfall if unlimited_srf else 0.0
         return Clearing(
             float(grid[-1]),
-            float(mmf[-1]),
-            float(bank[-1]),
-            float(srf[-1]) + taken,
+            float(mmf),
+            float(bank),
+            float(srf) + taken,
             shortfall - taken,
-            float(want[-1]) - shortfall + taken,
+            float(want) - shortfall + taken,
         )
     i = int(above[0])
     if i == 0:
         s = float(grid[0])
-    else:
+    elif grid[i] - grid[i - 1] <= 1.0:
         a, b = excess[i - 1], excess[i]
         s = float(grid[i - 1] + (grid[i] - grid[i - 1]) * (-a) / (b - a))
-    at = np.array([s])
-
-    def interp(curve: np.ndarray) -> float:
-        return float(np.interp(s, grid, curve))
-
-    mmf_s, bank_s, srf_s = interp(mmf), interp(bank), interp(srf)
-    volume = float(demand(market, at)[0])
-    return Clearing(s, mmf_s, bank_s, srf_s, 0.0, volume)
+    else:
+        lo, hi = float(grid[i - 1]), float(grid[i])
+        while hi - lo > tol_bp:
+            mid = 0.5 * (lo + hi)
+            at = _curves(market, np.array([mid]), unlimited_srf)[:, 0]
+            lo, hi = (lo, mid) if at[:3].sum() >= at[3] else (mid, hi)
+        s = hi
+    mmf, bank, srf, _ = _curves(market, np.array([s]), unlimited_srf)[:, 0]
+    return Clearing(s, float(mmf), float(bank), float(srf), 0.0, float(mmf + bank + srf))
 
 
 def clear_reference(market: Market, lo: float = -60.0, hi: float = 2000.0) -> Clearing:

@@ -1,0 +1,88 @@
+"""The contagion monitor on ledger exposures: network at a height, warnings as restricted events.
+
+Scenario: dealer-0 is owed USD 500,000 by client-0 on a USD 10m two-year swap and owes
+dealer-1 USD 300,000 on a USD 1m swap. With USD 100,000 of capital each, dealer-0's
+dr = EAD / capital exceeds the 5x threshold and it is flagged (D_0); its default costs
+dealer-1 EAD x 45% > USD 100,000, so dealer-1 joins in round 1 (D_1). client-0, well
+capitalised, is not warned.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from glassledger.risk.contagion.ledger_feed import network_at, warning_args, warnings_at
+from support.desk import DeskChain
+
+
+def _book(dealer, ns, cp, tid, notional, mtm):
+    return (
+        dealer,
+        "book",
+        {
+            "netting_set": ns,
+            "counterparty": cp,
+            "trade_id": tid,
+            "notional": notional,
+            "days": 730,
+            "mtm": mtm,
+        },
+    )
+
+
+@pytest.fixture
+def desk():
+    desk = DeskChain()
+    desk.run(
+        _book("dealer-0", "a", "client-0", "t1", 10_000_000_00, 500_000_00),
+        _book("dealer-1", "b", "dealer-0", "t2", 1_000_000_00, 300_000_00),
+    )
+    desk.send(
+        *[
+            (
+                "regulator",
+                "monitor",
+                "set_capital",
+                {"institution": who, "amount": amount, "currency": "USD"},
+            )
+            for who, amount in [
+                ("dealer-0", 100_000_00),
+                ("dealer-1", 100_000_00),
+                ("client-0", 50_000_000_00),
+            ]
+        ]
+    )
+    return desk
+
+
+def test_network_reads_exposures_and_capital_at_the_height(desk):
+    ledger = network_at(desk.store, desk.chain.height)
+    assert ledger.missing_capital == ()
+    edges = ledger.edges.set_index(["creditor", "debtor"])
+    assert edges.loc[("dealer-0", "client-0"), "ead"] > 1.4 * 500_000
+    assert edges.loc[("dealer-1", "dealer-0"), "ead"] > 1.4 * 300_000
+    assert edges.loc[("dealer-0", "client-0"), "lgd"] == pytest.approx(0.45)
+    before_capital = network_at(desk.store, 1)
+    assert set(before_capital.missing_capital) == {"client-0", "dealer-0", "dealer-1"}
+
+
+def test_warnings_flag_and_cascade_then_reach_only_the_warned(desk):
+    height = desk.chain.height
+    result = warnings_at(desk.store, height)
+    assert result.flagged == ["dealer-0"]
+    assert result.warned == ["dealer-0", "dealer-1"]
+    (receipt,) = desk.send(("regulator", "monitor", "warn", warning_args(result, height)))
+    assert receipt.ok, receipt.message
+    mine = desk.store.events(contract="monitor", name="warning", visible_to="dealer-1")
+    assert [e.event.data["institution"] for e in mine] == ["dealer-1"]
+    assert mine[0].event.data["round"] == 1
+    assert desk.store.events(contract="monitor", name="warning", visible_to="client-0") == []
+    everything = desk.store.events(contract="monitor", name="warning")  # the regulator's view
+    assert len(everything) == 2
+    (again,) = desk.send(("regulator", "monitor", "warn", warning_args(result, height)))
+    assert not again.ok and "already sent" in again.message
+
+
+def test_only_the_regulator_warns(desk):
+    (receipt,) = desk.send(("dealer-1", "monitor", "warn", {"height": 1, "warnings": []}))
+    assert receipt.reason == "permission_denied"
