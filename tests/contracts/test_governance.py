@@ -17,6 +17,7 @@ from glassledger.ledger.consensus.messages import (
     Vote,
     VoteKind,
 )
+from glassledger.ledger.consensus.qbft import proposer_of
 from glassledger.ledger.crypto import KeyPair
 from glassledger.ledger.regulator import DrawSeeds
 
@@ -246,7 +247,10 @@ def test_failed_proposer_rounds_count_and_a_seal_resets(gov):
     gov.advance_to(2)
     gov.commit(round_=2)  # block 3 decided in round 2: proposers of rounds 0, 1 failed
     gov.commit()  # block 4 reads block 3's certificate
-    # proposer of round r at height 3 is authorities[(3 + r) % 4]
+    # the consensus engine's rotation: round r at height 3 is proposed by authorities[(3+r) % 4]
+    keys = [KeyPair.from_name(d).public for d in DEALERS]
+    failed = [DEALERS[keys.index(proposer_of(keys, 3, r))] for r in (0, 1)]
+    assert failed == ["dealer-3", "dealer-0"]
     assert gov.get("governance", "missed/dealer-3") == 1
     assert gov.get("governance", "missed/dealer-0") == 1
     assert gov.get("governance", "missed/dealer-1") is None

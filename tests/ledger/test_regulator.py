@@ -17,6 +17,7 @@ from glassledger.ledger.genesis import GENESIS_CERTIFICATE, ParticipantSpec, bui
 from glassledger.ledger.mempool import Mempool
 from glassledger.ledger.regulator import DrawSeeds
 from glassledger.ledger.store import MemoryStore
+from glassledger.ledger.verify import verify_chain
 
 CANDIDATES = [
     ParticipantSpec("ccp-a", ["ccp"], credit_score=90),
@@ -81,6 +82,8 @@ def test_election_on_the_embedded_network_hands_the_chain_to_the_new_set():
     for height in range(effective, chain.height + 1):  # sealed by a quorum of the new set
         signers = {s.signer for s in store.get_certificate(height).seals}
         assert signers <= set(new_set) and len(signers) >= quorum(len(new_set))
+    # a fresh replica replaying the chain reaches the same state, certificates included
+    assert verify_chain(store, standard_registry()) == chain.height
 
 
 def test_seeds_survive_a_restart_and_each_call_is_handed_out_once(tmp_path):

@@ -281,6 +281,10 @@ class Context:
             yield key[cut:].decode(), _decode(raw)
 
     # -- other contracts
+    def is_contract(self, name: str) -> bool:
+        """Whether a contract named ``name`` runs on this chain."""
+        return name in self._block.registry.contracts
+
     def read(self, contract: str, key: str, default: Any = None) -> Any:
         raw = self._store.get(contract.encode() + b"/" + key.encode())
         return default if raw is None else _decode(raw)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from glassledger.contracts.amm import Amm
+from glassledger.contracts.basket import Basket
 from glassledger.contracts.framework import Registry
 from glassledger.contracts.governance import Governance
 from glassledger.contracts.identity import Identity
@@ -13,4 +15,6 @@ from glassledger.contracts.trades import Trades
 
 def standard_registry() -> Registry:
     """Every contract of the standard chain (identity first: others read it)."""
-    return Registry([Identity(), Oracle(), Token(), Governance(), Trades(), Monitor()])
+    return Registry(
+        [Identity(), Oracle(), Token(), Governance(), Trades(), Monitor(), Basket(), Amm()]
+    )

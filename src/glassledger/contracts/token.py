@@ -5,6 +5,12 @@ units) and an issuer participant that alone mints and burns. Anyone registered t
 their own free balance. Contracts lock a holder's balance as escrow (collateral, margin,
 settlement), then release it to the holder or pay it to someone else.
 
+Contracts as holders and issuers: a contract running on the chain holds a balance under the
+holder id ``contract:<name>`` (anyone may transfer to it) and spends it with :meth:`Token.pay`.
+A token whose issuer is ``contract:<name>`` (e.g. the basket coin, issuer
+``contract:basket``) is minted and burned only by that contract, whatever the signer; a burn
+by a contract issuer destroys the contract's own balance.
+
 Invariant, per token: ``supply == sum(free balances) + sum(locked amounts)``; no balance is
 ever negative.
 
@@ -21,6 +27,8 @@ from glassledger.contracts.framework import ANY, CONTRACT, Context, Contract, me
 
 NAME = "token"
 MAX_AMOUNT = (1 << 63) - 1
+#: Holder and issuer ids of contracts: ``contract:<name>``.
+CONTRACT_PREFIX = "contract:"
 
 
 def balance_key(symbol: str, holder: str) -> str:
@@ -42,11 +50,17 @@ class Token(Contract):
         ctx.require(symbol.isalnum() and 0 < len(symbol) <= 16, f"bad symbol {symbol!r}")
         ctx.require(0 <= decimals <= 18, f"decimals must be in [0, 18], got {decimals}")
         ctx.require(not ctx.has(token_key(symbol)), f"token {symbol!r} exists")
-        record = ctx.read("identity", f"p/{issuer}")
-        ctx.require(
-            record is not None and "issuer" in record["roles"],
-            f"{issuer!r} is not a registered participant with the issuer role",
-        )
+        if issuer.startswith(CONTRACT_PREFIX):
+            ctx.require(
+                ctx.is_contract(issuer.removeprefix(CONTRACT_PREFIX)),
+                f"{issuer!r} names no contract on this chain",
+            )
+        else:
+            record = ctx.read("identity", f"p/{issuer}")
+            ctx.require(
+                record is not None and "issuer" in record["roles"],
+                f"{issuer!r} is not a registered participant with the issuer role",
+            )
         ctx.put(
             token_key(symbol),
             {"symbol": symbol, "decimals": decimals, "issuer": issuer, "supply": 0},
@@ -58,7 +72,7 @@ class Token(Contract):
         """Create ``amount`` minor units for ``to``; only the token's issuer (or a contract
         acting for it) may."""
         token = self._token(ctx, symbol)
-        ctx.require(ctx.origin == token["issuer"], f"only {token['issuer']!r} mints {symbol}")
+        _issuer_of(ctx, token)
         _check_amount(ctx, amount)
         ctx.require(token["supply"] + amount <= MAX_AMOUNT, f"{symbol} supply would overflow")
         self._recipient(ctx, to)
@@ -71,12 +85,12 @@ class Token(Contract):
     def burn(self, ctx: Context, symbol: str, amount: int) -> None:
         """Destroy ``amount`` of the issuer's own free balance."""
         token = self._token(ctx, symbol)
-        ctx.require(ctx.origin == token["issuer"], f"only {token['issuer']!r} burns {symbol}")
+        holder = _issuer_of(ctx, token)
         _check_amount(ctx, amount)
-        self._add(ctx, symbol, ctx.origin, -amount)
+        self._add(ctx, symbol, holder, -amount)
         token["supply"] -= amount
         ctx.put(token_key(symbol), token)
-        ctx.emit("burned", symbol=symbol, holder=ctx.origin, amount=amount)
+        ctx.emit("burned", symbol=symbol, holder=holder, amount=amount)
 
     @method(ANY, CONTRACT)
     def transfer(self, ctx: Context, symbol: str, to: str, amount: int) -> None:
@@ -88,6 +102,18 @@ class Token(Contract):
         self._add(ctx, symbol, ctx.origin, -amount)
         self._add(ctx, symbol, to, amount)
         ctx.emit("transferred", symbol=symbol, sender=ctx.origin, to=to, amount=amount)
+
+    @method(CONTRACT)
+    def pay(self, ctx: Context, symbol: str, to: str, amount: int) -> None:
+        """Move ``amount`` of the calling contract's own free balance (holder
+        ``contract:<name>``) to ``to``."""
+        self._token(ctx, symbol)
+        _check_amount(ctx, amount)
+        ctx.require(to != ctx.caller, "cannot pay oneself")
+        self._recipient(ctx, to)
+        self._add(ctx, symbol, ctx.caller, -amount)
+        self._add(ctx, symbol, to, amount)
+        ctx.emit("transferred", symbol=symbol, sender=ctx.caller, to=to, amount=amount)
 
     @method(CONTRACT)
     def lock(self, ctx: Context, lock_id: str, symbol: str, amount: int) -> None:
@@ -135,6 +161,10 @@ class Token(Contract):
 
     @staticmethod
     def _recipient(ctx: Context, holder: str) -> None:
+        if holder.startswith(CONTRACT_PREFIX):
+            name = holder.removeprefix(CONTRACT_PREFIX)
+            ctx.require(ctx.is_contract(name), f"recipient {holder!r} names no contract")
+            return
         record = ctx.read("identity", f"p/{holder}")
         ctx.require(record is not None, f"recipient {holder!r} is not a registered participant")
         ctx.require(record["active"], f"recipient {holder!r} is suspended")
@@ -148,6 +178,15 @@ class Token(Contract):
             ctx.put(key, balance)
         else:
             ctx.delete(key)
+
+
+def _issuer_of(ctx: Context, token: dict[str, Any]) -> str:
+    """The holder whose balance a mint or burn acts for: a participant issuer signs (directly
+    or through a contract); a contract issuer must be the calling contract itself."""
+    issuer = token["issuer"]
+    acting = ctx.caller if issuer.startswith(CONTRACT_PREFIX) else ctx.origin
+    ctx.require(acting == issuer, f"only {issuer!r} mints or burns {token['symbol']}")
+    return issuer
 
 
 def _check_amount(ctx: Context, amount: int) -> None:

@@ -283,6 +283,6 @@ def _expected_loss(
     merged["measured_ms"] = [
         _decode(state[f"trades/ns/{base}".encode()])["updated_ms"] for base in merged["base"]
     ]
-    merged["guarantor"] = merged["guarantor"].fillna("")
+    merged["guarantor"] = merged["guarantor"].astype(object).fillna("")
     text = {"netting_set": str, "party": str, "counterparty": str, "guarantor": str}
     return merged[COLUMNS].astype(text).astype({k: object for k in text})

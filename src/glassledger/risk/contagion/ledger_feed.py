@@ -110,7 +110,7 @@ def warning_args(result: EarlyWarning, height: int) -> dict:
         {
             "institution": str(row["institution"]),
             "round": int(row["round"]),
-            "dr_bps": int(round(float(np.nan_to_num(row["dr"], nan=0.0, posinf=1e12)) * 10_000)),
+            "dr_bps": round(float(np.nan_to_num(row["dr"], nan=0.0, posinf=1e12)) * 10_000),
             "reason": str(row["reason"]),
         }
         for row in result.table().to_dict("records")

@@ -1,0 +1,618 @@
+"""``basket``: a basket-backed coin issued by an SPV and its reserve, run like a money fund.
+
+Seeds 004 (Zou Chuanwei on Libra basket management) and 002 (Binance Research). See
+``docs/basket-contract.md`` for the user guide and :mod:`glassledger.contracts.basket_book`
+for the books (units, the balance-sheet identity, adequacy and the three rates).
+
+Roles:
+
+* the **regulator** sets the basket up (:meth:`Basket.setup`, after creating the coin token
+  with issuer ``contract:basket``), admits authorized dealers, and recomposes the basket at a
+  future height (seed 004's last resort after an attack);
+* the **manager** (named at setup) runs the reserve: capital, investments checked against the
+  reserve rule set chosen at setup (:mod:`glassledger.contracts.reserve_rules`), liquidity
+  fees and gates;
+* the **custodian** (a settlement bank, named at setup) holds the reserve's cash and pays the
+  interest it accrues;
+* **authorized dealers** (role ``authorized_dealer``) create and redeem coins with the pool
+  against the basket (:meth:`Basket.mint`, :meth:`Basket.redeem` settle at once; orders and
+  their users' trades are netted per window, :mod:`glassledger.contracts.basket_netting`) and
+  swap currencies with the pool to bring it back to its target amounts
+  (:meth:`Basket.rebalance`).
+
+Custody: every token of the pool and of the dealers' settlement accounts is held by the
+holder ``contract:basket``; the contract's state says whose it is (``cash/<CCY>`` the
+reserve, ``acct/<dealer>/<symbol>`` dealers, ``fac/<dealer>`` advance facilities). Securities
+are bought with reserve cash held at the custodian: the principal stays in ``cash/<CCY>`` and
+is earmarked by the ``sec/<id>`` record until it matures.
+
+Time: days are ``block time // 86_400_000`` (days since the Unix epoch); interest accrues in
+``begin_block`` on the first block of each day from oracle rates (kind ``rate``, keys
+``<CCY>.DEPOSIT`` for deposits and each security's ``rate_key`` such as ``USD.BILL``, scale 4 =
+basis points); securities mature and floating ones reset in the same hook.
+
+State (besides the books of :func:`~glassledger.contracts.basket_book.load_book`): ``config``,
+``dealer/<id>``, ``gate`` (``{"until_day"}``), ``liquidity_fee_bps``, ``day_flow``,
+``recompose`` (pending), ``accrual_day``, ``sec_count``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from glassledger.contracts import oracle
+from glassledger.contracts import reserve_rules as rr
+from glassledger.contracts.basket_book import (
+    BPS,
+    HOLDER,
+    NAME,
+    Book,
+    adequacy,
+    balance_sheet,
+    fee_amount,
+    fx_rates,
+    interest_for,
+    load_book,
+    rebalance_targets,
+    today,
+    value_e18,
+)
+from glassledger.contracts.basket_netting import NettingMethods
+from glassledger.contracts.framework import ANY, Context, Contract, method
+from glassledger.errors import ContractError
+
+GATE_MAX_DAYS = 10
+RULE_SETS: dict[str, type[rr.ReserveRuleSet]] = {
+    "none": rr.ReserveRuleSet,
+    "2a7-2010": rr.Rule2a7v2010,
+    "2a7-2014": rr.Rule2a7v2014,
+    "2a7-2023": rr.Rule2a7v2023,
+    "mica": rr.MiCAReserve,
+    "mica-significant": rr.MiCASignificantReserve,
+}
+SECURITY_KINDS = rr.MONEY_MARKET_KINDS - {rr.DEPOSIT}
+
+
+def rules_of(config: dict[str, Any]) -> rr.ReserveRuleSet:
+    """The reserve rule set chosen at setup with its parameter overrides. Cash deposits at the
+    custodian are not securities: they are exempt from the issuer-concentration limit."""
+    params = dict(config["rule_params"])
+    for key in ("eligible_kinds", "issuer_limit_exempt_kinds"):
+        if key in params:
+            params[key] = frozenset(params[key])
+    if "eligible_issuers" in params:
+        params["eligible_issuers"] = frozenset(tuple(p) for p in params["eligible_issuers"])
+    rules = RULE_SETS[config["rules"]](**params)
+    rules.issuer_limit_exempt_kinds = rules.issuer_limit_exempt_kinds | {rr.DEPOSIT}
+    return rules
+
+
+def portfolio(book: Book, rates: dict[str, int], day: int) -> list[rr.Holding]:
+    """The reserve as rule-set holdings: one overnight deposit per currency at the custodian
+    and each security, valued in 1e-18 USD. Government paper counts as daily and weekly
+    liquid (Rule 2a-7's "direct obligations of the US government")."""
+    decimals = book.config["decimals"]
+    holdings = [
+        rr.Holding(
+            k,
+            book.config["custodian"],
+            rr.DEPOSIT,
+            book.deposits(k),
+            value_e18(book.deposits(k), decimals[k], rates[k]),
+            day + 1,
+            day + 1,
+            True,
+            True,
+        )
+        for k in book.currencies
+        if book.deposits(k) > 0
+    ]
+    for s in book.securities.values():
+        government = s["kind"] == rr.GOVERNMENT
+        holdings.append(
+            rr.Holding(
+                s["currency"], s["issuer"], s["kind"], s["amount"],
+                value_e18(s["amount"], decimals[s["currency"]], rates[s["currency"]]),
+                s["reset_day"], s["maturity_day"], government, government,
+            )
+        )  # fmt: skip
+    return holdings
+
+
+class Basket(NettingMethods, Contract):
+    """The basket coin: issuer books, direct and netted creation/redemption, reserve rules."""
+
+    name = NAME
+
+    # ------------------------------------------------------------------ setup (regulator)
+
+    @method("regulator")
+    def setup(
+        self,
+        ctx: Context,
+        coin: str,
+        unit_coins: int,
+        unit_amounts: dict[str, int],
+        manager: str,
+        custodian: str,
+        fee_bps: int = 0,
+        window_blocks: int = 10,
+        rules: str = "none",
+        rule_params: dict[str, Any] | None = None,
+        floating_nav: bool = False,
+        institutional: bool = False,
+        day_count: int = 360,
+    ) -> None:
+        """Define the coin: ``unit_coins`` coin minor units (a creation unit) are backed by
+        ``unit_amounts[k]`` minor units of each currency token k; ``fee_bps`` is charged on
+        each currency delivered or paid; ``rules`` names a reserve rule set (``RULE_SETS``)
+        and ``rule_params`` overrides its limits; ``floating_nav`` pays redemptions at the
+        reserve's value when below the basket; ``day_count`` is the interest basis (days)."""
+        ctx.require(not ctx.has("config"), "the basket is already set up")
+        token = ctx.read("token", f"t/{coin}")
+        ctx.require(
+            token is not None and token["issuer"] == HOLDER,
+            f"create token {coin!r} with issuer {HOLDER!r} first",
+        )
+        ctx.require(bool(unit_amounts), "the basket needs at least one currency")
+        decimals = {}
+        for k, amount in sorted(unit_amounts.items()):
+            record = ctx.read("token", f"t/{k}")
+            ctx.require(record is not None, f"no reserve currency token {k!r}")
+            ctx.require(record["decimals"] <= 8, f"{k}: reserve tokens have at most 8 decimals")
+            ctx.require(amount > 0, f"{k}: amount per creation unit must be positive")
+            decimals[k] = record["decimals"]
+        ctx.require(unit_coins > 0, "a creation unit holds a positive number of coins")
+        ctx.require(0 <= fee_bps < BPS, f"fee must be in [0, 10000) bps, got {fee_bps}")
+        ctx.require(window_blocks > 0, "the netting window spans at least one block")
+        ctx.require(rules in RULE_SETS, f"rule set must be one of {sorted(RULE_SETS)}")
+        ctx.require(day_count in (360, 365), "day count basis is 360 or 365")
+        for who in (manager, custodian):
+            ctx.require(ctx.read("identity", f"p/{who}") is not None, f"no participant {who!r}")
+        config = {
+            "coin": coin,
+            "coin_decimals": token["decimals"],
+            "currencies": sorted(unit_amounts),
+            "decimals": decimals,
+            "unit_coins": unit_coins,
+            "unit_amounts": dict(unit_amounts),
+            "manager": manager,
+            "custodian": custodian,
+            "fee_bps": fee_bps,
+            "window_blocks": window_blocks,
+            "rules": rules,
+            "rule_params": dict(rule_params or {}),
+            "floating_nav": floating_nav,
+            "institutional": institutional,
+            "day_count": day_count,
+        }
+        try:
+            rules_of(config)
+        except ContractError as exc:
+            raise ContractError(f"rule_params: {exc.message}") from exc
+        ctx.put("config", config)
+        ctx.put("accrual_day", today(ctx))
+        ctx.emit("set_up", coin=coin, unit_coins=unit_coins, unit_amounts=dict(unit_amounts))
+
+    @method("regulator")
+    def admit_dealer(self, ctx: Context, dealer: str, currency: str) -> None:
+        """Admit an authorized dealer serving users in ``currency`` (its local currency)."""
+        self._config(ctx)
+        record = ctx.read("identity", f"p/{dealer}")
+        ctx.require(
+            record is not None and "authorized_dealer" in record["roles"],
+            f"{dealer!r} is not a participant with the authorized_dealer role",
+        )
+        ctx.require(ctx.read("token", f"t/{currency}") is not None, f"no token {currency!r}")
+        ctx.put(f"dealer/{dealer}", {"currency": currency, "spread_bps": 0})
+        ctx.emit("dealer_admitted", dealer=dealer, currency=currency)
+
+    @method("regulator")
+    def recompose(self, ctx: Context, unit_amounts: dict[str, int], effective_height: int) -> None:
+        """Replace the basket's amounts from block ``effective_height`` on (seed 004,
+        conclusion 7). Currencies stay the same; the difference in what the coins are owed
+        goes to equity, currency by currency."""
+        config = self._config(ctx)
+        ctx.require(
+            sorted(unit_amounts) == config["currencies"],
+            f"the new basket must name the currencies {config['currencies']}",
+        )
+        ctx.require(all(a > 0 for a in unit_amounts.values()), "amounts must be positive")
+        ctx.require(effective_height > ctx.height, "the new basket takes effect in the future")
+        ctx.put("recompose", {"unit_amounts": dict(unit_amounts), "height": effective_height})
+        ctx.emit("recomposition_scheduled", unit_amounts=unit_amounts, height=effective_height)
+
+    # ------------------------------------------------------------------ dealers: direct
+
+    @method("authorized_dealer")
+    def mint(self, ctx: Context, units: int) -> None:
+        """Create ``units`` creation units: the dealer delivers ``unit_amounts[k] x units`` of
+        every currency plus the fee (``fee_bps``, rounded up) and receives ``unit_coins x
+        units`` coins, at once."""
+        book = self._dealer_book(ctx)
+        config = book.config
+        ctx.require(units > 0, f"units must be positive, got {units}")
+        delivered = self._create(ctx, book, units)
+        for k, amount in delivered.items():
+            ctx.call("token", "transfer", symbol=k, to=HOLDER, amount=amount)
+        coins = units * config["unit_coins"]
+        ctx.call("token", "mint", symbol=config["coin"], to=ctx.caller, amount=coins)
+        self._save(ctx, book)
+        ctx.emit("minted", dealer=ctx.caller, units=units, coins=coins, delivered=delivered)
+
+    @method("authorized_dealer")
+    def redeem(self, ctx: Context, units: int) -> None:
+        """Redeem ``units`` creation units: the dealer's ``unit_coins x units`` coins are
+        burned and it receives the basket less the fees, at once (see :meth:`_redeem_payout`
+        for fees, gates and floating NAV)."""
+        book = self._dealer_book(ctx)
+        config = book.config
+        ctx.require(units > 0, f"units must be positive, got {units}")
+        coins = units * config["unit_coins"]
+        ctx.call("token", "transfer", symbol=config["coin"], to=HOLDER, amount=coins)
+        ctx.call("token", "burn", symbol=config["coin"], amount=coins)
+        paid = self._redeem_payout(ctx, book, units)
+        for k, amount in paid.items():
+            if amount:
+                ctx.call("token", "pay", symbol=k, to=ctx.caller, amount=amount)
+        self._save(ctx, book)
+        ctx.emit("redeemed", dealer=ctx.caller, units=units, coins=coins, paid=paid)
+
+    @method("authorized_dealer")
+    def rebalance(self, ctx: Context, give: str, amount: int, take: str) -> None:
+        """Swap with the pool at oracle rates to bring it back to its target amounts
+        (:func:`~glassledger.contracts.basket_book.rebalance_targets`): the dealer delivers
+        ``amount`` of ``give`` (a currency the pool is short of) and receives its value in
+        ``take`` (one the pool holds in excess), rounded down. Neither leg may overshoot."""
+        book = self._dealer_book(ctx)
+        config = book.config
+        ctx.require(give != take and {give, take} <= set(book.currencies), "two basket currencies")
+        ctx.require(amount > 0, "amount must be positive")
+        rates = fx_rates(ctx, book.currencies)
+        targets = rebalance_targets(book, rates)
+        value = value_e18(amount, config["decimals"][give], rates[give])
+        taken = value // value_e18(1, config["decimals"][take], rates[take])
+        ctx.require(
+            book.assets(give) + amount <= targets[give],
+            f"{give}: the pool holds {book.assets(give)}, target {targets[give]}; "
+            f"{amount} more would overshoot",
+        )
+        ctx.require(
+            taken > 0 and book.assets(take) - taken >= targets[take],
+            f"{take}: the pool holds {book.assets(take)}, target {targets[take]}; "
+            f"paying {taken} would go below it",
+        )
+        self._require_deposits(ctx, book, take, taken)
+        ctx.call("token", "transfer", symbol=give, to=HOLDER, amount=amount)
+        ctx.call("token", "pay", symbol=take, to=ctx.caller, amount=taken)
+        self._book_cash(book, give, amount)
+        self._book_cash(book, take, -taken)
+        self._save(ctx, book)
+        ctx.emit("rebalanced", dealer=ctx.caller, give=give, amount=amount, take=take, taken=taken)
+
+    # ------------------------------------------------------------------ manager: reserve
+
+    @method(ANY)
+    def contribute_capital(self, ctx: Context, currency: str, amount: int) -> None:
+        """The manager pays ``amount`` of ``currency`` into the reserve as equity."""
+        book = self._manager_book(ctx)
+        ctx.require(currency in book.currencies and amount > 0, "a basket currency, amount > 0")
+        ctx.call("token", "transfer", symbol=currency, to=HOLDER, amount=amount)
+        self._book_cash(book, currency, amount)
+        self._save(ctx, book)
+        ctx.emit("capital_contributed", currency=currency, amount=amount)
+
+    @method(ANY)
+    def withdraw_capital(self, ctx: Context, currency: str, amount: int) -> None:
+        """The manager takes ``amount`` of equity out, only while every currency stays covered
+        and the capital buffer of the rule set holds."""
+        book = self._manager_book(ctx)
+        config = book.config
+        ctx.require(currency in book.currencies and amount > 0, "a basket currency, amount > 0")
+        self._require_deposits(ctx, book, currency, amount)
+        self._book_cash(book, currency, -amount)
+        rates = fx_rates(ctx, book.currencies)
+        ctx.require(
+            book.assets(currency) >= book.liabilities(currency),
+            f"{currency}: withdrawing {amount} leaves {book.assets(currency)} against "
+            f"{book.liabilities(currency)} owed to coin holders",
+        )
+        sheet = balance_sheet(book, rates)
+        rr.check_capital_buffer(sheet.equity_e18, sheet.assets_e18, rules_of(config))
+        ctx.call("token", "pay", symbol=currency, to=ctx.caller, amount=amount)
+        self._save(ctx, book)
+        ctx.emit("capital_withdrawn", currency=currency, amount=amount)
+
+    @method(ANY)
+    def invest(
+        self,
+        ctx: Context,
+        currency: str,
+        issuer: str,
+        kind: str,
+        amount: int,
+        maturity_day: int,
+        rate_key: str,
+        reset_period_days: int = 0,
+    ) -> None:
+        """The manager moves ``amount`` of ``currency`` deposits into a security (``kind`` of
+        :data:`SECURITY_KINDS`) of ``issuer`` maturing on ``maturity_day`` (days since the
+        epoch), earning the oracle rate ``rate_key`` (e.g. ``USD.BILL``); a floating-rate one
+        resets every ``reset_period_days``. Rejected, naming the rule and the figures, when
+        the reserve would break its rule set."""
+        book = self._manager_book(ctx)
+        config = book.config
+        day = today(ctx)
+        ctx.require(currency in book.currencies and amount > 0, "a basket currency, amount > 0")
+        ctx.require(kind in SECURITY_KINDS, f"kind must be one of {sorted(SECURITY_KINDS)}")
+        ctx.require(maturity_day > day, f"maturity day {maturity_day} is not after today {day}")
+        ctx.require(reset_period_days >= 0, "reset period must be non-negative")
+        self._require_deposits(ctx, book, currency, amount)
+        reset_day = (
+            min(day + reset_period_days, maturity_day) if reset_period_days else maturity_day
+        )
+        count = ctx.get("sec_count", 0) + 1
+        sid = f"{count:08d}"
+        book.securities[sid] = {
+            "currency": currency,
+            "issuer": issuer,
+            "kind": kind,
+            "amount": amount,
+            "reset_day": reset_day,
+            "maturity_day": maturity_day,
+            "reset_period_days": reset_period_days,
+            "rate_key": rate_key,
+        }
+        rates = fx_rates(ctx, book.currencies)
+        rr.check_portfolio(portfolio(book, rates, day), day, rules_of(config))
+        ctx.put("sec_count", count)
+        self._save(ctx, book)
+        ctx.emit("invested", security=sid, **book.securities[sid])
+
+    @method(ANY)
+    def set_liquidity_fee(self, ctx: Context, fee_bps: int) -> None:
+        """The manager (the fund's board) sets a discretionary liquidity fee on redemptions;
+        it applies only while the rule set permits one, capped at its maximum."""
+        self._manager_book(ctx)
+        ctx.require(0 <= fee_bps < BPS, f"fee must be in [0, 10000) bps, got {fee_bps}")
+        ctx.put("liquidity_fee_bps", fee_bps)
+        ctx.emit("liquidity_fee_set", fee_bps=fee_bps)
+
+    @method(ANY)
+    def impose_gate(self, ctx: Context, days: int) -> None:
+        """The manager suspends redemptions for ``days`` (at most ten) when the rule set
+        permits a gate (Rule 2a-7 of 2014: weekly liquid assets below 30%)."""
+        book = self._manager_book(ctx)
+        config = book.config
+        ctx.require(0 < days <= GATE_MAX_DAYS, f"a gate lasts 1..{GATE_MAX_DAYS} days")
+        terms = self._terms(ctx, book, 0)
+        ctx.require(
+            terms.gate_permitted,
+            f"{rules_of(config).name} permits no gate now (weekly liquid assets "
+            f"{self._weekly_liquid_bps(ctx, book)} bps)",
+        )
+        ctx.put("gate", {"until_day": today(ctx) + days})
+        ctx.emit("gate_imposed", until_day=today(ctx) + days)
+
+    @method(ANY)
+    def lift_gate(self, ctx: Context) -> None:
+        """The manager ends a gate early."""
+        self._manager_book(ctx)
+        ctx.delete("gate")
+        ctx.emit("gate_lifted")
+
+    @method(ANY)
+    def settle_interest(self, ctx: Context, currency: str, amount: int) -> None:
+        """The custodian pays accrued interest in: receivable becomes cash."""
+        config = self._config(ctx)
+        ctx.require(ctx.caller == config["custodian"], "only the custodian pays interest")
+        book = load_book(ctx.get)
+        ctx.require(
+            0 < amount <= book.accrued.get(currency, 0),
+            f"{currency}: {book.accrued.get(currency, 0)} interest is receivable",
+        )
+        ctx.call("token", "transfer", symbol=currency, to=HOLDER, amount=amount)
+        book.accrued[currency] -= amount
+        book.cash[currency] += amount
+        self._save(ctx, book)
+        ctx.emit("interest_settled", currency=currency, amount=amount)
+
+    # ------------------------------------------------------------------ hooks
+
+    def begin_block(self, ctx: Context) -> None:
+        """Apply a due recomposition; on a new day accrue interest, mature and reset
+        securities, and end an expired gate."""
+        config = ctx.get("config")
+        if config is None:
+            return
+        pending = ctx.get("recompose")
+        if pending is not None and ctx.height >= pending["height"]:
+            self._apply_recomposition(ctx, config, pending["unit_amounts"])
+        day, last = today(ctx), ctx.get("accrual_day")
+        if day > last:
+            self._accrue(ctx, day, day - last)
+            ctx.put("accrual_day", day)
+            gate = ctx.get("gate")
+            if gate is not None and day >= gate["until_day"]:
+                ctx.delete("gate")
+                ctx.emit("gate_lifted")
+
+    def end_block(self, ctx: Context) -> None:
+        """Close the netting window every ``window_blocks`` blocks."""
+        config = ctx.get("config")
+        if config is not None and ctx.height % config["window_blocks"] == 0:
+            self._close_window(ctx, config)
+
+    # ------------------------------------------------------------------ internals
+
+    def _create(self, ctx: Context, book: Book, units: int) -> dict[str, int]:
+        """Book a creation of ``units``; returns what must be delivered per currency."""
+        fee_bps = book.config["fee_bps"]
+        delivered = {}
+        for k in book.currencies:
+            base = book.config["unit_amounts"][k] * units
+            fee = fee_amount(base, fee_bps)
+            book.cash[k] += base + fee
+            book.equity[k] += fee
+            delivered[k] = base + fee
+        book.units += units
+        self._count_flow(ctx, book, minted=units)
+        return delivered
+
+    def _redeem_payout(self, ctx: Context, book: Book, units: int) -> dict[str, int]:
+        """Book a redemption of ``units``; returns what is paid per currency.
+
+        Redemptions are refused while a gate is up. The fee is ``fee_bps`` plus the
+        liquidity fee due under the rule set (its default fee, or the manager's
+        discretionary fee up to the permitted maximum). Stable NAV pays the basket while the
+        reserve is worth at least the coins' theoretical value less the rule set's
+        tolerance (1/2 of 1%), and refuses beyond ("breaking the buck"); floating NAV pays
+        the basket scaled down by reserve value / coins' value when that is below one."""
+        config = book.config
+        gate = ctx.get("gate")
+        ctx.require(gate is None, f"redemptions are gated until day {gate and gate['until_day']}")
+        ctx.require(units <= book.units, f"only {book.units} units are outstanding")
+        rates = fx_rates(ctx, book.currencies)
+        check = adequacy(book, rates)
+        reserve, owed = check.reserve_value_e18, check.required_value_e18
+        terms = self._terms(ctx, book, units)
+        liquidity_fee = max(terms.fee_bps, min(ctx.get("liquidity_fee_bps", 0), terms.max_fee_bps))
+        scale_num, scale_den = 1, 1
+        if reserve < owed:
+            if config["floating_nav"]:
+                scale_num, scale_den = reserve, owed
+            else:
+                tolerance = rules_of(config).stable_nav_tolerance_bps
+                ctx.require(
+                    BPS * reserve >= (BPS - tolerance) * owed,
+                    f"the reserve covers {reserve * BPS // owed} bps of the coins' value, more "
+                    f"than {tolerance} bps below par: stable NAV cannot be kept (breaking the "
+                    "buck); the regulator may switch the basket to floating NAV",
+                )
+        paid = {}
+        for k in book.currencies:
+            base = config["unit_amounts"][k] * units * scale_num // scale_den
+            paid[k] = base - fee_amount(base, config["fee_bps"] + liquidity_fee)
+            self._require_deposits(ctx, book, k, paid[k])
+        for k, amount in paid.items():
+            book.cash[k] -= amount
+            book.equity[k] += config["unit_amounts"][k] * units - amount
+        book.units -= units
+        self._count_flow(ctx, book, redeemed=units)
+        return paid
+
+    def _terms(self, ctx: Context, book: Book, units: int) -> rr.RedemptionTerms:
+        """Fees and gates the rule set allows now, with ``units`` more redeemed today."""
+        flow = self._day_flow(ctx, book)
+        net = flow["redeemed"] + units - flow["minted"]
+        start = max(flow["start_units"], 1)
+        return rules_of(book.config).redemption_terms(
+            weekly_liquid_bps=self._weekly_liquid_bps(ctx, book),
+            net_redemptions_bps=max(net, 0) * BPS // start,
+            institutional=book.config["institutional"],
+        )
+
+    def _weekly_liquid_bps(self, ctx: Context, book: Book) -> int:
+        rules = rules_of(book.config)
+        day = today(ctx)
+        holdings = portfolio(book, fx_rates(ctx, book.currencies), day)
+        total = sum(h.value for h in holdings)
+        if total == 0:
+            return BPS
+        liquid = rr.liquid_value(holdings, day, horizon_days=rules.weekly_horizon_days, weekly=True)
+        return liquid * BPS // total
+
+    def _day_flow(self, ctx: Context, book: Book) -> dict[str, int]:
+        flow = ctx.get("day_flow")
+        if flow is None or flow["day"] != today(ctx):
+            flow = {"day": today(ctx), "start_units": book.units, "minted": 0, "redeemed": 0}
+        return flow
+
+    def _count_flow(self, ctx: Context, book: Book, minted: int = 0, redeemed: int = 0) -> None:
+        flow = self._day_flow(ctx, book)
+        flow["minted"] += minted
+        flow["redeemed"] += redeemed
+        ctx.put("day_flow", flow)
+
+    def _accrue(self, ctx: Context, day: int, days: int) -> None:
+        """Accrue ``days`` of interest on every position at the oracle rates in force, then
+        mature and reset securities."""
+        book = load_book(ctx.get)
+        basis = book.config["day_count"]
+        positions = [(f"{k}.DEPOSIT", k, book.deposits(k)) for k in book.currencies]
+        positions += [(s["rate_key"], s["currency"], s["amount"]) for s in book.securities.values()]
+        for key, currency, amount in positions:
+            if amount <= 0:
+                continue
+            try:
+                rate = oracle.value(ctx, "rate", key, 4)
+            except ContractError:
+                continue  # no rate in force: the position earns nothing today
+            interest = interest_for(amount, rate, days, basis)
+            book.accrued[currency] += interest
+            book.equity[currency] += interest
+        for sid, s in list(book.securities.items()):
+            if s["maturity_day"] <= day:
+                del book.securities[sid]
+                ctx.emit("matured", security=sid, currency=s["currency"], amount=s["amount"])
+            elif s["reset_period_days"]:
+                while s["reset_day"] <= day:
+                    s["reset_day"] = min(s["reset_day"] + s["reset_period_days"], s["maturity_day"])
+        self._save(ctx, book)
+
+    def _apply_recomposition(self, ctx: Context, config: dict[str, Any], new: dict) -> None:
+        book = load_book(ctx.get)
+        for k in book.currencies:
+            book.equity[k] += (config["unit_amounts"][k] - new[k]) * book.units
+        config["unit_amounts"] = dict(new)
+        book.config = config
+        ctx.put("config", config)
+        ctx.delete("recompose")
+        self._save(ctx, book)
+        ctx.emit("recomposed", unit_amounts=dict(new))
+
+    @staticmethod
+    def _book_cash(book: Book, currency: str, amount: int) -> None:
+        """Cash in (or out, negative) with the same change in equity."""
+        book.cash[currency] += amount
+        book.equity[currency] += amount
+
+    @staticmethod
+    def _require_deposits(ctx: Context, book: Book, currency: str, amount: int) -> None:
+        ctx.require(
+            amount <= book.deposits(currency),
+            f"{currency}: {amount} needed but only {book.deposits(currency)} is held as "
+            f"deposits ({book.invested(currency)} is invested in securities)",
+        )
+
+    @staticmethod
+    def _config(ctx: Context) -> dict[str, Any]:
+        config = ctx.get("config")
+        ctx.require(config is not None, "the basket is not set up")
+        return config
+
+    def _dealer_book(self, ctx: Context) -> Book:
+        self._config(ctx)
+        ctx.require(ctx.has(f"dealer/{ctx.caller}"), f"{ctx.caller!r} is not an admitted dealer")
+        return load_book(ctx.get)
+
+    def _manager_book(self, ctx: Context) -> Book:
+        config = self._config(ctx)
+        ctx.require(ctx.caller == config["manager"], f"only the manager {config['manager']!r}")
+        return load_book(ctx.get)
+
+    @staticmethod
+    def _save(ctx: Context, book: Book) -> None:
+        """Write the books back (only what changed is written by the state layer)."""
+        ctx.put("units", book.units)
+        for k in book.currencies:
+            ctx.put(f"cash/{k}", book.cash[k])
+            ctx.put(f"accrued/{k}", book.accrued[k])
+            ctx.put(f"equity/{k}", book.equity[k])
+        stored = ctx.get("sec_ids") or []
+        for sid in stored:
+            if sid not in book.securities:
+                ctx.delete(f"sec/{sid}")
+        for sid, record in book.securities.items():
+            ctx.put(f"sec/{sid}", record)
+        ctx.put("sec_ids", sorted(book.securities))
