@@ -9,13 +9,15 @@ from rich.console import Console
 from rich.table import Table
 
 from glassledger.errors import GlassledgerError
-from glassledger.risk import credit_cli
+from glassledger.risk import credit_cli, ledger_cli
 from glassledger.risk.contagion import cli as contagion_cli
 
 app = typer.Typer(help="Risk analytics", no_args_is_help=True)
 app.command("el")(credit_cli.el)
 app.command("ratings")(credit_cli.ratings)
 app.command("contagion")(contagion_cli.contagion)
+app.command("exposures")(ledger_cli.exposures)
+app.command("monitor")(ledger_cli.monitor)
 
 
 def _write(frame, out: Path) -> None:

@@ -164,7 +164,7 @@ def test_oversized_payload_is_dropped_with_a_typed_error(chain_factory, clock):
 
 
 @settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(payloads=st.lists(st.binary(max_size=300), min_size=1, max_size=5))
 def test_random_bytes_never_crash_the_engine(chain_factory, clock, payloads):

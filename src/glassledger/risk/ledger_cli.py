@@ -1,0 +1,107 @@
+"""Risk read off the ledger: ``glassledger risk exposures`` and ``glassledger risk monitor``.
+
+Both read a node home at a block height (default: the head) and never write state except
+``monitor --submit``, which sends the warnings as a transaction signed by the regulator.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from glassledger.errors import GlassledgerError
+from glassledger.ledger.home import Home
+
+console = Console()
+
+HomeOption = Annotated[
+    Path, typer.Option("--home", help="Node home directory.", envvar="GLASSLEDGER_HOME")
+]
+HeightOption = Annotated[int | None, typer.Option(help="Block height (default: the head).")]
+
+
+def _frame_table(frame, title: str, columns: list[str]) -> Table:
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, justify="right" if frame[column].dtype.kind in "fi" else "left")
+    for row in frame[columns].itertuples(index=False):
+        table.add_row(*(f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row))
+    return table
+
+
+def exposures(
+    home: HomeOption = Path(".glassledger"),
+    height: HeightOption = None,
+    out: Annotated[Path | None, typer.Option(help="Write the table (.csv/.parquet).")] = None,
+) -> None:
+    """SA-CCR EAD and expected loss of every netting set on the ledger at a height."""
+    from glassledger.risk.service import risk_at
+
+    try:
+        chain = Home(home).open_chain()
+        h = chain.height if height is None else height
+        frame = risk_at(chain.store, h)
+    except GlassledgerError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    if out is not None:
+        frame.to_parquet(out, index=False) if out.suffix == ".parquet" else frame.to_csv(out)
+    columns = ["netting_set", "party", "counterparty", "RC", "PFE", "EAD", "pd", "el"]
+    console.print(_frame_table(frame, f"exposures at height {h}", columns))
+
+
+def monitor(
+    home: HomeOption = Path(".glassledger"),
+    height: HeightOption = None,
+    threshold: Annotated[
+        float | None, typer.Option(help="dr alert threshold (ratio); default: on-ledger value.")
+    ] = None,
+    submit: Annotated[
+        bool, typer.Option(help="Send the warnings to the ledger as the regulator.")
+    ] = False,
+    regulator: Annotated[str, typer.Option(help="Regulator participant id.")] = "regulator",
+) -> None:
+    """Seed 003's early warning on the ledger's exposures: dr_j per institution, the flagged
+    set and the cascade; with --submit, warnings go on the ledger visible only to each
+    warned institution."""
+    from glassledger.ledger.execution import last_nonce
+    from glassledger.ledger.inbox import Inbox
+    from glassledger.ledger.tx import Transaction
+    from glassledger.risk.contagion.ledger_feed import warning_args, warnings_at
+
+    h_home = Home(home)
+    try:
+        chain = h_home.open_chain()
+        h = chain.height if height is None else height
+        result = warnings_at(chain.store, h, threshold)
+    except GlassledgerError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    dr = result.dr.rename("dr").reset_index().rename(columns={"index": "institution"})
+    dr.columns = ["institution", "dr"]
+    console.print(
+        _frame_table(dr, f"default-risk coefficients at height {h}", ["institution", "dr"])
+    )
+    table = result.table()
+    if table.empty:
+        console.print(f"no institution above the threshold {result.alert_threshold:g}")
+        return
+    console.print(_frame_table(table, "warnings", ["institution", "round", "dr", "reason"]))
+    if submit:
+        keys = h_home.load_keys(regulator)
+        tx = Transaction(
+            chain.chain_id,
+            keys.public,
+            last_nonce(chain.state, keys.public) + 1,
+            "monitor",
+            "warn",
+            warning_args(result, h),
+        ).sign(keys)
+        inbox = Inbox(h_home.inbox)
+        inbox.push(tx.encode())
+        inbox.close()
+        console.print(f"queued warnings as {tx.hash.hex()}")
