@@ -112,3 +112,44 @@ def test_bad_arguments_are_reported(home):
 def test_commands_on_a_missing_home_fail_cleanly(tmp_path):
     result = runner.invoke(app, ["chain", "--home", str(tmp_path / "nothing")])
     assert result.exit_code == 1 and "glassledger init" in result.output
+
+
+def test_export_and_follow_check_every_block(home, tmp_path):
+    h = str(home)
+    invoke(
+        "tx",
+        "token",
+        "transfer",
+        "--sender",
+        "client-0",
+        "--home",
+        h,
+        "--args",
+        '{"symbol": "USD", "to": "client-1", "amount": 7}',
+    )
+    invoke("node", "--home", h, "--until-empty")
+    copy = tmp_path / "copy.sqlite"
+    assert "every signature and root checked" in invoke("export", str(copy), "--home", h)
+    result = runner.invoke(app, ["export", str(copy), "--home", h])
+    assert result.exit_code == 1 and "exists" in result.output
+    invoke(
+        "tx",
+        "token",
+        "transfer",
+        "--sender",
+        "client-0",
+        "--home",
+        h,
+        "--args",
+        '{"symbol": "USD", "to": "client-1", "amount": 8}',
+    )
+    invoke("node", "--home", h, "--until-empty")
+    out = invoke("follow", str(copy), "--home", h)
+    from glassledger.ledger.sqlite_store import SQLiteStore
+
+    follower, source = SQLiteStore.open(copy), SQLiteStore.open(home / "chain.sqlite")
+    assert follower.head_height() == source.head_height()
+    assert (
+        follower.get_block(source.head_height()).hash == source.get_block(source.head_height()).hash
+    )
+    assert "blocks" in out

@@ -8,8 +8,13 @@ from typer.testing import CliRunner
 
 from glassledger.cli import app
 from glassledger.errors import InputError
+from glassledger.ledger.authorities import authorities_at
+from glassledger.ledger.block import Certificate, CommitSeal
+from glassledger.ledger.devnet import devnet_genesis
 from glassledger.ledger.governance_cli import odds_table, read_scores
-from glassledger.ledger.home import init_home
+from glassledger.ledger.home import Home, init_home
+from glassledger.ledger.inbox import Inbox
+from glassledger.ledger.tx import decode_transaction
 
 
 def test_odds_table_reads_formula_two_and_exact_inclusion():
@@ -61,3 +66,43 @@ def test_odds_of_the_next_election_on_a_node_home(tmp_path):
     assert "1.0000" in result.output  # four candidates, four seats: each is selected
     status = CliRunner().invoke(app, ["governance", "status", "--home", str(tmp_path / "home")])
     assert "dealer-0 70, dealer-1 77, dealer-2 84, dealer-3 91" in status.output
+
+
+def _commit(chain, home: Home, txs=()):
+    """Propose and seal the next block with the home's authority keys."""
+    signers = [home.load_keys(who) for who, _ in authorities_at(chain.state, chain.height + 1)]
+    block = chain.propose(chain.head.timestamp_ms + 1000, signers[0].public, list(txs))
+    receipts = chain.receipts_of(block.hash).receipts
+    chain.commit(block, Certificate(0, tuple(CommitSeal.make(k, block.hash) for k in signers)))
+    return receipts
+
+
+def test_draw_queues_the_regulators_commit_then_reveal(tmp_path):
+    genesis = devnet_genesis(params={"election_period": 12, "election_window": 4})
+    for participant in genesis.participants:
+        participant.public_key = ""  # fresh keys in the home
+    home = init_home(tmp_path / "home", genesis)
+    runner = CliRunner()
+    draw_args = ["governance", "draw", "--home", str(home.path)]
+    assert "nothing due" in runner.invoke(app, draw_args).output
+    chain = home.open_chain()
+    while chain.height < 8:  # the election window opens at block 12 - 4
+        _commit(chain, home)
+    chain.store.close()
+    result = runner.invoke(app, draw_args)
+    assert "queued governance.commit_seed for draw 1" in result.output, result.output
+    assert (home.keys / "draw-seeds.json").stat().st_mode & 0o777 == 0o600
+    chain = home.open_chain()
+    inbox = Inbox(home.inbox)
+    receipts = _commit(chain, home, [decode_transaction(raw) for raw in inbox.pop_all()])
+    assert receipts[0].ok, receipts[0].message
+    while chain.height < 12:
+        _commit(chain, home)
+    chain.store.close()
+    assert "queued governance.reveal_seed for draw 1" in runner.invoke(app, draw_args).output
+    chain = home.open_chain()
+    receipts = _commit(chain, home, [decode_transaction(raw) for raw in inbox.pop_all()])
+    inbox.close()
+    assert receipts[0].ok, receipts[0].message
+    assert "elected" in [e.name for e in receipts[0].events]
+    chain.store.close()

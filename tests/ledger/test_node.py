@@ -70,3 +70,26 @@ def test_blocks_carry_quorum_certificates_with_all_seals():
     cert = net.chain.store.get_certificate(net.chain.height)
     assert len(cert.seals) >= 3
     assert net.chain.state.get(b"token/b/USD/client-1") is not None
+
+
+def test_equivocation_evidence_is_reported_and_the_authority_excluded():
+    from glassledger.ledger.codec import decode
+    from glassledger.ledger.consensus.messages import (
+        EquivocationEvidence,
+        SignedVote,
+        Vote,
+        VoteKind,
+    )
+
+    net, _ = _network()
+    net.run_blocks(1)
+    cheat = KeyPair.from_name("dealer-3")
+    votes = [
+        SignedVote.make(cheat, Vote(VoteKind.PREPARE, net.chain.chain_id, 1, 0, bytes([b]) * 32))
+        for b in (1, 2)
+    ]
+    net.evidence.append(EquivocationEvidence(*votes))
+    net.run_until(lambda: net.chain.state.get(b"governance/excluded/dealer-3") is not None)
+    record = decode(net.chain.state.get(b"governance/excluded/dealer-3"), dict)
+    assert record["reason"] == "equivocation"
+    assert net.evidence == []

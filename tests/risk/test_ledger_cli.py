@@ -12,8 +12,9 @@ runner = CliRunner()
 def test_exposures_and_monitor_on_a_fresh_chain(tmp_path):
     home = str(tmp_path / "net")
     assert runner.invoke(app, ["init", "--home", home]).exit_code == 0
-    out = runner.invoke(app, ["risk", "exposures", "--home", home, "--out",
-                              str(tmp_path / "x.csv")])
+    out = runner.invoke(
+        app, ["risk", "exposures", "--home", home, "--out", str(tmp_path / "x.csv")]
+    )
     assert out.exit_code == 0, out.output
     assert "exposures at height 0" in out.output and (tmp_path / "x.csv").exists()
     out = runner.invoke(app, ["risk", "monitor", "--home", home, "--threshold", "2"])

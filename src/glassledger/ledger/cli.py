@@ -285,6 +285,27 @@ def register(app: typer.Typer) -> None:
         console.print_json(json.dumps(out))
 
     @app.command()
+    def export(
+        dest: Annotated[Path, typer.Argument(help="New SQLite file for the copy.")],
+        home: HomeOption = DEFAULT_HOME,
+    ) -> None:
+        """Copy the chain into a private database, checking every block as a bookkeeping
+        (read-only) node does."""
+        if dest.exists():
+            fail(FileExistsError(f"{dest} exists; export writes a new file"))
+        _export_or_follow(home, dest, None)
+
+    @app.command()
+    def follow(
+        dest: Annotated[Path, typer.Argument(help="The bookkeeper's own SQLite database.")],
+        home: HomeOption = DEFAULT_HOME,
+        seconds: Annotated[float, typer.Option(help="Keep following this long.")] = 0.0,
+    ) -> None:
+        """Run a bookkeeping node: follow the home's chain into DEST, re-executing and
+        checking every block (resumes where DEST stopped)."""
+        _export_or_follow(home, dest, seconds)
+
+    @app.command()
     def verify(home: HomeOption = DEFAULT_HOME) -> None:
         """Replay the chain from genesis and check every signature and root."""
         from glassledger.contracts.registry import standard_registry
@@ -304,6 +325,33 @@ def register(app: typer.Typer) -> None:
         except GlassledgerError as exc:
             fail(exc)
         console.print(f"[green]verified[/green] {store.head_height() + 1} blocks")
+
+
+def _export_or_follow(home: Path, dest: Path, follow_seconds: float | None) -> None:
+    from glassledger.ledger.bookkeeper import Bookkeeper
+    from glassledger.ledger.sqlite_store import SQLiteStore
+
+    try:
+        source = SQLiteStore.open(Home(home).store, readonly=True)
+        keeper = Bookkeeper.start(source, dest)
+        with progress() as bar:
+            task = bar.add_task(
+                "checking blocks",
+                total=source.head_height() + 1,
+                completed=keeper.chain.height + 1,
+            )
+            keeper.sync(progress=lambda h: bar.update(task, completed=h + 1))
+        if follow_seconds:
+            import threading
+
+            stop = threading.Event()
+            timer = threading.Timer(follow_seconds, stop.set)
+            timer.start()
+            keeper.follow(stop)
+    except GlassledgerError as exc:
+        fail(exc)
+    console.print(f"{dest}: {keeper.chain.height + 1} blocks, every signature and root checked")
+    keeper.close()
 
 
 def _next_nonce(home: Home, last_committed: int) -> int:

@@ -4,8 +4,10 @@
   candidates (columns ``id``, ``score``) or, without a file, the candidates and parameters of
   the chain in ``--home``: each one's probability ``P_i`` (seed 003, formula (2) as read in
   docs/governance.md), lottery tokens, and exact probability of being selected;
-* ``glassledger governance status`` -- authorities (current and pending), the open draw,
-  excluded participants and missed-round counts of a node home.
+* ``glassledger governance status`` -- authorities (current and pending), candidates, the
+  open draw, excluded participants and missed-round counts of a node home;
+* ``glassledger governance draw`` -- as the regulator, queue the seed commitment or reveal the
+  open draw needs (seeds kept by :class:`glassledger.ledger.regulator.DrawSeeds`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from glassledger.contracts.framework import BlockInfo, Context
-from glassledger.contracts.governance import candidate_scores
+from glassledger.contracts.governance import NAME, candidate_scores
 from glassledger.contracts.lottery import VARIANTS, allocate_tokens, lottery_weights
 from glassledger.errors import GlassledgerError, InputError
 from glassledger.ledger.chain import Chain
@@ -179,3 +181,39 @@ def status(home: HomeOption = DEFAULT_HOME) -> None:
         elif key.startswith("missed/"):
             view.add_row(f"missed rounds {key.removeprefix('missed/')}", str(value))
     console.print(view)
+
+
+@app.command()
+def draw(
+    sender: Annotated[str, typer.Option(help="The regulator's participant id.")] = "regulator",
+    home: HomeOption = DEFAULT_HOME,
+) -> None:
+    """As the regulator: queue the commitment or the reveal that the open draw needs now.
+
+    Seeds are kept in ``<home>/keys/draw-seeds.json`` (mode 0600) between the two steps; run
+    once while the draw is open (before its closing block) and once after it closes."""
+    from glassledger.ledger.cli import _next_nonce
+    from glassledger.ledger.execution import last_nonce
+    from glassledger.ledger.inbox import Inbox
+    from glassledger.ledger.regulator import DrawSeeds
+    from glassledger.ledger.tx import Transaction
+
+    h = Home(home)
+    try:
+        chain = h.open_chain()
+        keys = h.load_keys(sender)
+        calls = DrawSeeds(h.keys / "draw-seeds.json").due(chain.state, chain.height + 1)
+    except GlassledgerError as exc:
+        fail(exc)
+    if not calls:
+        console.print(
+            f"nothing due for block {chain.height + 1}: see `glassledger governance status`"
+        )
+        return
+    inbox = Inbox(h.inbox)
+    for method, args in calls:
+        nonce = _next_nonce(h, last_nonce(chain.state, keys.public))
+        signed = Transaction(chain.chain_id, keys.public, nonce, NAME, method, args).sign(keys)
+        inbox.push(signed.encode())
+        console.print(f"queued governance.{method} for draw {args['draw']} (nonce {nonce})")
+    inbox.close()

@@ -7,8 +7,9 @@
 ``glassledger demo``) and what the throughput benchmark measures. Time is the wall clock in
 milliseconds (consensus timeouts, block timestamps); contracts see only block timestamps.
 
-Equivocation evidence found by any engine is submitted to the governance contract by
-:meth:`EmbeddedNetwork.submit_evidence` when a reporter key is configured.
+Equivocation evidence found by any engine is submitted to the governance contract at the
+next step, signed by ``reporter`` (default: the first key of the pool; any registered
+participant may report).
 """
 
 from __future__ import annotations
@@ -62,11 +63,14 @@ class EmbeddedNetwork:
     commits: list[CommitRecord] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        if self.reporter is None and self.authority_keys:
+            self.reporter = self.authority_keys[0]
         self.mempool = Mempool(self.chain.chain_id, self.verifier)
         self.transport = InProcessTransport()
         self.pool = {keys.public: keys for keys in self.authority_keys}
         self.engines: dict[bytes, QbftEngine] = {}
         self.evidence: list[EquivocationEvidence] = []
+        self._reporter_nonce = 0
         self._started = False
 
     # ------------------------------------------------------------------ driving
@@ -105,6 +109,8 @@ class EmbeddedNetwork:
         (so a proposal that took long to build reaches the others before their timeouts are
         checked: in one process they could not have received it earlier)."""
         self.start()
+        if self.evidence:
+            self.submit_evidence()
         self.mempool.pump()
         for engine in list(self.engines.values()):
             engine.on_tick()
@@ -144,7 +150,7 @@ class EmbeddedNetwork:
         if self.reporter is None:
             return []
         hashes = []
-        nonce = last_nonce(self.chain.state, self.reporter.public) + 1 + len(self.mempool)
+        nonce = max(self._reporter_nonce, last_nonce(self.chain.state, self.reporter.public) + 1)
         for evidence in self.evidence:
             tx = Transaction(
                 self.chain.chain_id,
@@ -156,6 +162,7 @@ class EmbeddedNetwork:
             )
             hashes.append(self.submit(tx.sign(self.reporter)))
             nonce += 1
+        self._reporter_nonce = nonce
         self.evidence.clear()
         return hashes
 
