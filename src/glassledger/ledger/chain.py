@@ -26,7 +26,9 @@ from glassledger.ledger.block import (
     tx_root,
     verify_certificate,
 )
-from glassledger.ledger.execution import BlockResult, execute_block, load_params
+from glassledger.ledger.codec import decode
+from glassledger.ledger.execution import PARAMS_KEY, BlockResult, execute_block, load_params
+from glassledger.ledger.merkle import DEFAULT_DEPTH
 from glassledger.ledger.state import State, StateUndo
 from glassledger.ledger.tx import SignedTransaction
 
@@ -75,11 +77,12 @@ class Chain:
     @classmethod
     def open(cls, registry: Registry, store: BlockStore) -> Chain:
         """Resume from a store (rebuilding the state tree from the stored current state)."""
-        params_probe = State()
-        params_probe.data = store.load_state()
-        depth = load_params(params_probe).get("state_depth", 16)
-        state = State.from_items(params_probe.data, depth)
-        return cls(registry, store, state)
+        data = store.load_state()
+        raw = data.get(PARAMS_KEY)
+        depth = (
+            DEFAULT_DEPTH if raw is None else decode(raw, dict).get("state_depth", DEFAULT_DEPTH)
+        )
+        return cls(registry, store, State.from_items(data, depth))
 
     @property
     def height(self) -> int:

@@ -383,6 +383,7 @@ class QbftEngine:
         self.round = 0
         self._authorities = self.chain.authorities(height)
         self._members = frozenset(self._authorities)
+        self._next_members = frozenset(self.chain.authorities(height + 1))
         self._quorum = quorum(len(self._authorities))
         self._f = (len(self._authorities) - 1) // 3
         self._blocks: dict[bytes, Block] = {}
@@ -523,7 +524,9 @@ class QbftEngine:
             self._request_sync(msg.vote.signer)
         if vote.height > self.height + FUTURE_HEIGHTS:
             return
-        self._authenticate(msg.vote)  # only current authorities may fill the buffer
+        # only authorities of this height or the next may fill the buffer (the next height's
+        # set is known: a change decided in the coming block takes effect after it)
+        self._authenticate(msg.vote, self._members | self._next_members)
         if self._future_count >= MAX_BUFFERED_MESSAGES:
             raise ConsensusError(f"future-message buffer full; dropped a vote for {vote.height}")
         slot = (msg.vote.signer, vote.kind, vote.round, vote.digest)
@@ -534,10 +537,11 @@ class QbftEngine:
 
     # ------------------------------------------------------------------ checks
 
-    def _authenticate(self, signed: SignedVote) -> None:
-        """Signer is an authority of this height, fields are sane, signature is valid."""
+    def _authenticate(self, signed: SignedVote, members: frozenset[bytes] | None = None) -> None:
+        """Signer is an authority of this height (or of ``members``), fields are sane,
+        signature is valid."""
         vote = signed.vote
-        if signed.signer not in self._members:
+        if signed.signer not in (self._members if members is None else members):
             raise ConsensusError(
                 f"vote by {signed.signer.hex()[:16]} at height {self.height}: not an authority"
             )
