@@ -20,9 +20,11 @@ With ``report_evidence``, equivocation evidence found by honest replicas is subm
 governance contract as a transaction, which evicts the culprit from the authority set.
 
 After every commit the run checks SAFETY (no two different finalized blocks at one height
-across honest replicas); at the end it checks LIVENESS (every honest replica reached the
-target height once every fault had ended). A failing seed replays exactly: the run's
-:attr:`SimResult.fingerprint` hashes every delivery and trace event.
+across honest replicas); at the end it checks LIVENESS: once every partition has healed and
+every crashed replica that restarts is back, every honest replica reaches the target height
+and a block decided after the healing (one above the highest honest height at that moment).
+A failing seed replays exactly: the run's :attr:`SimResult.fingerprint` hashes every delivery
+and trace event.
 """
 
 from __future__ import annotations
@@ -292,6 +294,7 @@ class Simulation:
         ]
         self.intruder = KeyPair.from_name("intruder")
         self._reports: list[SignedTransaction] = []
+        self._heal_height: int | None = None
         self._reported: set[bytes] = set()
         self.chain_id = genesis.chain_id
 
@@ -421,18 +424,22 @@ class Simulation:
 
     # ------------------------------------------------------------------ running
 
+    def _honest_heights(self) -> dict[int, int | None]:
+        """Heights of the honest replicas that are up or will restart (None while down)."""
+        return {
+            r.index: None if r.chain is None else r.chain.height
+            for r in self.replicas
+            if r.index not in self.config.byzantine
+            and (r.chain is not None or self._will_restart(r.index))
+        }
+
     def _honest_done(self) -> bool:
-        target = self.config.target_height
-        for replica in self.replicas:
-            if replica.index in self.config.byzantine:
-                continue
-            if replica.chain is None:
-                if not self._will_restart(replica.index):
-                    continue
-                return False
-            if replica.chain.height < target:
-                return False
-        return True
+        """Liveness: every fault is over, and every honest replica reached the target and
+        a block decided after the network healed (``heal_height + 1``)."""
+        if self._heal_height is None:
+            return False
+        need = max(self.config.target_height, self._heal_height + 1)
+        return all(h is not None and h >= need for h in self._honest_heights().values())
 
     def _will_restart(self, index: int) -> bool:
         return any(c.replica == index and c.restart_ms is not None for c in self.config.crashes)
@@ -462,8 +469,13 @@ class Simulation:
             if at > config.max_time_ms:
                 break
             getattr(self, f"_event_{kind}")(*args)
-            if kind == "tick" and at >= config.faults_end_ms and self._honest_done():
-                break
+            if kind == "tick" and at >= config.faults_end_ms:
+                if self._heal_height is None:
+                    heights = [h for h in self._honest_heights().values() if h is not None]
+                    self._heal_height = max(heights, default=0)
+                    self._record(-1, "healed", f"honest height {self._heal_height}")
+                if self._honest_done():
+                    break
         self._check_stores()
         heights = {r.index: r.store.head_height() for r in self.replicas}
         live = self._honest_done()

@@ -157,7 +157,10 @@ def clear(market: Market, grid: np.ndarray = SPREAD_GRID_BP, tol_bp: float = 0.0
         s = float(grid[0])
     elif grid[i] - grid[i - 1] <= 1.0:
         a, b = excess[i - 1], excess[i]
-        s = float(grid[i - 1] + (grid[i] - grid[i - 1]) * (-a) / (b - a))
+        w = float(-a / (b - a))
+        mmf, bank, srf, _ = (1.0 - w) * curves[:, i - 1] + w * curves[:, i]
+        s = float(grid[i - 1] + (grid[i] - grid[i - 1]) * w)
+        return Clearing(s, float(mmf), float(bank), float(srf), 0.0, float(mmf + bank + srf))
     else:
         lo, hi = float(grid[i - 1]), float(grid[i])
         while hi - lo > tol_bp:

@@ -137,10 +137,43 @@ def _calibrate_demand(pop: Population, scenario: Scenario, rng: np.random.Genera
     return other
 
 
-def _stress_cut(flags: pd.DataFrame, t: int, quarter: float, month: float, mult: float) -> float:
-    if flags["quarter_end"].iat[t]:
+#: Coupons settle twice a month (mid-month and month end): each settles half a month.
+BUSINESS_DAYS_PER_SETTLEMENT = 21.0 / 2.0
+
+
+def treasury_day(
+    p: ModelParams,
+    *,
+    tga: float,
+    target: float,
+    deficit: float,
+    trend: float,
+    fed_runoff: float,
+    tax_day: bool,
+    settlement_day: bool,
+) -> tuple[float, float, float]:
+    """One day of the modelled Treasury (USD bn): returns (TGA, net bills, net coupons).
+
+    ``deficit`` is today's spending minus receipts (before tax-day receipts), ``trend`` the
+    smoothed financing need (deficit plus refinancing of the Fed's runoff). Coupons carry
+    ``1 - bill_share`` of the trend and settle in two lumps a month; bills carry the rest and
+    close the gap to the TGA target over ``tga_adjust_days``. The TGA receives issuance and
+    tax-day receipts and pays spending and the Fed's maturing holdings.
+    """
+    net_coupons = (
+        (1.0 - p.bill_share) * trend * BUSINESS_DAYS_PER_SETTLEMENT if settlement_day else 0.0
+    )
+    net_bills = p.bill_share * trend + (target - tga) / p.tga_adjust_days
+    receipts = p.tax_day_receipts_usd_bn if tax_day else 0.0
+    return tga - deficit + receipts - fed_runoff + net_bills + net_coupons, net_bills, net_coupons
+
+
+def _stress_cut(
+    quarter_end: bool, month_end: bool, quarter: float, month: float, mult: float
+) -> float:
+    if quarter_end:
         return min(quarter * mult, 1.0)
-    if flags["month_end"].iat[t]:
+    if month_end:
         return min(month * mult, 1.0)
     return 0.0
 
@@ -187,6 +220,7 @@ def simulate(
         .to_numpy()
     )
     tax = flags["tax_day"].to_numpy()
+    quarter_end, month_end = flags["quarter_end"].to_numpy(), flags["month_end"].to_numpy()
     step = max(n // 100, 1)
     for t in range(n):
         planned = path["fed_assets_usd_bn"][t] - planned_prev
@@ -207,17 +241,16 @@ def simulate(
             tga = path["tga_usd_bn"][t]
             net_bills, net_coupons = path["net_bills_usd_bn"][t], path["net_coupons_usd_bn"][t]
         else:
-            trend = path["deficit_usd_bn"][t] + runoff_trend[t]
-            spent = (
-                path["deficit_usd_bn"][t]
-                + rng.normal(0.0, p.deficit_noise_usd_bn)
-                - (p.tax_day_receipts_usd_bn if tax[t] else 0.0)
+            tga, net_bills, net_coupons = treasury_day(
+                p,
+                tga=tga,
+                target=path["tga_target_usd_bn"][t],
+                deficit=path["deficit_usd_bn"][t] + rng.normal(0.0, p.deficit_noise_usd_bn),
+                trend=path["deficit_usd_bn"][t] + runoff_trend[t],
+                fed_runoff=runoff,
+                tax_day=bool(tax[t]),
+                settlement_day=bool(settlement[t]),
             )
-            net_coupons = (1.0 - p.bill_share) * trend * 10.5 if settlement[t] else 0.0
-            net_bills = p.bill_share * trend + (path["tga_target_usd_bn"][t] - tga) / (
-                p.tga_adjust_days
-            )
-            tga = tga - spent - runoff + net_bills + net_coupons
         mmf_step(pop, p, net_bills - purchases, rng)
         sold = rv_step(
             pop,
@@ -241,9 +274,15 @@ def simulate(
             iorb_pct=path["iorb_pct"][t],
             srf_rate_pct=path["srf_rate_pct"][t],
             srf_limit=path["srf_limit_usd_bn"][t],
-            bank_cut=_stress_cut(flags, t, p.quarter_end_bank_cut, p.month_end_bank_cut, stress),
+            bank_cut=_stress_cut(
+                quarter_end[t], month_end[t], p.quarter_end_bank_cut, p.month_end_bank_cut, stress
+            ),
             dealer_cut=_stress_cut(
-                flags, t, p.quarter_end_dealer_cut, p.month_end_dealer_cut, stress
+                quarter_end[t],
+                month_end[t],
+                p.quarter_end_dealer_cut,
+                p.month_end_dealer_cut,
+                stress,
             ),
             other_demand=other_demand,
         )

@@ -67,7 +67,7 @@ def dask_client(
         return
     with (
         LocalCluster(
-            n_workers=n_workers, threads_per_worker=1, processes=processes, dashboard_address=None
+            n_workers=n_workers, threads_per_worker=1, processes=processes, dashboard_address=":0"
         ) as cluster,
         Client(cluster) as client,
     ):

@@ -26,7 +26,8 @@ Numerics: an institution counts as short when its assets are below ``pbar_i`` by
 ``1e-10 * pbar_i`` (floating-point slack). Each wave's linear system, restricted to the
 defaulted set, is solved directly (sparse LU) for up to 400 defaulted institutions and by
 BiCGSTAB to a relative residual of ``1e-13`` above that, warm-started from the previous wave
-(sparse LU if BiCGSTAB fails); the default set and its order are combinatorial and exact.
+(GMRES if BiCGSTAB fails; never LU, whose fill-in on a large block is prohibitive); the default
+set and its order are combinatorial and exact.
 """
 
 from __future__ import annotations
@@ -197,13 +198,13 @@ def _defaulted_payments(
     d = defaulted
     transposed = block.T.tocsr()  # Pi^T_DD: row i holds i's shares of the defaulted debtors
     rhs = alpha * e[d] + beta * (full_inflow[d] - transposed @ pbar[d])
-    system = (sp.identity(d.size, format="csr") - beta * transposed).tocsc()
+    system = sp.identity(d.size, format="csr") - beta * transposed
     if d.size <= DIRECT_SOLVE_SIZE:
-        solution = spla.spsolve(system, rhs)
+        solution = spla.spsolve(system.tocsc(), rhs)
     else:
         solution, info = spla.bicgstab(system, rhs, x0=previous[d], rtol=1e-13, atol=0.0)
-        if info != 0:
-            solution = spla.spsolve(system, rhs)
+        if info != 0:  # never sparse LU here: the fill-in of a large block is prohibitive
+            solution, _ = spla.gmres(system, rhs, x0=solution, rtol=1e-13, atol=0.0, restart=100)
     return np.clip(np.atleast_1d(solution), 0.0, pbar[d])
 
 
