@@ -29,8 +29,12 @@ def test_theoretical_rate_reproduces_the_imf_sdr_valuation_of_29_november_2022()
     # IMF, "SDR Valuation" for November 29, 2022: CNY 7.1695 per USD, EUR 1.03815 USD,
     # JPY 137.96 per USD, GBP 1.20235 USD; published SDR 1 = US$1.31425 (six significant
     # digits). Rates enter the ledger as USD per unit x 1e10, rounded to the nearest.
-    quotes = {"CNY": Fraction(1, Fraction("7.1695")), "EUR": Fraction("1.03815"),
-              "JPY": Fraction(1, Fraction("137.96")), "GBP": Fraction("1.20235")}  # fmt: skip
+    quotes = {
+        "CNY": Fraction(1, Fraction("7.1695")),
+        "EUR": Fraction("1.03815"),
+        "JPY": Fraction(1, Fraction("137.96")),
+        "GBP": Fraction("1.20235"),
+    }
     rates_e10 = {k: round(v * USD_E10) for k, v in quotes.items()} | {"USD": USD_E10}
     config = {
         "currencies": list(devnet.CURRENCIES),
@@ -74,8 +78,9 @@ def test_mint_takes_the_basket_plus_fee_and_redeem_returns_it_less_the_fee(coin)
 def test_only_admitted_authorized_dealers_mint_and_coins_cannot_be_minted_directly(coin):
     refused = coin.call(devnet.user("USD", 0), "basket", "mint", units=1)
     assert refused.reason == "permission_denied"
-    forged = coin.call(devnet.dealer("USD"), "token", "mint", symbol=devnet.COIN,
-                       to=devnet.dealer("USD"), amount=1)  # fmt: skip
+    forged = coin.call(
+        devnet.dealer("USD"), "token", "mint", symbol=devnet.COIN, to=devnet.dealer("USD"), amount=1
+    )
     assert not forged.ok
     short = coin.call(devnet.dealer("USD"), "basket", "redeem", units=1)
     assert not short.ok and "insufficient GLC" in short.message

@@ -82,8 +82,16 @@ class BasketChain:
 
     def post_rate(self, key: str, bps: int) -> None:
         """Oracle interest rate ``key`` (e.g. ``USD.BILL``) in basis points."""
-        self.ok("regulator", "oracle", "post", kind="rate", key=key, value=bps, scale=4,
-                observed_ms=self.time_ms + BLOCK_MS)  # fmt: skip
+        self.ok(
+            "regulator",
+            "oracle",
+            "post",
+            kind="rate",
+            key=key,
+            value=bps,
+            scale=4,
+            observed_ms=self.time_ms + BLOCK_MS,
+        )
 
     def get(self, contract: str, key: str) -> Any:
         raw = self.chain.state.get(f"{contract}/{key}".encode())

@@ -44,6 +44,7 @@ from glassledger.contracts import oracle
 from glassledger.contracts import reserve_rules as rr
 from glassledger.contracts.basket_book import (
     BPS,
+    DAY_MS,
     HOLDER,
     NAME,
     Book,
@@ -111,11 +112,17 @@ def portfolio(book: Book, rates: dict[str, int], day: int) -> list[rr.Holding]:
         government = s["kind"] == rr.GOVERNMENT
         holdings.append(
             rr.Holding(
-                s["currency"], s["issuer"], s["kind"], s["amount"],
+                s["currency"],
+                s["issuer"],
+                s["kind"],
+                s["amount"],
                 value_e18(s["amount"], decimals[s["currency"]], rates[s["currency"]]),
-                s["reset_day"], s["maturity_day"], government, government,
+                s["reset_day"],
+                s["maturity_day"],
+                government,
+                government,
             )
-        )  # fmt: skip
+        )
     return holdings
 
 
@@ -544,8 +551,8 @@ class Basket(NettingMethods, Contract):
         for key, currency, amount in positions:
             if amount <= 0:
                 continue
-            try:
-                rate = oracle.value(ctx, "rate", key, 4)
+            try:  # the rate in force at the start of the period accrues over all of it
+                rate = oracle.value(ctx, "rate", key, 4, max_age_ms=(days + 1) * DAY_MS)
             except ContractError:
                 continue  # no rate in force: the position earns nothing today
             interest = interest_for(amount, rate, days, basis)

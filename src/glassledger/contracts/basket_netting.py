@@ -227,8 +227,7 @@ class NettingMethods:
         for dealer in dealers:
             window = _window(ctx, dealer)
             self._fill_pending(ctx, dealer, window)
-            self._repay(ctx, dealer)
-            if window["pending"]:
+            if window["pending"] or self._repay(ctx, dealer):
                 _save_window(ctx, dealer, {**window, "bought": 0, "sold": 0, "order": 0})
             else:
                 ctx.delete(f"win/{dealer}")
@@ -319,17 +318,18 @@ class NettingMethods:
         ctx.put(f"fac/{dealer}", facility)
         ctx.emit("advanced", dealer=dealer, currency=currency, amount=amount)
 
-    def _repay(self, ctx: Context, dealer: str) -> None:
-        """Repay the dealer's advance (cost first, then principal) from its local balance."""
+    def _repay(self, ctx: Context, dealer: str) -> int:
+        """Repay the dealer's advance (cost first, then principal) from its local balance;
+        returns what is still advanced (the dealer stays in the window list until repaid)."""
         facility = ctx.get(f"fac/{dealer}")
         if facility is None or facility["drawn"] == 0:
-            return
+            return 0
         _accrue_cost(facility, ctx.time_ms)
         owed = facility["drawn"] + facility["cost_due"]
         paid = min(owed, _balance(ctx, dealer, facility["currency"]))
         if paid == 0:
             ctx.put(f"fac/{dealer}", facility)
-            return
+            return facility["drawn"]
         _credit(ctx, dealer, facility["currency"], -paid)
         cost = min(paid, facility["cost_due"])
         facility["cost_due"] -= cost
@@ -338,6 +338,7 @@ class NettingMethods:
         facility["held"] += paid
         ctx.put(f"fac/{dealer}", facility)
         ctx.emit("advance_repaid", dealer=dealer, principal=paid - cost, cost=cost)
+        return facility["drawn"]
 
     def _dealer(self, ctx: Context, dealer: str) -> dict[str, Any]:
         ctx.require(ctx.has("config"), "the basket is not set up")

@@ -124,3 +124,15 @@ def test_unknown_scenario_and_parameter():
         build_scenario("nope")
     with pytest.raises(InputError, match="unknown model parameters"):
         build_scenario("sept-2019").params.with_(not_a_parameter=1)
+
+
+def test_invalid_parameters_are_config_errors():
+    from glassledger.errors import ConfigError
+    from glassledger.liquidity.model import ModelParams
+
+    with pytest.raises(ConfigError, match="n_banks=0"):
+        ModelParams(n_banks=0)
+    with pytest.raises(ConfigError, match="quarter_end_dealer_cut"):
+        ModelParams().with_(quarter_end_dealer_cut=1.5)
+    with pytest.raises(ConfigError, match="satiation"):
+        ModelParams(floor_mean_pct=14.0)

@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from glassledger.errors import InputError
+from glassledger.errors import ConfigError, InputError
 from glassledger.liquidity.indicators import extended_bank_assets
 
 
@@ -102,6 +102,39 @@ class ModelParams:
     other_liabilities_growth: float = 0.03
     qt_stop_ratio_pct: float = 0.0  # the Fed skips planned runoff while reserves are below
     bank_asset_growth: float = 0.02
+
+    def __post_init__(self) -> None:
+        counts = {
+            "n_mmf": self.n_mmf,
+            "n_banks": self.n_banks,
+            "n_rv": self.n_rv,
+            "n_dealers": self.n_dealers,
+        }
+        fractions = {
+            name: getattr(self, name)
+            for name in (
+                "foreign_bank_share",
+                "quarter_end_bank_cut",
+                "month_end_bank_cut",
+                "quarter_end_dealer_cut",
+                "month_end_dealer_cut",
+                "mmf_bill_share",
+                "mmf_max_bill_fraction",
+                "rv_coupon_share",
+                "rv_target_utilisation",
+                "rv_sale_to_dealers",
+                "dealer_takedown",
+                "bill_share",
+            )
+        }
+        bad = [f"{k}={v}" for k, v in counts.items() if v < 1]
+        bad += [f"{k}={v}" for k, v in fractions.items() if not 0.0 <= v <= 1.0]
+        if self.floor_mean_pct >= self.satiation_pct:
+            bad.append(f"floor_mean_pct={self.floor_mean_pct} >= satiation_pct")
+        if self.rv_leverage_min * self.rv_target_utilisation <= 1.0:
+            bad.append("rv_leverage_min x rv_target_utilisation must exceed 1")
+        if bad:
+            raise ConfigError(f"invalid model parameters: {', '.join(bad)}")
 
     def with_(self, **changes) -> ModelParams:
         """A copy with ``changes`` applied (unknown names raise InputError)."""

@@ -108,10 +108,12 @@ class SimulationResult:
         }
 
 
-def _calibrate_demand(pop: Population, scenario: Scenario, rng: np.random.Generator) -> float:
+def _calibrate_demand(
+    pop: Population, scenario: Scenario, p: ModelParams, rng: np.random.Generator
+) -> float:
     """Size relative-value funds so day 0 clears at the observed SOFR; returns the elastic
     ('other') demand in USD bn."""
-    init, p = scenario.initial, scenario.params
+    init = scenario.initial
     first = scenario.paths.iloc[0]
     market = build_market(
         pop,
@@ -192,17 +194,13 @@ def simulate(
     benchmark passes the agent-by-agent :func:`.clearing.clear_reference`).
     """
     p = params or scenario.params
-    if params is not None:
-        scenario = Scenario(
-            scenario.name, scenario.description, scenario.initial, scenario.paths, params
-        )
     rng = np.random.default_rng(seed)
     init, days = scenario.initial, scenario.days
     n = len(days)
     flags = calendar_flags(days)
     path = {c: scenario.paths[c].to_numpy(dtype=float) for c in scenario.paths}
     pop = make_population(p, init, rng)
-    other_demand = _calibrate_demand(pop, scenario, rng)
+    other_demand = _calibrate_demand(pop, scenario, p, rng)
     out = {c: np.empty(n) for c in OUTPUT_COLUMNS}
     other_liab = init.other_liabilities_usd_bn
     tga, fed_prev = init.tga_usd_bn, init.fed_assets_usd_bn

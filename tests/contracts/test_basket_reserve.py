@@ -1,0 +1,198 @@
+"""The basket coin's reserve run like a money-market fund: Rule 2a-7 limits on investments,
+liquidity fees and gates, stable and floating NAV, capital buffer, interest from oracle rates,
+rebalancing and recomposition (seeds 002 and 004)."""
+
+from __future__ import annotations
+
+from tests.support.basket import DAY_MS, BasketChain
+
+from glassledger.contracts.basket_book import (
+    adequacy,
+    balance_sheet,
+    rebalance_targets,
+    reserve_yield_bps,
+)
+from glassledger.sim import basket_devnet as devnet
+
+USD_E10 = 10**10
+UNIT = devnet.UNIT_COINS
+US = devnet.dealer("USD")
+
+
+def rates(chain: BasketChain) -> dict[str, int]:
+    return {"USD": USD_E10, **chain.rates}
+
+
+def today(chain: BasketChain) -> int:
+    return chain.time_ms // DAY_MS
+
+
+def with_reserve(units: int = 100, **setup) -> BasketChain:
+    chain = BasketChain(**setup)
+    chain.ok(US, "basket", "mint", units=units)
+    return chain
+
+
+def invest(chain: BasketChain, currency: str, amount: int, days: int, **extra):
+    args = {
+        "currency": currency,
+        "issuer": "US-TREASURY",
+        "kind": "government",
+        "amount": amount,
+        "maturity_day": today(chain) + days,
+        "rate_key": "USD.BILL",
+    }
+    return chain.call("spv", "basket", "invest", **(args | extra))
+
+
+# -- Rule 2a-7 (2023): WAM <= 60 days, WAL <= 120 days (17 CFR 270.2a-7(d)(1)(ii)-(iii))
+
+
+def test_a_bill_that_lifts_wam_above_60_days_is_rejected_naming_the_rule():
+    chain = with_reserve(rules="2a7-2023")
+    usd = chain.book().deposits("USD")  # USD is about 43% of the reserve's value
+    refused = invest(chain, "USD", usd * 9 // 10, 180)
+    assert not refused.ok
+    assert "WAM" in refused.message and "60-day limit of Rule 2a-7 (2023)" in refused.message
+    assert "WAL" not in refused.message  # 0.39 x 180 = 70 days: within 120
+    assert chain.book().securities == {}  # nothing changed
+    assert invest(chain, "USD", usd * 9 // 10, 90).ok  # 35 days: fine
+
+
+def test_a_floating_rate_note_breaks_wal_but_not_wam():
+    chain = with_reserve(rules="2a7-2023")
+    usd = chain.book().deposits("USD")
+    refused = invest(chain, "USD", usd, 390, kind="agency", issuer="FHLB", reset_period_days=7)
+    assert not refused.ok
+    assert "WAL" in refused.message and "120-day limit" in refused.message
+    assert "WAM" not in refused.message  # resets weekly: WAM uses the reset date
+
+
+def test_issuer_concentration_and_eligibility_are_checked_too():
+    chain = with_reserve(rules="2a7-2023")
+    eur = chain.book().deposits("EUR")
+    refused = invest(chain, "EUR", eur // 2, 30, kind="commercial_paper", issuer="ACME")
+    assert not refused.ok and "issuer 'ACME'" in refused.message and "5% limit" in refused.message
+    mica = with_reserve(rules="mica")
+    refused = invest(mica, "EUR", 100, 30, kind="commercial_paper", issuer="ACME")
+    assert not refused.ok and "not eligible under MiCA" in refused.message
+
+
+def test_liquidity_fee_and_gate_follow_the_2014_weekly_liquid_triggers():
+    # Rule 2a-7 as amended in 2014 (Release IC-31166): below 30% weekly liquid assets the
+    # board may charge up to 2% or gate; below 10% a 1% fee applies by default. Limits that
+    # would stop the investments are lifted so the reserve can become illiquid.
+    params = {"min_weekly_liquid_bps": 0, "min_daily_liquid_bps": 0, "max_issuer_bps": 10_000}
+    chain = with_reserve(rules="2a7-2014", rule_params=params)
+    refused_gate = chain.call("spv", "basket", "impose_gate", days=3)
+    assert not refused_gate.ok and "permits no gate" in refused_gate.message
+    for k in devnet.CURRENCIES:
+        amount = chain.book().deposits(k) * 95 // 100
+        assert invest(chain, k, amount, 30, kind="commercial_paper", issuer="ACME").ok
+    redeemed = chain.ok(US, "basket", "redeem", units=1)  # weekly liquid ~5%: 1% fee
+    paid = redeemed.events[-1].data["paid"]
+    for k, per_unit in devnet.SDR_2022_UNIT.items():
+        assert paid[k] == per_unit - -(-per_unit * 100 // 10_000)
+    chain.ok("spv", "basket", "impose_gate", days=3)
+    gated = chain.call(US, "basket", "redeem", units=1)
+    assert not gated.ok and "gated" in gated.message
+    chain.commit(step_ms=3 * DAY_MS)  # the gate expires
+    chain.post_rates(devnet.RATES_E10)
+    assert chain.call(US, "basket", "redeem", units=1).ok
+
+
+def negative_rates(chain: BasketChain, days: int) -> None:
+    """Deposits earn -50% a year for ``days``: the reserve falls below the coins' value."""
+    for k in devnet.CURRENCIES:
+        chain.post_rate(f"{k}.DEPOSIT", -5_000)
+    chain.commit(step_ms=days * DAY_MS)
+    chain.post_rates(devnet.RATES_E10)
+
+
+def test_stable_nav_refuses_redemptions_beyond_the_half_percent_tolerance():
+    chain = with_reserve(units=10)
+    negative_rates(chain, 10)  # about -1.4%
+    check = adequacy(chain.book(), rates(chain))
+    assert not check.overall and not check.per_currency
+    refused = chain.call(US, "basket", "redeem", units=1)
+    assert not refused.ok and "breaking the buck" in refused.message
+
+
+def test_floating_nav_pays_the_basket_scaled_to_the_reserve():
+    chain = with_reserve(units=10, floating_nav=True)
+    negative_rates(chain, 10)
+    check = adequacy(chain.book(), rates(chain))
+    paid = chain.ok(US, "basket", "redeem", units=1).events[-1].data["paid"]
+    for k, per_unit in devnet.SDR_2022_UNIT.items():
+        assert paid[k] == per_unit * check.reserve_value_e18 // check.required_value_e18
+        assert paid[k] < per_unit
+    assert balance_sheet(chain.book(), rates(chain)).balanced
+
+
+def test_interest_accrues_from_oracle_rates_and_the_yield_view_weights_them():
+    chain = with_reserve(units=100)
+    chain.post_rate("USD.DEPOSIT", 500)
+    chain.post_rate("USD.BILL", 530)
+    usd = chain.book().deposits("USD")
+    assert invest(chain, "USD", usd // 2, 91).ok
+    chain.commit(step_ms=36 * DAY_MS)
+    book = chain.book()
+    bill, deposit = usd // 2, usd - usd // 2
+    # actual/360: 5.30% and 5.00% for 36 days (and a few seconds)
+    assert book.accrued["USD"] == bill * 530 * 36 // 3_600_000 + deposit * 500 * 36 // 3_600_000
+    assert book.accrued["EUR"] == 0  # no EUR rate posted
+    yield_bps = reserve_yield_bps(book, rates(chain), {"USD.DEPOSIT": 500, "USD.BILL": 530})
+    usd_share = (
+        57_813
+        * USD_E10
+        / sum(
+            p * rates(chain)[k] * 10 ** (2 - devnet.DECIMALS[k])
+            for k, p in devnet.SDR_2022_UNIT.items()
+        )
+    )
+    assert yield_bps == int(usd_share * 515)  # half at 530, half at 500, USD's share
+    # the custodian pays the interest in: receivable becomes cash
+    custodian = devnet.bank("USD")
+    chain.ok(custodian, "token", "mint", symbol="USD", to=custodian, amount=book.accrued["USD"])
+    chain.ok(custodian, "basket", "settle_interest", currency="USD", amount=book.accrued["USD"])
+    after = chain.book()
+    assert after.accrued["USD"] == 0 and after.assets("USD") == book.assets("USD")
+
+
+def test_capital_buffer_limits_withdrawals():
+    chain = with_reserve(units=100, rule_params={"min_capital_buffer_bps": 100})
+    usd = chain.book().liabilities("USD") // 10  # about 4% of the reserve
+    chain.ok("spv", "basket", "contribute_capital", currency="USD", amount=usd)
+    refused = chain.call("spv", "basket", "withdraw_capital", currency="USD", amount=usd)
+    assert not refused.ok and "capital buffer 0% is below the 1% minimum" in refused.message
+    assert chain.call("spv", "basket", "withdraw_capital", currency="USD", amount=usd // 2).ok
+
+
+def test_rebalancing_swaps_the_surplus_currency_for_the_short_one_at_oracle_rates():
+    chain = with_reserve(units=100)
+    chain.ok("spv", "basket", "contribute_capital", currency="USD", amount=2_000_000)
+    targets = rebalance_targets(chain.book(), rates(chain))
+    assert chain.book().assets("USD") > targets["USD"]
+    short = targets["EUR"] - chain.book().assets("EUR")
+    too_much = chain.call(US, "basket", "rebalance", give="EUR", amount=short + 1, take="USD")
+    assert not too_much.ok and "overshoot" in too_much.message
+    done = chain.ok(US, "basket", "rebalance", give="EUR", amount=short, take="USD")
+    assert done.events[-1].data["taken"] == short * 11 // 10  # EUR 1.10
+    assert chain.book().assets("EUR") == targets["EUR"]
+    assert balance_sheet(chain.book(), rates(chain)).balanced
+
+
+def test_recomposition_takes_effect_at_the_height_and_equity_absorbs_the_change():
+    chain = with_reserve(units=100)
+    new = dict(devnet.SDR_2022_UNIT, CNY=54_965, USD=57_813 + 7_741)  # CNY halved, into USD
+    effective = chain.height + 3
+    chain.ok("regulator", "basket", "recompose", unit_amounts=new, effective_height=effective)
+    assert chain.get("basket", "config")["unit_amounts"]["CNY"] == 109_930
+    while chain.height < effective:
+        chain.commit()
+    book = chain.book()
+    assert book.config["unit_amounts"] == new
+    assert book.liabilities("CNY") == 54_965 * 100
+    check = adequacy(book, rates(chain))
+    assert not check.per_currency  # the pool now lacks USD and holds too much CNY
+    assert balance_sheet(book, rates(chain)).balanced
