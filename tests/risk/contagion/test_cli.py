@@ -14,6 +14,7 @@ CAPITAL = str(FIXTURES / "seed003_figure7_capital.csv")
 
 def test_cascade_warnings_ranking_and_files(tmp_path):
     args = ["risk", "contagion", EDGES, "-c", CAPITAL, "-d", "A", "--alert", "3", "--rank"]
+    args.append("--attribution")
     files = ["--png", str(tmp_path / "c.png"), "--html", str(tmp_path / "c.html")]
     result = CliRunner().invoke(app, [*args, *files, "--out", str(tmp_path / "c.csv")])
     assert result.exit_code == 0, result.output
@@ -21,6 +22,7 @@ def test_cascade_warnings_ranking_and_files(tmp_path):
     assert "defaults: 6, rounds: 3, total loss: 280.00" in result.output
     assert "dr above threshold" in result.output
     assert "Systemic importance" in result.output
+    assert "Attribution" in result.output
     table = pd.read_csv(tmp_path / "c.csv")
     assert table.loc[table.defaulted, "institution"].tolist() == ["A", "C", "B", "F", "D", "G"]
     assert (tmp_path / "c.png").exists() and (tmp_path / "c.html").exists()

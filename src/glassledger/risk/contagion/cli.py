@@ -36,6 +36,9 @@ def contagion(
         0.0, "--floor", help="default when capital falls below this fraction of initial capital"
     ),
     rank: bool = typer.Option(False, "--rank", help="systemic importance of every institution"),
+    attribution: bool = typer.Option(
+        False, "--attribution", help="list whose default caused which loss"
+    ),
     png: Path | None = typer.Option(None, "--png", help="write the cascade picture (PNG)"),
     html: Path | None = typer.Option(None, "--html", help="write the interactive picture (HTML)"),
     out: Path | None = typer.Option(None, "--out", "-o", help="losses per round to .csv/.parquet"),
@@ -60,6 +63,8 @@ def contagion(
                 raise typer.BadParameter(f"unknown institution(s) {unknown}")
             result = cascade(network, [names[name] for name in default], capital_floor=floor)
             _print_cascade(console, result, "Cascade from " + ", ".join(default))
+            if attribution:
+                _print_attribution(console, result)
         if alert is not None:
             warning = early_warning(
                 network, alert, loss_weighted=loss_weighted, capital_floor=floor
@@ -120,6 +125,18 @@ def _print_cascade(console: Console, result, title: str) -> None:
         f"defaults: {result.defaulted_count}, rounds: {result.rounds}, "
         f"total loss: {result.total_loss:,.2f}"
     )
+
+
+def _print_attribution(console: Console, result) -> None:
+    table = Table(title="Attribution: creditor's loss on a defaulted debtor")
+    for column in ("round", "creditor", "debtor (defaulted)", "loss"):
+        table.add_column(column, justify="right" if column in ("round", "loss") else "left")
+    frame = result.attribution()
+    for row in frame.head(ROWS_SHOWN).itertuples(index=False):
+        table.add_row(str(row.round), str(row.creditor), str(row.debtor), f"{row.loss:,.2f}")
+    console.print(table)
+    if len(frame) > ROWS_SHOWN:
+        console.print(f"... {len(frame) - ROWS_SHOWN} more rows")
 
 
 def _print_warning(console: Console, warning) -> None:

@@ -97,6 +97,22 @@ def _ead(
     return mult, pfe, regime.alpha * (rc + pfe)
 
 
+def _netting_sets(
+    t: pd.DataFrame, given: pd.DataFrame
+) -> tuple[np.ndarray, pd.Index, pd.DataFrame]:
+    """Netting-set code of every trade, the netting-set names (those with trades first, in
+    order of appearance, then those only in the terms table) and their terms, defaults filled
+    in for netting sets without a row."""
+    codes, used = pd.factorize(t["netting_set"].cat.codes.to_numpy(), sort=False)
+    names = np.asarray(t["netting_set"].cat.categories, dtype=object)[used]
+    extra = pd.Index(given["netting_set"]).difference(pd.Index(names), sort=False)
+    names = pd.Index(names, dtype=object).append(pd.Index(extra, dtype=object))
+    terms = validate_netting_sets(pd.DataFrame({"netting_set": names})).set_index("netting_set")
+    given = given.set_index("netting_set")
+    terms.loc[given.index, given.columns] = given
+    return codes.astype(np.int64), names, terms.reset_index()
+
+
 def compute_saccr(
     trades: pd.DataFrame, netting_sets: pd.DataFrame | None = None, regime: Bcbs2014 | None = None
 ) -> SaccrResult:
@@ -109,17 +125,8 @@ def compute_saccr(
     """
     regime = regime or Cre52()
     t = validate_trades(trades)
-    terms_in = validate_netting_sets(netting_sets)
-    codes, used = pd.factorize(t["netting_set"].cat.codes.to_numpy(), sort=False)
-    codes = codes.astype(np.int64)
-    names = np.asarray(t["netting_set"].cat.categories, dtype=object)[used]
-    extra = pd.Index(terms_in["netting_set"]).difference(pd.Index(names), sort=False)
-    names = pd.Index(names, dtype=object).append(pd.Index(extra, dtype=object))
+    codes, names, terms = _netting_sets(t, validate_netting_sets(netting_sets))
     n_sets = len(names)
-    terms = validate_netting_sets(pd.DataFrame({"netting_set": names})).set_index("netting_set")
-    given = terms_in.set_index("netting_set")
-    terms.loc[given.index, given.columns] = given
-    terms = terms.reset_index()
 
     margined = terms["margined"].to_numpy(dtype=bool)
     trade_count = np.bincount(codes, minlength=n_sets)
