@@ -65,7 +65,7 @@ def test_odds_of_the_next_election_on_a_node_home(tmp_path):
     assert "N = 4, T = 10000, C_min = 571" in result.output
     assert "1.0000" in result.output  # four candidates, four seats: each is selected
     status = CliRunner().invoke(app, ["governance", "status", "--home", str(tmp_path / "home")])
-    assert "dealer-0 70, dealer-1 77, dealer-2 84, dealer-3 91" in status.output
+    assert "dealer-0 700, dealer-1 770, dealer-2 840, dealer-3 910" in status.output
 
 
 def _commit(chain, home: Home, txs=()):
