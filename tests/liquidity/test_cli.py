@@ -77,3 +77,24 @@ def test_simulate_replay_writes_charts_and_csv(tmp_path):
 def test_unknown_scenario_exits_with_message(tmp_path):
     result = runner.invoke(app, ["liquidity", "simulate", "--scenario", "nope"])
     assert result.exit_code == 1 and "unknown scenario" in result.output
+
+
+def test_sweep_on_a_running_scheduler():
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as cluster:
+        result = runner.invoke(
+            app,
+            [
+                "liquidity",
+                "sweep",
+                "--scenario",
+                "sept-2019",
+                "--paths",
+                "2",
+                "--scheduler",
+                cluster.scheduler_address,
+            ],
+        )
+    assert result.exit_code == 0, result.output
+    assert "p_srf_used" in result.output and "2 paths" in result.output

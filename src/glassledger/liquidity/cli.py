@@ -13,7 +13,9 @@ from rich.table import Table
 from glassledger.errors import GlassledgerError
 
 app = typer.Typer(
-    help="Dollar liquidity: corridor indicators, repo-market model, sweeps.", no_args_is_help=True
+    rich_markup_mode="markdown",
+    help="Dollar liquidity: corridor indicators, repo-market model, sweeps.",
+    no_args_is_help=True,
 )
 console = Console()
 
