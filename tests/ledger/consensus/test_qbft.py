@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from glassledger.ledger import codec
-from glassledger.ledger.block import CommitSeal
+from glassledger.ledger.block import CommitSeal, quorum
 from glassledger.ledger.consensus.messages import (
     NO_DIGEST,
     ConsensusMessage,
@@ -52,6 +52,15 @@ def vote(keys, kind, height, round_, digest, prepared=-1, chain_id="glassledger-
 
 def round_changes(sent):
     return sorted({m.vote.vote.round for m in sent if m.vote.vote.kind == VoteKind.ROUND_CHANGE})
+
+
+def test_quorum_and_timeout_match_the_qbft_specification():
+    # Consensys/qbft-formal-spec-and-verification, dafny/spec/L1/node_auxiliary_functions.dfy:
+    # quorum(n) = (2n - 1) / 3 + 1 (integer division), f(n) = (n - 1) / 3, roundTimeout(r) = 2^r
+    for n in range(1, 101):
+        assert quorum(n) == (2 * n - 1) // 3 + 1
+        assert 2 * quorum(n) - n >= (n - 1) // 3 + 1  # two quorums share an honest authority
+    assert [round_timeout(1, r) for r in range(6)] == [1, 2, 4, 8, 16, 32]
 
 
 def test_quorum_and_proposer_rotation():
