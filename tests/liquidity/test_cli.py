@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from typer.testing import CliRunner
 
@@ -26,6 +28,7 @@ def test_indicators_table_and_charts(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "sofr_minus_iorb_bp" in result.output and "p_scarce" in result.output
+    assert re.search(r"bank_assets_extrapolated\s*│\s*False", result.output)
     assert (tmp_path / "indicators.png").stat().st_size > 10_000
     assert "plotly" in (tmp_path / "indicators.html").read_text()
 

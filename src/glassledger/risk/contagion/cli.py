@@ -164,15 +164,11 @@ def _print_ranking(console: Console, network, floor: float) -> None:
             progress=lambda done: progress.update(task, completed=done),
         )
     table = Table(title="Systemic importance (loss caused by a sole default)")
-    for column in ("rank", "institution", "loss caused", "further defaults", "rounds"):
+    for column in ("rank", "institution", "loss caused", "further defaults"):
         table.add_column(column, justify="left" if column == "institution" else "right")
     for row in ranking.head(20).itertuples():
         table.add_row(
-            str(row.rank),
-            str(row.Index),
-            f"{row.loss_caused:,.2f}",
-            str(row.further_defaults),
-            str(row.rounds),
+            str(row.rank), str(row.Index), f"{row.loss_caused:,.2f}", str(row.further_defaults)
         )
     console.print(table)
 
