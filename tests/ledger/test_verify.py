@@ -7,7 +7,7 @@ import sqlite3
 
 import msgspec
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from glassledger.errors import IntegrityError, StoreError
@@ -261,6 +261,7 @@ COMMITTED = [
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+@example(target=("blocks", "last_commit", "height"), row=0, position=1, bit=0)  # genesis
 @given(
     target=st.sampled_from(COMMITTED),
     row=st.integers(0, 10**6),

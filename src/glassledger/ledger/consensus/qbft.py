@@ -27,6 +27,9 @@ specification; see docs/consensus.md):
    proposer, lost messages), the replica moves to ``r + 1`` and broadcasts ROUND_CHANGE with its
    prepared block and certificate; on ``f + 1`` round changes for higher rounds it jumps
    forward; on a quorum for its round the new proposer proposes.
+6. Every ``round_timeout_ms / 2`` without progress a replica re-broadcasts what it sent at
+   the current height (lossy links); the next proposer carries every commit seal it collected
+   for the parent, late ones included, as the block's ``last_commit``.
 
 Lagging replicas catch up through SYNC: a replica that sees messages for a future height asks
 the sender for the decided blocks, and a replica that sees a round change for a height it has
