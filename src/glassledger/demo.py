@@ -73,7 +73,6 @@ def demo_genesis() -> Genesis:
             "election_period": ELECTION_PERIOD,
             "election_window": 6,
             "reveal_timeout": 12,
-            "min_credit_score": 600,
             "authority_count": 4,
         },
         tokens=[TokenSpec("USD", 2, "bank")],

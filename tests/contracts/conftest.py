@@ -20,12 +20,12 @@ from glassledger.ledger.genesis import GENESIS_CERTIFICATE, ParticipantSpec, bui
 from glassledger.ledger.store import MemoryStore
 from glassledger.ledger.tx import Event, Receipt, SignedTransaction, Transaction
 
-#: Candidates beside the devnet's four dealers (scores 70, 77, 84, 91): C_min is 60.
+#: Candidates beside the devnet's four dealers (scores 700, 770, 840, 910): C_min is 571.
 EXTRA_CANDIDATES = [
-    ParticipantSpec("ccp-a", ["ccp"], legal_name="Central Counterparty A", credit_score=90),
-    ParticipantSpec("guarantor-b", ["guarantor"], legal_name="Guarantor B", credit_score=80),
-    ParticipantSpec("dealer-x", ["dealer"], legal_name="Dealer X", credit_score=65),
-    ParticipantSpec("dealer-low", ["dealer"], legal_name="Dealer Low", credit_score=50),
+    ParticipantSpec("ccp-a", ["ccp"], legal_name="Central Counterparty A", credit_score=900),
+    ParticipantSpec("guarantor-b", ["guarantor"], legal_name="Guarantor B", credit_score=800),
+    ParticipantSpec("dealer-x", ["dealer"], legal_name="Dealer X", credit_score=650),
+    ParticipantSpec("dealer-low", ["dealer"], legal_name="Dealer Low", credit_score=500),
 ]
 
 

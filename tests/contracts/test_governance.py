@@ -33,7 +33,7 @@ CANDIDATE_SCORES = {
     "ccp-a": 90,
     "guarantor-b": 80,
     "dealer-x": 65,
-}  # dealer-low (50) is below C_min = 60; the regulator and the bank are not candidates
+}  # dealer-low (500) is below C_min = 571; the regulator and the bank are not candidates
 
 
 def evidence(signer: str, height: int, round_: int = 0, chain_id: str = "glassledger-dev") -> bytes:
@@ -64,7 +64,7 @@ def run_draw(gov: GovChain, number: int, seed: bytes = SEED) -> tuple[int, list]
 @pytest.mark.parametrize(
     ("method", "args"),
     [
-        ("set_score", {"participant": "dealer-0", "score": 99}),
+        ("set_score", {"participant": "dealer-0", "score": 990}),
         ("veto", {"candidate": "ccp-a", "reason": "x"}),
         ("credit_event", {"participant": "ccp-a", "description": "default"}),
         ("reinstate", {"participant": "ccp-a"}),
@@ -80,12 +80,12 @@ def test_regulator_methods_refuse_everyone_else(gov, method, args):
 
 
 def test_set_score_is_checked_and_recorded(gov):
-    assert gov.get("governance", "score/dealer-x") == 65  # written by genesis
+    assert gov.get("governance", "score/dealer-x") == 650  # written by genesis
     receipt = gov.commit_one(
-        "regulator", "governance", "set_score", participant="dealer-x", score=88
+        "regulator", "governance", "set_score", participant="dealer-x", score=880
     )
     assert receipt.ok and [e.name for e in receipt.events] == ["score_set"]
-    assert gov.get("governance", "score/dealer-x") == 88
+    assert gov.get("governance", "score/dealer-x") == 880
     bad = gov.commit_one("regulator", "governance", "set_score", participant="dealer-x", score=-1)
     assert bad.reason == "contract_error" and "non-negative" in bad.message
     ghost = gov.commit_one("regulator", "governance", "set_score", participant="ghost", score=1)
@@ -338,7 +338,7 @@ def test_an_election_with_too_few_candidates_changes_nothing():
 ACTORS = ["dealer-0", "dealer-1", "dealer-2", "dealer-3", "ccp-a", "guarantor-b", "dealer-x"]
 ACTIONS = st.one_of(
     st.tuples(st.sampled_from(["credit_event", "veto", "reinstate"]), st.sampled_from(ACTORS)),
-    st.tuples(st.just("set_score"), st.sampled_from(ACTORS), st.integers(0, 100)),
+    st.tuples(st.just("set_score"), st.sampled_from(ACTORS), st.integers(0, 1000)),
     st.tuples(st.just("equivocate"), st.sampled_from(ACTORS)),
     st.tuples(st.just("absent"), st.sampled_from(ACTORS), st.integers(1, 6)),
     st.tuples(st.just("advance"), st.integers(1, 10)),

@@ -20,9 +20,9 @@ from glassledger.ledger.store import MemoryStore
 from glassledger.ledger.verify import verify_chain
 
 CANDIDATES = [
-    ParticipantSpec("ccp-a", ["ccp"], credit_score=90),
-    ParticipantSpec("guarantor-b", ["guarantor"], credit_score=80),
-    ParticipantSpec("dealer-x", ["dealer"], credit_score=65),
+    ParticipantSpec("ccp-a", ["ccp"], credit_score=900),
+    ParticipantSpec("guarantor-b", ["guarantor"], credit_score=800),
+    ParticipantSpec("dealer-x", ["dealer"], credit_score=650),
 ]
 IDENTITIES = [f"dealer-{i}" for i in range(4)] + [c.id for c in CANDIDATES]
 

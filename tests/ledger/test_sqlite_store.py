@@ -224,3 +224,22 @@ def test_a_reader_thread_never_sees_a_half_written_block(make_dev, tmp_path):
         stop.set()
         reader.join()
     assert problems == [] and dev.store.head_height() == 8
+
+
+def test_create_is_atomic(dev, tmp_path):
+    """A store appears at its path only complete; a draft left by a crashed create is
+    replaced, and a create that fails leaves nothing at the path."""
+    path = tmp_path / "chain.sqlite"
+    (tmp_path / "chain.sqlite.creating").write_bytes(b"half-written by a killed process")
+    genesis = dev.store.get_block(0)
+    bad = type(genesis)(
+        genesis.header,
+        (*genesis.txs, dev.tx("bank", "x", "y")),
+        genesis.last_commit,
+    )
+    with pytest.raises(StoreError, match="0 receipts for 1 transactions"):
+        SQLiteStore.create(path, bad, GENESIS_CERTIFICATE, dev.store.load_state())
+    assert list(tmp_path.iterdir()) == []
+    store = SQLiteStore.create(path, genesis, GENESIS_CERTIFICATE, dev.store.get_changes(0))
+    assert store.head_height() == 0 and store.load_state() == dev.store.get_changes(0)
+    assert not any("creating" in p.name for p in tmp_path.iterdir())

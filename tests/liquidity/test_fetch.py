@@ -87,10 +87,6 @@ def test_default_cache_dir_honours_env(monkeypatch, tmp_path):
     assert fetch.default_cache_dir() == tmp_path / "glassledger" / "liquidity"
 
 
-def test_input_error_is_value_error():
-    assert issubclass(InputError, ValueError)
-
-
 def test_fetch_dts_from_api_layout(tmp_path):
     # Fiscal Data API field names (record_date, account_type, open_today_bal; USD millions)
     pages = {

@@ -30,10 +30,10 @@ def devnet_genesis(
     ``USD`` (2 decimals)."""
     people = [
         ParticipantSpec(
-            "regulator", ["regulator", "oracle"], legal_name="Market Regulator", credit_score=95
+            "regulator", ["regulator", "oracle"], legal_name="Market Regulator", credit_score=950
         ),
         ParticipantSpec(
-            "bank", ["issuer", "settlement_bank"], legal_name="Settlement Bank", credit_score=90
+            "bank", ["issuer", "settlement_bank"], legal_name="Settlement Bank", credit_score=900
         ),
     ]
     people += [
@@ -41,7 +41,7 @@ def devnet_genesis(
             f"dealer-{i}",
             ["dealer"],
             legal_name=f"Dealer {i}",
-            credit_score=70 + (i * 7) % 25,
+            credit_score=700 + (i * 70) % 250,
             authority=True,
         )
         for i in range(authorities)

@@ -68,7 +68,7 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "max_clock_skew_ms": 5_000,
     "authority_change_delay": 2,
     # governance (seed 003): C_min, N, E, lottery tokens T, probability variant
-    "min_credit_score": 60,
+    "min_credit_score": 571,  # C_min on the 0..1000 credit-score scale: 571 = BBB-
     "authority_count": 4,
     "election_period": 10_000,
     "election_window": 20,

@@ -30,6 +30,7 @@ A store is written by one process; any number of others may read it at the same 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -128,19 +129,31 @@ class SQLiteStore(BlockStore):
         state: Mapping[bytes, bytes],
     ) -> SQLiteStore:
         """A new store at ``path`` (which must not exist) holding the genesis block, its
-        (empty) certificate and the genesis state as block 0's changes."""
+        (empty) certificate and the genesis state as block 0's changes.
+
+        Atomic: the store is built beside ``path`` and renamed into place once complete, so
+        a crash never leaves a store without its genesis block at ``path``."""
         path = Path(path)
         if path.exists():
             raise StoreError(f"{path} already exists; refusing to overwrite a block store")
         if genesis.header.height != 0:
             raise StoreError(f"a store starts at block 0, got block {genesis.header.height}")
-        store = cls(_connect(path, readonly=False), path)
-        store._db.executescript(
-            f"BEGIN; {_SCHEMA} PRAGMA application_id = {APPLICATION_ID}; "
-            f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
-        )
-        store.put_block(genesis, certificate, [], [], dict(state))
-        return store
+        draft = path.with_name(path.name + ".creating")
+        _remove(draft)  # left by a create that crashed
+        try:
+            with cls(_connect(draft, readonly=False), draft) as store:
+                store._db.executescript(
+                    f"BEGIN; {_SCHEMA} PRAGMA application_id = {APPLICATION_ID}; "
+                    f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                )
+                store.put_block(genesis, certificate, [], [], dict(state))
+        except BaseException:
+            _remove(draft)
+            raise
+        # Closing the last connection checkpointed the log into the (synced) database file.
+        os.replace(draft, path)
+        _sync_directory(path.parent)
+        return cls.open(path)
 
     @classmethod
     def open(cls, path: Path | str, readonly: bool = False) -> SQLiteStore:
@@ -181,7 +194,8 @@ class SQLiteStore(BlockStore):
                 yield self._db
                 self._db.execute("COMMIT")
             except BaseException as exc:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:  # SQLite may already have rolled back (disk full)
+                    self._db.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.Error):
                     raise StoreError(f"{self.path}: write failed, nothing written: {exc}") from exc
                 raise
@@ -390,6 +404,21 @@ def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
         return db
     except sqlite3.Error as exc:
         raise StoreError(f"cannot open the block store at {path}: {exc}") from exc
+
+
+def _remove(database: Path) -> None:
+    """Delete a database file with its write-ahead log and shared-memory index, if any."""
+    for suffix in ("", "-wal", "-shm"):
+        database.with_name(database.name + suffix).unlink(missing_ok=True)
+
+
+def _sync_directory(folder: Path) -> None:
+    """Make a rename in ``folder`` durable."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _event_rows(height: int, tx_index: int, events: Sequence[Event]) -> list[tuple]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import typer
 from rich.console import Console
@@ -13,7 +14,9 @@ from rich.table import Table
 from glassledger.errors import GlassledgerError
 
 app = typer.Typer(
-    help="Dollar liquidity: corridor indicators, repo-market model, sweeps.", no_args_is_help=True
+    rich_markup_mode="markdown",
+    help="Dollar liquidity: corridor indicators, repo-market model, sweeps.",
+    no_args_is_help=True,
 )
 console = Console()
 
@@ -34,8 +37,8 @@ def _progress() -> Progress:
 
 
 def _fmt(value) -> str:
-    if isinstance(value, bool | str) or value is None:
-        return str(value)
+    if isinstance(value, bool | np.bool_ | str) or value is None:
+        return str(bool(value)) if isinstance(value, np.bool_) else str(value)
     return "n/a" if pd.isna(value) else f"{value:,.2f}"
 
 

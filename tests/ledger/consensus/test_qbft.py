@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from glassledger.ledger import codec
-from glassledger.ledger.block import CommitSeal
+from glassledger.ledger.block import CommitSeal, quorum
 from glassledger.ledger.consensus.messages import (
     NO_DIGEST,
     ConsensusMessage,
@@ -16,15 +16,9 @@ from glassledger.ledger.consensus.messages import (
     VoteKind,
     check_equivocation,
 )
-from glassledger.ledger.consensus.qbft import (
-    FileVoteGuard,
-    QbftEngine,
-    decode_packet,
-    encode_packet,
-    proposer_of,
-    round_timeout,
-)
+from glassledger.ledger.consensus.qbft import QbftEngine, proposer_of, round_timeout
 from glassledger.ledger.consensus.transport import InProcessTransport
+from glassledger.ledger.consensus.wire import decode_packet, encode_packet
 from glassledger.ledger.crypto import KeyPair, sha256
 
 DEALERS = [KeyPair.from_name(f"dealer-{i}") for i in range(4)]
@@ -52,6 +46,15 @@ def vote(keys, kind, height, round_, digest, prepared=-1, chain_id="glassledger-
 
 def round_changes(sent):
     return sorted({m.vote.vote.round for m in sent if m.vote.vote.kind == VoteKind.ROUND_CHANGE})
+
+
+def test_quorum_and_timeout_match_the_qbft_specification():
+    # Consensys/qbft-formal-spec-and-verification, dafny/spec/L1/node_auxiliary_functions.dfy:
+    # quorum(n) = (2n - 1) / 3 + 1 (integer division), f(n) = (n - 1) / 3, roundTimeout(r) = 2^r
+    for n in range(1, 101):
+        assert quorum(n) == (2 * n - 1) // 3 + 1
+        assert 2 * quorum(n) - n >= (n - 1) // 3 + 1  # two quorums share an honest authority
+    assert [round_timeout(1, r) for r in range(6)] == [1, 2, 4, 8, 16, 32]
 
 
 def test_quorum_and_proposer_rotation():
@@ -174,36 +177,6 @@ def test_random_bytes_never_crash_the_engine(chain_factory, clock, payloads):
         engine.on_message(DEALERS[0].public, payload)
     assert engine.height == 1 and engine.round == 0
     assert engine.rejected_count == len(payloads)
-
-
-def test_file_vote_guard_survives_a_restart(tmp_path):
-    path = tmp_path / "votes.guard"
-    guard = FileVoteGuard(path)
-    a, b = sha256(b"a"), sha256(b"b")
-    assert guard.allow(VoteKind.PROPOSAL, 7, 0, a)
-    assert guard.allow(VoteKind.PROPOSAL, 7, 0, a)  # the same vote again is fine
-    assert not guard.allow(VoteKind.PROPOSAL, 7, 0, b)
-    guard.close()
-    with path.open("a") as torn:
-        torn.write("0 7 1")  # a crash in the middle of a line
-    restarted = FileVoteGuard(path)
-    assert not restarted.allow(VoteKind.PROPOSAL, 7, 0, b)
-    assert restarted.allow(VoteKind.PREPARE, 7, 0, b)
-    restarted.close()
-    again = FileVoteGuard(path)
-    assert not again.allow(VoteKind.PREPARE, 7, 0, a)  # the record after the torn line holds
-    again.close()
-
-
-def test_file_vote_guard_compacts_old_heights(tmp_path):
-    path = tmp_path / "votes.guard"
-    guard = FileVoteGuard(path, compact_after=5)
-    for height in range(1, 10):
-        guard.allow(VoteKind.PREPARE, height, 0, sha256(bytes([height])))
-    guard.forget_below(8)
-    guard.close()
-    assert len(path.read_text().splitlines()) == 2
-    assert not FileVoteGuard(path).allow(VoteKind.PREPARE, 9, 0, sha256(b"other"))
 
 
 def prepared_block(chain_factory, clock):

@@ -101,3 +101,18 @@ def test_more_capital_never_increases_distress(data, extra):
             debtrank(richer, shock, method=method).final
             <= debtrank(network, shock, method=method).final + 1e-9
         )
+
+
+@given(leveraged_networks(), st.randoms(use_true_random=False))
+def test_relabelling_permutes_distress(data, random):
+    network, shock = data
+    order = list(range(network.size))
+    random.shuffle(order)
+    permuted = ExposureNetwork.from_matrix(
+        network.ead.toarray()[np.ix_(order, order)], network.capital[order]
+    )
+    for method in ("battiston", "differential"):
+        base = debtrank(network, shock, method=method)
+        moved = debtrank(permuted, shock[order], method=method)
+        np.testing.assert_allclose(moved.final, base.final[order], atol=1e-12)
+        assert moved.debtrank == pytest.approx(base.debtrank, abs=1e-12)

@@ -130,3 +130,12 @@ def test_what_if_copies_leave_the_original_alone():
     assert network.with_capital({"B": 1.0}).capital.tolist() == [10.0, 1.0, 30.0]
     with pytest.raises(InputError, match="capital must be"):
         network.with_capital({"B": -1.0})
+
+
+def test_duplicate_names_are_rejected():
+    with pytest.raises(InputError, match="listed twice") as error:
+        ExposureNetwork.from_matrix(MATRIX, [1, 2, 3], names=["A", "B", "A"])
+    assert error.value.row == "A"
+    capital = pd.DataFrame({"institution": ["A", "B", "C", "B"], "capital": [1, 2, 3, 4]})
+    with pytest.raises(InputError, match="listed twice"):
+        ExposureNetwork.from_edges(EDGES, capital)

@@ -61,7 +61,12 @@ class ExposureNetwork:
     _index: dict[Hashable, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_index", {name: k for k, name in enumerate(self.names)})
+        index = {name: k for k, name in enumerate(self.names)}
+        if len(index) != len(self.names):
+            seen: set[Hashable] = set()
+            twice = next(name for name in self.names if name in seen or seen.add(name))
+            raise InputError("institution listed twice", source="exposure network", row=twice)
+        object.__setattr__(self, "_index", index)
 
     # ------------------------------------------------------------------ derived views
     @property
@@ -106,13 +111,14 @@ class ExposureNetwork:
     def edges(self) -> pd.DataFrame:
         """The exposures as an edge table ``creditor, debtor, ead, lgd`` (lenders first)."""
         coo = self.ead.tocoo()
+        lgd = self.lgd.tocoo()  # built with the same sparsity as ead, so aligned
         names = np.asarray(self.names, dtype=object)
         return pd.DataFrame(
             {
                 "creditor": names[coo.row],
                 "debtor": names[coo.col],
                 "ead": coo.data,
-                "lgd": np.asarray(self.lgd[coo.row, coo.col]).ravel(),
+                "lgd": lgd.data,
             }
         )
 
@@ -135,6 +141,8 @@ class ExposureNetwork:
             new[self.index_of(capital.keys())] = np.fromiter(capital.values(), dtype=float)
         else:
             new = np.asarray(capital, dtype=float).copy()
+            if new.shape != self.capital.shape:
+                raise InputError("one capital per institution", value=new.shape)
         _check_capital(new, self.names, "capital change")
         return ExposureNetwork(self.names, new, self.ead, self.lgd)
 
