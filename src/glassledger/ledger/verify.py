@@ -42,6 +42,7 @@ from glassledger.ledger.block import (
 from glassledger.ledger.chain import Chain
 from glassledger.ledger.crypto import BatchVerifier
 from glassledger.ledger.execution import PARAMS_KEY
+from glassledger.ledger.genesis import GENESIS_CERTIFICATE
 from glassledger.ledger.merkle import DEFAULT_DEPTH, StateProof
 from glassledger.ledger.state import State
 from glassledger.ledger.store import MemoryStore
@@ -124,6 +125,8 @@ def check_genesis(store: BlockStore, genesis_hash: bytes | None = None) -> State
         raise ChainIntegrityError(
             0, "the stored genesis state does not match the genesis state root"
         )
+    if _read(0, store.get_certificate) != GENESIS_CERTIFICATE:
+        raise ChainIntegrityError(0, "the genesis certificate must be the empty one")
     if header.last_commit_hash != certificate_hash(block.last_commit):
         raise ChainIntegrityError(0, "the genesis block's last-commit hash does not match it")
     if header.tx_root != tx_root(()) or header.receipts_root != receipts_root(()):
