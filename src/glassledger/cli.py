@@ -18,6 +18,7 @@ from glassledger.liquidity import cli as liquidity_cli
 from glassledger.risk import cli as risk_cli
 
 app = typer.Typer(
+    rich_markup_mode="markdown",
     name="glassledger",
     help="Transparent, programmable market infrastructure for dollar liquidity, collateral "
     "and OTC derivatives.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from tests.support.basket import DAY_MS, BasketChain
 
+from glassledger.contracts.basket_book import adequacy, intrinsic_rate, theoretical_rate
 from glassledger.sim import basket_devnet as devnet
 
 UNIT = devnet.UNIT_COINS
@@ -111,3 +112,38 @@ def test_t0_sale_beyond_reserve_and_facility_is_refused():
     refused = chain.call(user, "basket", "sell", dealer=US, coins=UNIT)
     assert not refused.ok and "T+0 capacity" in refused.message
     assert chain.balance(user, devnet.COIN) == UNIT  # nothing moved
+
+
+def test_a_surge_of_yen_demand_leaves_the_pool_an_exact_basket_and_the_fx_with_the_dealer():
+    # Seed 004 II.(2): users in one currency area pay their dealer in local currency; the
+    # dealer delivers the basket to the pool, so the pool's composition does not drift and
+    # the intrinsic rate keeps equal to the theoretical rate when the yen then falls 10%.
+    chain = BasketChain(window_blocks=5)
+    funding = [
+        (JP, "basket", "deposit", {"symbol": k, "amount": p * 60})
+        for k, p in devnet.SDR_2022_UNIT.items()
+    ]
+    assert all(r.ok for r in chain.commit(funding))
+    account = {k: chain.get("basket", f"acct/{JP}/{k}") for k in devnet.CURRENCIES}
+    users = [devnet.user("JPY", i) for i in range(2)]
+    receipts = chain.commit(
+        [(u, "basket", "buy", {"dealer": JP, "coins": 25 * UNIT}) for u in users]
+    )
+    paid = sum(next(e for e in r.events if e.name == "bought").data["paid"] for r in receipts)
+    chain.finish_window()
+    assert all(chain.balance(u, devnet.COIN) == 25 * UNIT for u in users)
+    book = chain.book()
+    assert book.units == 50
+    assert {k: book.cash[k] for k in devnet.CURRENCIES} == {
+        k: p * 50 for k, p in devnet.SDR_2022_UNIT.items()
+    }
+    # the dealer took yen and gave the basket: long yen, short the other four currencies
+    after = {k: chain.get("basket", f"acct/{JP}/{k}") for k in devnet.CURRENCIES}
+    assert after["JPY"] - account["JPY"] == paid - 13_452 * 50
+    assert all(
+        after[k] - account[k] == -p * 50 for k, p in devnet.SDR_2022_UNIT.items() if k != "JPY"
+    )
+    chain.post_rates({"JPY": devnet.RATES_E10["JPY"] * 9 // 10})
+    rates = {"USD": 10**10, **chain.rates}
+    assert adequacy(chain.book(), rates).per_currency
+    assert intrinsic_rate(chain.book(), rates) == theoretical_rate(book.config, rates)

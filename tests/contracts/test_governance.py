@@ -33,7 +33,7 @@ CANDIDATE_SCORES = {
     "ccp-a": 90,
     "guarantor-b": 80,
     "dealer-x": 65,
-}  # dealer-low (50) is below C_min = 60; the regulator and the bank are not candidates
+}  # dealer-low (500) is below C_min = 571; the regulator and the bank are not candidates
 
 
 def evidence(signer: str, height: int, round_: int = 0, chain_id: str = "glassledger-dev") -> bytes:

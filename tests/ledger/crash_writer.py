@@ -19,7 +19,7 @@ from glassledger.ledger.execution import last_nonce
 from glassledger.ledger.sqlite_store import SQLiteStore
 from glassledger.ledger.tx import Transaction
 
-TXS_PER_BLOCK = 60
+TXS_PER_BLOCK = 40
 CLIENTS = [f"client-{i}" for i in range(4)]
 
 

@@ -46,7 +46,7 @@ def test_sigkill_at_random_moments_loses_no_committed_block(tmp_path):
             first = child.stdout.readline()
             assert first, child.stderr.read()
             kills_mid_run += 1
-            time.sleep(rng.uniform(0.0, 0.25))
+            time.sleep(rng.uniform(0.0, 0.12))
         os.kill(child.pid, signal.SIGKILL)
         out, err = child.communicate()
         assert child.returncode == -signal.SIGKILL, err

@@ -30,7 +30,7 @@ def test_odds_table_reads_formula_two_and_exact_inclusion():
 
 def test_odds_command_prints_and_writes_the_table(tmp_path):
     scores = tmp_path / "scores.csv"
-    scores.write_text("id,score\nccp-a,95\ndealer-b,80\ndealer-c,72\nguarantor-d,65\nlow,40\n")
+    scores.write_text("id,score\nccp-a,950\ndealer-b,800\ndealer-c,720\nguarantor-d,650\nlow,400\n")
     out = tmp_path / "odds.csv"
     result = CliRunner().invoke(
         app, ["governance", "odds", str(scores), "--seats", "3", "--out", str(out)]
@@ -59,13 +59,13 @@ def test_status_shows_the_authorities_of_a_home(tmp_path):
 
 
 def test_odds_of_the_next_election_on_a_node_home(tmp_path):
-    init_home(tmp_path / "home")  # devnet: dealers 0..3 with scores 70, 77, 84, 91
+    init_home(tmp_path / "home")  # devnet: dealers 0..3 with scores 700, 770, 840, 910
     result = CliRunner().invoke(app, ["governance", "odds", "--home", str(tmp_path / "home")])
     assert result.exit_code == 0, result.output
-    assert "N = 4, T = 10000, C_min = 60" in result.output
+    assert "N = 4, T = 10000, C_min = 571" in result.output
     assert "1.0000" in result.output  # four candidates, four seats: each is selected
     status = CliRunner().invoke(app, ["governance", "status", "--home", str(tmp_path / "home")])
-    assert "dealer-0 70, dealer-1 77, dealer-2 84, dealer-3 91" in status.output
+    assert all(f"dealer-{i} {700 + 70 * i}" in status.output for i in range(3))
 
 
 def _commit(chain, home: Home, txs=()):

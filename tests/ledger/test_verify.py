@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 
 import msgspec
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from glassledger.errors import IntegrityError, StoreError
 from glassledger.ledger import codec
@@ -162,6 +165,18 @@ def test_tampered_records_are_detected(disk, sql, params, message):
         verify_chain(store, disk.registry)
 
 
+def test_a_genesis_certificate_is_empty(disk):
+    outsider = disk.signer.keys("client-0")
+    seal = CommitSeal.make(outsider, disk.store.get_header(0).hash)
+    store = tamper(
+        disk,
+        "UPDATE blocks SET certificate = ? WHERE height = 0",
+        codec.encode(Certificate(0, (seal,))),
+    )
+    with pytest.raises(ChainIntegrityError, match="block 0: the genesis certificate"):
+        verify_chain(store, disk.registry)
+
+
 def test_a_tampered_genesis_state_is_detected(disk):
     store = tamper(
         disk,
@@ -234,3 +249,57 @@ def test_prove_refuses_a_state_that_does_not_match_its_header(disk):
     assert prove(store, BALANCE, 2).verify(store.get_header(2).state_root)  # untouched there
     with pytest.raises(StoreError, match="no block at height 9"):
         prove(store, BALANCE, 9)
+
+
+# ---------------------------------------------------------------- random tampering
+
+#: Stored values covered by a commitment: ``(table, column, primary key columns)``.
+COMMITTED = [
+    ("blocks", "header", "height"),
+    ("blocks", "last_commit", "height"),
+    ("txs", "body", "height, idx"),
+    ("txs", "hash", "height, idx"),
+    ("txs", "message", "height, idx"),
+    ("events", "data", "height, tx_index, seq"),
+    ("events", "name", "height, tx_index, seq"),
+    ("changes", "value", "height, key"),
+    ("changes", "prev", "height, key"),
+    ("state", "value", "key"),
+]
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@example(target=("blocks", "last_commit", "height"), row=0, position=1, bit=0)  # genesis
+@given(
+    target=st.sampled_from(COMMITTED),
+    row=st.integers(0, 10**6),
+    position=st.integers(0, 10**6),
+    bit=st.integers(0, 7),
+)
+def test_any_flipped_bit_in_committed_data_is_detected(
+    disk, tmp_path_factory, target, row, position, bit
+):
+    """Flip one bit anywhere in any stored value that a root, a hash or a replay covers:
+    verify names a block, and never fails any other way."""
+    table, column, key = target
+    disk.store.close()
+    copy = tmp_path_factory.mktemp("tampered") / "chain.sqlite"
+    shutil.copy(disk.path, copy)
+    db = sqlite3.connect(copy)
+    rows = db.execute(
+        f"SELECT {key}, {column} FROM {table} WHERE length({column}) > 0 ORDER BY {key}"
+    ).fetchall()
+    *where, value = rows[row % len(rows)]
+    raw = bytearray(value.encode() if isinstance(value, str) else value)
+    raw[position % len(raw)] ^= 1 << bit
+    new = raw.decode(errors="replace") if isinstance(value, str) else bytes(raw)
+    condition = " AND ".join(f"{name} = ?" for name in key.split(", "))
+    db.execute(f"UPDATE {table} SET {column} = ? WHERE {condition}", (new, *where))
+    db.commit()
+    db.close()
+    with SQLiteStore.open(copy) as store, pytest.raises(ChainIntegrityError):
+        verify_chain(store, disk.registry)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from typer.testing import CliRunner
 
@@ -26,6 +28,7 @@ def test_indicators_table_and_charts(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "sofr_minus_iorb_bp" in result.output and "p_scarce" in result.output
+    assert re.search(r"bank_assets_extrapolated\s*│\s*False", result.output)
     assert (tmp_path / "indicators.png").stat().st_size > 10_000
     assert "plotly" in (tmp_path / "indicators.html").read_text()
 
@@ -77,3 +80,24 @@ def test_simulate_replay_writes_charts_and_csv(tmp_path):
 def test_unknown_scenario_exits_with_message(tmp_path):
     result = runner.invoke(app, ["liquidity", "simulate", "--scenario", "nope"])
     assert result.exit_code == 1 and "unknown scenario" in result.output
+
+
+def test_sweep_on_a_running_scheduler():
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as cluster:
+        result = runner.invoke(
+            app,
+            [
+                "liquidity",
+                "sweep",
+                "--scenario",
+                "sept-2019",
+                "--paths",
+                "2",
+                "--scheduler",
+                cluster.scheduler_address,
+            ],
+        )
+    assert result.exit_code == 0, result.output
+    assert "p_srf_used" in result.output and "2 paths" in result.output

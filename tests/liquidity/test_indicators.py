@@ -112,3 +112,12 @@ def test_issuance_and_bill_incentive():
     early = indicators.compute_indicators(data.build_panel("2023-01-02", "2023-03-31"))
     assert early["bill_minus_on_rrp_bp"].dropna().between(-100, 100).all()
     assert data.build_panel("2019-01-02", "2019-01-31")["net_bills_usd_bn"].isna().all()
+
+
+def test_sofr_percentiles_when_supplied():
+    # Illustrative 99th percentiles (the NY Fed series SOFR99 is not in the sample).
+    p99 = pd.Series([2.35, 9.00], index=pd.to_datetime(["2019-09-16", "2019-09-17"]))
+    panel = data.build_panel("2019-09-16", "2019-09-17", extra={"sofr_p99": p99})
+    ind = indicators.compute_indicators(panel)
+    assert ind.loc["2019-09-17", "sofr_p99_minus_iorb_bp"] == pytest.approx(690.0)
+    assert "sofr_p1_minus_iorb_bp" not in ind

@@ -3,6 +3,7 @@ blocks sealed by the four devnet authorities, readers for balances and the books
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from glassledger.contracts.basket_book import Book, load_book
@@ -12,6 +13,7 @@ from glassledger.ledger.chain import Chain
 from glassledger.ledger.codec import decode
 from glassledger.ledger.crypto import KeyPair
 from glassledger.ledger.genesis import GENESIS_CERTIFICATE, build_genesis
+from glassledger.ledger.sqlite_store import SQLiteStore
 from glassledger.ledger.store import MemoryStore
 from glassledger.ledger.tx import Receipt, Transaction
 from glassledger.sim import basket_devnet as devnet
@@ -23,12 +25,18 @@ DAY_MS = 86_400_000
 class BasketChain:
     """The basket devnet on a memory store. ``setup_args`` go to ``basket.setup``."""
 
-    def __init__(self, rates_e10: dict[str, int] | None = None, **setup_args: Any) -> None:
+    def __init__(
+        self, rates_e10: dict[str, int] | None = None, path: Path | None = None, **setup_args: Any
+    ) -> None:
+        """``path``: keep the chain in a new SQLite store there (default: in memory)."""
         self.genesis = devnet.basket_genesis()
         self.registry = standard_registry()
         block0, state = build_genesis(self.genesis, self.registry)
-        self.store = MemoryStore()
-        self.store.put_block(block0, GENESIS_CERTIFICATE, [], [], dict(state.data))
+        if path is None:
+            self.store = MemoryStore()
+            self.store.put_block(block0, GENESIS_CERTIFICATE, [], [], dict(state.data))
+        else:
+            self.store = SQLiteStore.create(path, block0, GENESIS_CERTIFICATE, state.data)
         self.chain = Chain(self.registry, self.store, state)
         self.authorities = [KeyPair.from_name(f"dealer-{i}") for i in range(4)]
         self.nonces: dict[str, int] = {}

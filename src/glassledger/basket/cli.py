@@ -13,7 +13,9 @@ from rich.table import Table
 from glassledger.errors import GlassledgerError
 
 app = typer.Typer(
-    help="Basket coin analytics (SDR-style basket and its reserve)", no_args_is_help=True
+    rich_markup_mode="markdown",
+    help="Basket coin analytics (SDR-style basket and its reserve)",
+    no_args_is_help=True,
 )
 console = Console()
 

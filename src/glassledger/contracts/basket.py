@@ -50,6 +50,7 @@ from glassledger.contracts.basket_book import (
     fx_rates,
     load_book,
     rebalance_targets,
+    save_book,
     today,
     value_e18,
 )
@@ -177,7 +178,7 @@ class Basket(ReserveMethods, NettingMethods, Contract):
             ctx.call("token", "transfer", symbol=k, to=HOLDER, amount=amount)
         coins = units * config["unit_coins"]
         ctx.call("token", "mint", symbol=config["coin"], to=ctx.caller, amount=coins)
-        self._save(ctx, book)
+        save_book(ctx, book)
         ctx.emit("minted", dealer=ctx.caller, units=units, coins=coins, delivered=delivered)
 
     @method("authorized_dealer")
@@ -195,7 +196,7 @@ class Basket(ReserveMethods, NettingMethods, Contract):
         for k, amount in paid.items():
             if amount:
                 ctx.call("token", "pay", symbol=k, to=ctx.caller, amount=amount)
-        self._save(ctx, book)
+        save_book(ctx, book)
         ctx.emit("redeemed", dealer=ctx.caller, units=units, coins=coins, paid=paid)
 
     @method("authorized_dealer")
@@ -227,7 +228,7 @@ class Basket(ReserveMethods, NettingMethods, Contract):
         ctx.call("token", "pay", symbol=take, to=ctx.caller, amount=taken)
         self._book_cash(book, give, amount)
         self._book_cash(book, take, -taken)
-        self._save(ctx, book)
+        save_book(ctx, book)
         ctx.emit("rebalanced", dealer=ctx.caller, give=give, amount=amount, take=take, taken=taken)
 
     # ------------------------------------------------------------------ hooks
@@ -322,7 +323,7 @@ class Basket(ReserveMethods, NettingMethods, Contract):
         book.config = config
         ctx.put("config", config)
         ctx.delete("recompose")
-        self._save(ctx, book)
+        save_book(ctx, book)
         ctx.emit("recomposed", unit_amounts=dict(new))
 
     @staticmethod
@@ -354,19 +355,3 @@ class Basket(ReserveMethods, NettingMethods, Contract):
         config = self._config(ctx)
         ctx.require(ctx.caller == config["manager"], f"only the manager {config['manager']!r}")
         return load_book(ctx.get)
-
-    @staticmethod
-    def _save(ctx: Context, book: Book) -> None:
-        """Write the books back (only what changed is written by the state layer)."""
-        ctx.put("units", book.units)
-        for k in book.currencies:
-            ctx.put(f"cash/{k}", book.cash[k])
-            ctx.put(f"accrued/{k}", book.accrued[k])
-            ctx.put(f"equity/{k}", book.equity[k])
-        stored = ctx.get("sec_ids") or []
-        for sid in stored:
-            if sid not in book.securities:
-                ctx.delete(f"sec/{sid}")
-        for sid, record in book.securities.items():
-            ctx.put(f"sec/{sid}", record)
-        ctx.put("sec_ids", sorted(book.securities))

@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+import msgspec
+
 from glassledger.contracts import oracle
 from glassledger.contracts.framework import Context
 
@@ -93,6 +95,20 @@ class Book:
     accrued: dict[str, int] = field(default_factory=dict)
     equity: dict[str, int] = field(default_factory=dict)
     securities: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The stored value of every key as loaded (``save_book`` writes only what changed).
+    stored: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def records(self) -> dict[str, Any]:
+        """The books as state keys and values (the layout of :func:`load_book`)."""
+        out: dict[str, Any] = {"units": self.units, "sec_ids": sorted(self.securities)}
+        for k in self.currencies:
+            out |= {
+                f"cash/{k}": self.cash.get(k, 0),
+                f"accrued/{k}": self.accrued.get(k, 0),
+                f"equity/{k}": self.equity.get(k, 0),
+            }
+        out |= {f"sec/{sid}": record for sid, record in self.securities.items()}
+        return out
 
     @property
     def currencies(self) -> list[str]:
@@ -125,7 +141,7 @@ def load_book(read: Callable[[str], Any]) -> Book:
     if config is None:
         raise LookupError("the basket contract is not set up")
     currencies = config["currencies"]
-    return Book(
+    book = Book(
         config=config,
         units=read("units") or 0,
         cash={k: read(f"cash/{k}") or 0 for k in currencies},
@@ -133,6 +149,25 @@ def load_book(read: Callable[[str], Any]) -> Book:
         equity={k: read(f"equity/{k}") or 0 for k in currencies},
         securities={sid: read(f"sec/{sid}") for sid in read("sec_ids") or []},
     )
+    book.stored = _copied(book.records())
+    return book
+
+
+def save_book(ctx: Context, book: Book) -> None:
+    """Write the books back into the basket contract's state: only keys whose value changed
+    since :func:`load_book`; securities no longer held are deleted."""
+    records = book.records()
+    for key in book.stored.keys() - records.keys():
+        ctx.delete(key)
+    for key, value in records.items():
+        if book.stored.get(key) != value:
+            ctx.put(key, value)
+    book.stored = _copied(records)
+
+
+def _copied(records: dict[str, Any]) -> dict[str, Any]:
+    """A copy deep enough for the books' values (ints, lists of ids, flat records)."""
+    return {k: v.copy() if isinstance(v, dict | list) else v for k, v in records.items()}
 
 
 @dataclass(frozen=True)
@@ -268,3 +303,70 @@ def interest_for(amount: int, rate_bps: int, days: int, day_count: int) -> int:
     """Simple interest on ``amount`` minor units at ``rate_bps`` a year for ``days`` on an
     actual/``day_count`` basis, rounded down (negative rates give negative interest)."""
     return amount * rate_bps * days // (BPS * day_count)
+
+
+# --- reading the ledger off-ledger ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every view of the basket coin at one state: the books, the oracle's FX (USD per unit x
+    1e10) and interest rates (bps) in force, the balance sheet, adequacy, the three rates (USD
+    per coin; ``market`` from the ``amm`` pool ``<coin>-USD`` when it exists) and the
+    reserve's yield (bps)."""
+
+    book: Book
+    rates: dict[str, int]
+    interest_bps: dict[str, int]
+    sheet: BalanceSheet
+    adequacy: Adequacy
+    theoretical: Fraction
+    intrinsic: Fraction | None
+    market: Fraction | None
+    yield_bps: int
+
+
+def snapshot(lookup: Callable[[bytes], bytes | None]) -> Snapshot:
+    """The basket's views from raw ledger state: ``lookup(key)`` returns the stored bytes of a
+    full state key (``chain.state.get``, or ``store.state_at(height).get`` for any past
+    height). Oracle values are taken as posted, whatever their age."""
+
+    def get(contract: str, key: str) -> Any:
+        raw = lookup(f"{contract}/{key}".encode())
+        return None if raw is None else msgspec.msgpack.decode(raw)
+
+    def scaled(record: dict[str, Any], scale: int) -> int:
+        shift = scale - record["scale"]
+        return record["value"] * 10**shift if shift >= 0 else record["value"] // 10**-shift
+
+    book = load_book(lambda key: get(NAME, key))
+    rates = {}
+    for k in book.currencies:
+        record = None if k == "USD" else get(oracle.NAME, oracle.point_key("fx", f"{k}/USD"))
+        if k != "USD" and record is None:
+            raise LookupError(f"no oracle fx for {k}/USD in this state")
+        rates[k] = USD_RATE if record is None else scaled(record, RATE_DECIMALS)
+    interest = {}
+    for key, _, _ in holding_rate_keys(book):
+        record = get(oracle.NAME, oracle.point_key("rate", key))
+        if record is not None:
+            interest[key] = scaled(record, 4)
+    coin = book.config["coin"]
+    pool = get("amm", f"pool/{coin}-USD")
+    usd_decimals = (get("token", "t/USD") or {"decimals": 2})["decimals"]
+    market = (
+        None
+        if pool is None
+        else Fraction(pool["y"] * 10 ** book.config["coin_decimals"], pool["x"] * 10**usd_decimals)
+    )
+    return Snapshot(
+        book=book,
+        rates=rates,
+        interest_bps=interest,
+        sheet=balance_sheet(book, rates),
+        adequacy=adequacy(book, rates),
+        theoretical=theoretical_rate(book.config, rates),
+        intrinsic=intrinsic_rate(book, rates),
+        market=market,
+        yield_bps=reserve_yield_bps(book, rates, interest),
+    )

@@ -44,10 +44,12 @@ from typing import Any
 from glassledger.contracts.basket_book import (
     BPS,
     HOLDER,
+    Book,
     ceil_div,
     fee_amount,
     fx_rates,
     load_book,
+    save_book,
     theoretical_rate,
 )
 from glassledger.contracts.framework import ANY, Context, method
@@ -223,7 +225,7 @@ class NettingMethods:
             ctx.call("token", "mint", symbol=config["coin"], to=HOLDER, amount=net * unit)
         elif net < 0:
             ctx.call("token", "burn", symbol=config["coin"], amount=-net * unit)
-        self._save(ctx, book)
+        save_book(ctx, book)
         for dealer in dealers:
             window = _window(ctx, dealer)
             self._fill_pending(ctx, dealer, window)
@@ -248,7 +250,7 @@ class NettingMethods:
             reserve_flow={k: book.cash[k] - cash_before[k] for k in book.currencies},
         )
 
-    def _settle_creation(self, ctx: Context, book: Any, dealer: str, units: int) -> int:
+    def _settle_creation(self, ctx: Context, book: Book, dealer: str, units: int) -> int:
         """Take the basket plus fee from the dealer's account; 0 units if it is short."""
         config = book.config
         due = {
@@ -267,12 +269,15 @@ class NettingMethods:
         _credit(ctx, dealer, config["coin"], units * config["unit_coins"])
         return units
 
-    def _settle_redemption(self, ctx: Context, book: Any, dealer: str, units: int) -> int:
+    def _settle_redemption(self, ctx: Context, book: Book, dealer: str, units: int) -> int:
         """Return the dealer's coins for the basket less fees; clipped to its inventory; 0
         units when the redemption is refused (gate, NAV, liquidity)."""
         config = book.config
-        units = min(units, _balance(ctx, dealer, config["coin"]) // config["unit_coins"])
-        if units <= 0:
+        held = _balance(ctx, dealer, config["coin"]) // config["unit_coins"]
+        if held < units:
+            ctx.emit("order_clipped", dealer=dealer, units=-units, inventory_units=held)
+            units = held
+        if units == 0:
             return 0
         try:
             paid = self._redeem_payout(ctx, book, units)

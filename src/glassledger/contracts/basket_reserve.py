@@ -34,6 +34,7 @@ from glassledger.contracts.basket_book import (
     fx_rates,
     interest_for,
     load_book,
+    save_book,
     today,
     value_e18,
 )
@@ -114,7 +115,7 @@ class ReserveMethods:
         ctx.require(currency in book.currencies and amount > 0, "a basket currency, amount > 0")
         ctx.call("token", "transfer", symbol=currency, to=HOLDER, amount=amount)
         self._book_cash(book, currency, amount)
-        self._save(ctx, book)
+        save_book(ctx, book)
         ctx.emit("capital_contributed", currency=currency, amount=amount)
 
     @method(ANY)
@@ -135,7 +136,7 @@ class ReserveMethods:
         sheet = balance_sheet(book, rates)
         rr.check_capital_buffer(sheet.equity_e18, sheet.assets_e18, rules_of(config))
         ctx.call("token", "pay", symbol=currency, to=ctx.caller, amount=amount)
-        self._save(ctx, book)
+        save_book(ctx, book)
         ctx.emit("capital_withdrawn", currency=currency, amount=amount)
 
     @method(ANY)
@@ -181,7 +182,7 @@ class ReserveMethods:
         rates = fx_rates(ctx, book.currencies)
         rr.check_portfolio(portfolio(book, rates, day), day, rules_of(config))
         ctx.put("sec_count", count)
-        self._save(ctx, book)
+        save_book(ctx, book)
         ctx.emit("invested", security=sid, **book.securities[sid])
 
     @method(ANY)
@@ -229,7 +230,7 @@ class ReserveMethods:
         ctx.call("token", "transfer", symbol=currency, to=HOLDER, amount=amount)
         book.accrued[currency] -= amount
         book.cash[currency] += amount
-        self._save(ctx, book)
+        save_book(ctx, book)
         ctx.emit("interest_settled", currency=currency, amount=amount)
 
     # ------------------------------------------------------------------ internals
@@ -291,4 +292,4 @@ class ReserveMethods:
             elif s["reset_period_days"]:
                 while s["reset_day"] <= day:
                     s["reset_day"] = min(s["reset_day"] + s["reset_period_days"], s["maturity_day"])
-        self._save(ctx, book)
+        save_book(ctx, book)

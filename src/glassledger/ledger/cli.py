@@ -78,7 +78,9 @@ def parse_args(raw: str) -> dict[str, Any]:
     return {k: convert(v) for k, v in args.items()}
 
 
-bench_app = typer.Typer(help="Performance measurements.", no_args_is_help=True)
+bench_app = typer.Typer(
+    rich_markup_mode="markdown", help="Performance measurements.", no_args_is_help=True
+)
 
 
 @bench_app.command("ledger")

@@ -33,7 +33,9 @@ from glassledger.ledger.home import Home
 from glassledger.sim.lottery_stats import inclusion_probabilities
 
 app = typer.Typer(
-    help="Authority governance: lottery odds, a node's governance state.", no_args_is_help=True
+    rich_markup_mode="markdown",
+    help="Authority governance: lottery odds, a node's governance state.",
+    no_args_is_help=True,
 )
 console = Console()
 

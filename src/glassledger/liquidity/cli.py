@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import typer
 from rich.console import Console
@@ -13,7 +15,9 @@ from rich.table import Table
 from glassledger.errors import ConfigError, GlassledgerError
 
 app = typer.Typer(
-    help="Dollar liquidity: corridor indicators, repo-market model, sweeps.", no_args_is_help=True
+    rich_markup_mode="markdown",
+    help="Dollar liquidity: corridor indicators, repo-market model, sweeps.",
+    no_args_is_help=True,
 )
 console = Console()
 
@@ -34,8 +38,8 @@ def _progress() -> Progress:
 
 
 def _fmt(value) -> str:
-    if isinstance(value, bool | str) or value is None:
-        return str(value)
+    if isinstance(value, bool | np.bool_ | str) or value is None:
+        return str(bool(value)) if isinstance(value, np.bool_) else str(value)
     return "n/a" if pd.isna(value) else f"{value:,.2f}"
 
 
@@ -69,7 +73,11 @@ def indicators(
                 tga = data.read_dts_operating_cash(path)
             except GlassledgerError as exc:
                 console.print(f"[yellow]DTS download failed ({exc}); using the sample[/yellow]")
-        panel = data.build_panel(start, end, loader=loader, extra=extra, tga_daily=tga)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            panel = data.build_panel(start, end, loader=loader, extra=extra, tga_daily=tga)
+        for warning in {str(w.message) for w in caught}:
+            console.print(f"[yellow]{warning}[/yellow]")
         frame = ind.compute_indicators(panel, tga_target_usd_bn=tga_target)
     except GlassledgerError as exc:
         _fail(exc)

@@ -100,7 +100,8 @@ def compute_indicators(
     ``bill_minus_on_rrp_bp`` (3-month bill, discount basis, minus the ON RRP rate) is the
     money funds' incentive to leave the ON RRP for bills; ``net_bills_20d_usd_bn`` and
     ``net_coupons_20d_usd_bn`` are 20-day sums of net marketable issuance (cash drained into
-    the TGA before it is spent).
+    the TGA before it is spent). With SOFR percentiles supplied (``extra`` of ``build_panel``),
+    ``sofr_p99_minus_iorb_bp`` and ``sofr_p1_minus_iorb_bp`` show the tails of the day's trades.
     Columns in basis points end in ``_bp``, amounts in ``_usd_bn``, ratios in ``_pct``;
     ``effr_position_in_range`` is 0 at the bottom of the target range and 1 at the top.
     """
@@ -115,6 +116,9 @@ def compute_indicators(
     out["net_liquidity_usd_bn"] = fed_assets - panel["tga_usd_bn"] - panel["on_rrp_usd_bn"]
     out["sofr_minus_iorb_bp"] = 100.0 * (panel["sofr_pct"] - panel["iorb_pct"])
     out["sofr_minus_top_bp"] = 100.0 * (panel["sofr_pct"] - panel["range_top_pct"])
+    for tail in ("sofr_p99", "sofr_p1"):  # SOFR percentiles, when supplied
+        if f"{tail}_pct" in panel:
+            out[f"{tail}_minus_iorb_bp"] = 100.0 * (panel[f"{tail}_pct"] - panel["iorb_pct"])
     width = panel["range_top_pct"] - panel["range_bottom_pct"]
     out["effr_position_in_range"] = (panel["effr_pct"] - panel["range_bottom_pct"]) / width
     rrp = panel["on_rrp_usd_bn"]

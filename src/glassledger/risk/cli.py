@@ -12,7 +12,7 @@ from glassledger.errors import GlassledgerError
 from glassledger.risk import credit_cli, ledger_cli
 from glassledger.risk.contagion import cli as contagion_cli
 
-app = typer.Typer(help="Risk analytics", no_args_is_help=True)
+app = typer.Typer(rich_markup_mode="markdown", help="Risk analytics", no_args_is_help=True)
 app.command("el")(credit_cli.el)
 app.command("ratings")(credit_cli.ratings)
 app.command("contagion")(contagion_cli.contagion)

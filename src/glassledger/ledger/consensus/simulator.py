@@ -12,7 +12,9 @@ order. Each replica is a real :class:`QbftEngine` on its own :class:`Chain` and
 * Byzantine authorities: a proposer that sends different blocks to different peers
   (``EQUIVOCATE``), a voter that sends a conflicting PREPARE and COMMIT for each one it sends
   (``DOUBLE_VOTE``), an authority that never speaks (``SILENT``), a proposer whose blocks
-  claim a wrong state root (``INVALID_BLOCK``);
+  claim a wrong state root (``INVALID_BLOCK``), a proposer that after a round change
+  proposes a fresh block justified by the round changes that report no prepared block,
+  hiding a possible lock (``HIDE_LOCK``);
 * an intruder outside the authority set sending signed votes, votes with forged signer
   fields, garbage bytes and an oversized payload.
 
@@ -43,6 +45,7 @@ from glassledger.ledger import codec
 from glassledger.ledger.abc import Transport
 from glassledger.ledger.block import Block, Certificate, CommitSeal
 from glassledger.ledger.chain import Chain
+from glassledger.ledger.consensus.guard import VoteGuard
 from glassledger.ledger.consensus.messages import (
     ConsensusMessage,
     EquivocationEvidence,
@@ -50,12 +53,8 @@ from glassledger.ledger.consensus.messages import (
     Vote,
     VoteKind,
 )
-from glassledger.ledger.consensus.qbft import (
-    QbftEngine,
-    VoteGuard,
-    decode_packet,
-    encode_packet,
-)
+from glassledger.ledger.consensus.qbft import QbftEngine
+from glassledger.ledger.consensus.wire import decode_packet, encode_packet
 from glassledger.ledger.crypto import KeyPair, sha256
 from glassledger.ledger.devnet import GENESIS_TIME_MS, Signer, devnet_genesis
 from glassledger.ledger.genesis import GENESIS_CERTIFICATE, build_genesis
@@ -73,6 +72,7 @@ class Byzantine(StrEnum):
     DOUBLE_VOTE = "double_vote"
     SILENT = "silent"
     INVALID_BLOCK = "invalid_block"
+    HIDE_LOCK = "hide_lock"
 
 
 @dataclass(frozen=True)
@@ -208,6 +208,8 @@ class _ByzantineTransport(_SimTransport):
             return
         if self.mode == Byzantine.INVALID_BLOCK and kind == VoteKind.PROPOSAL:
             payload = self._tampered(msg)
+        if self.mode == Byzantine.HIDE_LOCK and kind == VoteKind.PROPOSAL and msg.prepares:
+            payload = self._hide_lock(msg)
         super().broadcast(sender, payload)
         if self.mode == Byzantine.DOUBLE_VOTE and kind in (VoteKind.PREPARE, VoteKind.COMMIT):
             super().broadcast(sender, self._conflicting(msg))
@@ -245,6 +247,25 @@ class _ByzantineTransport(_SimTransport):
         bad_vote = Vote(vote.kind, vote.chain_id, vote.height, vote.round, bad.hash)
         return encode_packet(
             msgspec.structs.replace(msg, vote=SignedVote.make(self._keys(), bad_vote), block=bad)
+        )
+
+    def _hide_lock(self, msg: ConsensusMessage) -> bytes:
+        """Replace a re-proposal by a fresh block, justified by the round changes that report
+        nothing prepared first (valid only when they alone make a quorum, which is exactly
+        when no block can have been decided)."""
+        replica = self.sim.replicas[self.index]
+        assert replica.chain is not None and replica.engine is not None
+        vote = msg.vote.vote
+        changes = sorted(msg.round_changes, key=lambda v: v.vote.prepared_round)
+        fresh = replica.chain.propose(self.sim._clock(self.index)(), self._keys().public, [])
+        fresh_vote = Vote(vote.kind, vote.chain_id, vote.height, vote.round, fresh.hash)
+        justification = tuple(changes[: replica.engine._quorum])
+        return encode_packet(
+            ConsensusMessage(
+                SignedVote.make(self._keys(), fresh_vote),
+                block=fresh,
+                round_changes=justification,
+            )
         )
 
     def _conflicting(self, msg: ConsensusMessage) -> bytes:
