@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from glassledger.ledger.consensus.guard import FileVoteGuard, VoteGuard
 from glassledger.ledger.consensus.messages import VoteKind
 from glassledger.ledger.crypto import sha256
@@ -45,3 +48,40 @@ def test_file_vote_guard_compacts_old_heights(tmp_path):
     guard.close()
     assert len(path.read_text().splitlines()) == 2
     assert not FileVoteGuard(path).allow(VoteKind.PREPARE, 9, 0, sha256(b"other"))
+
+
+slots = st.tuples(st.sampled_from([0, 1, 2]), st.integers(0, 6), st.integers(0, 2))
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("sign"), slots, st.sampled_from([b"a", b"b"])),
+        st.tuples(st.just("forget"), st.integers(0, 6)),
+        st.just(("restart",)),
+    ),
+    max_size=40,
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(script=steps)
+def test_file_guard_never_allows_two_digests_for_a_live_slot(tmp_path_factory, script):
+    """Across restarts and compactions: a slot at or above the forget threshold (the engine
+    never votes below it) gets one digest at most, and a fresh slot is always allowed."""
+    path = tmp_path_factory.mktemp("guard") / "votes.guard"
+    guard = FileVoteGuard(path, compact_after=8)
+    first: dict[tuple[int, int, int], bytes] = {}
+    threshold = 0
+    for step in script:
+        if step[0] == "sign":
+            slot, digest = step[1], sha256(step[2])
+            allowed = guard.allow(*slot, digest)
+            if slot[1] >= threshold:
+                assert allowed == (first.setdefault(slot, digest) == digest)
+        elif step[0] == "forget":
+            threshold = max(threshold, step[1])
+            guard.forget_below(step[1])
+        else:
+            guard.close()
+            guard = FileVoteGuard(path, compact_after=8)
+    guard.close()
