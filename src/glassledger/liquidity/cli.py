@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -72,7 +73,11 @@ def indicators(
                 tga = data.read_dts_operating_cash(path)
             except GlassledgerError as exc:
                 console.print(f"[yellow]DTS download failed ({exc}); using the sample[/yellow]")
-        panel = data.build_panel(start, end, loader=loader, extra=extra, tga_daily=tga)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            panel = data.build_panel(start, end, loader=loader, extra=extra, tga_daily=tga)
+        for warning in {str(w.message) for w in caught}:
+            console.print(f"[yellow]{warning}[/yellow]")
         frame = ind.compute_indicators(panel, tga_target_usd_bn=tga_target)
     except GlassledgerError as exc:
         _fail(exc)
