@@ -7,7 +7,7 @@ import sqlite3
 
 import msgspec
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from glassledger.errors import IntegrityError, StoreError
@@ -165,6 +165,18 @@ def test_tampered_records_are_detected(disk, sql, params, message):
         verify_chain(store, disk.registry)
 
 
+def test_a_genesis_certificate_is_empty(disk):
+    outsider = disk.signer.keys("client-0")
+    seal = CommitSeal.make(outsider, disk.store.get_header(0).hash)
+    store = tamper(
+        disk,
+        "UPDATE blocks SET certificate = ? WHERE height = 0",
+        codec.encode(Certificate(0, (seal,))),
+    )
+    with pytest.raises(ChainIntegrityError, match="block 0: the genesis certificate"):
+        verify_chain(store, disk.registry)
+
+
 def test_a_tampered_genesis_state_is_detected(disk):
     store = tamper(
         disk,
@@ -261,6 +273,7 @@ COMMITTED = [
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+@example(target=("blocks", "last_commit", "height"), row=0, position=1, bit=0)  # genesis
 @given(
     target=st.sampled_from(COMMITTED),
     row=st.integers(0, 10**6),

@@ -34,6 +34,7 @@ from glassledger.ledger.abc import BlockStore
 from glassledger.ledger.authorities import authority_keys_at
 from glassledger.ledger.block import (
     authority_set_hash,
+    certificate_hash,
     receipts_root,
     tx_root,
     verify_certificate,
@@ -41,6 +42,7 @@ from glassledger.ledger.block import (
 from glassledger.ledger.chain import Chain
 from glassledger.ledger.crypto import BatchVerifier
 from glassledger.ledger.execution import PARAMS_KEY
+from glassledger.ledger.genesis import GENESIS_CERTIFICATE
 from glassledger.ledger.merkle import DEFAULT_DEPTH, StateProof
 from glassledger.ledger.state import State
 from glassledger.ledger.store import MemoryStore
@@ -102,7 +104,8 @@ def _replay_genesis(store: BlockStore, registry: Registry, genesis_hash: bytes |
 
 def check_genesis(store: BlockStore, genesis_hash: bytes | None = None) -> State:
     """The genesis state stored as block 0's changes, after checking that the genesis header
-    commits to it (state root, empty transaction and receipts roots, authority set) and,
+    commits to it and to the rest of block 0 (state root, last commit, empty transaction and
+    receipts roots, authority set) and,
     when given, that the genesis block hash is ``genesis_hash``."""
     block = _read(0, store.get_block)
     header = block.header
@@ -122,6 +125,10 @@ def check_genesis(store: BlockStore, genesis_hash: bytes | None = None) -> State
         raise ChainIntegrityError(
             0, "the stored genesis state does not match the genesis state root"
         )
+    if _read(0, store.get_certificate) != GENESIS_CERTIFICATE:
+        raise ChainIntegrityError(0, "the genesis certificate must be the empty one")
+    if header.last_commit_hash != certificate_hash(block.last_commit):
+        raise ChainIntegrityError(0, "the genesis block's last-commit hash does not match it")
     if header.tx_root != tx_root(()) or header.receipts_root != receipts_root(()):
         raise ChainIntegrityError(
             0, "the genesis transaction or receipts root is not the empty root"

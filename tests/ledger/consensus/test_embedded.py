@@ -6,8 +6,9 @@ from glassledger.contracts.registry import standard_registry
 from glassledger.ledger import codec
 from glassledger.ledger.chain import Chain
 from glassledger.ledger.consensus.messages import ConsensusMessage, SignedVote, Vote, VoteKind
-from glassledger.ledger.consensus.qbft import QbftEngine, encode_packet
+from glassledger.ledger.consensus.qbft import QbftEngine
 from glassledger.ledger.consensus.transport import InProcessTransport
+from glassledger.ledger.consensus.wire import encode_packet
 from glassledger.ledger.crypto import KeyPair, sha256
 from glassledger.ledger.devnet import GENESIS_TIME_MS, Signer, devnet_genesis
 from glassledger.ledger.genesis import GENESIS_CERTIFICATE, build_genesis

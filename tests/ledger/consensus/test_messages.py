@@ -1,23 +1,16 @@
-"""Consensus messages: canonical packets and what counts as equivocation evidence."""
+"""Consensus messages: what counts as equivocation evidence."""
 
 from __future__ import annotations
 
 import pytest
 
-from glassledger.errors import ConsensusError
-from glassledger.ledger import codec
-from glassledger.ledger.block import CommitSeal
 from glassledger.ledger.consensus.messages import (
-    NO_DIGEST,
-    ConsensusMessage,
     EquivocationEvidence,
     SignedVote,
-    SyncRequest,
     Vote,
     VoteKind,
     check_equivocation,
 )
-from glassledger.ledger.consensus.qbft import decode_packet, encode_packet
 from glassledger.ledger.crypto import KeyPair, sha256
 
 ALICE, BOB = KeyPair.from_name("dealer-0"), KeyPair.from_name("dealer-1")
@@ -26,23 +19,6 @@ A, B = sha256(b"block A"), sha256(b"block B")
 
 def signed(keys, kind=VoteKind.PREPARE, round_=0, digest=A, height=5, chain="c"):
     return SignedVote.make(keys, Vote(kind, chain, height, round_, digest))
-
-
-def test_packets_round_trip_and_are_told_apart_by_their_tag():
-    message = ConsensusMessage(signed(ALICE, VoteKind.COMMIT), seal=CommitSeal.make(ALICE, A))
-    request = SyncRequest(signed(ALICE, VoteKind.SYNC_REQUEST, digest=NO_DIGEST))
-    for packet in (message, request):
-        payload = codec.encode(packet)
-        assert codec.decode(payload, type(packet)) == packet
-        assert decode_packet(bytes(payload)) == packet  # a fresh bytes object: really decoded
-    assert codec.encode(message)[1] == 0 and codec.encode(request)[1] == 1
-
-
-def test_non_canonical_payload_is_a_consensus_error():
-    payload = bytearray(encode_packet(ConsensusMessage(signed(ALICE))))
-    payload[0] = 0xDC  # array header in a longer (non-canonical) form
-    with pytest.raises(ConsensusError, match="malformed"):
-        decode_packet(bytes(payload[:1]) + b"\x00\x07" + bytes(payload[1:]))
 
 
 @pytest.mark.parametrize(

@@ -16,15 +16,9 @@ from glassledger.ledger.consensus.messages import (
     VoteKind,
     check_equivocation,
 )
-from glassledger.ledger.consensus.qbft import (
-    FileVoteGuard,
-    QbftEngine,
-    decode_packet,
-    encode_packet,
-    proposer_of,
-    round_timeout,
-)
+from glassledger.ledger.consensus.qbft import QbftEngine, proposer_of, round_timeout
 from glassledger.ledger.consensus.transport import InProcessTransport
+from glassledger.ledger.consensus.wire import decode_packet, encode_packet
 from glassledger.ledger.crypto import KeyPair, sha256
 
 DEALERS = [KeyPair.from_name(f"dealer-{i}") for i in range(4)]
@@ -183,36 +177,6 @@ def test_random_bytes_never_crash_the_engine(chain_factory, clock, payloads):
         engine.on_message(DEALERS[0].public, payload)
     assert engine.height == 1 and engine.round == 0
     assert engine.rejected_count == len(payloads)
-
-
-def test_file_vote_guard_survives_a_restart(tmp_path):
-    path = tmp_path / "votes.guard"
-    guard = FileVoteGuard(path)
-    a, b = sha256(b"a"), sha256(b"b")
-    assert guard.allow(VoteKind.PROPOSAL, 7, 0, a)
-    assert guard.allow(VoteKind.PROPOSAL, 7, 0, a)  # the same vote again is fine
-    assert not guard.allow(VoteKind.PROPOSAL, 7, 0, b)
-    guard.close()
-    with path.open("a") as torn:
-        torn.write("0 7 1")  # a crash in the middle of a line
-    restarted = FileVoteGuard(path)
-    assert not restarted.allow(VoteKind.PROPOSAL, 7, 0, b)
-    assert restarted.allow(VoteKind.PREPARE, 7, 0, b)
-    restarted.close()
-    again = FileVoteGuard(path)
-    assert not again.allow(VoteKind.PREPARE, 7, 0, a)  # the record after the torn line holds
-    again.close()
-
-
-def test_file_vote_guard_compacts_old_heights(tmp_path):
-    path = tmp_path / "votes.guard"
-    guard = FileVoteGuard(path, compact_after=5)
-    for height in range(1, 10):
-        guard.allow(VoteKind.PREPARE, height, 0, sha256(bytes([height])))
-    guard.forget_below(8)
-    guard.close()
-    assert len(path.read_text().splitlines()) == 2
-    assert not FileVoteGuard(path).allow(VoteKind.PREPARE, 9, 0, sha256(b"other"))
 
 
 def prepared_block(chain_factory, clock):

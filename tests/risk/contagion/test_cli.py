@@ -49,3 +49,32 @@ def test_bad_input_is_reported_with_the_row(tmp_path):
     assert "self-exposure" in result.output and "row 2" in result.output
     unknown = CliRunner().invoke(app, ["risk", "contagion", EDGES, "-c", CAPITAL, "-d", "Z"])
     assert unknown.exit_code != 0 and "unknown institution" in unknown.output
+
+
+def test_debtrank_of_the_default_set():
+    args = ["risk", "contagion", EDGES, "-c", CAPITAL, "-d", "A", "--debtrank"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "DebtRank of the default set" in result.output
+    assert "differential" in result.output and "Most distressed" in result.output
+
+
+def test_clearing_with_and_without_default_costs(tmp_path):
+    # B lent A 10, C lent B 10 (creditors first); A has 4 of cash, B 3: Eisenberg-Noe pays
+    # 4 and 7 (shortfall 9). With alpha = 0.5, A pays 2 and B 0.5 x 3 + 2 = 3.5 (shortfall 14.5).
+    (tmp_path / "e.csv").write_text("creditor,debtor,ead,lgd\nB,A,10,1\nC,B,10,1\n")
+    (tmp_path / "k.csv").write_text("institution,capital\nA,1\nB,1\nC,1\n")
+    (tmp_path / "s.csv").write_text(
+        "institution,external_assets,external_liabilities\nA,4,0\nB,3,0\nC,0,0\n"
+    )
+    args = ["risk", "contagion", str(tmp_path / "e.csv"), "-c", str(tmp_path / "k.csv")]
+    args += ["--clearing", str(tmp_path / "s.csv")]
+    plain = CliRunner().invoke(app, args)
+    assert plain.exit_code == 0, plain.output
+    assert "Eisenberg-Noe clearing" in plain.output
+    assert "defaults: 2 in 2 wave(s), shortfall: 9.00" in plain.output
+    costly = CliRunner().invoke(app, [*args, "--alpha", "0.5"])
+    assert "Rogers-Veraart" in costly.output and "shortfall: 14.50" in costly.output
+    (tmp_path / "s.csv").write_text("institution,external_assets,external_liabilities\nA,4,0\n")
+    missing = CliRunner().invoke(app, args)
+    assert missing.exit_code == 1 and "no balance-sheet row" in missing.output

@@ -2,12 +2,15 @@
 
 * :mod:`.messages` — signed votes, wire packets, equivocation evidence;
 * :mod:`.qbft` — :class:`QbftEngine`, the per-authority state machine;
+* :mod:`.wire` — canonical packet bytes and memoized signature checks;
+* :mod:`.guard` — vote guards (never sign two digests for one slot), in memory or on disk;
 * :mod:`.transport` — :class:`InProcessTransport`, the embedded default;
 * :mod:`.simulator` — the deterministic faulty network for tests.
 """
 
+from glassledger.ledger.consensus.guard import FileVoteGuard, VoteGuard
 from glassledger.ledger.consensus.messages import EquivocationEvidence, check_equivocation
-from glassledger.ledger.consensus.qbft import FileVoteGuard, QbftEngine, VoteGuard
+from glassledger.ledger.consensus.qbft import QbftEngine
 from glassledger.ledger.consensus.transport import InProcessTransport
 
 __all__ = [

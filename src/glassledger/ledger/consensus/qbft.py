@@ -27,6 +27,9 @@ specification; see docs/consensus.md):
    proposer, lost messages), the replica moves to ``r + 1`` and broadcasts ROUND_CHANGE with its
    prepared block and certificate; on ``f + 1`` round changes for higher rounds it jumps
    forward; on a quorum for its round the new proposer proposes.
+6. Every ``round_timeout_ms / 2`` without progress a replica re-broadcasts what it sent at
+   the current height (lossy links); the next proposer carries every commit seal it collected
+   for the parent, late ones included, as the block's ``last_commit``.
 
 Lagging replicas catch up through SYNC: a replica that sees messages for a future height asks
 the sender for the decided blocks, and a replica that sees a round change for a height it has
@@ -41,21 +44,18 @@ one store). Whichever engine reaches a commit quorum first commits; the others s
 from __future__ import annotations
 
 import logging
-import os
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable
-from pathlib import Path
 
 from glassledger.errors import ConsensusError, GlassledgerError, StoreError
-from glassledger.ledger import codec
 from glassledger.ledger.abc import Transport
 from glassledger.ledger.block import Block, Certificate, CommitSeal, quorum
 from glassledger.ledger.chain import Chain
+from glassledger.ledger.consensus.guard import VoteGuard
 from glassledger.ledger.consensus.messages import (
     NO_DIGEST,
     ConsensusMessage,
     EquivocationEvidence,
-    Packet,
     SignedVote,
     SyncRequest,
     SyncResponse,
@@ -63,13 +63,20 @@ from glassledger.ledger.consensus.messages import (
     VoteKind,
     check_equivocation,
 )
+from glassledger.ledger.consensus.wire import (
+    DEFAULT_MAX_MESSAGE_BYTES,
+    decode_packet,
+    encode_packet,
+    make_seal,
+    seal_valid,
+    sign_vote,
+    vote_valid,
+)
 from glassledger.ledger.crypto import KeyPair
 from glassledger.ledger.tx import SignedTransaction
 
 log = logging.getLogger("glassledger.consensus")
 
-#: Largest accepted payload by default, in bytes (a full block of transfers is a few MB).
-DEFAULT_MAX_MESSAGE_BYTES = 64 << 20
 #: Rounds above this are refused outright (a timeout of 2**20 rounds would never expire).
 MAX_ROUND = 1 << 20
 #: Votes for rounds further ahead than this are dropped (rounds grow with log2 of the time
@@ -98,169 +105,6 @@ def round_timeout(base_ms: int, round_: int) -> int:
     """Timeout of round ``round_`` in ms: ``base_ms * 2**round_`` (doubling capped at
     :data:`MAX_TIMEOUT_DOUBLINGS`)."""
     return base_ms << min(round_, MAX_TIMEOUT_DOUBLINGS)
-
-
-class _ValidityCache:
-    """Bounded memo of signature checks (a pure function of its key). Signatures made in this
-    process are entered as valid when made, so engines sharing a process never re-verify
-    each other's votes."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._known: OrderedDict[tuple, bool] = OrderedDict()
-
-    def check(self, key: tuple, verify: Callable[[], bool]) -> bool:
-        valid = self._known.get(key)
-        if valid is None:
-            valid = self.remember(key, verify())
-        return valid
-
-    def remember(self, key: tuple, valid: bool) -> bool:
-        self._known[key] = valid
-        if len(self._known) > self.size:
-            self._known.popitem(last=False)
-        return valid
-
-
-_SIGNATURES = _ValidityCache(1 << 16)
-
-
-def _vote_valid(signed: SignedVote) -> bool:
-    return _SIGNATURES.check((signed,), signed.valid)
-
-
-def _seal_valid(seal: CommitSeal, digest: bytes) -> bool:
-    return _SIGNATURES.check((seal, digest), lambda: seal.valid_for(digest))
-
-
-def _sign_vote(keys: KeyPair, vote: Vote) -> SignedVote:
-    signed = SignedVote.make(keys, vote)
-    _SIGNATURES.remember((signed,), True)
-    return signed
-
-
-def _seal(keys: KeyPair, digest: bytes) -> CommitSeal:
-    seal = CommitSeal.make(keys, digest)
-    _SIGNATURES.remember((seal, digest), True)
-    return seal
-
-
-class _PacketCache:
-    """Recently decoded or encoded payloads and their packets, up to ``max_bytes`` of
-    payload (decoding is a pure function of the bytes, so sharing it is safe)."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self._packets: OrderedDict[bytes, Packet] = OrderedDict()
-        self._bytes = 0
-
-    def get(self, payload: bytes) -> Packet | None:
-        return self._packets.get(payload)
-
-    def put(self, payload: bytes, packet: Packet) -> None:
-        if payload in self._packets or len(payload) > self.max_bytes // 4:
-            return
-        self._packets[payload] = packet
-        self._bytes += len(payload)
-        while self._bytes > self.max_bytes:
-            oldest, _ = self._packets.popitem(last=False)
-            self._bytes -= len(oldest)
-
-
-_PACKETS = _PacketCache(128 << 20)
-
-
-def decode_packet(payload: bytes, max_size: int = DEFAULT_MAX_MESSAGE_BYTES) -> Packet:
-    """Decode untrusted bytes into a :data:`Packet`; raise :class:`ConsensusError` for
-    anything oversized or malformed. Recently seen payloads are answered from a small cache
-    (engines sharing a process receive the very same bytes)."""
-    if not isinstance(payload, bytes):
-        raise ConsensusError(f"payload must be bytes, got {type(payload).__name__}")
-    if len(payload) > max_size:
-        raise ConsensusError(f"payload of {len(payload)} bytes exceeds the limit of {max_size}")
-    packet = _PACKETS.get(payload)
-    if packet is None:
-        try:
-            packet = codec.decode(payload, Packet, max_size=max_size)
-        except GlassledgerError as exc:
-            raise ConsensusError(f"malformed consensus payload: {exc}") from exc
-        _PACKETS.put(payload, packet)
-    return packet
-
-
-def encode_packet(packet: Packet) -> bytes:
-    """Canonical bytes of ``packet`` (remembered, so local peers need not decode them)."""
-    payload = codec.encode(packet)
-    _PACKETS.put(payload, packet)
-    return payload
-
-
-class VoteGuard:
-    """What this authority has signed, by ``(kind, height, round)``: the engine never signs
-    two different digests for one of them. Keep it across restarts (on disk in a node, in the
-    simulator's replica) so that a restarted authority cannot equivocate by forgetting."""
-
-    def __init__(self) -> None:
-        self._signed: dict[tuple[int, int, int], bytes] = {}
-
-    def allow(self, kind: int, height: int, round_: int, digest: bytes) -> bool:
-        """Record the intent to sign; False when a different digest was signed before."""
-        key = (kind, height, round_)
-        previous = self._signed.setdefault(key, digest)
-        return previous == digest
-
-    def forget_below(self, height: int) -> None:
-        self._signed = {key: d for key, d in self._signed.items() if key[1] >= height}
-
-
-class FileVoteGuard(VoteGuard):
-    """A :class:`VoteGuard` kept in an append-only file (one line ``kind height round
-    digest-hex`` per signed slot, flushed and fsynced before the vote leaves), so an authority
-    restarted after ``kill -9`` still refuses to sign a second digest for a slot. The file
-    is rewritten with the recent slots only when it has grown past ``compact_after`` lines."""
-
-    def __init__(self, path: Path, compact_after: int = 10_000) -> None:
-        super().__init__()
-        self.path = Path(path)
-        self.compact_after = compact_after
-        self._lines = 0
-        text = self.path.read_text() if self.path.exists() else ""
-        if text:
-            for line in text.splitlines():
-                parts = line.split()
-                if len(parts) == 4:  # a torn last line is ignored: its vote never left
-                    kind, height, round_ = (int(p) for p in parts[:3])
-                    self._signed[(kind, height, round_)] = bytes.fromhex(parts[3])
-                    self._lines += 1
-        self._file = self.path.open("a")
-        if text and not text.endswith("\n"):
-            self._file.write("\n")  # end the torn line so the next record stands alone
-
-    def allow(self, kind: int, height: int, round_: int, digest: bytes) -> bool:
-        key = (kind, height, round_)
-        if key in self._signed:
-            return self._signed[key] == digest
-        self._signed[key] = digest
-        self._file.write(f"{kind} {height} {round_} {digest.hex()}\n")
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._lines += 1
-        return True
-
-    def forget_below(self, height: int) -> None:
-        super().forget_below(height)
-        if self._lines > self.compact_after:
-            self._file.close()
-            temporary = self.path.with_suffix(".tmp")
-            temporary.write_text(
-                "".join(f"{k} {h} {r} {d.hex()}\n" for (k, h, r), d in self._signed.items())
-            )
-            os.replace(temporary, self.path)
-            self._lines = len(self._signed)
-            self._file = self.path.open("a")
-
-    def close(self) -> None:
-        self._file.close()
 
 
 class QbftEngine:
@@ -439,7 +283,7 @@ class QbftEngine:
             or signed.signer not in self._head_members
         ):
             return
-        if not (_vote_valid(signed) and _seal_valid(seal, head.hash)):
+        if not (vote_valid(signed) and seal_valid(seal, head.hash)):
             raise ConsensusError(f"late commit by {signed.signer.hex()[:16]} with a bad signature")
         self._head_seals[signed.signer] = seal
 
@@ -547,7 +391,7 @@ class QbftEngine:
             )
         if not 0 <= vote.round <= MAX_ROUND or len(vote.digest) != 32:
             raise ConsensusError(f"vote with round {vote.round} / digest of {len(vote.digest)} B")
-        if not _vote_valid(signed):
+        if not vote_valid(signed):
             raise ConsensusError(f"bad vote signature by {signed.signer.hex()[:16]}")
 
     def _note(self, signed: SignedVote) -> None:
@@ -672,7 +516,7 @@ class QbftEngine:
         signed = msg.vote
         vote = signed.vote
         seal = msg.seal
-        if seal is None or seal.signer != signed.signer or not _seal_valid(seal, vote.digest):
+        if seal is None or seal.signer != signed.signer or not seal_valid(seal, vote.digest):
             raise ConsensusError(f"commit by {signed.signer.hex()[:16]} without a valid seal")
         self._commits.setdefault((vote.round, vote.digest), {})[signed.signer] = seal
         self._check_committed(vote.round, vote.digest)
@@ -711,7 +555,7 @@ class QbftEngine:
         self._prepared_cert = tuple(votes.values())
         if self._sign_allowed(VoteKind.COMMIT, round_, digest):
             vote = self._vote(VoteKind.COMMIT, round_, digest)
-            self._broadcast(ConsensusMessage(vote, seal=_seal(self.keys, digest)))
+            self._broadcast(ConsensusMessage(vote, seal=make_seal(self.keys, digest)))
 
     def _check_committed(self, round_: int, digest: bytes) -> None:
         seals = self._commits.get((round_, digest), {})
@@ -755,7 +599,7 @@ class QbftEngine:
 
     def _vote(self, kind: VoteKind, round_: int, digest: bytes, prepared: int = -1) -> SignedVote:
         vote = Vote(kind, self.chain.chain_id, self.height, round_, digest, prepared)
-        return _sign_vote(self.keys, vote)
+        return sign_vote(self.keys, vote)
 
     def _broadcast(self, msg: ConsensusMessage) -> None:
         self._pending.append((self.keys.public, msg, True))
@@ -820,7 +664,7 @@ class QbftEngine:
             return
         self._last_sync_request_ms = now
         vote = Vote(VoteKind.SYNC_REQUEST, self.chain.chain_id, self.chain.height + 1, 0, NO_DIGEST)
-        request = SyncRequest(_sign_vote(self.keys, vote))
+        request = SyncRequest(sign_vote(self.keys, vote))
         self.transport.send(self.keys.public, peer, encode_packet(request))
 
     def _on_sync_request(self, request: SyncRequest) -> None:

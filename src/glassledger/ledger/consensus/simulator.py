@@ -45,6 +45,7 @@ from glassledger.ledger import codec
 from glassledger.ledger.abc import Transport
 from glassledger.ledger.block import Block, Certificate, CommitSeal
 from glassledger.ledger.chain import Chain
+from glassledger.ledger.consensus.guard import VoteGuard
 from glassledger.ledger.consensus.messages import (
     ConsensusMessage,
     EquivocationEvidence,
@@ -52,12 +53,8 @@ from glassledger.ledger.consensus.messages import (
     Vote,
     VoteKind,
 )
-from glassledger.ledger.consensus.qbft import (
-    QbftEngine,
-    VoteGuard,
-    decode_packet,
-    encode_packet,
-)
+from glassledger.ledger.consensus.qbft import QbftEngine
+from glassledger.ledger.consensus.wire import decode_packet, encode_packet
 from glassledger.ledger.crypto import KeyPair, sha256
 from glassledger.ledger.devnet import GENESIS_TIME_MS, Signer, devnet_genesis
 from glassledger.ledger.genesis import GENESIS_CERTIFICATE, build_genesis

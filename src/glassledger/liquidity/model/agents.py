@@ -101,8 +101,9 @@ class Population:
 def make_population(
     params: ModelParams, initial: InitialState, rng: np.random.Generator
 ) -> Population:
-    """Agents sized to the initial state; relative-value funds are sized later, by
-    :func:`calibrate_demand`, so that the first day clears at the observed SOFR."""
+    """Agents sized to the initial state. Relative-value funds are sized later, by
+    :func:`size_rv_funds` (called by the simulation), so the first day clears at the
+    observed SOFR."""
     p = params
     mmf_share = _shares(rng, p.n_mmf)
     mmf_cash = initial.on_rrp_usd_bn + initial.mmf_repo_usd_bn

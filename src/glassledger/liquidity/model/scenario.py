@@ -123,18 +123,18 @@ def replay_sept_2019(
     panel: pd.DataFrame | None = None, params: ModelParams | None = None
 ) -> Scenario:
     """July-December 2019: no SRF; reserves near 8 % of bank assets; the 16 September tax
-    date and coupon settlement. The Fed's ad hoc repo operations (from 18 September in the
-    model, USD 75 bn, 100 bn from 26 September, 200 bn with term operations from October,
-    at the top of the range) and its bill purchases
-    (USD 60 bn a month from 15 October) are the only backstops."""
+    date and coupon settlement. The Fed's ad hoc repo operations are the backstop from 18
+    September: overnight and term operations at a minimum bid rate equal to IOER (1.80 %
+    from 19 September, NY Fed operating policy of 23 September 2019), USD 75 bn, 105 bn
+    from 24 September and 165 bn from 11 October (overnight plus outstanding term), plus bill
+    purchases of USD 60 bn a month from 15 October."""
     panel = sample_panel() if panel is None else panel
     days = pd.bdate_range("2019-07-01", "2019-12-31")
     paths = _base_paths(days, panel)
-    top = panel["range_top_pct"].reindex(days).ffill()
     ops = days >= "2019-09-18"
-    paths["srf_rate_pct"] = top.where(ops)
+    paths["srf_rate_pct"] = paths["iorb_pct"].where(ops)
     paths["srf_limit_usd_bn"] = np.select(
-        [days >= "2019-10-01", days >= "2019-09-26"], [200.0, 100.0], 75.0
+        [days >= "2019-10-11", days >= "2019-09-24"], [165.0, 105.0], 75.0
     )
     walcl = panel["fed_assets_usd_bn"].reindex(days).ffill()
     flat = walcl.loc[:"2019-09-11"].iloc[-1]
@@ -144,8 +144,13 @@ def replay_sept_2019(
     paths["tga_target_usd_bn"] = panel["tga_usd_bn"].reindex(days).ffill()
     paths["other_liabilities_usd_bn"] = other_liabilities(panel, days)
     initial = InitialState.from_panel(panel, days[0], mmf_repo_usd_bn=800.0, mmf_bills_usd_bn=650.0)
-    params = ModelParams(tga_adjust_days=5.0) if params is None else params
-    return Scenario("sept-2019", replay_sept_2019.__doc__.split("\n")[0], initial, paths, params)
+    if params is None:  # auctions bid near the minimum rate: far more elastic than the SRF
+        params = ModelParams(tga_adjust_days=5.0, srf_elasticity_bn_per_bp=10.0)
+    description = (
+        "Replay of July-December 2019: no SRF, the 16-17 September spike, the Fed's "
+        "ad hoc repo operations"
+    )
+    return Scenario("sept-2019", description, initial, paths, params)
 
 
 def replay_2025(panel: pd.DataFrame | None = None, params: ModelParams | None = None) -> Scenario:
@@ -168,7 +173,13 @@ def replay_2025(panel: pd.DataFrame | None = None, params: ModelParams | None = 
         panel, days[0], mmf_repo_usd_bn=1_700.0, mmf_bills_usd_bn=2_300.0
     )
     params = ModelParams().with_(**POST_2020) if params is None else params
-    return Scenario("2025", replay_2025.__doc__.split("\n")[0], initial, paths, params)
+    return Scenario(
+        "2025",
+        "Replay of 2025: published TGA and issuance, SRF at the top of the range",
+        initial,
+        paths,
+        params,
+    )
 
 
 def projection(

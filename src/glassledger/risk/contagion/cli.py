@@ -1,8 +1,10 @@
-"""``glassledger risk contagion``: the seed's cascade and early warning on exposure files.
+"""``glassledger risk contagion``: the seed's cascade, early warnings, DebtRank and clearing
+on exposure files.
 
 Exposure files have creditors (lenders) first: an edge list ``creditor, debtor, ead, lgd``
 (CSV or Parquet) or, with ``--matrix``, a square matrix with creditors as rows. Capital is a
-table ``institution, capital``. Amounts in one currency's units.
+table ``institution, capital``; the optional balance sheet for clearing a table
+``institution, external_assets, external_liabilities``. Amounts in one currency's units.
 """
 
 from __future__ import annotations
@@ -21,8 +23,16 @@ ROWS_SHOWN = 40
 
 
 def contagion(
-    exposures: Path = typer.Argument(..., help="edge list creditor,debtor,ead,lgd (.csv/.parquet)"),
-    capital: Path = typer.Option(..., "--capital", "-c", help="table institution,capital"),
+    exposures: Path | None = typer.Argument(
+        None, help="edge list creditor,debtor,ead,lgd (.csv/.parquet); or use --home"
+    ),
+    capital: Path | None = typer.Option(
+        None, "--capital", "-c", help="table institution,capital (files only)"
+    ),
+    home: Path | None = typer.Option(
+        None, "--home", help="read exposures and capital off this node home's ledger instead"
+    ),
+    height: int | None = typer.Option(None, "--height", help="ledger height (default: head)"),
     matrix: bool = typer.Option(False, "--matrix", help="EXPOSURES is a matrix, creditors as rows"),
     lgd: float = typer.Option(1.0, "--lgd", help="LGD where the file has none (decimal)"),
     default: list[str] = typer.Option(
@@ -39,6 +49,17 @@ def contagion(
     attribution: bool = typer.Option(
         False, "--attribution", help="list whose default caused which loss"
     ),
+    debtrank: bool = typer.Option(
+        False, "--debtrank", help="DebtRank (original and differential) of the --default set"
+    ),
+    clearing: Path | None = typer.Option(
+        None,
+        "--clearing",
+        help="Eisenberg-Noe clearing with this table institution,external_assets,"
+        "external_liabilities (exposures read as debts: debtor owes creditor the EAD)",
+    ),
+    alpha: float = typer.Option(1.0, "--alpha", help="Rogers-Veraart: external assets kept"),
+    beta: float = typer.Option(1.0, "--beta", help="Rogers-Veraart: interbank assets kept"),
     png: Path | None = typer.Option(None, "--png", help="write the cascade picture (PNG)"),
     html: Path | None = typer.Option(None, "--html", help="write the interactive picture (HTML)"),
     out: Path | None = typer.Option(None, "--out", "-o", help="losses per round to .csv/.parquet"),
@@ -47,14 +68,21 @@ def contagion(
     from glassledger.risk.contagion import ExposureNetwork, cascade, early_warning
 
     console = Console()
-    if not default and alert is None and not rank:
-        raise typer.BadParameter("give --default, --alert and/or --rank")
+    if not default and alert is None and not rank and clearing is None:
+        raise typer.BadParameter("give --default, --alert, --rank and/or --clearing")
+    if debtrank and not default:
+        raise typer.BadParameter("--debtrank needs --default (the shocked institutions)")
+    if (home is None) == (exposures is None):
+        raise typer.BadParameter("give either an EXPOSURES file (with --capital) or --home")
+    if exposures is not None and capital is None:
+        raise typer.BadParameter("--capital is required with an exposures file")
     try:
-        network = (
-            ExposureNetwork.read_matrix(exposures, capital, lgd=lgd)
-            if matrix
-            else ExposureNetwork.read_edges(exposures, capital, default_lgd=lgd)
-        )
+        if home is not None:
+            network = _ledger_network(console, home, height)
+        elif matrix:
+            network = ExposureNetwork.read_matrix(exposures, capital, lgd=lgd)
+        else:
+            network = ExposureNetwork.read_edges(exposures, capital, default_lgd=lgd)
         names = {str(name): name for name in network.names}
         result = warning = None
         if default:
@@ -65,6 +93,8 @@ def contagion(
             _print_cascade(console, result, "Cascade from " + ", ".join(default))
             if attribution:
                 _print_attribution(console, result)
+            if debtrank:
+                _print_debtrank(console, network, [names[name] for name in default])
         if alert is not None:
             warning = early_warning(
                 network, alert, loss_weighted=loss_weighted, capital_floor=floor
@@ -72,6 +102,8 @@ def contagion(
             _print_warning(console, warning)
         if rank:
             _print_ranking(console, network, floor)
+        if clearing is not None:
+            _print_clearing(console, network, clearing, alpha, beta)
     except GlassledgerError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
@@ -89,6 +121,26 @@ def contagion(
     if out:
         _write(shown.losses_by_round(), out)
         console.print(f"wrote {out}")
+
+
+def _ledger_network(console: Console, home: Path, height: int | None):
+    """The exposure network of a node home at ``height`` (see ``ledger_feed``)."""
+    from glassledger.ledger.home import Home
+    from glassledger.risk.contagion.ledger_feed import network_at
+
+    chain = Home(home).open_chain()
+    ledger = network_at(chain.store, chain.height if height is None else height)
+    console.print(
+        f"ledger exposures at height {ledger.height}: {ledger.network.size} institutions, "
+        f"{len(ledger.edges)} creditor-debtor pairs"
+    )
+    if ledger.missing_capital:
+        console.print(
+            "[yellow]no capital on the ledger (monitor.set_capital) for:[/yellow] "
+            + ", ".join(ledger.missing_capital)
+            + " — left out with their exposures"
+        )
+    return ledger.network
 
 
 def _print_cascade(console: Console, result, title: str) -> None:
@@ -139,6 +191,90 @@ def _print_attribution(console: Console, result) -> None:
         console.print(f"... {len(frame) - ROWS_SHOWN} more rows")
 
 
+def _print_debtrank(console: Console, network, shocked: list) -> None:
+    from glassledger.risk.contagion.debtrank import debtrank
+
+    shock = dict.fromkeys(shocked, 1.0)
+    results = {
+        method: debtrank(network, shock, method=method) for method in ("battiston", "differential")
+    }
+    table = Table(title="DebtRank of the default set (h = 1)")
+    for column in ("method", "DebtRank R", "relative equity loss", "h = 1 (defaults)", "steps"):
+        table.add_column(column, justify="left" if column == "method" else "right")
+    for method, result in results.items():
+        table.add_row(
+            method,
+            f"{result.debtrank:.4f}",
+            f"{result.total_relative_loss:.4f}",
+            str(len(result.defaults)),
+            str(result.iterations),
+        )
+    console.print(table)
+    frame = pd.DataFrame({m: r.final for m, r in results.items()}, index=network.names)
+    frame = frame.sort_values("differential", ascending=False).head(ROWS_SHOWN // 2)
+    detail = Table(title="Most distressed institutions (relative equity loss h)")
+    for column in ("institution", "battiston", "differential"):
+        detail.add_column(column, justify="left" if column == "institution" else "right")
+    for name, row in frame.iterrows():
+        detail.add_row(str(name), f"{row['battiston']:.4f}", f"{row['differential']:.4f}")
+    console.print(detail)
+
+
+def _print_clearing(console: Console, network, sheet_path: Path, alpha: float, beta: float):
+    from glassledger.errors import InputError
+    from glassledger.risk.contagion.eisenberg_noe import clear, liabilities_of
+    from glassledger.risk.contagion.network import read_table
+
+    sheet = read_table(sheet_path)
+    sheet.index = pd.RangeIndex(2, len(sheet) + 2, name="line")
+    columns = ["institution", "external_assets", "external_liabilities"]
+    missing = [column for column in columns if column not in sheet.columns]
+    if missing:
+        raise InputError(f"missing column(s) {missing}", source=sheet_path.name)
+    by_name = sheet.assign(institution=sheet["institution"].astype(str)).set_index("institution")
+    absent = [str(name) for name in network.names if str(name) not in by_name.index]
+    if absent:
+        raise InputError(
+            "institution has no balance-sheet row", source=sheet_path.name, row=absent[0]
+        )
+    rows = by_name.loc[[str(name) for name in network.names]]
+    result = clear(
+        liabilities_of(network),
+        rows["external_assets"].to_numpy(dtype=float),
+        rows["external_liabilities"].to_numpy(dtype=float),
+        alpha=alpha,
+        beta=beta,
+        names=network.names,
+    )
+    model = "Eisenberg-Noe" if alpha == beta == 1.0 else f"Rogers-Veraart (a={alpha}, b={beta})"
+    table = Table(title=f"{model} clearing: order of defaults")
+    for column in ("wave", "institutions"):
+        table.add_column(column, justify="right" if column == "wave" else "left")
+    for wave, names in result.order_of_defaults().items():
+        table.add_row(
+            str(wave), ", ".join(map(str, names[:12])) + (" ..." if len(names) > 12 else "")
+        )
+    console.print(table)
+    frame = result.table()
+    frame = frame[frame["defaulted"]].sort_values("recovery_rate").head(ROWS_SHOWN)
+    detail = Table(title="Defaulted institutions: payments")
+    for column in ("institution", "wave", "obligation", "payment", "recovery"):
+        detail.add_column(column, justify="left" if column == "institution" else "right")
+    for name, row in frame.iterrows():
+        detail.add_row(
+            str(name),
+            str(row["wave"]),
+            f"{row['obligation']:,.2f}",
+            f"{row['payment']:,.2f}",
+            f"{row['recovery_rate']:.4f}",
+        )
+    console.print(detail)
+    console.print(
+        f"defaults: {int(result.defaulted.sum())} in {result.waves} wave(s), "
+        f"shortfall: {result.total_shortfall:,.2f}"
+    )
+
+
 def _print_warning(console: Console, warning) -> None:
     table = Table(title=f"Early warnings (dr_j > {warning.alert_threshold:g})")
     for column in ("institution", "round", "dr", "reason"):
@@ -164,15 +300,11 @@ def _print_ranking(console: Console, network, floor: float) -> None:
             progress=lambda done: progress.update(task, completed=done),
         )
     table = Table(title="Systemic importance (loss caused by a sole default)")
-    for column in ("rank", "institution", "loss caused", "further defaults", "rounds"):
+    for column in ("rank", "institution", "loss caused", "further defaults"):
         table.add_column(column, justify="left" if column == "institution" else "right")
     for row in ranking.head(20).itertuples():
         table.add_row(
-            str(row.rank),
-            str(row.Index),
-            f"{row.loss_caused:,.2f}",
-            str(row.further_defaults),
-            str(row.rounds),
+            str(row.rank), str(row.Index), f"{row.loss_caused:,.2f}", str(row.further_defaults)
         )
     console.print(table)
 

@@ -112,7 +112,8 @@ def debtrank(
 ) -> DebtRankResult:
     """Propagate the relative equity shock ``h(1)`` (by name, or a vector in network order,
     each in ``[0, 1]``) with Battiston et al. (2012) or the differential version of Bardoscia
-    et al. (2015). ``weights`` default to capital shares."""
+    et al. (2015). Distress flows from a debtor ``j`` to its creditors ``i`` (rows of
+    ``ead``) in proportion to ``ead_ij lgd_ij / C_i``. ``weights`` default to capital shares."""
     h1 = _shock_vector(network, shock)
     v = _weights(network, weights)
     if method == "battiston":

@@ -87,7 +87,8 @@ def cascade_png(
     warned: Iterable[Hashable] = (),
     max_nodes: int = 400,
 ) -> Path:
-    """Write the cascade picture as a PNG; returns the path."""
+    """Write the cascade picture as a PNG (arrows creditor -> debtor, defaulted nodes coloured
+    by round, warned ones ringed); returns the path."""
     scene = _scene(result, warned, max_nodes)
     figure = Figure(figsize=(9, 7), dpi=110)
     axes = figure.subplots()
@@ -128,7 +129,8 @@ def cascade_html(
     warned: Iterable[Hashable] = (),
     max_nodes: int = 2_000,
 ) -> Path:
-    """Write an interactive plotly page (hover shows round, capital and loss); returns it."""
+    """Write an interactive plotly page (lines join creditor and debtor; colour = default
+    round, diamond = warned; hover shows round, capital and loss); returns the path."""
     scene = _scene(result, warned, max_nodes)
     network = result.network
     losses = result.final_losses()

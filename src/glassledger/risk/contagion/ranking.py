@@ -6,7 +6,7 @@ Direction convention: ``network.ead[i, j]`` is creditor ``i``'s exposure to debt
 * :func:`systemic_importance` - for every institution, the total credit loss (and the number of
   further defaults) when it alone defaults (``D_0 = {i}``), all institutions in one batch.
   Institutions whose default cannot topple any direct creditor are settled in one vectorized
-  pass; only the others run a full cascade.
+  pass; only the others run a cascade, reusing final default sets already found.
 * :func:`what_if` - the change in the loss of a given default scenario when exposures are
   removed or added or capital changes.
 * :func:`reverse_stress` - the smallest *uniform* capital shock (the same amount taken from
@@ -23,9 +23,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from glassledger.errors import InputError
-from glassledger.risk.contagion.cascade import CascadeResult, cascade, cascade_rounds
+from glassledger.risk.contagion.cascade import (
+    CascadeResult,
+    add_losses,
+    cascade,
+    cascade_rounds,
+    gather_columns,
+)
 from glassledger.risk.contagion.network import ExposureNetwork
 
 
@@ -33,14 +40,18 @@ def systemic_importance(
     network: ExposureNetwork,
     *,
     capital_floor: float = 0.0,
+    with_rounds: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """Loss caused by each institution's sole default, sorted from most to least important.
 
     Columns: ``loss_caused`` (credit losses ``EAD * LGD`` of all creditors of every defaulted
     institution, currency units), ``further_defaults`` (defaults beyond the institution
-    itself), ``rounds`` and ``rank`` (1 = most important). ``progress`` is called with the
-    number of institutions finished so far (for progress bars).
+    itself), ``rank`` (1 = most important) and, with ``with_rounds``, ``rounds``.
+    Without rounds, final default sets already computed are reused (see
+    :func:`_final_defaults`), which keeps fragile networks, where most single defaults bring
+    the whole system down, fast; with rounds every cascade runs to its end. ``progress`` is
+    called with the number of institutions finished so far (for progress bars).
     """
     loss = network.loss_by_debtor
     headroom = (1.0 - capital_floor) * network.capital
@@ -49,24 +60,88 @@ def systemic_importance(
     n = network.size
     further = np.zeros(n, dtype=np.int64)
     rounds = np.zeros(n, dtype=np.int64)
+    known = _KnownFinalSets(n)
     spreading = np.flatnonzero(_topples_a_creditor(network, headroom))
     if progress is not None:
         progress(n - spreading.size)
-    for done, source in enumerate(spreading, start=n - spreading.size + 1):
-        default_round = cascade_rounds(loss, headroom, np.array([source]))
-        defaulted = default_round >= 0
+    for done, source in enumerate(spreading.tolist(), start=n - spreading.size + 1):
+        if with_rounds:
+            default_round = cascade_rounds(loss, headroom, np.array([source]))
+            defaulted = default_round >= 0
+            rounds[source] = default_round.max()
+        else:
+            defaulted = _final_defaults(loss, headroom, source, known)
+            known.remember(source, defaulted)
         caused[source] = column_loss[defaulted].sum()
         further[source] = defaulted.sum() - 1
-        rounds[source] = default_round.max()
         if progress is not None:
             progress(done)
-    table = pd.DataFrame(
-        {"loss_caused": caused, "further_defaults": further, "rounds": rounds},
-        index=pd.Index(network.names, name="institution"),
-    )
+    columns = {"loss_caused": caused, "further_defaults": further}
+    if with_rounds:
+        columns["rounds"] = rounds
+    table = pd.DataFrame(columns, index=pd.Index(network.names, name="institution"))
     table = table.sort_values(["loss_caused", "further_defaults"], ascending=False, kind="stable")
     table["rank"] = np.arange(1, n + 1)
     return table
+
+
+class _KnownFinalSets:
+    """Final default sets ``F({j})`` computed so far, as packed bits, shared between equal sets;
+    stops remembering beyond ``budget`` bytes."""
+
+    def __init__(self, n: int, budget: int = 256 * 2**20) -> None:
+        self.n, self.budget = n, budget
+        self.ids: dict[bytes, int] = {}
+        self.sets: list[bytes] = []
+        self.of: dict[int, int] = {}
+
+    def remember(self, source: int, defaulted: np.ndarray) -> None:
+        key = np.packbits(defaulted).tobytes()
+        set_id = self.ids.get(key)
+        if set_id is None:
+            if len(key) * (len(self.sets) + 1) > self.budget:
+                return
+            set_id = self.ids[key] = len(self.sets)
+            self.sets.append(key)
+        self.of[source] = set_id
+
+    def get(self, institution: int) -> np.ndarray | None:
+        set_id = self.of.get(institution)
+        if set_id is None:
+            return None
+        bits = np.frombuffer(self.sets[set_id], dtype=np.uint8)
+        return np.unpackbits(bits, count=self.n).astype(bool)
+
+
+def _final_defaults(
+    loss: sp.csc_array, headroom: np.ndarray, source: int, known: _KnownFinalSets
+) -> np.ndarray:
+    """``F({source})``, the cascade's final default set, shortened by known final sets.
+
+    ``F`` (least default set closed under the cascade rule, containing its argument) is
+    monotone and idempotent, so when ``j`` joins and ``F({j})`` is known, all of ``F({j})``
+    defaults too; if ``F({j})`` also contains the source, ``F({source}) = F({j})``. Rounds lose
+    their meaning under this shortcut, so only the final set is returned.
+    """
+    defaulted = np.zeros(headroom.size, dtype=bool)
+    defaulted[source] = True
+    losses = np.zeros(headroom.size)
+    new = np.array([source])
+    while new.size:
+        creditors, amounts = gather_columns(loss, new)
+        touched = add_losses(losses, creditors, amounts)
+        new = touched[~defaulted[touched] & (losses[touched] > headroom[touched])]
+        defaulted[new] = True
+        for joined in new.tolist():
+            final = known.get(joined)
+            if final is None:
+                continue
+            if final[source]:
+                return final
+            extra = np.flatnonzero(final & ~defaulted)
+            defaulted[extra] = True
+            new = np.concatenate([new, extra])
+    return defaulted
 
 
 def _topples_a_creditor(network: ExposureNetwork, headroom: np.ndarray) -> np.ndarray:
