@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from glassledger.ledger.codec import decode
+from glassledger.contracts.basket_book import snapshot
 from glassledger.ledger.devnet import devnet_genesis
 from glassledger.liquidity.interfaces import (
     DataRateSource,
@@ -141,18 +141,12 @@ def test_reserve_yield_is_the_value_weighted_posted_rate_every_day(spike_run):
     assert isinstance(market, LedgerMarket)
     for date in run.table.index[:-1]:
         height = int(history.at[date, "height"])
-        state = run.ledger.store.state_at(height)
-
-        def get(key, state=state):
-            raw = state.get(f"basket/{key}".encode())
-            return None if raw is None else decode(raw, object)
-
-        cash, accrued = get("cash/USD"), get("accrued/USD")
-        securities = [get(f"sec/{sid}") for sid in get("sec_ids")]
+        book = snapshot(run.ledger.store.state_at(height).get).book
+        cash, accrued = book.cash["USD"], book.accrued["USD"]
+        securities = list(book.securities.values())
         posted = run.posted_bps.loc[date]
-        invested = sum(s["amount"] for s in securities)
         earning = sum(s["amount"] * posted[s["rate_key"]] for s in securities)
-        earning += (cash - invested) * posted["USD.DEPOSIT"]
+        earning += book.deposits("USD") * posted["USD.DEPOSIT"]
         expected_pct = earning / (cash + accrued) / 100
         # interest is rounded down to the cent per position and accrual (actual/360, >= 1 day)
         rounding_pct = 100 * 360 * (len(securities) + 1) / (cash + accrued)

@@ -55,6 +55,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
+from glassledger.contracts.basket_book import load_book
 from glassledger.errors import InputError
 from glassledger.ledger.abc import BlockStore
 from glassledger.ledger.codec import decode
@@ -269,30 +270,20 @@ class BasketReserveMarket:
         return (f"{self.currency}.DEPOSIT", f"{self.currency}.BILL", f"{self.currency}.REPO")
 
     def reading(self, before: LedgerView, after: LedgerView) -> MarketReading:
-        config = before.get("basket", "config")
+        start = load_book(lambda key: before.get("basket", key))
+        end = load_book(lambda key: after.get("basket", key))
         k = self.currency
-        principal = (before.get("basket", f"cash/{k}") or 0) + (
-            before.get("basket", f"accrued/{k}") or 0
-        )
         settled = sum(
             e.data["amount"]
             for e in after.events_since(before, "basket", "interest_settled")
             if e.data["currency"] == k
         )
-        income = (after.get("basket", f"accrued/{k}") or 0) - (
-            before.get("basket", f"accrued/{k}") or 0
-        )
-        income += settled
-        days = after.day - before.day
-        rate = np.nan if principal <= 0 else 100.0 * income / principal * config["day_count"] / days
-        scale = 10 ** config["decimals"][k]
-        ids = after.get("basket", "sec_ids") or []
-        invested = sum(
-            s["amount"]
-            for s in (after.get("basket", f"sec/{sid}") for sid in ids)
-            if s["currency"] == k
-        )
-        return MarketReading(rate, invested / scale, 0)
+        income = end.accrued[k] - start.accrued[k] + settled
+        principal = start.assets(k)
+        years = (after.day - before.day) / start.config["day_count"]
+        rate = np.nan if principal <= 0 else 100.0 * income / principal / years
+        invested = end.invested(k) / 10 ** start.config["decimals"][k]
+        return MarketReading(rate, invested, 0)
 
 
 @dataclass(frozen=True)
