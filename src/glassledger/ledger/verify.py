@@ -12,8 +12,9 @@ replays every block on a fresh replica and checks, block by block,
 * what the store holds for the block — receipts, events, state changes and the values they
   replaced — equals what the replay produced;
 
-and finally that the store's current state equals the replayed state. The first failure
-raises :class:`ChainIntegrityError` naming the height and what differed.
+and finally that the store's current state (rolled back to the head height it started from,
+so a node may keep writing meanwhile) equals the replayed state. The first failure raises
+:class:`ChainIntegrityError` naming the height and what differed.
 
 :func:`prove` gives a key's value (or absence) at any height with a
 :class:`~glassledger.ledger.merkle.StateProof` that checks against that height's header
@@ -85,7 +86,8 @@ def verify_chain(
         _replay_block(store, chain, height, verifier)
         if progress is not None:
             progress(height)
-    stored = store.load_state()
+    # The state table rolled back to `head`: the node may have committed more meanwhile.
+    stored = store.state_at(head)
     if stored != chain.state.data:
         key = _first_difference(stored, chain.state.data)
         raise ChainIntegrityError(
