@@ -43,3 +43,12 @@ def test_sweep_on_local_cluster_is_reproducible(scenario):
 def test_zero_paths_is_config_error(scenario):
     with pytest.raises(ConfigError):
         sweep(scenario, 0)
+
+
+def test_two_sweeps_on_one_client(scenario):
+    # each sweep scatters the scenario under its own key, so back-to-back sweeps of the same
+    # scenario never release each other's data
+    with dask_client(n_workers=2, processes=False) as client:
+        first = sweep(scenario, 4, client=client, batch_size=1)
+        second = sweep(scenario, 4, client=client, batch_size=1)
+    pd.testing.assert_frame_equal(first, second)

@@ -101,7 +101,7 @@ def sweep(
     size = batch_size or max(1, n_paths // (4 * workers))
     seeds = list(range(seed, seed + n_paths))
     batches = [seeds[i : i + size] for i in range(0, n_paths, size)]
-    shared = client.scatter(scenario, broadcast=True)
+    shared = client.scatter(scenario, broadcast=True, hash=False)  # own key per sweep
     futures = [client.submit(run_paths, shared, batch, pure=False) for batch in batches]
     rows: list[dict[str, float]] = []
     for future in as_completed(futures):
