@@ -8,7 +8,8 @@ every business day of the source:
 1. block at 12:00 UTC: the oracle publisher posts the day's corridor (and the FX rates the
    basket needs, held at the devnet's values); the basket's ``begin_block`` accrues the
    interest since the previous day at the rates in force and matures securities;
-2. block at 12:00:01: the reserve manager (the SPV) keeps the US dollar sleeve at its
+2. block at 12:00:01: the custodian pays the interest receivable in (daily, as a money fund
+   accrues its dividend), and the reserve manager (the SPV) keeps the US dollar sleeve at its
    :class:`ReserveAllocation`: it rolls 91-day bills (rate key ``USD.BILL``) and overnight
    repo (``USD.REPO``) as they mature, the rest stays on deposit (``USD.DEPOSIT``).
 
@@ -67,8 +68,22 @@ class ParallelDollarRun:
         return self.ledger.state_root
 
 
+def _settle_calls(ledger: ClockedChain) -> list[Call]:
+    """The custodian pays the day's interest receivable in (a money fund's daily accrual):
+    it credits the US dollars it issues and settles them into the reserve."""
+    accrued = ledger.get("basket", "accrued/USD") or 0
+    if accrued <= 0:
+        return []
+    custodian = devnet.bank("USD")
+    return [
+        (custodian, "token", "mint", {"symbol": "USD", "to": custodian, "amount": accrued}),
+        (custodian, "basket", "settle_interest", {"currency": "USD", "amount": accrued}),
+    ]
+
+
 def _roll_calls(ledger: ClockedChain, allocation: ReserveAllocation, day: int) -> list[Call]:
-    """The manager's investments that bring bills and repo back to their target shares."""
+    """The manager's investments that bring bills and repo back to their target shares
+    (the interest settled in the same block is invested the next day)."""
     cash = ledger.get("basket", "cash/USD") or 0
     accrued = ledger.get("basket", "accrued/USD") or 0
     held = {"government": 0, "government_repo": 0}
@@ -140,7 +155,7 @@ def run_parallel_dollar(
         at = ms_of(date)
         calls = publisher.calls(row, at) + devnet.fx_calls(at, fx)
         _checked(ledger.commit_at(at, calls), f"oracle posts on {date.date()}")
-        rolls = _roll_calls(ledger, allocation, day_of(at))
+        rolls = _settle_calls(ledger) + _roll_calls(ledger, allocation, day_of(at))
         if rolls:
             _checked(ledger.commit_at(at + 1_000, rolls), f"reserve management on {date.date()}")
         if progress is not None:
