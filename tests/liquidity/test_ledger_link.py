@@ -25,6 +25,7 @@ from glassledger.liquidity.ledger_link import (
     bill_money_market_yield_pct,
     expected_sofr_pct,
     to_bps,
+    to_price_units,
 )
 from glassledger.liquidity.ledger_scenario import ReserveAllocation, run_parallel_dollar
 from glassledger.liquidity.model.scenario import sample_panel
@@ -71,6 +72,8 @@ def test_percent_to_basis_points_rounds_half_to_even_on_the_printed_decimal():
     assert to_bps(2.255) == 226 and to_bps(2.245) == 224  # halves go to the even bp
     assert to_bps(-0.105) == -10 and to_bps(0.0) == 0
     assert to_bps(float("nan")) is None
+    assert to_price_units(99.50497512437812) == 9_950_497_512
+    assert to_price_units(float("nan")) is None
 
 
 @given(st.integers(min_value=-1_000, max_value=10_000))
@@ -110,6 +113,11 @@ def test_publisher_posts_published_data_exactly():
     assert oracle["USD.SRF"] is None
     # 91-day bill at 1.95 % discount: 360 x 0.0195 / (360 - 0.0195 x 91) = 1.9596 % -> 196 bp
     assert oracle["USD.BILL"]["value"] == 196
+    # the tokenized bill's price per 100 of face, scale 8: 100 / (1 + 1.9596 % x 91/360)
+    bill = ledger.get("oracle", "v/price/UST.BILL3M")
+    assert bill["scale"] == 8
+    mmy = 360 * 0.0195 / (360 - 0.0195 * 91)
+    assert bill["value"] == pytest.approx(1e10 / (1 + mmy * 91 / 360), abs=1)
 
 
 def test_without_a_bill_quote_bills_yield_the_expected_sofr():

@@ -23,6 +23,10 @@ at most half a basis point. The basket reads rates at scale 4 and refuses finer 
 is why nothing finer is posted. A missing rate (NaN: no SRF before 2021, say) is not posted
 that day; the value in force stays until it goes stale.
 
+**Collateral prices.** ``UST.BILL3M`` (kind ``price``, scale 8, per 100 of face value) is
+the price of a tokenized 3-month bill at the posted bill yield, ``100 / (1 + y x 91 / 360)``:
+the collateral value that repo and lending pools read.
+
 **Rates derived from the corridor** (the model has no bill market or bank deposits):
 
 * ``USD.BILL``: where the source is a data panel with the 3-month bill (``bill_3m_pct``,
@@ -72,7 +76,11 @@ ORACLE_KEYS: dict[str, str] = {
     "USD.DEPOSIT": "deposit_pct",
     "USD.REPO": "sofr_pct",
 }
+#: Oracle price key -> column (per 100 of face value) of :meth:`OraclePublisher.rates_pct`:
+#: collateral whose price the corridor moves (a tokenized 3-month bill).
+PRICE_KEYS: dict[str, str] = {"UST.BILL3M": "bill_price"}
 RATE_SCALE = 4
+PRICE_SCALE = 8
 BILL_DAYS = 91
 BILL_HORIZON_BUSINESS_DAYS = 63
 
@@ -93,6 +101,22 @@ def bill_money_market_yield_pct(discount_pct: pd.Series, days: int = BILL_DAYS) 
     return 100.0 * 360.0 * d / (360.0 - d * days)
 
 
+def bill_price(yield_pct: pd.Series, days: int = BILL_DAYS) -> pd.Series:
+    """Price per 100 of face value of a ``days`` bill at a money-market yield (percent):
+    ``100 / (1 + y t / 360)``."""
+    return 100.0 / (1.0 + yield_pct / 100.0 * days / 360.0)
+
+
+def to_price_units(price: float) -> int | None:
+    """A price as an integer at the oracle's price scale (1e-8 units, nearest, half to
+    even); ``None`` for NaN."""
+    if np.isnan(price):
+        return None
+    return int(
+        (Decimal(repr(float(price))) * 10**PRICE_SCALE).quantize(Decimal(1), ROUND_HALF_EVEN)
+    )
+
+
 def expected_sofr_pct(sofr_pct: pd.Series, horizon: int = BILL_HORIZON_BUSINESS_DAYS) -> pd.Series:
     """Mean SOFR over the next ``horizon`` business days (today included), cut at the end."""
     return sofr_pct[::-1].rolling(horizon, min_periods=1).mean()[::-1]
@@ -102,14 +126,16 @@ def expected_sofr_pct(sofr_pct: pd.Series, horizon: int = BILL_HORIZON_BUSINESS_
 class OraclePublisher:
     """Posts a :class:`RateSource`'s corridor to the ledger's oracle, day by day.
 
-    ``signer`` must hold the ``oracle`` (or ``regulator``) role. ``keys`` maps oracle keys to
-    columns of :meth:`rates_pct` (default :data:`ORACLE_KEYS`).
+    ``signer`` must hold the ``oracle`` (or ``regulator``) role. ``keys`` maps oracle ``rate``
+    keys and ``prices`` oracle ``price`` keys to columns of :meth:`rates_pct` (defaults
+    :data:`ORACLE_KEYS`, :data:`PRICE_KEYS`).
     """
 
     source: RateSource
     signer: str = "regulator"
     deposit_spread_bp: float = -10.0
     keys: Mapping[str, str] = field(default_factory=lambda: dict(ORACLE_KEYS))
+    prices: Mapping[str, str] = field(default_factory=lambda: dict(PRICE_KEYS))
 
     def rates_pct(self, start, end) -> pd.DataFrame:
         """The corridor of the source in [start, end] plus ``bill_pct`` and ``deposit_pct``
@@ -129,13 +155,16 @@ class OraclePublisher:
                 frame["bill_pct"]
             )
         frame["deposit_pct"] = frame["iorb_pct"] + self.deposit_spread_bp / 100.0
+        frame["bill_price"] = bill_price(frame["bill_pct"])
         return frame
 
     def schedule(self, start, end) -> pd.DataFrame:
-        """What will be posted: one row per day, one column per oracle key, whole basis
-        points (nullable integers; ``<NA>``: not posted that day)."""
+        """What will be posted: one row per day, one column per oracle key; rates in whole
+        basis points, prices in 1e-8 units (nullable integers; ``<NA>``: not posted)."""
         rates = self.rates_pct(start, end)
         data = {key: [to_bps(v) for v in rates[col].to_numpy()] for key, col in self.keys.items()}
+        for key, col in self.prices.items():
+            data[key] = [to_price_units(v) for v in rates[col].to_numpy()]
         return pd.DataFrame(data, index=rates.index, dtype="Int64")
 
     def calls(self, row: pd.Series, observed_ms: int) -> list[Call]:
@@ -146,10 +175,10 @@ class OraclePublisher:
                 "oracle",
                 "post",
                 {
-                    "kind": "rate",
+                    "kind": "price" if key in self.prices else "rate",
                     "key": key,
                     "value": int(value),
-                    "scale": RATE_SCALE,
+                    "scale": PRICE_SCALE if key in self.prices else RATE_SCALE,
                     "observed_ms": observed_ms,
                 },
             )
