@@ -22,6 +22,7 @@ difference. Speed ratio = ORE's run time / glassledger's time on the same portfo
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -437,6 +438,11 @@ def main() -> None:
     parser.add_argument("--skip-ore", action="store_true")
     args = parser.parse_args()
 
+    print(
+        "load average (1, 5, 15 min) at start: {:.1f} {:.1f} {:.1f} on {} cores".format(
+            *os.getloadavg(), os.cpu_count()
+        )
+    )
     portfolio = synthetic_portfolio(args.trades, args.sets)
     seconds = best_time(lambda: compute_saccr(portfolio), repeat=3)
     print(

@@ -88,6 +88,8 @@ class RejectReason(StrEnum):
     PERMISSION_DENIED = "permission_denied"
     MALFORMED_ARGUMENTS = "malformed_arguments"
     CONTRACT_ERROR = "contract_error"
+    #: Node-level refusal, not a property of the transaction: resubmit later.
+    MEMPOOL_FULL = "mempool_full"
 
 
 class TxRejected(GlassledgerError):

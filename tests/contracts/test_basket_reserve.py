@@ -196,3 +196,50 @@ def test_recomposition_takes_effect_at_the_height_and_equity_absorbs_the_change(
     check = adequacy(book, rates(chain))
     assert not check.per_currency  # the pool now lacks USD and holds too much CNY
     assert balance_sheet(book, rates(chain)).balanced
+
+
+def test_institutional_coin_under_2023_pays_the_mandatory_fee_above_5_percent_net_redemptions():
+    # Rule 2a-7 as amended in 2023 (Release IC-34959): an institutional prime fund charges a
+    # liquidity fee (1% when the cost cannot be estimated) when daily net redemptions exceed
+    # 5% of net assets; gates are no longer permitted.
+    chain = with_reserve(units=100, rules="2a7-2023", institutional=True)
+    chain.commit(step_ms=DAY_MS)  # a new day: 100 units at its start
+    chain.post_rates(devnet.RATES_E10)
+    first = chain.ok(US, "basket", "redeem", units=5).events[-1].data["paid"]
+    assert first == {k: 5 * p for k, p in devnet.SDR_2022_UNIT.items()}  # exactly 5%: no fee
+    second = chain.ok(US, "basket", "redeem", units=1).events[-1].data["paid"]  # 6% today
+    assert second == {k: p - -(-p * 100 // 10_000) for k, p in devnet.SDR_2022_UNIT.items()}
+    refused = chain.call("spv", "basket", "impose_gate", days=1)
+    assert not refused.ok and "permits no gate" in refused.message
+
+
+def test_mica_requires_deposits_per_referenced_currency():
+    # MiCA art. 36 and the EBA RTS on reserve liquidity (our reading): at least 30% of each
+    # referenced currency's reserve held as deposits with credit institutions.
+    chain = with_reserve(units=100, rules="mica")
+    usd = chain.book().deposits("USD")
+    refused = invest(chain, "USD", usd * 3 // 4, 30)
+    assert not refused.ok and "deposits are 25% of the USD reserve" in refused.message
+    assert "below the 30% minimum of MiCA art. 36" in refused.message
+    assert invest(chain, "USD", usd * 7 // 10, 30).ok
+
+
+def test_the_regulator_switches_to_floating_nav_after_the_buck_breaks():
+    chain = with_reserve(units=10)
+    negative_rates(chain, 10)
+    assert not chain.call(US, "basket", "redeem", units=1).ok
+    chain.ok("regulator", "basket", "set_floating_nav", floating=True)
+    assert chain.call(US, "basket", "redeem", units=1).ok
+
+
+def test_a_bill_earns_until_it_matures_and_its_cash_returns_to_deposits():
+    chain = with_reserve(units=100)
+    chain.post_rate("USD.BILL", 400)
+    usd = chain.book().deposits("USD")
+    assert invest(chain, "USD", usd, 10).ok
+    assert chain.book().deposits("USD") == 0
+    chain.commit(step_ms=30 * DAY_MS)
+    book = chain.book()
+    assert book.securities == {} and book.deposits("USD") == usd
+    assert book.accrued["USD"] == usd * 400 * 10 // 3_600_000  # 10 days, not 30
+    assert any(e.name == "matured" for e in chain.events)

@@ -177,6 +177,15 @@ def test_a_genesis_certificate_is_empty(disk):
         verify_chain(store, disk.registry)
 
 
+@pytest.mark.parametrize("params", [b"\xb6", codec.encode({"state_depth": "deep"})])
+def test_unreadable_genesis_parameters_are_detected(disk, params):
+    store = tamper(
+        disk, "UPDATE changes SET value = ? WHERE height = 0 AND key = ?", params, b"sys/params"
+    )
+    with pytest.raises(ChainIntegrityError, match="block 0: the genesis parameters"):
+        verify_chain(store, disk.registry)
+
+
 def test_a_tampered_genesis_state_is_detected(disk):
     store = tamper(
         disk,
@@ -303,3 +312,25 @@ def test_any_flipped_bit_in_committed_data_is_detected(
     db.close()
     with SQLiteStore.open(copy) as store, pytest.raises(ChainIntegrityError):
         verify_chain(store, disk.registry)
+
+
+def test_verify_while_the_node_keeps_writing(disk):
+    """verify checks the chain up to the head it saw first; blocks committed meanwhile wait
+    for the next run."""
+    reader = SQLiteStore.open(disk.path, readonly=True)
+    commit_during_replay = []
+
+    def progress(height: int) -> None:
+        if height == 2 and not commit_during_replay:
+            commit_during_replay.append(
+                disk.commit(
+                    [
+                        disk.tx(
+                            "client-0", "token", "transfer", symbol="USD", to="client-3", amount=9
+                        )
+                    ]
+                )
+            )
+
+    assert verify_chain(reader, disk.registry, progress=progress) == 4
+    assert reader.head_height() == 5 and verify_chain(reader, disk.registry) == 5

@@ -137,3 +137,17 @@ def test_fetch_dts_unknown_table_and_offline(tmp_path):
         fetch.fetch_dts(
             "public_debt_transactions", "2025-01-01", cache_dir=tmp_path, opener=offline
         )
+
+
+def test_one_network_failure_stops_further_downloads(tmp_path):
+    calls = []
+
+    def offline(url):
+        calls.append(url)
+        raise OSError("no route to host")
+
+    fetcher = fetch.FredFetcher(cache_dir=tmp_path, api_key=None, opener=offline)
+    for key in ("sofr", "effr", "iorb"):
+        with pytest.raises(fetch.FetchError):
+            fetcher(key)
+    assert len(calls) == 1 and fetcher.offline

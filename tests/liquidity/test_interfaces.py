@@ -35,3 +35,16 @@ def test_missing_corridor_columns_is_input_error():
         SimulatedRateSource(data.build_panel("2025-01-02", "2025-01-10")[["sofr_pct"]]).corridor(
             "2025-01-02", "2025-01-10"
         )
+
+
+def test_simulated_corridor_shock_reaches_a_plugged_market():
+    from glassledger.liquidity.model import build_scenario, simulate
+
+    run = simulate(build_scenario("basis-unwind", years=0.4)).daily
+    source = SimulatedRateSource(run)
+    pool = PassThroughMarket("pool", spread_bp=10.0)
+    table = side_by_side(source, [pool], run.index[0], run.index[-1])
+    calm, shock = table.iloc[:55], table.iloc[60:75]
+    # the SOFR spike of the unwind shows in the pool's funding rate, one for one
+    assert shock["pool_pct"].max() - calm["pool_pct"].max() > 0.2
+    assert (table["pool_minus_sofr_bp"] - 10.0).abs().max() < 1e-9

@@ -163,6 +163,15 @@ class Basket(ReserveMethods, NettingMethods, Contract):
         ctx.put("recompose", {"unit_amounts": dict(unit_amounts), "height": effective_height})
         ctx.emit("recomposition_scheduled", unit_amounts=unit_amounts, height=effective_height)
 
+    @method("regulator")
+    def set_floating_nav(self, ctx: Context, floating: bool) -> None:
+        """Switch redemptions to floating NAV (the basket scaled by reserve value / coins'
+        value when below one) or back to stable NAV."""
+        config = self._config(ctx)
+        config["floating_nav"] = floating
+        ctx.put("config", config)
+        ctx.emit("nav_mode_set", floating=floating)
+
     # ------------------------------------------------------------------ dealers: direct
 
     @method("authorized_dealer")
@@ -280,8 +289,10 @@ class Basket(ReserveMethods, NettingMethods, Contract):
         liquidity fee due under the rule set (its default fee, or the manager's
         discretionary fee up to the permitted maximum). Stable NAV pays the basket while the
         reserve is worth at least the coins' theoretical value less the rule set's
-        tolerance (1/2 of 1%), and refuses beyond ("breaking the buck"); floating NAV pays
-        the basket scaled down by reserve value / coins' value when that is below one."""
+        tolerance (1/2 of 1%), and refuses beyond ("breaking the buck"); floating NAV (set by
+        the regulator, or required by the rule set for an institutional coin, as Rule 2a-7
+        requires of institutional prime funds since 2014) pays the basket scaled down by
+        reserve value / coins' value when that is below one."""
         config = book.config
         gate = ctx.get("gate")
         ctx.require(gate is None, f"redemptions are gated until day {gate and gate['until_day']}")
@@ -292,11 +303,15 @@ class Basket(ReserveMethods, NettingMethods, Contract):
         terms = self._terms(ctx, book, units)
         liquidity_fee = max(terms.fee_bps, min(ctx.get("liquidity_fee_bps", 0), terms.max_fee_bps))
         scale_num, scale_den = 1, 1
+        rules = rules_of(config)
+        floating = config["floating_nav"] or (
+            rules.floating_nav_institutional_prime and config["institutional"]
+        )
         if reserve < owed:
-            if config["floating_nav"]:
+            if floating:
                 scale_num, scale_den = reserve, owed
             else:
-                tolerance = rules_of(config).stable_nav_tolerance_bps
+                tolerance = rules.stable_nav_tolerance_bps
                 ctx.require(
                     BPS * reserve >= (BPS - tolerance) * owed,
                     f"the reserve covers {reserve * BPS // owed} bps of the coins' value, more "

@@ -93,7 +93,10 @@ class Mempool:
         if tx_hash in self._known:
             return tx_hash
         if len(self._known) >= self.capacity:
-            raise TxRejected(RejectReason.MALFORMED, f"mempool is full ({self.capacity})")
+            raise TxRejected(
+                RejectReason.MEMPOOL_FULL,
+                f"mempool is full ({self.capacity} transactions); resubmit later",
+            )
         self._known.add(tx_hash)
         if not self._unverified:
             self._oldest_unverified = time.monotonic()

@@ -11,8 +11,8 @@ Tables (blobs are canonical msgspec encodings, :mod:`glassledger.ledger.codec`):
 
     blocks(height, header, last_commit, certificate)
     txs(height, idx, hash, body, ok, reason, message)
-                                                 body: the SignedTransaction; ok, reason,
-                                                 message: its receipt
+                                                 body: the SignedTransaction; hash, ok,
+                                                 reason, message: its receipt
     events(height, tx_index, seq, contract, name, data, visible_to)
                                                  tx_index -1: begin/end-block hook events;
                                                  visible_to: JSON array of participant ids
@@ -42,7 +42,6 @@ from glassledger.errors import DecodeError, IntegrityError, StoreError
 from glassledger.ledger import codec
 from glassledger.ledger.abc import BlockStore, EventRecord
 from glassledger.ledger.block import Block, BlockHeader, Certificate
-from glassledger.ledger.crypto import sha256
 from glassledger.ledger.tx import Event, Receipt, SignedTransaction
 
 T = TypeVar("T")
@@ -218,12 +217,10 @@ class SQLiteStore(BlockStore):
             raise StoreError(
                 f"block {height}: {len(receipts)} receipts for {len(block.txs)} transactions"
             )
-        tx_rows = []
-        for index, (signed, receipt) in enumerate(zip(block.txs, receipts, strict=True)):
-            body = codec.encode(signed)
-            tx_rows.append(
-                (height, index, sha256(body), body, receipt.ok, receipt.reason, receipt.message)
-            )
+        tx_rows = [
+            (height, i, r.tx_hash, codec.encode(tx), r.ok, r.reason, r.message)
+            for i, (tx, r) in enumerate(zip(block.txs, receipts, strict=True))
+        ]
         event_rows = _event_rows(height, SYSTEM_TX_INDEX, system_events)
         for index, receipt in enumerate(receipts):
             if receipt.events:

@@ -12,8 +12,9 @@ replays every block on a fresh replica and checks, block by block,
 * what the store holds for the block — receipts, events, state changes and the values they
   replaced — equals what the replay produced;
 
-and finally that the store's current state equals the replayed state. The first failure
-raises :class:`ChainIntegrityError` naming the height and what differed.
+and finally that the store's current state (rolled back to the head height it started from,
+so a node may keep writing meanwhile) equals the replayed state. The first failure raises
+:class:`ChainIntegrityError` naming the height and what differed.
 
 :func:`prove` gives a key's value (or absence) at any height with a
 :class:`~glassledger.ledger.merkle.StateProof` that checks against that height's header
@@ -25,10 +26,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
-import msgspec
-
 from glassledger.contracts.framework import Registry
-from glassledger.errors import BlockInvalid, IntegrityError, StoreError
+from glassledger.errors import BlockInvalid, DecodeError, IntegrityError, StoreError
 from glassledger.ledger import codec
 from glassledger.ledger.abc import BlockStore
 from glassledger.ledger.authorities import authority_keys_at
@@ -85,7 +84,8 @@ def verify_chain(
         _replay_block(store, chain, height, verifier)
         if progress is not None:
             progress(height)
-    stored = store.load_state()
+    # The state table rolled back to `head`: the node may have committed more meanwhile.
+    stored = store.state_at(head)
     if stored != chain.state.data:
         key = _first_difference(stored, chain.state.data)
         raise ChainIntegrityError(
@@ -120,7 +120,10 @@ def check_genesis(store: BlockStore, genesis_hash: bytes | None = None) -> State
         value is not None for value in _read(0, store.get_previous).values()
     ):
         raise ChainIntegrityError(0, "genesis changes must only create keys")
-    state = State.from_items(changes, state_depth(changes))
+    try:
+        state = State.from_items(changes, state_depth(changes))
+    except (DecodeError, ValueError, TypeError) as exc:
+        raise ChainIntegrityError(0, f"the genesis parameters are unreadable: {exc}") from exc
     if state.root != header.state_root:
         raise ChainIntegrityError(
             0, "the stored genesis state does not match the genesis state root"
@@ -198,7 +201,7 @@ def prove_many(store: BlockStore, keys: Iterable[bytes], height: int) -> dict[by
 def state_depth(state: Mapping[bytes, bytes]) -> int:
     """The state tree depth the chain parameters (``sys/params``) fix at genesis."""
     raw = state.get(PARAMS_KEY)
-    params = {} if raw is None else msgspec.msgpack.decode(raw)
+    params = {} if raw is None else codec.decode(raw, dict)
     return params.get("state_depth", DEFAULT_DEPTH)
 
 

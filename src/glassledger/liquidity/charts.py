@@ -113,3 +113,26 @@ def indicator_charts(indicators: pd.DataFrame, out: Path, stem: str = "indicator
 def simulation_charts(daily: pd.DataFrame, out: Path, title: str, stem: str) -> list[Path]:
     """SOFR against the corridor, SRF use, reserves and TGA (with data overlays if present)."""
     return _save(daily, SIMULATION_PANELS, title, out, stem)
+
+
+#: Panels of the parallel-dollar chart (corridor published to the ledger, reserve read back).
+LEDGER_PANELS = (
+    (
+        "SOFR, the corridor and the basket reserve's realised yield (%)",
+        [
+            ("srf_rate_pct", "SRF rate (ceiling)"),
+            ("iorb_pct", "IORB"),
+            ("on_rrp_rate_pct", "ON RRP rate"),
+            ("sofr_pct", "SOFR"),
+            ("bill_pct", "3-month bill (posted)"),
+            ("deposit_pct", "deposit (posted)"),
+            ("basket_reserve_pct", "basket reserve, USD sleeve (on-ledger)"),
+        ],
+    ),
+    ("Basket reserve minus SOFR (bp)", [("basket_reserve_minus_sofr_bp", "reserve - SOFR")]),
+)
+
+
+def ledger_charts(table: pd.DataFrame, out: Path, title: str, stem: str) -> list[Path]:
+    """The basket reserve's on-ledger yield beside SOFR and the corridor, and its spread."""
+    return _save(table, LEDGER_PANELS, title, out, stem)

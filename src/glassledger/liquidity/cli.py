@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from glassledger.errors import GlassledgerError
+from glassledger.errors import ConfigError, GlassledgerError
 
 app = typer.Typer(
     rich_markup_mode="markdown",
@@ -72,7 +73,11 @@ def indicators(
                 tga = data.read_dts_operating_cash(path)
             except GlassledgerError as exc:
                 console.print(f"[yellow]DTS download failed ({exc}); using the sample[/yellow]")
-        panel = data.build_panel(start, end, loader=loader, extra=extra, tga_daily=tga)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            panel = data.build_panel(start, end, loader=loader, extra=extra, tga_daily=tga)
+        for warning in {str(w.message) for w in caught}:
+            console.print(f"[yellow]{warning}[/yellow]")
         frame = ind.compute_indicators(panel, tga_target_usd_bn=tga_target)
     except GlassledgerError as exc:
         _fail(exc)
@@ -187,3 +192,84 @@ def sweep(
     for key, value in probabilities(result).items():
         table.add_row(key, _fmt(value))
     console.print(table)
+
+
+@app.command()
+def ledger(
+    scenario: str = typer.Option(
+        "sept-2019", help="Corridor-model scenario (see `scenarios`), or `data` for the sample."
+    ),
+    start: str | None = typer.Option(None, help="First day (default: the scenario's first)."),
+    days: int = typer.Option(130, help="Business days to publish to the ledger."),
+    years: float = typer.Option(1.0, help="Horizon of model projections, years."),
+    seed: int = typer.Option(0, help="Random seed of the model run."),
+    store: Path | None = typer.Option(None, help="Keep the chain in a new SQLite file here."),
+    out: Path = typer.Option(Path("liquidity-out"), help="Directory for charts and CSV."),
+) -> None:
+    """Publish a corridor day by day to a basket-coin ledger; the reserve's yield beside SOFR."""
+    from glassledger.liquidity import charts
+    from glassledger.liquidity.interfaces import DataRateSource, SimulatedRateSource
+    from glassledger.liquidity.ledger_scenario import run_parallel_dollar
+    from glassledger.liquidity.model import build_scenario
+    from glassledger.liquidity.model import simulate as run
+    from glassledger.liquidity.model.scenario import sample_panel
+
+    try:
+        panel = sample_panel()
+        if scenario == "data":
+            source = DataRateSource(panel)
+            first = pd.Timestamp(start or "2019-07-01")
+        else:
+            built = build_scenario(scenario, years=years, panel=panel)
+            with _progress() as progress:
+                task = progress.add_task(f"corridor model {scenario}", total=len(built.days))
+                result = run(
+                    built,
+                    seed=seed,
+                    progress=lambda done, total: progress.update(task, completed=done),
+                )
+            source = SimulatedRateSource(result.daily)
+            first = pd.Timestamp(start or built.days[0])
+        last = pd.bdate_range(first, periods=days)[-1]
+        if store is not None and store.exists():
+            raise ConfigError(f"{store} exists; the run creates a new chain")
+        with _progress() as progress:
+            task = progress.add_task("publishing to the ledger", total=days)
+            ledger_run = run_parallel_dollar(
+                source,
+                first,
+                last,
+                path=store,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+    except GlassledgerError as exc:
+        _fail(exc)
+    table = ledger_run.table
+    shown = Table(title=f"{scenario}: basket reserve (USD sleeve) beside SOFR, percent")
+    columns = {
+        "sofr_pct": "SOFR",
+        "iorb_pct": "IORB",
+        "bill_pct": "bill",
+        "deposit_pct": "deposit",
+        "basket_reserve_pct": "reserve yield",
+        "basket_reserve_minus_sofr_bp": "reserve - SOFR (bp)",
+    }
+    shown.add_column("date")
+    for header in columns.values():
+        shown.add_column(header, justify="right")
+    peak = table["sofr_pct"].idxmax()
+    picks = sorted(
+        {table.index[0], peak, *table.index[:: max(len(table) // 8, 1)], table.index[-1]}
+    )
+    for date in picks:
+        shown.add_row(str(date.date()), *(_fmt(table.at[date, c]) for c in columns))
+    console.print(shown)
+    console.print(
+        f"{ledger_run.ledger.height} blocks, state root {ledger_run.state_root.hex()[:16]}"
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    csv = out / f"ledger-{scenario}.csv"
+    table.to_csv(csv)
+    title = f"Scenario {scenario}: the corridor on the ledger"
+    for path in [csv, *charts.ledger_charts(table, out, title, f"ledger-{scenario}")]:
+        console.print(f"wrote {path}")

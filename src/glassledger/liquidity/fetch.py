@@ -15,6 +15,8 @@ Whatever the path, the download is stored in the cache as a FRED-layout CSV
 exactly the same validation as shipped data. A cached file younger than ``max_age`` is used
 without a download. When the network fails, a stale cache file is used; with no cache,
 :class:`FetchError` is raised (use :func:`with_sample_fallback` to fall back to the sample).
+After one network failure the fetcher stops trying for the rest of its life (no timeout per
+series when the machine is offline).
 """
 
 from __future__ import annotations
@@ -88,6 +90,7 @@ class FredFetcher:
     url_template: str = FRED_CSV_URL
     max_age_s: float = 86_400.0
     opener: Callable[[str], bytes] = download
+    offline: bool = field(default=False, init=False)  # set after a network failure
 
     def cached_path(self, key: str) -> Path:
         """Where the cached copy of series ``key`` lives."""
@@ -97,10 +100,18 @@ class FredFetcher:
         """Series ``key`` in its normalised unit, downloaded unless a fresh copy is cached."""
         path = self.cached_path(key)
         fresh = path.exists() and time.time() - path.stat().st_mtime < self.max_age_s
-        if not fresh:
+        if self.offline and not path.exists():
+            raise FetchError(
+                f"offline (an earlier download failed) and no cached copy of "
+                f"{spec_for(key).fred_id} in {self.cache_dir}"
+            )
+        if not fresh and self.offline:
+            warnings.warn(f"offline: using stale cache {path.name}", stacklevel=2)
+        elif not fresh:
             try:
                 self._refresh(key, path)
             except (OSError, ValueError) as exc:
+                self.offline = self.offline or isinstance(exc, OSError)
                 if not path.exists():
                     raise FetchError(
                         f"cannot download {spec_for(key).fred_id} and no cached "

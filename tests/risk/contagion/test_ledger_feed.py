@@ -86,3 +86,19 @@ def test_warnings_flag_and_cascade_then_reach_only_the_warned(desk):
 def test_only_the_regulator_warns(desk):
     (receipt,) = desk.send(("dealer-1", "monitor", "warn", {"height": 1, "warnings": []}))
     assert receipt.reason == "permission_denied"
+
+
+def test_contagion_command_on_a_node_home(tmp_path):
+    """`glassledger risk contagion --home`: a fresh chain has no exposures to cascade."""
+    from typer.testing import CliRunner
+
+    from glassledger.cli import app
+
+    runner = CliRunner()
+    home = str(tmp_path / "net")
+    assert runner.invoke(app, ["init", "--home", home]).exit_code == 0
+    out = runner.invoke(app, ["risk", "contagion", "--home", home, "--alert", "5"])
+    assert out.exit_code == 0, out.output
+    assert "ledger exposures at height 0: 0 institutions" in out.output
+    both = runner.invoke(app, ["risk", "contagion", "x.csv", "--home", home, "--alert", "5"])
+    assert both.exit_code != 0

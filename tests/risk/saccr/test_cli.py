@@ -64,3 +64,39 @@ def test_cdm_input():
     )
     assert result.exit_code == 0, result.output
     assert "CPTY" in result.output
+
+
+def test_margined_netting_set_file_and_regime(tmp_path):
+    """CRE99 Example 5 through the CLI: margin terms from a netting-set file, EAD 1,879."""
+    trades = pd.read_csv(FIXTURES / "saccr_bcbs_annex4_trades.csv", dtype={"trade_id": str})
+    trades = trades[trades["trade_id"].isin(["1", "2", "3", "7", "8", "9"])].assign(netting_set="M")
+    trades.to_csv(tmp_path / "p.csv", index=False)
+    pd.DataFrame(
+        [
+            {
+                "netting_set": "M",
+                "margined": True,
+                "variation_margin": 50,
+                "im_received": 150,
+                "mta": 5,
+                "remargin_days": 5,
+            }
+        ]
+    ).to_parquet(tmp_path / "ns.parquet")
+    out = tmp_path / "ead.csv"
+    args = [
+        "risk",
+        "saccr",
+        str(tmp_path / "p.csv"),
+        "-n",
+        str(tmp_path / "ns.parquet"),
+        "--regime",
+        "bcbs2014",
+        "-o",
+        str(out),
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(out)["EAD"].iloc[0] == pytest.approx(1879, abs=1)
+    result = runner.invoke(app, [*args[:-4], "--regime", "basel9"])
+    assert result.exit_code == 1 and "unknown SA-CCR regime" in result.output

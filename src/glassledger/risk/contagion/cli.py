@@ -23,8 +23,16 @@ ROWS_SHOWN = 40
 
 
 def contagion(
-    exposures: Path = typer.Argument(..., help="edge list creditor,debtor,ead,lgd (.csv/.parquet)"),
-    capital: Path = typer.Option(..., "--capital", "-c", help="table institution,capital"),
+    exposures: Path | None = typer.Argument(
+        None, help="edge list creditor,debtor,ead,lgd (.csv/.parquet); or use --home"
+    ),
+    capital: Path | None = typer.Option(
+        None, "--capital", "-c", help="table institution,capital (files only)"
+    ),
+    home: Path | None = typer.Option(
+        None, "--home", help="read exposures and capital off this node home's ledger instead"
+    ),
+    height: int | None = typer.Option(None, "--height", help="ledger height (default: head)"),
     matrix: bool = typer.Option(False, "--matrix", help="EXPOSURES is a matrix, creditors as rows"),
     lgd: float = typer.Option(1.0, "--lgd", help="LGD where the file has none (decimal)"),
     default: list[str] = typer.Option(
@@ -64,12 +72,17 @@ def contagion(
         raise typer.BadParameter("give --default, --alert, --rank and/or --clearing")
     if debtrank and not default:
         raise typer.BadParameter("--debtrank needs --default (the shocked institutions)")
+    if (home is None) == (exposures is None):
+        raise typer.BadParameter("give either an EXPOSURES file (with --capital) or --home")
+    if exposures is not None and capital is None:
+        raise typer.BadParameter("--capital is required with an exposures file")
     try:
-        network = (
-            ExposureNetwork.read_matrix(exposures, capital, lgd=lgd)
-            if matrix
-            else ExposureNetwork.read_edges(exposures, capital, default_lgd=lgd)
-        )
+        if home is not None:
+            network = _ledger_network(console, home, height)
+        elif matrix:
+            network = ExposureNetwork.read_matrix(exposures, capital, lgd=lgd)
+        else:
+            network = ExposureNetwork.read_edges(exposures, capital, default_lgd=lgd)
         names = {str(name): name for name in network.names}
         result = warning = None
         if default:
@@ -108,6 +121,26 @@ def contagion(
     if out:
         _write(shown.losses_by_round(), out)
         console.print(f"wrote {out}")
+
+
+def _ledger_network(console: Console, home: Path, height: int | None):
+    """The exposure network of a node home at ``height`` (see ``ledger_feed``)."""
+    from glassledger.ledger.home import Home
+    from glassledger.risk.contagion.ledger_feed import network_at
+
+    chain = Home(home).open_chain()
+    ledger = network_at(chain.store, chain.height if height is None else height)
+    console.print(
+        f"ledger exposures at height {ledger.height}: {ledger.network.size} institutions, "
+        f"{len(ledger.edges)} creditor-debtor pairs"
+    )
+    if ledger.missing_capital:
+        console.print(
+            "[yellow]no capital on the ledger (monitor.set_capital) for:[/yellow] "
+            + ", ".join(ledger.missing_capital)
+            + " — left out with their exposures"
+        )
+    return ledger.network
 
 
 def _print_cascade(console: Console, result, title: str) -> None:

@@ -127,8 +127,12 @@ def _normalise(
         if col.name not in frame.columns:
             if col.default is None:
                 raise InputError("required column is missing", source=source, field=col.name)
-            fill = np.full(n, col.default, dtype=object if col.kind == "str" else None)
-            out[col.name] = _categorical(pd.Series(fill), col.name) if col.kind == "str" else fill
+            if col.kind == "str":  # one category, all codes 0: no per-row work
+                out[col.name] = pd.Categorical.from_codes(
+                    np.zeros(n, dtype=np.int8), categories=pd.Index([col.default], dtype=object)
+                )
+            else:
+                out[col.name] = np.full(n, col.default)
             continue
         values = frame[col.name].reset_index(drop=True)
         if col.kind == "str":

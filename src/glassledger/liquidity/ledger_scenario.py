@@ -1,0 +1,153 @@
+"""The corridor on a ledger: a basket coin whose reserve earns the day's rates, end to end.
+
+:func:`run_parallel_dollar` starts the basket consortium (:mod:`glassledger.sim.basket_devnet`)
+on a :class:`~glassledger.sim.ledger_clock.ClockedChain` dated at the first corridor day,
+sets the coin up under Rule 2a-7 (2023), lets the US dollar dealer create coins, and then, for
+every business day of the source:
+
+1. block at 12:00 UTC: the oracle publisher posts the day's corridor (and the FX rates the
+   basket needs, held at the devnet's values); the basket's ``begin_block`` accrues the
+   interest since the previous day at the rates in force and matures securities;
+2. block at 12:00:01: the reserve manager (the SPV) keeps the US dollar sleeve at its
+   :class:`ReserveAllocation`: it rolls 91-day bills (rate key ``USD.BILL``) and overnight
+   repo (``USD.REPO``) as they mature, the rest stays on deposit (``USD.DEPOSIT``).
+
+The result holds the chain and the table of :func:`side_by_side`: the corridor, the reserve's
+realised yield and its spread to SOFR, plus the oracle rates actually posted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from glassledger.errors import GlassledgerError
+from glassledger.liquidity.interfaces import RateSource, side_by_side
+from glassledger.liquidity.ledger_link import (
+    BasketReserveMarket,
+    OnLedgerFundingMarket,
+    OraclePublisher,
+)
+from glassledger.sim import basket_devnet as devnet
+from glassledger.sim.ledger_clock import DAY_MS, Call, ClockedChain, day_of, ms_of
+
+Progress = Callable[[int, int], None]
+MANAGER = "spv"
+DEALER = devnet.dealer("USD")
+TREASURY = "US-TREASURY"
+REPO_COUNTERPARTY = "FICC"
+
+
+@dataclass(frozen=True)
+class ReserveAllocation:
+    """Target shares (decimal) of the US dollar sleeve's assets: ``bills`` in ``bill_days``
+    bills, ``repo`` in overnight government repo; the rest stays on deposit. ``units`` is the
+    number of creation units (1,000 coins each) the dealer creates at the start."""
+
+    bills: float = 0.5
+    repo: float = 0.3
+    bill_days: int = 91
+    units: int = 10_000
+
+
+@dataclass(frozen=True)
+class ParallelDollarRun:
+    """A finished run: the chain (its store is the evidence), the table (percent, bp) and
+    the oracle schedule that was posted (whole basis points)."""
+
+    ledger: ClockedChain
+    table: pd.DataFrame
+    posted_bps: pd.DataFrame
+
+    @property
+    def state_root(self) -> bytes:
+        return self.ledger.state_root
+
+
+def _roll_calls(ledger: ClockedChain, allocation: ReserveAllocation, day: int) -> list[Call]:
+    """The manager's investments that bring bills and repo back to their target shares."""
+    cash = ledger.get("basket", "cash/USD") or 0
+    accrued = ledger.get("basket", "accrued/USD") or 0
+    held = {"government": 0, "government_repo": 0}
+    for sid in ledger.get("basket", "sec_ids") or []:
+        security = ledger.get("basket", f"sec/{sid}")
+        if security["currency"] == "USD":
+            held[security["kind"]] += security["amount"]
+    deposits = cash - sum(held.values())
+    assets = cash + accrued
+    calls = []
+    for kind, share, issuer, key, days in (
+        ("government", allocation.bills, TREASURY, "USD.BILL", allocation.bill_days),
+        ("government_repo", allocation.repo, REPO_COUNTERPARTY, "USD.REPO", 1),
+    ):
+        amount = min(int(share * assets) - held[kind], deposits)
+        if amount > 0:
+            deposits -= amount
+            args = {
+                "currency": "USD",
+                "issuer": issuer,
+                "kind": kind,
+                "amount": amount,
+                "maturity_day": day + days,
+                "rate_key": key,
+            }
+            calls.append((MANAGER, "basket", "invest", args))
+    return calls
+
+
+class LedgerRunError(GlassledgerError):
+    """A transaction of the run was rejected (the message names the day and the reasons)."""
+
+
+def _checked(block, what: str):
+    if block.rejected:
+        raise LedgerRunError(f"{what} rejected: {[r.message for r in block.rejected]}")
+    return block
+
+
+def run_parallel_dollar(
+    source: RateSource,
+    start,
+    end,
+    *,
+    allocation: ReserveAllocation | None = None,
+    path: Path | str | None = None,
+    deposit_spread_bp: float = -10.0,
+    progress: Progress | None = None,
+) -> ParallelDollarRun:
+    """Publish ``source``'s corridor day by day in [start, end] to a basket-coin ledger
+    (in memory, or SQLite at ``path``) and read the reserve's realised yield back.
+
+    The table has the corridor (percent), ``basket_reserve_pct`` (realised yield of the US
+    dollar sleeve, percent a year, actual/360), ``basket_reserve_minus_sofr_bp`` and the
+    posted ``bill_pct`` and ``deposit_pct``. The last day has no yield yet (NaN): its rate
+    accrues on the next day, which the run does not reach.
+    """
+    allocation = allocation or ReserveAllocation()
+    publisher = OraclePublisher(source, deposit_spread_bp=deposit_spread_bp)
+    posted = publisher.schedule(start, end)
+    first = posted.index[0]
+    genesis = devnet.basket_genesis(time_ms=ms_of(first) - DAY_MS)
+    ledger = ClockedChain.start(genesis, path=path)
+    setup = devnet.setup_calls(ledger.time_ms + 1, rules="2a7-2023")
+    _checked(ledger.advance(1, setup), "basket setup")
+    _checked(ledger.advance(1, [(DEALER, "basket", "mint", {"units": allocation.units})]), "mint")
+    fx = devnet.RATES_E10
+    for i, (date, row) in enumerate(posted.iterrows()):
+        at = ms_of(date)
+        calls = publisher.calls(row, at) + devnet.fx_calls(at, fx)
+        _checked(ledger.commit_at(at, calls), f"oracle posts on {date.date()}")
+        rolls = _roll_calls(ledger, allocation, day_of(at))
+        if rolls:
+            _checked(ledger.commit_at(at + 1_000, rolls), f"reserve management on {date.date()}")
+        if progress is not None:
+            progress(i + 1, len(posted))
+    market = OnLedgerFundingMarket(ledger.store, BasketReserveMarket("USD"))
+    table = side_by_side(source, [market], first, posted.index[-1])
+    rates = publisher.rates_pct(start, end)
+    table["bill_pct"] = rates["bill_pct"]
+    table["deposit_pct"] = rates["deposit_pct"]
+    return ParallelDollarRun(ledger, table, posted)
