@@ -147,3 +147,27 @@ def test_a_surge_of_yen_demand_leaves_the_pool_an_exact_basket_and_the_fx_with_t
     rates = {"USD": 10**10, **chain.rates}
     assert adequacy(chain.book(), rates).per_currency
     assert intrinsic_rate(chain.book(), rates) == theoretical_rate(book.config, rates)
+
+
+def test_purchases_wait_for_the_close_and_a_suspended_user_does_not_hold_up_the_others():
+    chain = BasketChain(window_blocks=5)
+    gb = devnet.dealer("GBP")
+    funding = [
+        (gb, "basket", "deposit", {"symbol": k, "amount": p * 10})
+        for k, p in devnet.SDR_2022_UNIT.items()
+    ]
+    assert all(r.ok for r in chain.commit(funding))
+    chain.finish_window()
+    first, second = devnet.user("GBP", 0), devnet.user("GBP", 1)
+    chain.ok(first, "basket", "buy", dealer=gb, coins=UNIT // 2)  # no inventory: waits
+    chain.ok(second, "basket", "buy", dealer=gb, coins=UNIT)
+    assert chain.balance(first, devnet.COIN) == 0
+    chain.ok("regulator", "identity", "set_active", participant=first, active=False)
+    chain.finish_window()
+    assert chain.book().units == 2  # ceil(1.5 units)
+    assert chain.balance(second, devnet.COIN) == UNIT
+    assert chain.get("basket", f"win/{gb}")["pending"] == [[first, UNIT // 2]]
+    chain.ok("regulator", "identity", "set_active", participant=first, active=True)
+    chain.finish_window()
+    assert chain.balance(first, devnet.COIN) == UNIT // 2
+    assert chain.get("basket", f"acct/{gb}/{devnet.COIN}") == UNIT // 2  # inventory left

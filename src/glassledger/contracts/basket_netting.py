@@ -293,19 +293,22 @@ class NettingMethods:
     # ------------------------------------------------------------------ helpers
 
     def _fill_pending(self, ctx: Context, dealer: str, window: dict[str, Any]) -> None:
-        """Deliver waiting purchases from the dealer's coin inventory, oldest first."""
+        """Deliver waiting purchases from the dealer's coin inventory, oldest first. A user
+        who cannot receive (suspended) keeps waiting without holding up the others."""
         coin = ctx.get("config")["coin"]
-        while window["pending"]:
-            user, coins = window["pending"][0]
+        waiting = []
+        for user, coins in window["pending"]:
             give = min(coins, _balance(ctx, dealer, coin))
-            if give == 0:
-                return
-            _credit(ctx, dealer, coin, -give)
-            ctx.call("token", "pay", symbol=coin, to=user, amount=give)
-            if give == coins:
-                window["pending"].pop(0)
-            else:
-                window["pending"][0][1] = coins - give
+            if give:
+                try:
+                    ctx.call("token", "pay", symbol=coin, to=user, amount=give)
+                except ContractError:
+                    give = 0
+                else:
+                    _credit(ctx, dealer, coin, -give)
+            if give < coins:
+                waiting.append([user, coins - give])
+        window["pending"] = waiting
 
     def _draw(self, ctx: Context, dealer: str, currency: str, amount: int) -> None:
         facility = ctx.get(f"fac/{dealer}")

@@ -4,9 +4,10 @@ Amounts are USD bn, spreads bp, ratios percent of bank assets. Each population i
 NumPy arrays of equal length (one entry per agent); a day's update is a handful of array
 operations, never a Python loop over agents.
 
-* Money-market funds: assets under management, Treasury bills held, and a lending ramp in
-  private repo (spread over the ON RRP rate where each starts and stops adding cash). What
-  they do not lend stays at the ON RRP.
+* Money-market funds: assets under management, Treasury bills held (a fraction of assets
+  that rises with the bill yield over SOFR), and a lending ramp in private repo (spread over
+  the ON RRP rate where each starts and stops adding cash). What they do not lend stays at
+  the ON RRP.
 * Banks: assets, share of system reserves, lowest comfortable reserve ratio (LCLoR), and a
   flag for banks that shrink at quarter ends.
 * Relative-value funds: equity, long cash-Treasury position financed in repo (borrowing =
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from glassledger.liquidity.model.clearing import Market
+from glassledger.liquidity.model.clearing import Market, ramp_sum
 from glassledger.liquidity.model.params import InitialState, ModelParams
 
 DAYS_PER_YEAR = 252.0
@@ -37,6 +38,7 @@ def _shares(rng: np.random.Generator, n: int, alpha: float = 1.2) -> np.ndarray:
 class MoneyFunds:
     aum: np.ndarray
     bills: np.ndarray
+    bill_base: np.ndarray  # bill fraction of assets when bills yield SOFR
     lo_bp: np.ndarray
     width_bp: np.ndarray
 
@@ -107,9 +109,16 @@ def make_population(
     p = params
     mmf_share = _shares(rng, p.n_mmf)
     mmf_cash = initial.on_rrp_usd_bn + initial.mmf_repo_usd_bn
+    aum = (mmf_cash + initial.mmf_bills_usd_bn) * mmf_share
+    tilt = rng.uniform(1.0 - p.mmf_bill_dispersion, 1.0 + p.mmf_bill_dispersion, p.n_mmf)
+    bill_base = np.minimum(
+        initial.mmf_bills_usd_bn / aum.sum() * tilt / np.average(tilt, weights=aum),
+        p.mmf_max_bill_fraction,
+    )
     mmf = MoneyFunds(
-        aum=(mmf_cash + initial.mmf_bills_usd_bn) * mmf_share,
-        bills=initial.mmf_bills_usd_bn * mmf_share,
+        aum=aum,
+        bills=aum * bill_base,
+        bill_base=bill_base,
         lo_bp=rng.uniform(0.0, p.mmf_lo_max_bp, p.n_mmf),
         width_bp=rng.uniform(p.mmf_width_min_bp, p.mmf_width_max_bp, p.n_mmf),
     )
@@ -150,16 +159,36 @@ def size_rv_funds(
     rv.position = rv.equity * target_leverage
 
 
+#: Bill yield over SOFR (bp) searched when clearing the bill market.
+BILL_SPREAD_GRID_BP = np.arange(-300.0, 301.0, 1.0)
+
+
 def mmf_step(
-    pop: Population, params: ModelParams, public_bills: float, rng: np.random.Generator
-) -> None:
-    """One day of money-fund flows and bill purchases (their share of net public bills)."""
+    pop: Population,
+    params: ModelParams,
+    *,
+    public_bills: float,
+    other_bills_base: float,
+    rng: np.random.Generator,
+) -> float:
+    """One day of money-fund flows and the bill market; returns the bill yield over SOFR (bp).
+
+    Fund i holds ``aum_i * clip(base_i + mmf_bill_sensitivity * x, 0, max)`` bills when bills
+    yield ``x`` bp over SOFR; other holders hold ``other_bills_base * (1 +
+    other_bill_sensitivity * x)``. ``x`` clears the market for the ``public_bills`` stock
+    (USD bn); funds' cash not in bills goes to repo or the ON RRP. More bills cheapen bills
+    and pull money-fund cash out of repo and the ON RRP, the seed's mechanism.
+    """
     m = pop.mmf
     n = len(m.aum)
     growth = params.mmf_growth / DAYS_PER_YEAR + rng.normal(0.0, params.mmf_flow_vol, n)
     m.aum = m.aum * np.exp(growth)
-    bought = params.mmf_bill_share * public_bills * m.aum / m.aum.sum()
-    m.bills = np.clip(m.bills + bought, 0.0, params.mmf_max_bill_fraction * m.aum)
+    eta, cap, x = params.mmf_bill_sensitivity, params.mmf_max_bill_fraction, BILL_SPREAD_GRID_BP
+    held = ramp_sum(-m.bill_base / eta, (cap - m.bill_base) / eta, m.aum * cap, x)
+    held = held + other_bills_base * np.maximum(1.0 + params.other_bill_sensitivity * x, 0.0)
+    spread = float(np.interp(public_bills, held, x))  # held is nondecreasing in x
+    m.bills = m.aum * np.clip(m.bill_base + eta * spread, 0.0, cap)
+    return spread
 
 
 def rv_step(

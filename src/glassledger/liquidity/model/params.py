@@ -64,12 +64,16 @@ class ModelParams:
     mmf_lo_max_bp: float = 3.0
     mmf_width_min_bp: float = 1.0
     mmf_width_max_bp: float = 6.0
-    mmf_bill_share: float = 0.6  # share of net bill issuance bought by money funds
+    # money funds hold bills as a fraction of assets that rises with the bill yield over SOFR
+    # (per bp); other bill holders scale their holdings by other_bill_sensitivity per bp
+    mmf_bill_sensitivity: float = 0.007
+    other_bill_sensitivity: float = 0.005
+    mmf_bill_dispersion: float = 0.3  # funds' starting bill fractions vary +/- 30 %
     mmf_max_bill_fraction: float = 0.85
     mmf_growth: float = 0.05
     mmf_flow_vol: float = 0.003  # daily log-sd of a fund's flows
     # dealers: intermediation capacity for money-fund cash, cut at quarter/month ends
-    dealer_slack: float = 0.25  # capacity above money funds' initial private repo lending
+    dealer_slack: float = 0.10  # capacity above money funds' initial private repo lending
     dealer_capacity_growth: float = 0.08
     quarter_end_dealer_cut: float = 0.35
     month_end_dealer_cut: float = 0.05
@@ -118,7 +122,6 @@ class ModelParams:
                 "month_end_bank_cut",
                 "quarter_end_dealer_cut",
                 "month_end_dealer_cut",
-                "mmf_bill_share",
                 "mmf_max_bill_fraction",
                 "rv_coupon_share",
                 "rv_target_utilisation",
@@ -157,9 +160,10 @@ POST_2020 = {"satiation_pct": 13.0, "floor_mean_pct": 10.3}
 class InitialState:
     """Aggregate balances (USD bn) and rates (percent) on the first simulated day.
 
-    ``mmf_repo_usd_bn`` (money-fund private repo lending) and ``mmf_bills_usd_bn`` are not
-    in the shipped data; named scenarios state the values they use (OFR money-market fund
-    monitor orders of magnitude).
+    ``mmf_repo_usd_bn`` (money-fund private repo lending), ``mmf_bills_usd_bn`` (their bills)
+    and ``public_bills_usd_bn`` (marketable bills held outside the Fed) are not in the shipped
+    data; named scenarios state the values they use (orders of magnitude of the OFR
+    money-market fund monitor and the Monthly Statement of the Public Debt).
     """
 
     reserves_usd_bn: float
@@ -172,6 +176,7 @@ class InitialState:
     on_rrp_rate_pct: float
     mmf_repo_usd_bn: float
     mmf_bills_usd_bn: float
+    public_bills_usd_bn: float
 
     @property
     def other_liabilities_usd_bn(self) -> float:
@@ -186,6 +191,7 @@ class InitialState:
         *,
         mmf_repo_usd_bn: float,
         mmf_bills_usd_bn: float,
+        public_bills_usd_bn: float,
         bank_asset_growth: float = 0.02,
     ) -> InitialState:
         """The state on ``date`` from a data panel (bank assets extended past H.8's end)."""
@@ -220,4 +226,5 @@ class InitialState:
             on_rrp_rate_pct=float(row["on_rrp_rate_pct"]),
             mmf_repo_usd_bn=mmf_repo_usd_bn,
             mmf_bills_usd_bn=mmf_bills_usd_bn,
+            public_bills_usd_bn=public_bills_usd_bn,
         )

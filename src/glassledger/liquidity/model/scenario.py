@@ -143,7 +143,9 @@ def replay_sept_2019(
     paths["deficit_usd_bn"] = 984.0 / 252.0  # FY2019 federal deficit, USD 984 bn
     paths["tga_target_usd_bn"] = panel["tga_usd_bn"].reindex(days).ffill()
     paths["other_liabilities_usd_bn"] = other_liabilities(panel, days)
-    initial = InitialState.from_panel(panel, days[0], mmf_repo_usd_bn=800.0, mmf_bills_usd_bn=650.0)
+    initial = InitialState.from_panel(
+        panel, days[0], mmf_repo_usd_bn=800.0, mmf_bills_usd_bn=650.0, public_bills_usd_bn=2_400.0
+    )
     if params is None:  # auctions bid near the minimum rate: far more elastic than the SRF
         params = ModelParams(tga_adjust_days=5.0, srf_elasticity_bn_per_bp=10.0)
     description = (
@@ -170,7 +172,11 @@ def replay_2025(panel: pd.DataFrame | None = None, params: ModelParams | None = 
     paths["tga_target_usd_bn"] = paths["tga_usd_bn"]
     paths["other_liabilities_usd_bn"] = other_liabilities(panel, days)
     initial = InitialState.from_panel(
-        panel, days[0], mmf_repo_usd_bn=1_700.0, mmf_bills_usd_bn=2_300.0
+        panel,
+        days[0],
+        mmf_repo_usd_bn=1_700.0,
+        mmf_bills_usd_bn=2_300.0,
+        public_bills_usd_bn=6_200.0,
     )
     params = ModelParams().with_(**POST_2020) if params is None else params
     return Scenario(
@@ -217,7 +223,11 @@ def projection(
     paths["deficit_usd_bn"] = deficit_per_year_usd_bn / 252.0
     paths["tga_target_usd_bn"] = tga_target_usd_bn
     initial = InitialState.from_panel(
-        panel, first, mmf_repo_usd_bn=1_900.0, mmf_bills_usd_bn=2_500.0
+        panel,
+        first,
+        mmf_repo_usd_bn=1_900.0,
+        mmf_bills_usd_bn=2_500.0,
+        public_bills_usd_bn=6_600.0,
     )
     if tga_start_usd_bn is not None:
         shift = initial.tga_usd_bn - tga_start_usd_bn

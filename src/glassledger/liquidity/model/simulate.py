@@ -10,7 +10,8 @@ Each business day, in order:
    is financed by coupons settled in two lumps a month (mid-month and month end) and bills,
    which also steer the TGA toward its target over ``tga_adjust_days``; in replays the
    published TGA and net issuance are used as they are.
-3. **Money funds** grow and buy their share of the bills sold to the public.
+3. **Money funds** grow; the bill market clears the public bill stock between money funds
+   and other holders at a bill yield over SOFR (:func:`.agents.mmf_step`).
 4. **Relative-value funds** book yesterday's carry and today's basis shock, sell down to
    their leverage limit (or cut their book when carry is negative) and buy their share of
    the day's coupons; **dealers** take their auction share and half of funds' sales into
@@ -79,6 +80,8 @@ OUTPUT_COLUMNS = (
     "dealer_inventory_usd_bn",
     "net_bills_usd_bn",
     "net_coupons_usd_bn",
+    "mmf_bills_usd_bn",
+    "bill_minus_sofr_bp",
 )
 
 
@@ -208,6 +211,8 @@ def simulate(
     ratio = 100.0 * init.reserves_usd_bn / init.bank_assets_usd_bn
     bank_assets = init.bank_assets_usd_bn
     mmf_lent = init.mmf_repo_usd_bn
+    public_bills = init.public_bills_usd_bn
+    other_bills_base = public_bills - init.mmf_bills_usd_bn
     sofr_bp = 100.0 * (init.sofr_pct - init.iorb_pct)
     settlement = (flags["mid_month"] | flags["month_end"]).to_numpy()
     fed_path = np.r_[init.fed_assets_usd_bn, path["fed_assets_usd_bn"]]
@@ -249,7 +254,10 @@ def simulate(
                 tax_day=bool(tax[t]),
                 settlement_day=bool(settlement[t]),
             )
-        mmf_step(pop, p, net_bills - purchases, rng)
+        public_bills += net_bills - purchases
+        bill_spread = mmf_step(
+            pop, p, public_bills=public_bills, other_bills_base=other_bills_base, rng=rng
+        )
         sold = rv_step(
             pop,
             p,
@@ -312,6 +320,8 @@ def simulate(
             "dealer_inventory_usd_bn": float(pop.dealers.inventory.sum()),
             "net_bills_usd_bn": net_bills,
             "net_coupons_usd_bn": net_coupons,
+            "mmf_bills_usd_bn": float(pop.mmf.bills.sum()),
+            "bill_minus_sofr_bp": bill_spread,
         }
         for key, value in row.items():
             out[key][t] = value
