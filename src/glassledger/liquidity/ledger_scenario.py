@@ -8,9 +8,11 @@ every business day of the source:
 1. block at 12:00 UTC: the oracle publisher posts the day's corridor (and the FX rates the
    basket needs, held at the devnet's values); the basket's ``begin_block`` accrues the
    interest since the previous day at the rates in force and matures securities;
-2. block at 12:00:01: the reserve manager (the SPV) keeps the US dollar sleeve at its
+2. block at 12:00:01: the custodian pays the interest receivable in (daily, as a money fund
+   accrues its dividend), and the reserve manager (the SPV) keeps the US dollar sleeve at its
    :class:`ReserveAllocation`: it rolls 91-day bills (rate key ``USD.BILL``) and overnight
-   repo (``USD.REPO``) as they mature, the rest stays on deposit (``USD.DEPOSIT``).
+   repo (``USD.REPO``, maturing the next business day) as they mature; the rest stays on
+   deposit (``USD.DEPOSIT``).
 
 The result holds the chain and the table of :func:`side_by_side`: the corridor, the reserve's
 realised yield and its spread to SOFR, plus the oracle rates actually posted.
@@ -67,8 +69,25 @@ class ParallelDollarRun:
         return self.ledger.state_root
 
 
-def _roll_calls(ledger: ClockedChain, allocation: ReserveAllocation, day: int) -> list[Call]:
-    """The manager's investments that bring bills and repo back to their target shares."""
+def _settle_calls(ledger: ClockedChain) -> list[Call]:
+    """The custodian pays the day's interest receivable in (a money fund's daily accrual):
+    it credits the US dollars it issues and settles them into the reserve."""
+    accrued = ledger.get("basket", "accrued/USD") or 0
+    if accrued <= 0:
+        return []
+    custodian = devnet.bank("USD")
+    return [
+        (custodian, "token", "mint", {"symbol": "USD", "to": custodian, "amount": accrued}),
+        (custodian, "basket", "settle_interest", {"currency": "USD", "amount": accrued}),
+    ]
+
+
+def _roll_calls(
+    ledger: ClockedChain, allocation: ReserveAllocation, day: int, next_day: int
+) -> list[Call]:
+    """The manager's investments that bring bills and repo back to their target shares:
+    bills for ``bill_days``, repo until the next business day ``next_day`` (a security
+    earns until its maturity). Interest settled in the same block is invested the next day."""
     cash = ledger.get("basket", "cash/USD") or 0
     accrued = ledger.get("basket", "accrued/USD") or 0
     held = {"government": 0, "government_repo": 0}
@@ -81,7 +100,7 @@ def _roll_calls(ledger: ClockedChain, allocation: ReserveAllocation, day: int) -
     calls = []
     for kind, share, issuer, key, days in (
         ("government", allocation.bills, TREASURY, "USD.BILL", allocation.bill_days),
-        ("government_repo", allocation.repo, REPO_COUNTERPARTY, "USD.REPO", 1),
+        ("government_repo", allocation.repo, REPO_COUNTERPARTY, "USD.REPO", next_day - day),
     ):
         amount = min(int(share * assets) - held[kind], deposits)
         if amount > 0:
@@ -140,7 +159,13 @@ def run_parallel_dollar(
         at = ms_of(date)
         calls = publisher.calls(row, at) + devnet.fx_calls(at, fx)
         _checked(ledger.commit_at(at, calls), f"oracle posts on {date.date()}")
-        rolls = _roll_calls(ledger, allocation, day_of(at))
+        following = date + pd.offsets.BDay(1)
+        if i + 1 < len(posted):
+            following = posted.index[i + 1]
+        day = day_of(at)
+        rolls = _settle_calls(ledger) + _roll_calls(
+            ledger, allocation, day, day_of(ms_of(following))
+        )
         if rolls:
             _checked(ledger.commit_at(at + 1_000, rolls), f"reserve management on {date.date()}")
         if progress is not None:
