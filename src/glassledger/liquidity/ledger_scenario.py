@@ -46,12 +46,14 @@ REPO_COUNTERPARTY = "FICC"
 @dataclass(frozen=True)
 class ReserveAllocation:
     """Target shares (decimal) of the US dollar sleeve's assets: ``bills`` in ``bill_days``
-    bills, ``repo`` in overnight government repo; the rest stays on deposit. ``units`` is the
-    number of creation units (1,000 coins each) the dealer creates at the start."""
+    bills, ``repo`` in overnight government repo; the rest stays on deposit. Purchases
+    smaller than ``min_ticket`` of the sleeve wait (no daily odd lots of bills). ``units`` is
+    the number of creation units (1,000 coins each) the dealer creates at the start."""
 
     bills: float = 0.5
     repo: float = 0.3
     bill_days: int = 91
+    min_ticket: float = 0.01
     units: int = 10_000
 
 
@@ -103,7 +105,7 @@ def _roll_calls(
         ("government_repo", allocation.repo, REPO_COUNTERPARTY, "USD.REPO", next_day - day),
     ):
         amount = min(int(share * assets) - held[kind], deposits)
-        if amount > 0:
+        if amount > allocation.min_ticket * assets:
             deposits -= amount
             args = {
                 "currency": "USD",
