@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from glassledger.contracts.basket_book import load_book
 from glassledger.errors import GlassledgerError
 from glassledger.liquidity.interfaces import RateSource, side_by_side
 from glassledger.liquidity.ledger_link import (
@@ -74,7 +75,7 @@ class ParallelDollarRun:
 def _settle_calls(ledger: ClockedChain) -> list[Call]:
     """The custodian pays the day's interest receivable in (a money fund's daily accrual):
     it credits the US dollars it issues and settles them into the reserve."""
-    accrued = ledger.get("basket", "accrued/USD") or 0
+    accrued = load_book(lambda key: ledger.get("basket", key)).accrued["USD"]
     if accrued <= 0:
         return []
     custodian = devnet.bank("USD")
@@ -90,15 +91,12 @@ def _roll_calls(
     """The manager's investments that bring bills and repo back to their target shares:
     bills for ``bill_days``, repo until the next business day ``next_day`` (a security
     earns until its maturity). Interest settled in the same block is invested the next day."""
-    cash = ledger.get("basket", "cash/USD") or 0
-    accrued = ledger.get("basket", "accrued/USD") or 0
+    book = load_book(lambda key: ledger.get("basket", key))
     held = {"government": 0, "government_repo": 0}
-    for sid in ledger.get("basket", "sec_ids") or []:
-        security = ledger.get("basket", f"sec/{sid}")
+    for security in book.securities.values():
         if security["currency"] == "USD":
             held[security["kind"]] += security["amount"]
-    deposits = cash - sum(held.values())
-    assets = cash + accrued
+    deposits, assets = book.deposits("USD"), book.assets("USD")
     calls = []
     for kind, share, issuer, key, days in (
         ("government", allocation.bills, TREASURY, "USD.BILL", allocation.bill_days),
