@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from glassledger.basket import cli as basket_cli
+from glassledger.basket import coin_cli
 from glassledger.ledger import cli as ledger_cli
 from glassledger.ledger import governance_cli
 from glassledger.liquidity import cli as liquidity_cli
@@ -30,6 +31,7 @@ app = typer.Typer(
 ledger_cli.register(app)
 app.add_typer(risk_cli.app, name="risk")
 app.add_typer(basket_cli.app, name="basket")
+app.add_typer(coin_cli.app, name="coin")
 app.add_typer(liquidity_cli.app, name="liquidity")
 app.add_typer(governance_cli.app, name="governance")
 

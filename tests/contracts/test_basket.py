@@ -98,3 +98,19 @@ def test_adequacy_views_and_the_three_rates_after_fx_moves():
     check = adequacy(chain.book(), rates(chain))
     assert check.per_currency and check.overall
     assert intrinsic_rate(chain.book(), rates(chain)) == theoretical(book.config, rates(chain))
+
+
+def test_token_issuer_and_holder_contract_ids_must_name_a_running_contract(coin):
+    bad_issuer = coin.call(
+        "regulator", "token", "create", symbol="XX", decimals=2, issuer="contract:nope"
+    )
+    assert not bad_issuer.ok and "names no contract" in bad_issuer.message
+    stray = coin.call(
+        devnet.user("USD", 0), "token", "transfer", symbol="USD", to="contract:nope", amount=1
+    )
+    assert not stray.ok and "names no contract" in stray.message
+    # a participant cannot spend a contract's balance: pay is for contracts only
+    spend = coin.call(
+        devnet.dealer("USD"), "token", "pay", symbol="USD", to=devnet.dealer("USD"), amount=1
+    )
+    assert spend.reason == "permission_denied"

@@ -14,6 +14,7 @@ from glassledger.contracts.basket_book import (
     adequacy,
     balance_sheet,
     intrinsic_rate,
+    rebalance_targets,
     theoretical_rate,
 )
 from glassledger.sim import basket_devnet as devnet
@@ -76,6 +77,8 @@ ACTIONS = st.one_of(
     st.tuples(st.just("invest"), st.sampled_from(CURRENCIES), st.integers(1, 9_000)),
     st.tuples(st.just("capital"), st.sampled_from(CURRENCIES), st.integers(1, 10**7)),
     st.tuples(st.just("days"), st.integers(1, 40), st.integers(-300, 600)),
+    st.tuples(st.just("rebalance"), st.sampled_from(DEALERS), st.integers(1, 10_000)),
+    st.tuples(st.just("recompose"), st.sampled_from(CURRENCIES), st.integers(50, 150)),
 )
 
 
@@ -110,6 +113,24 @@ def apply(chain: BasketChain, action: tuple) -> None:
         )
     elif kind == "capital":
         chain.call("spv", "basket", "contribute_capital", currency=a, amount=b)
+    elif kind == "rebalance":  # b / 10,000 of the largest shortfall, against the largest excess
+        rates = {"USD": 10**10, **chain.rates}
+        book = chain.book()
+        targets = rebalance_targets(book, rates)
+        gap = {k: targets[k] - book.assets(k) for k in CURRENCIES}
+        give, take = max(gap, key=gap.get), min(gap, key=gap.get)
+        amount = max(gap[give] * b // 10_000, 1)
+        chain.call(a, "basket", "rebalance", give=give, amount=amount, take=take)
+    elif kind == "recompose":  # currency ``a`` rescaled to ``b``% from the next block
+        amounts = dict(chain.get("basket", "config")["unit_amounts"])
+        amounts[a] = max(amounts[a] * b // 100, 1)
+        chain.call(
+            "regulator",
+            "basket",
+            "recompose",
+            unit_amounts=amounts,
+            effective_height=chain.height + 2,
+        )
     else:  # interest for ``a`` days at ``b`` bps on deposits and bills
         for k in CURRENCIES:
             chain.post_rate(f"{k}.DEPOSIT", b)

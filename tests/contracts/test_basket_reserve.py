@@ -230,3 +230,16 @@ def test_the_regulator_switches_to_floating_nav_after_the_buck_breaks():
     assert not chain.call(US, "basket", "redeem", units=1).ok
     chain.ok("regulator", "basket", "set_floating_nav", floating=True)
     assert chain.call(US, "basket", "redeem", units=1).ok
+
+
+def test_a_bill_earns_until_it_matures_and_its_cash_returns_to_deposits():
+    chain = with_reserve(units=100)
+    chain.post_rate("USD.BILL", 400)
+    usd = chain.book().deposits("USD")
+    assert invest(chain, "USD", usd, 10).ok
+    assert chain.book().deposits("USD") == 0
+    chain.commit(step_ms=30 * DAY_MS)
+    book = chain.book()
+    assert book.securities == {} and book.deposits("USD") == usd
+    assert book.accrued["USD"] == usd * 400 * 10 // 3_600_000  # 10 days, not 30
+    assert any(e.name == "matured" for e in chain.events)

@@ -132,3 +132,9 @@ def test_bookkeeper_refuses_a_database_of_another_chain(make_dev, tmp_path):
     export(a.store, tmp_path / "a.sqlite", a.registry)
     with pytest.raises(StoreError, match="different chain"):
         Bookkeeper.start(b.store, tmp_path / "a.sqlite", b.registry)
+    with pytest.raises(StoreError, match="different chain"):
+        Bookkeeper.start(a.store, tmp_path / "a.sqlite", a.registry, genesis_hash=bytes(32))
+    keeper = Bookkeeper.start(
+        a.store, tmp_path / "a.sqlite", a.registry, genesis_hash=a.store.get_block(0).hash
+    )
+    assert keeper.sync() == 0

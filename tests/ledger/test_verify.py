@@ -177,6 +177,15 @@ def test_a_genesis_certificate_is_empty(disk):
         verify_chain(store, disk.registry)
 
 
+@pytest.mark.parametrize("params", [b"\xb6", codec.encode({"state_depth": "deep"})])
+def test_unreadable_genesis_parameters_are_detected(disk, params):
+    store = tamper(
+        disk, "UPDATE changes SET value = ? WHERE height = 0 AND key = ?", params, b"sys/params"
+    )
+    with pytest.raises(ChainIntegrityError, match="block 0: the genesis parameters"):
+        verify_chain(store, disk.registry)
+
+
 def test_a_tampered_genesis_state_is_detected(disk):
     store = tamper(
         disk,
@@ -269,7 +278,7 @@ COMMITTED = [
 
 
 @settings(
-    max_examples=40,
+    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

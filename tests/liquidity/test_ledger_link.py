@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from glassledger.contracts.basket_book import snapshot
+from glassledger.contracts.basket_book import holding_rate_keys, snapshot, value_e18
 from glassledger.ledger.devnet import devnet_genesis
 from glassledger.liquidity.interfaces import (
     DataRateSource,
@@ -79,6 +79,11 @@ def test_percent_to_basis_points_rounds_half_to_even_on_the_printed_decimal():
 @given(st.integers(min_value=-1_000, max_value=10_000))
 def test_two_decimal_percent_rates_round_trip_exactly(bps):
     assert to_bps(bps / 100) == bps
+
+
+@given(st.floats(min_value=-10.0, max_value=100.0, allow_nan=False))
+def test_a_model_rate_loses_at_most_half_a_basis_point(rate_pct):
+    assert abs(to_bps(rate_pct) - 100 * rate_pct) <= 0.5 + 1e-9
 
 
 def test_bill_discount_rate_to_money_market_yield():
@@ -160,6 +165,26 @@ def test_reserve_yield_is_the_value_weighted_posted_rate_every_day(spike_run):
         rounding_pct = 100 * 360 * (len(securities) + 1) / (cash + accrued)
         got = history.at[date, "funding_rate_pct"]
         assert expected_pct - rounding_pct <= got <= expected_pct
+
+
+def test_realised_yield_agrees_with_the_contracts_yield_view(spike_run):
+    # the basket's own view (basket_book.snapshot().yield_bps) weights every holding of the
+    # whole reserve by value; only the US dollar holdings earn here, so the view is the
+    # sleeve's realised yield times the US dollar share of the holdings' value
+    _, run = spike_run
+    history = OnLedgerFundingMarket(run.ledger.store, BasketReserveMarket("USD")).history(
+        run.table.index
+    )
+    for date in run.table.index[:-1:5]:
+        view = snapshot(run.ledger.store.state_at(int(history.at[date, "height"])).get)
+        values = [
+            (key, value_e18(amount, view.book.config["decimals"][k], view.rates[k]))
+            for key, k, amount in holding_rate_keys(view.book)
+        ]
+        usd = sum(v for key, v in values if key.startswith("USD."))
+        usd_share = usd / sum(v for _, v in values)
+        realised_bps = 100 * history.at[date, "funding_rate_pct"]
+        assert view.yield_bps == pytest.approx(usd_share * realised_bps, abs=1.0)  # floor
 
 
 def test_a_sofr_spike_reaches_the_reserve_through_its_repo_share(spike_run):

@@ -7,6 +7,7 @@ import pytest
 from glassledger.errors import ConfigError
 from glassledger.ledger.block import quorum, verify_certificate
 from glassledger.ledger.devnet import devnet_genesis
+from glassledger.ledger.genesis import ParticipantSpec
 from glassledger.ledger.sqlite_store import SQLiteStore
 from glassledger.sim.ledger_clock import (
     DAY_MS,
@@ -65,3 +66,25 @@ def test_same_calls_same_state_root_in_memory_and_on_sqlite(tmp_path):
 
 def test_a_different_history_gives_a_different_root():
     assert _run(days=5).state_root != _run(days=6).state_root
+
+
+def test_periodic_elections_run_on_the_simulated_clock_and_new_authorities_seal():
+    # the regulator's seed duties are done by the harness (ledger/regulator.DrawSeeds)
+    extra = [
+        ParticipantSpec(f"dealer-{i}", ["dealer"], legal_name=f"Dealer {i}", credit_score=900)
+        for i in (4, 5, 6, 7)
+    ]
+    params = {"election_period": 12, "election_window": 3, "reveal_timeout": 4}
+    ledger = ClockedChain.start(devnet_genesis(params=params, extra=extra))
+    first = set(ledger.chain.authorities())
+    sets = []
+    for _ in range(40):
+        signers = ledger.chain.authorities()  # the set that must seal the next block
+        block = ledger.advance(DAY_MS)
+        assert not block.rejected
+        header = ledger.store.get_block(block.height).header
+        verify_certificate(header, ledger.store.get_certificate(block.height), signers)
+        sets.append(set(signers))
+    assert ledger.store.events(contract="governance", name="elected")
+    assert ledger.store.events(contract="governance", name="authorities_effective")
+    assert any(signers != first for signers in sets)  # a new set took office and sealed

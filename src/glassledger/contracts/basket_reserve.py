@@ -272,17 +272,20 @@ class ReserveMethods:
         """Accrue ``days`` of interest on every position at the oracle rates in force, then
         mature and reset securities."""
         book = load_book(ctx.get)
-        basis = book.config["day_count"]
-        positions = [(f"{k}.DEPOSIT", k, book.deposits(k)) for k in book.currencies]
-        positions += [(s["rate_key"], s["currency"], s["amount"]) for s in book.securities.values()]
-        for key, currency, amount in positions:
-            if amount <= 0:
+        basis, start = book.config["day_count"], day - days
+        positions = [(f"{k}.DEPOSIT", k, book.deposits(k), days) for k in book.currencies]
+        positions += [
+            (s["rate_key"], s["currency"], s["amount"], min(day, s["maturity_day"]) - start)
+            for s in book.securities.values()
+        ]  # a security earns until its maturity
+        for key, currency, amount, accrual_days in positions:
+            if amount <= 0 or accrual_days <= 0:
                 continue
             try:  # the rate in force at the start of the period accrues over all of it
                 rate = oracle.value(ctx, "rate", key, 4, max_age_ms=(days + 1) * DAY_MS)
             except ContractError:
                 continue  # no rate in force: the position earns nothing today
-            interest = interest_for(amount, rate, days, basis)
+            interest = interest_for(amount, rate, accrual_days, basis)
             book.accrued[currency] += interest
             book.equity[currency] += interest
         for sid, s in list(book.securities.items()):

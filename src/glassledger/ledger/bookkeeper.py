@@ -60,9 +60,10 @@ class Bookkeeper:
         source_genesis = source.get_block(0)
         if path.exists():
             store = SQLiteStore.open(path)
-            if store.get_block(0).hash != source_genesis.hash:
+            own = store.get_block(0).hash
+            if own != source_genesis.hash or genesis_hash not in (None, own):
                 store.close()
-                raise StoreError(f"{path} holds a different chain than the source (genesis)")
+                raise StoreError(f"{path} holds a different chain (genesis) than expected")
         else:
             state = check_genesis(source, genesis_hash)
             store = SQLiteStore.create(path, source_genesis, source.get_certificate(0), state.data)

@@ -309,20 +309,25 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def verify(home: HomeOption = DEFAULT_HOME) -> None:
-        """Replay the chain from genesis and check every signature and root."""
+        """Replay the chain from genesis and check every signature and root; the genesis
+        block must be the one the home's genesis file builds."""
         from glassledger.contracts.registry import standard_registry
+        from glassledger.ledger.genesis import build_genesis
         from glassledger.ledger.sqlite_store import SQLiteStore
         from glassledger.ledger.verify import verify_chain
 
         h = Home(home)
+        registry = standard_registry()
         try:
+            genesis_hash = build_genesis(h.load_genesis(), registry)[0].hash
             store = SQLiteStore.open(h.store)
             with progress() as bar:
                 task = bar.add_task("verifying blocks", total=store.head_height() + 1)
                 verify_chain(
                     store,
-                    standard_registry(),
+                    registry,
                     progress=lambda height: bar.update(task, completed=height + 1),
+                    genesis_hash=genesis_hash,
                 )
         except GlassledgerError as exc:
             fail(exc)

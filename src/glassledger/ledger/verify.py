@@ -26,10 +26,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
-import msgspec
-
 from glassledger.contracts.framework import Registry
-from glassledger.errors import BlockInvalid, IntegrityError, StoreError
+from glassledger.errors import BlockInvalid, DecodeError, IntegrityError, StoreError
 from glassledger.ledger import codec
 from glassledger.ledger.abc import BlockStore
 from glassledger.ledger.authorities import authority_keys_at
@@ -122,7 +120,10 @@ def check_genesis(store: BlockStore, genesis_hash: bytes | None = None) -> State
         value is not None for value in _read(0, store.get_previous).values()
     ):
         raise ChainIntegrityError(0, "genesis changes must only create keys")
-    state = State.from_items(changes, state_depth(changes))
+    try:
+        state = State.from_items(changes, state_depth(changes))
+    except (DecodeError, ValueError, TypeError) as exc:
+        raise ChainIntegrityError(0, f"the genesis parameters are unreadable: {exc}") from exc
     if state.root != header.state_root:
         raise ChainIntegrityError(
             0, "the stored genesis state does not match the genesis state root"
@@ -200,7 +201,7 @@ def prove_many(store: BlockStore, keys: Iterable[bytes], height: int) -> dict[by
 def state_depth(state: Mapping[bytes, bytes]) -> int:
     """The state tree depth the chain parameters (``sys/params``) fix at genesis."""
     raw = state.get(PARAMS_KEY)
-    params = {} if raw is None else msgspec.msgpack.decode(raw)
+    params = {} if raw is None else codec.decode(raw, dict)
     return params.get("state_depth", DEFAULT_DEPTH)
 
 

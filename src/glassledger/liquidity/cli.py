@@ -215,6 +215,8 @@ def ledger(
     from glassledger.liquidity.model.scenario import sample_panel
 
     try:
+        if store is not None and store.exists():
+            raise ConfigError(f"{store} exists; the run creates a new chain")
         panel = sample_panel()
         if scenario == "data":
             source = DataRateSource(panel)
@@ -231,8 +233,6 @@ def ledger(
             source = SimulatedRateSource(result.daily)
             first = pd.Timestamp(start or built.days[0])
         last = pd.bdate_range(first, periods=days)[-1]
-        if store is not None and store.exists():
-            raise ConfigError(f"{store} exists; the run creates a new chain")
         with _progress() as progress:
             task = progress.add_task("publishing to the ledger", total=days)
             ledger_run = run_parallel_dollar(

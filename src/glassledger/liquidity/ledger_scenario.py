@@ -8,9 +8,11 @@ every business day of the source:
 1. block at 12:00 UTC: the oracle publisher posts the day's corridor (and the FX rates the
    basket needs, held at the devnet's values); the basket's ``begin_block`` accrues the
    interest since the previous day at the rates in force and matures securities;
-2. block at 12:00:01: the reserve manager (the SPV) keeps the US dollar sleeve at its
+2. block at 12:00:01: the custodian pays the interest receivable in (daily, as a money fund
+   accrues its dividend), and the reserve manager (the SPV) keeps the US dollar sleeve at its
    :class:`ReserveAllocation`: it rolls 91-day bills (rate key ``USD.BILL``) and overnight
-   repo (``USD.REPO``) as they mature, the rest stays on deposit (``USD.DEPOSIT``).
+   repo (``USD.REPO``, maturing the next business day) as they mature; the rest stays on
+   deposit (``USD.DEPOSIT``).
 
 The result holds the chain and the table of :func:`side_by_side`: the corridor, the reserve's
 realised yield and its spread to SOFR, plus the oracle rates actually posted.
@@ -24,6 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from glassledger.contracts.basket_book import load_book
 from glassledger.errors import GlassledgerError
 from glassledger.liquidity.interfaces import RateSource, side_by_side
 from glassledger.liquidity.ledger_link import (
@@ -44,12 +47,14 @@ REPO_COUNTERPARTY = "FICC"
 @dataclass(frozen=True)
 class ReserveAllocation:
     """Target shares (decimal) of the US dollar sleeve's assets: ``bills`` in ``bill_days``
-    bills, ``repo`` in overnight government repo; the rest stays on deposit. ``units`` is the
-    number of creation units (1,000 coins each) the dealer creates at the start."""
+    bills, ``repo`` in overnight government repo; the rest stays on deposit. Purchases
+    smaller than ``min_ticket`` of the sleeve wait (no daily odd lots of bills). ``units`` is
+    the number of creation units (1,000 coins each) the dealer creates at the start."""
 
     bills: float = 0.5
     repo: float = 0.3
     bill_days: int = 91
+    min_ticket: float = 0.01
     units: int = 10_000
 
 
@@ -67,24 +72,38 @@ class ParallelDollarRun:
         return self.ledger.state_root
 
 
-def _roll_calls(ledger: ClockedChain, allocation: ReserveAllocation, day: int) -> list[Call]:
-    """The manager's investments that bring bills and repo back to their target shares."""
-    cash = ledger.get("basket", "cash/USD") or 0
-    accrued = ledger.get("basket", "accrued/USD") or 0
+def _settle_calls(ledger: ClockedChain) -> list[Call]:
+    """The custodian pays the day's interest receivable in (a money fund's daily accrual):
+    it credits the US dollars it issues and settles them into the reserve."""
+    accrued = load_book(lambda key: ledger.get("basket", key)).accrued["USD"]
+    if accrued <= 0:
+        return []
+    custodian = devnet.bank("USD")
+    return [
+        (custodian, "token", "mint", {"symbol": "USD", "to": custodian, "amount": accrued}),
+        (custodian, "basket", "settle_interest", {"currency": "USD", "amount": accrued}),
+    ]
+
+
+def _roll_calls(
+    ledger: ClockedChain, allocation: ReserveAllocation, day: int, next_day: int
+) -> list[Call]:
+    """The manager's investments that bring bills and repo back to their target shares:
+    bills for ``bill_days``, repo until the next business day ``next_day`` (a security
+    earns until its maturity). Interest settled in the same block is invested the next day."""
+    book = load_book(lambda key: ledger.get("basket", key))
     held = {"government": 0, "government_repo": 0}
-    for sid in ledger.get("basket", "sec_ids") or []:
-        security = ledger.get("basket", f"sec/{sid}")
+    for security in book.securities.values():
         if security["currency"] == "USD":
             held[security["kind"]] += security["amount"]
-    deposits = cash - sum(held.values())
-    assets = cash + accrued
+    deposits, assets = book.deposits("USD"), book.assets("USD")
     calls = []
     for kind, share, issuer, key, days in (
         ("government", allocation.bills, TREASURY, "USD.BILL", allocation.bill_days),
-        ("government_repo", allocation.repo, REPO_COUNTERPARTY, "USD.REPO", 1),
+        ("government_repo", allocation.repo, REPO_COUNTERPARTY, "USD.REPO", next_day - day),
     ):
         amount = min(int(share * assets) - held[kind], deposits)
-        if amount > 0:
+        if amount > allocation.min_ticket * assets:
             deposits -= amount
             args = {
                 "currency": "USD",
@@ -140,7 +159,13 @@ def run_parallel_dollar(
         at = ms_of(date)
         calls = publisher.calls(row, at) + devnet.fx_calls(at, fx)
         _checked(ledger.commit_at(at, calls), f"oracle posts on {date.date()}")
-        rolls = _roll_calls(ledger, allocation, day_of(at))
+        following = date + pd.offsets.BDay(1)
+        if i + 1 < len(posted):
+            following = posted.index[i + 1]
+        day = day_of(at)
+        rolls = _settle_calls(ledger) + _roll_calls(
+            ledger, allocation, day, day_of(ms_of(following))
+        )
         if rolls:
             _checked(ledger.commit_at(at + 1_000, rolls), f"reserve management on {date.date()}")
         if progress is not None:

@@ -22,14 +22,22 @@ simulation needs from the ledger is the state transition and the evidence (certi
 receipts, events, roots), and those are the real ones. Sealing with every authority (not a
 bare quorum) keeps governance from counting missed rounds against absent signers.
 
-Determinism: with the same genesis, the same calls at the same times, the state root after
-each block is the same byte for byte (keys, signatures and nonces are deterministic).
+**Governance keeps running.** The regulator node's off-ledger duty, committing and revealing
+the seeds of the authority draws (:class:`~glassledger.ledger.regulator.DrawSeeds`), is done
+by the harness: every block carries the regulator's ``commit_seed`` / ``reveal_seed`` when one
+is due, with seeds from a seeded generator (``draw_seed``), so periodic elections and
+by-elections run in long simulations and the set of sealing authorities follows them.
+
+Determinism: with the same genesis, the same calls at the same times and the same
+``draw_seed``, the state root after each block is the same byte for byte (keys, signatures,
+nonces and draw seeds are deterministic).
 
 Units: times are milliseconds since the Unix epoch (UTC); a day is ``time_ms // 86_400_000``.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,10 +54,12 @@ from glassledger.ledger.chain import Chain
 from glassledger.ledger.codec import decode
 from glassledger.ledger.crypto import KeyPair
 from glassledger.ledger.genesis import GENESIS_CERTIFICATE, Genesis, build_genesis
+from glassledger.ledger.regulator import DrawSeeds
 from glassledger.ledger.store import MemoryStore
 from glassledger.ledger.tx import Event, Receipt, SignedTransaction, Transaction
 
 DAY_MS = 86_400_000
+REGULATOR = "regulator"
 #: ``(signer participant id, contract, method, arguments)``.
 Call = tuple[str, str, str, dict[str, Any]]
 
@@ -87,13 +97,14 @@ class ClockedChain:
 
     Build with :meth:`start`. ``keys(participant_id)`` gives a participant's key pair (to
     sign transactions and seals); ``key_pool`` maps public keys to the pairs the harness may
-    seal with.
+    seal with; ``seeds`` makes the regulator's draw seeds (``None``: no regulator duties).
     """
 
     genesis: Genesis
     chain: Chain
     keys: Callable[[str], KeyPair]
     key_pool: dict[bytes, KeyPair]
+    seeds: DrawSeeds | None = None
     nonces: dict[str, int] = field(default_factory=dict)
 
     @classmethod
@@ -103,9 +114,12 @@ class ClockedChain:
         registry: Registry | None = None,
         path: Path | str | None = None,
         keys: Callable[[str], KeyPair] = KeyPair.from_name,
+        draw_seed: int = 0,
     ) -> ClockedChain:
         """A new chain from ``genesis`` (block 0 at ``genesis.time_ms``), in memory or in a
-        new SQLite store at ``path``. ``registry`` defaults to the standard contracts."""
+        new SQLite store at ``path``. ``registry`` defaults to the standard contracts. When
+        the genesis has a ``regulator``, its draw seeds come from ``random.Random(draw_seed)``
+        (simulations only: a predictable seed lets a proposer steer a real draw)."""
         registry = registry or standard_registry()
         block0, state = build_genesis(genesis, registry)
         store: BlockStore
@@ -117,7 +131,10 @@ class ClockedChain:
 
             store = SQLiteStore.create(path, block0, GENESIS_CERTIFICATE, state.data)
         pool = {keys(p.id).public: keys(p.id) for p in genesis.participants}
-        return cls(genesis, Chain(registry, store, state), keys, pool)
+        seeds = None
+        if any(p.id == REGULATOR for p in genesis.participants):
+            seeds = DrawSeeds(random_bytes=random.Random(draw_seed).randbytes)
+        return cls(genesis, Chain(registry, store, state), keys, pool, seeds)
 
     # ------------------------------------------------------------------ reading
 
@@ -164,6 +181,8 @@ class ClockedChain:
             raise ConfigError(
                 f"simulated clock cannot go back: block at {time_ms} ms, head at {self.time_ms}"
             )
+        duties = [] if self.seeds is None else self.seeds.due(self.chain.state, self.height + 1)
+        calls = [(REGULATOR, "governance", m, args) for m, args in duties] + list(calls)
         txs = [self.sign(*call) for call in calls]
         return self._seal(time_ms, txs)
 

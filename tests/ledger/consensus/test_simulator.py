@@ -255,18 +255,13 @@ def test_any_fault_plan_within_the_bft_bound_is_safe_and_live(config):
 
 
 def test_a_proposer_hiding_a_lock_is_refused_and_safety_holds():
-    # authority 1 re-proposes nothing: after round changes it proposes a fresh block justified
-    # by the round changes that report no prepared block; a lossy split makes locks likely
+    # authority 1 never re-proposes: after a round change it proposes a fresh block justified
+    # by the round changes that report nothing prepared. Heavy loss leaves replicas prepared
+    # without a decision (locked) in about half of the seeds, so over eight seeds the attack
+    # is made, and refused, many times; every run must stay safe and live.
     refused = 0
-    for seed in (8, 10, 12):
-        config = SimConfig(
-            seed=seed,
-            byzantine={1: Byzantine.HIDE_LOCK},
-            loss=0.15,
-            reorder=0.3,
-            partitions=(Partition(50 + seed, 1_500 + seed * 7, ((0, 1), (2, 3))),),
-            target_height=5,
-        )
+    for seed in range(8):
+        config = SimConfig(seed=seed, byzantine={1: Byzantine.HIDE_LOCK}, loss=0.4, target_height=6)
         simulation = Simulation(config)
         assert_safe_and_live(simulation.run())
         refused += sum(
@@ -276,3 +271,22 @@ def test_a_proposer_hiding_a_lock_is_refused_and_safety_holds():
             for error in replica.engine.rejected
         )
     assert refused > 0
+
+
+def test_an_authority_evicted_while_down_still_catches_up_by_sync():
+    # down long enough to miss more than max_missed_rounds (50) seals in a row: governance
+    # evicts it (five authorities: the set may shrink to four); it must still follow the chain
+    config = SimConfig(
+        authorities=5,
+        crashes=(Crash(3, 100, 3_000),),
+        block_interval_ms=0,
+        round_timeout_ms=100,
+        delay_ms=(1, 5),
+        target_height=5,
+    )
+    simulation = Simulation(config)
+    result = simulation.run()
+    assert_safe_and_live(result)
+    chain = simulation.replicas[0].chain
+    assert key(3) not in chain.authorities()
+    assert result.heights[3] > 50

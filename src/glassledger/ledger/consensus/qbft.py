@@ -161,7 +161,7 @@ class QbftEngine:
         self._seen: dict[tuple[bytes, int, int, int], SignedVote] = {}
         self._accused: set[tuple[bytes, int, int, int]] = set()
         self._last_sync_request_ms: int | None = None
-        self._served: set[tuple[bytes, int, int]] = set()
+        self._served: dict[tuple[bytes, int], int] = {}
         transport.register(keys.public, self.on_message)
 
     # ------------------------------------------------------------------ events
@@ -246,7 +246,8 @@ class QbftEngine:
         self._next_resend = self._deadline
         self._seen = {k: v for k, v in self._seen.items() if k[2] >= height - 1}
         self._accused = {k for k in self._accused if k[2] >= height - 1}
-        self._served = {k for k in self._served if k[1] >= height - FUTURE_HEIGHTS}
+        recent = self.clock() - self.round_timeout_ms
+        self._served = {k: t for k, t in self._served.items() if t >= recent}
         self.vote_guard.forget_below(height - 1)
         for old in [h for h in self._future if h <= height]:
             for sender, msg in self._future.pop(old).values():
@@ -341,7 +342,7 @@ class QbftEngine:
                 self._on_late_commit(msg)
             elif vote.kind == VoteKind.ROUND_CHANGE:
                 self._authenticate(signed)
-                self._serve_sync(signed.signer, vote.height, vote.round)
+                self._serve_sync(signed.signer, vote.height)
             return
         if vote.height > self.height:
             self._buffer(sender, msg)
@@ -668,23 +669,26 @@ class QbftEngine:
         self.transport.send(self.keys.public, peer, encode_packet(request))
 
     def _on_sync_request(self, request: SyncRequest) -> None:
+        """Any replica with a valid signature may fetch decided blocks (an evicted authority
+        or a restarted one must be able to follow the chain); answers are rate-limited."""
         signed = request.vote
         vote = signed.vote
         if vote.kind != VoteKind.SYNC_REQUEST or vote.chain_id != self.chain.chain_id:
             raise ConsensusError("sync request with a foreign vote")
-        self._authenticate(signed)
-        self._serve_sync(signed.signer, vote.height, -1)
+        if not vote_valid(signed):
+            raise ConsensusError(f"bad sync request signature by {signed.signer.hex()[:16]}")
+        self._serve_sync(signed.signer, vote.height)
 
-    def _serve_sync(self, peer: bytes, from_height: int, round_: int) -> None:
-        """Send decided blocks from ``from_height`` to ``peer`` (once per height and round
-        for pushes answering round changes)."""
+    def _serve_sync(self, peer: bytes, from_height: int) -> None:
+        """Send decided blocks from ``from_height`` to ``peer``, at most once per
+        ``round_timeout_ms`` for one peer and starting height."""
         if from_height < 1 or from_height > self.chain.height:
             return
-        if round_ >= 0:
-            key = (peer, from_height, round_)
-            if key in self._served:
-                return
-            self._served.add(key)
+        now = self.clock()
+        last_served = self._served.get((peer, from_height))
+        if last_served is not None and now - last_served < self.round_timeout_ms:
+            return
+        self._served[(peer, from_height)] = now
         last = min(self.chain.height, from_height + MAX_SYNC_BLOCKS - 1)
         store = self.chain.store
         heights = range(from_height, last + 1)

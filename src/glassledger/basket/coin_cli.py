@@ -1,0 +1,90 @@
+"""``glassledger coin``: the basket coin on the ledger, read from a node home at any height.
+
+Reads the block store of a home (``--home``, as the ``glassledger`` ledger commands) and prints
+the views of :func:`glassledger.contracts.basket_book.snapshot`: the issuer's balance sheet per
+currency and in US dollars, per-currency and overall adequacy, the theoretical, intrinsic and
+market rates, the reserve's yield and the netting totals. See ``docs/basket-contract.md``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import msgspec
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from glassledger.errors import GlassledgerError
+
+app = typer.Typer(
+    rich_markup_mode="markdown",
+    help="The basket coin on the ledger (balance sheet, adequacy, rates)",
+    no_args_is_help=True,
+)
+console = Console()
+
+
+@app.command()
+def status(
+    home: Annotated[
+        Path, typer.Option("--home", help="Node home directory.", envvar="GLASSLEDGER_HOME")
+    ] = Path(".glassledger"),
+    height: Annotated[int | None, typer.Option(help="Block height (default: the head).")] = None,
+) -> None:
+    """Balance sheet, adequacy and the three rates of the basket coin after block HEIGHT."""
+    from glassledger.contracts.basket_book import e18_to_minor, snapshot
+    from glassledger.ledger.home import Home
+    from glassledger.ledger.sqlite_store import SQLiteStore
+
+    try:
+        store = SQLiteStore.open(Home(home).store, readonly=True)
+        at = store.head_height() if height is None else height
+        state = store.state_at(at)
+        view = snapshot(state.get)
+    except (GlassledgerError, LookupError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    book, sheet, check = view.book, view.sheet, view.adequacy
+    sheet_table = Table(title=f"{book.config['coin']} issuer balance sheet after block {at}")
+    for column in ("currency", "assets", "liabilities", "equity", "coverage (bps)"):
+        sheet_table.add_column(column, justify="right")
+    for k in book.currencies:
+        coverage = check.coverage_bps(k)
+        sheet_table.add_row(
+            k,
+            f"{sheet.assets[k]:,}",
+            f"{sheet.liabilities[k]:,}",
+            f"{sheet.equity[k]:,}",
+            "-" if coverage is None else f"{coverage:,}",
+        )
+    sheet_table.add_row(
+        "US$ (cents)",
+        f"{e18_to_minor(sheet.assets_e18):,}",
+        f"{e18_to_minor(sheet.liabilities_e18):,}",
+        f"{e18_to_minor(sheet.equity_e18):,}",
+        "",
+    )
+    console.print(sheet_table)
+    rates = Table(title="rates (US$ per coin) and adequacy")
+    rates.add_column("item")
+    rates.add_column("value", justify="right")
+    for name, rate in (
+        ("theoretical rate", view.theoretical),
+        ("intrinsic rate", view.intrinsic),
+        ("market rate", view.market),
+    ):
+        rates.add_row(name, "-" if rate is None else f"{float(rate):.6f}")
+    rates.add_row("per-currency adequacy", str(check.per_currency))
+    rates.add_row("overall adequacy", str(check.overall))
+    rates.add_row("coins outstanding", f"{book.outstanding / 10 ** book.config['coin_decimals']:,}")
+    rates.add_row("reserve yield (bps)", str(view.yield_bps))
+    raw = state.get(b"basket/netting")
+    if raw is not None:
+        totals = msgspec.msgpack.decode(raw)
+        rates.add_row(
+            "netting windows / gross / net units",
+            f"{totals['windows']} / {totals['gross_units']} / {totals['net_units']}",
+        )
+    console.print(rates)
