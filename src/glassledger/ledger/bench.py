@@ -6,8 +6,9 @@ Three figures, measured in one run so their ratios are meaningful on a shared ma
    through a process pool, the same :class:`BatchVerifier` the node uses) and on one core;
 2. **throughput**: signed token transfers committed per second by the embedded network of 4
    authorities on SQLite (``synchronous=FULL``: every block durable before the next starts),
-   every signature verified — overall (first submit to last commit) and in steady state
-   (excluding the first block, which pays for starting the verification workers);
+   every signature verified — overall (first submit to last commit: the headline figure) and
+   after the first block (by then the workers have verified ahead, so this shows execution and
+   storage with verification overlapped, not a sustainable rate);
 3. **latency**: submit-to-finality percentiles with transfers offered open-loop at a fixed
    rate (each transfer's clock starts at its *scheduled* submit time, so queueing counts).
 
@@ -55,7 +56,8 @@ class LedgerBenchResult:
 
     @property
     def ratio_to_verification(self) -> float:
-        return self.steady_committed_per_s / self.verify_all_cores_per_s
+        """Committed (first submit to last commit) over the raw verification ceiling."""
+        return self.committed_per_s / self.verify_all_cores_per_s
 
     def as_dict(self) -> dict:
         return {**asdict(self), "ratio_to_verification": self.ratio_to_verification}
@@ -198,8 +200,9 @@ def format_result(result: LedgerBenchResult) -> str:
             f"raw Ed25519 verification, 1 core   : {r.verify_one_core_per_s:10,.0f} /s",
             f"committed transfers, overall      : {r.committed_per_s:10,.0f} /s "
             f"({r.transfers:,} in {r.blocks} blocks)",
-            f"committed transfers, steady state : {r.steady_committed_per_s:10,.0f} /s",
-            f"ratio steady / verification ceiling: {r.ratio_to_verification:9.2f}",
+            f"  after the first block             : {r.steady_committed_per_s:10,.0f} /s "
+            "(verification of later blocks overlapped with the first)",
+            f"ratio committed / verification ceiling: {r.ratio_to_verification:6.2f}",
             f"latency at {r.offered_per_s:,.0f}/s offered: p50 {r.latency_p50_ms:,.0f} ms, "
             f"p99 {r.latency_p99_ms:,.0f} ms, max {r.latency_max_ms:,.0f} ms",
         ]
