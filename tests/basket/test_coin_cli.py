@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support.basket import BasketChain
+from support.basket import BasketChain
 from typer.testing import CliRunner
 
 from glassledger.cli import app

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.support.basket import BasketChain
+from support.basket import BasketChain
 
 from glassledger.contracts.amm import price_e10, swap_output
 from glassledger.contracts.basket_book import theoretical_rate

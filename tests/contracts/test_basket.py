@@ -6,7 +6,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-from tests.support.basket import BasketChain
+from support.basket import BasketChain
 
 from glassledger.contracts.basket_book import adequacy, balance_sheet, intrinsic_rate
 from glassledger.contracts.basket_book import theoretical_rate as theoretical

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.support.basket import DAY_MS, BasketChain
+from support.basket import DAY_MS, BasketChain
 
 from glassledger.contracts.basket_book import (
     HOLDER,

@@ -4,7 +4,7 @@ rebalancing and recomposition (seeds 002 and 004)."""
 
 from __future__ import annotations
 
-from tests.support.basket import DAY_MS, BasketChain
+from support.basket import DAY_MS, BasketChain
 
 from glassledger.contracts.basket_book import (
     adequacy,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from tests.support.basket import BasketChain
+from support.basket import BasketChain
 
 from glassledger.contracts.basket_book import snapshot
 from glassledger.sim import basket_devnet as devnet
