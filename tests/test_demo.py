@@ -14,8 +14,10 @@ def test_demo_command(tmp_path):
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
-    out = result.output
+    out = " ".join(result.output.split())  # independent of the terminal's wrapping
     assert "registered dealer-6" in out
     assert "200 transfers committed, 2 rejected (contract_error, permission_denied)" in out
+    assert "basket coin GLC: 90,000 coins outstanding" in out
+    assert "per-currency adequacy holds, balance sheet balanced" in out
     assert "chain verified from genesis" in out and "valid" in out
     assert "election:" in out

@@ -3,12 +3,14 @@
 1. create a node home (genesis with a regulator, a settlement bank, dealers, a CCP, a
    guarantor and clients; fresh key files) and start the embedded network of authorities on
    SQLite;
-2. the regulator registers a new dealer and sets credit scores;
+2. the regulator registers a new dealer and sets its credit score;
 3. the periodic authority election runs: the regulator commits a seed, the window closes, the
    seed is revealed and the credit-weighted lottery draws the new authority set, which takes
    effect a fixed number of blocks later;
 4. clients make token transfers (some deliberately invalid, to show typed rejections);
-5. the chain is replayed and verified, and a balance is proven against a block header.
+5. the basket coin is set up on the IMF's SDR basket; authorized dealers mint and redeem
+   against the basket; its balance sheet, adequacy and rates are printed;
+6. the chain is replayed and verified, and a balance is proven against a block header.
 
 Each step prints what happened; the run ends with a summary table.
 """
@@ -31,11 +33,12 @@ from glassledger.ledger.authorities import authorities_at
 from glassledger.ledger.crypto import BatchVerifier, KeyPair, save_key
 from glassledger.ledger.devnet import GENESIS_TIME_MS
 from glassledger.ledger.execution import last_nonce
-from glassledger.ledger.genesis import BalanceSpec, Genesis, ParticipantSpec, TokenSpec
+from glassledger.ledger.genesis import BalanceSpec, Genesis, ParticipantSpec
 from glassledger.ledger.home import Home, init_home
 from glassledger.ledger.node import EmbeddedNetwork, wall_clock_ms
 from glassledger.ledger.tx import SignedTransaction, Transaction
 from glassledger.ledger.verify import prove, verify_chain
+from glassledger.sim import basket_devnet
 
 console = Console()
 
@@ -45,28 +48,14 @@ ELECTION_PERIOD = 30
 
 
 def demo_genesis() -> Genesis:
-    """The demo consortium: dealers 0-3 are the first authorities."""
-    people = [
-        ParticipantSpec("regulator", ["regulator", "oracle"], legal_name="Market Regulator"),
-        ParticipantSpec("bank", ["issuer", "settlement_bank"], legal_name="Settlement Bank"),
-        ParticipantSpec("ccp", ["ccp"], legal_name="Central Counterparty", credit_score=880),
-        ParticipantSpec("guarantor", ["guarantor"], legal_name="Guarantee Co", credit_score=760),
-    ]
-    people += [
-        ParticipantSpec(
-            f"dealer-{i}",
-            ["dealer"],
-            legal_name=f"Dealer {i}",
-            credit_score=[820, 790, 740, 700, 660, 610][i],
-            authority=i < 4,
-        )
-        for i in range(DEALERS)
-    ]
-    people += [ParticipantSpec(f"client-{i}", ["client"]) for i in range(CLIENTS)]
-    return Genesis(
+    """The demo consortium: the basket-coin consortium of :mod:`glassledger.sim.basket_devnet`
+    (regulator, dealers 0-3 as the first authorities, five settlement banks, the coin's SPV,
+    authorized dealers and their users) plus two more dealers, a CCP, a guarantor and clients
+    holding USD. Credit scores on the 0..1000 scale."""
+    genesis = basket_devnet.basket_genesis(
+        users_per_currency=1,
         chain_id="glassledger-demo",
         time_ms=max(GENESIS_TIME_MS, wall_clock_ms() - 60_000),
-        participants=people,
         params={
             "block_interval_ms": 20,
             "round_timeout_ms": 1_000,
@@ -75,9 +64,27 @@ def demo_genesis() -> Genesis:
             "reveal_timeout": 12,
             "authority_count": 4,
         },
-        tokens=[TokenSpec("USD", 2, "bank")],
-        balances=[BalanceSpec("USD", f"client-{i}", 1_000_000_00) for i in range(CLIENTS)],
     )
+    scores = [820, 790, 740, 700, 660, 610]
+    for person in genesis.participants:
+        if person.id.startswith("dealer-"):
+            person.credit_score = scores[int(person.id.removeprefix("dealer-"))]
+    extra = [
+        ParticipantSpec("ccp", ["ccp"], legal_name="Central Counterparty", credit_score=880),
+        ParticipantSpec("guarantor", ["guarantor"], legal_name="Guarantee Co", credit_score=760),
+        *(
+            ParticipantSpec(
+                f"dealer-{i}", ["dealer"], legal_name=f"Dealer {i}", credit_score=scores[i]
+            )
+            for i in range(4, DEALERS)
+        ),
+        *(ParticipantSpec(f"client-{i}", ["client"]) for i in range(CLIENTS)),
+    ]
+    genesis.participants += extra
+    for person in genesis.participants:
+        person.public_key = ""  # `init` makes fresh keys and key files for everyone
+    genesis.balances += [BalanceSpec("USD", f"client-{i}", 1_000_000_00) for i in range(CLIENTS)]
+    return genesis
 
 
 class Driver:
@@ -200,9 +207,12 @@ def run_demo(home_path: Path | None = None, transfers: int = 2_000, seed: int = 
             f"4. {ok} transfers committed, {len(results) - ok} rejected ({', '.join(reasons)})"
         )
 
-    # 5. verify and prove
+        # 5. the basket coin: set up, authorized dealers mint and redeem against the basket
+        coin = _basket_coin(driver, net)
+
+    # 6. verify and prove
     with Progress(console=console, transient=True) as bar:
-        task = bar.add_task("5. verifying", total=chain.height + 1)
+        task = bar.add_task("6. verifying", total=chain.height + 1)
         verify_chain(
             chain.store, standard_registry(), progress=lambda h: bar.update(task, completed=h + 1)
         )
@@ -211,7 +221,7 @@ def run_demo(home_path: Path | None = None, transfers: int = 2_000, seed: int = 
     proven = proof.verify(chain.store.get_block(chain.height).header.state_root)
     balance = msgspec.msgpack.decode(proof.value) / 100
     console.print(
-        f"5. chain verified from genesis; client-1 holds USD {balance:,.2f} "
+        f"6. chain verified from genesis; client-1 holds USD {balance:,.2f} "
         f"(proof against block {chain.height}: {'valid' if proven else 'INVALID'})"
     )
 
@@ -222,6 +232,8 @@ def run_demo(home_path: Path | None = None, transfers: int = 2_000, seed: int = 
         "transfers_ok": ok,
         "rejected": len(results) - ok,
         "authorities": _authority_names(chain),
+        "coins_outstanding": coin["outstanding"],
+        "adequate": coin["adequate"],
         "proof_valid": proven,
     }
     table = Table(title="summary")
@@ -231,6 +243,34 @@ def run_demo(home_path: Path | None = None, transfers: int = 2_000, seed: int = 
         table.add_row(name, ", ".join(value) if isinstance(value, list) else str(value))
     console.print(table)
     return summary
+
+
+def _basket_coin(driver: Driver, net: EmbeddedNetwork) -> dict:
+    """Set the coin up on the SDR 2022 amounts, mint and redeem; print its books."""
+    from glassledger.contracts.basket_book import snapshot
+
+    setup = basket_devnet.setup_calls(net.chain.head.timestamp_ms)
+    receipts = driver.run([driver.tx(who, c, m, **args) for who, c, m, args in setup])
+    assert all(r.ok for r in receipts.values()), receipts
+    flows = [
+        (basket_devnet.dealer("USD"), "mint", 50),
+        (basket_devnet.dealer("EUR"), "mint", 30),
+        (basket_devnet.dealer("JPY"), "mint", 20),
+        (basket_devnet.dealer("USD"), "redeem", 10),
+    ]
+    receipts = driver.run([driver.tx(who, "basket", m, units=u) for who, m, u in flows])
+    assert all(r.ok for r in receipts.values()), receipts
+    view = snapshot(net.chain.state.get)
+    units = sum(u if m == "mint" else -u for _, m, u in flows)
+    coins = units * basket_devnet.UNIT_COINS // 10**basket_devnet.COIN_DECIMALS
+    console.print(
+        f"5. basket coin {basket_devnet.COIN}: {coins:,} coins outstanding after 3 mints and a "
+        f"redemption; theoretical {float(view.theoretical):.5f} USD, intrinsic "
+        f"{float(view.intrinsic):.5f} USD per coin; per-currency adequacy "
+        f"{'holds' if view.adequacy.per_currency else 'FAILS'}, balance sheet "
+        f"{'balanced' if view.sheet.balanced else 'UNBALANCED'}"
+    )
+    return {"outstanding": coins, "adequate": view.adequacy.overall}
 
 
 def _run_election(driver: Driver, net: EmbeddedNetwork) -> None:

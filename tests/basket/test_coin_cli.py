@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from tests.support.basket import BasketChain
 from typer.testing import CliRunner
 
 from glassledger.cli import app
 from glassledger.ledger.home import init_home
 from glassledger.sim import basket_devnet as devnet
+from support.basket import BasketChain
 
 runner = CliRunner()
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-from tests.support.basket import BasketChain
 
 from glassledger.contracts.basket_book import adequacy, balance_sheet, intrinsic_rate
 from glassledger.contracts.basket_book import theoretical_rate as theoretical
 from glassledger.sim import basket_devnet as devnet
+from support.basket import BasketChain
 
 USD_E10 = 10**10
 COINS_PER_UNIT = devnet.UNIT_COINS

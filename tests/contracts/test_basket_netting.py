@@ -3,10 +3,9 @@ advance funding (seed 002, the Yu'e Bao model), through signed transactions."""
 
 from __future__ import annotations
 
-from tests.support.basket import DAY_MS, BasketChain
-
 from glassledger.contracts.basket_book import adequacy, intrinsic_rate, theoretical_rate
 from glassledger.sim import basket_devnet as devnet
+from support.basket import DAY_MS, BasketChain
 
 UNIT = devnet.UNIT_COINS
 US, JP = devnet.dealer("USD"), devnet.dealer("JPY")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.support.basket import DAY_MS, BasketChain
 
 from glassledger.contracts.basket_book import (
     HOLDER,
@@ -18,6 +17,7 @@ from glassledger.contracts.basket_book import (
     theoretical_rate,
 )
 from glassledger.sim import basket_devnet as devnet
+from support.basket import DAY_MS, BasketChain
 
 CURRENCIES = list(devnet.CURRENCIES)
 DEALERS = [devnet.dealer(k) for k in ("USD", "EUR", "JPY")]

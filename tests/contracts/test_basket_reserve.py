@@ -4,8 +4,6 @@ rebalancing and recomposition (seeds 002 and 004)."""
 
 from __future__ import annotations
 
-from tests.support.basket import DAY_MS, BasketChain
-
 from glassledger.contracts.basket_book import (
     adequacy,
     balance_sheet,
@@ -13,6 +11,7 @@ from glassledger.contracts.basket_book import (
     reserve_yield_bps,
 )
 from glassledger.sim import basket_devnet as devnet
+from support.basket import DAY_MS, BasketChain
 
 USD_E10 = 10**10
 UNIT = devnet.UNIT_COINS

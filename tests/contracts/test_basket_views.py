@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from tests.support.basket import BasketChain
-
 from glassledger.contracts.basket_book import snapshot
 from glassledger.sim import basket_devnet as devnet
+from support.basket import BasketChain
 
 UNIT = devnet.UNIT_COINS
 US = devnet.dealer("USD")

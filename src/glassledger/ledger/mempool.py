@@ -120,11 +120,12 @@ class Mempool:
             future = self.verifier.submit([tx.verification_item() for _, tx in batch])
             self._verifying.append((batch, future))
 
-    def _collect(self, wanted: int) -> None:
-        """Move verified batches to the ready queue, in order, until ``wanted`` are ready or
-        nothing is left; waits for a batch only when needed."""
+    def _collect(self) -> None:
+        """Move verified batches to the ready queue, in order: every batch already done, and
+        the oldest one (waiting for it) only if nothing is ready at all. A proposal thus
+        takes what the workers have verified and never waits on work still queued behind."""
         self._dispatch(full_batches_only=False)
-        while self._verifying and (len(self._ready) < wanted or self._verifying[0][1].done()):
+        while self._verifying and (self._verifying[0][1].done() or not self._ready):
             batch, future = self._verifying.popleft()
             for (tx_hash, tx), ok in zip(batch, future.result(), strict=True):
                 if ok:
@@ -141,7 +142,7 @@ class Mempool:
         """Up to ``limit`` transactions with verified signatures, in arrival order, moved
         in flight until :meth:`committed` or :meth:`restore`. Returns ``(txs, flags)`` with
         every flag ``True`` (verified here)."""
-        self._collect(limit)
+        self._collect()
         chosen = []
         while self._ready and len(chosen) < limit:
             chosen.append(self._ready.popitem(last=False))

@@ -69,7 +69,7 @@ def basket_genesis(
     people = [ParticipantSpec("regulator", ["regulator", "oracle"], legal_name="Regulator")]
     people += [
         ParticipantSpec(
-            f"dealer-{i}", ["dealer"], legal_name=f"Dealer {i}", credit_score=80, authority=True
+            f"dealer-{i}", ["dealer"], legal_name=f"Dealer {i}", credit_score=800, authority=True
         )
         for i in range(4)
     ]
