@@ -63,6 +63,9 @@ ROLES = frozenset(
 )
 
 _decode = msgspec.msgpack.Decoder().decode
+#: Values that need no walk before encoding (``bool`` is a subclass of ``int`` but exact
+#: types are compared, and a float is never among them).
+_SCALARS = frozenset({int, str, bytes, bool, type(None)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,7 +266,8 @@ class Context:
         return default if raw is None else _decode(raw)
 
     def put(self, key: str, value: Any) -> None:
-        check_value(value)
+        if type(value) not in _SCALARS:
+            check_value(value)
         self._store.put(self._prefix + key.encode(), encode(value))
 
     def delete(self, key: str) -> None:

@@ -92,8 +92,9 @@ def certificate_hash(certificate: Certificate) -> bytes:
     return sha256(codec.encode(certificate))
 
 
-def tx_root(txs: Sequence[SignedTransaction]) -> bytes:
-    return list_root(tx.hash for tx in txs)
+def tx_root(txs: Sequence[SignedTransaction], hashes: Sequence[bytes] | None = None) -> bytes:
+    """Merkle root of the transactions (``hashes``: their hashes, if already computed)."""
+    return list_root(hashes if hashes is not None else [tx.hash for tx in txs])
 
 
 def receipts_root(receipts: Sequence[Receipt]) -> bytes:

@@ -111,6 +111,7 @@ class Chain:
         authorities = self.authorities(height)
         if last_commit is None:
             last_commit = self.store.get_certificate(self.height)
+        hashes = [tx.hash for tx in txs]
         result = execute_block(
             self.state,
             self.registry,
@@ -121,6 +122,7 @@ class Chain:
             signatures_ok,
             proposer,
             last_commit,
+            hashes,
         )
         undo = self.state.apply(result.overlay.changes)
         header = BlockHeader(
@@ -129,7 +131,7 @@ class Chain:
             prev_hash=self.head.hash,
             timestamp_ms=time_ms,
             proposer=proposer,
-            tx_root=tx_root(txs),
+            tx_root=tx_root(txs, hashes),
             state_root=self.state.root,
             receipts_root=receipts_root(result.receipts),
             authority_set_hash=authority_set_hash(authorities),
@@ -178,7 +180,8 @@ class Chain:
             raise BlockInvalid(f"block {header.height} proposer is not an authority")
         if header.authority_set_hash != authority_set_hash(authorities):
             raise BlockInvalid(f"block {header.height} names the wrong authority set")
-        if header.tx_root != tx_root(block.txs):
+        hashes = [tx.hash for tx in block.txs]
+        if header.tx_root != tx_root(block.txs, hashes):
             raise BlockInvalid(f"block {header.height} transaction root mismatch")
         if header.last_commit_hash != certificate_hash(block.last_commit):
             raise BlockInvalid(f"block {header.height} last-commit hash mismatch")
@@ -194,6 +197,7 @@ class Chain:
             signatures_ok,
             header.proposer,
             block.last_commit,
+            hashes,
         )
         undo = self.state.apply(result.overlay.changes)
         self._speculative = _Speculative(block.hash, result, undo)

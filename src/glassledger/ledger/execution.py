@@ -88,11 +88,12 @@ def execute_block(
     signatures_ok: Sequence[bool] | None = None,
     proposer: bytes = b"",
     last_commit: Any = None,
+    tx_hashes: Sequence[bytes] | None = None,
 ) -> BlockResult:
     """Execute ``txs`` as block ``height`` on top of ``state`` (not modified).
 
     ``signatures_ok[i]`` may carry a verification already done in batch for ``txs[i]``;
-    otherwise each signature is verified here.
+    otherwise each signature is verified here. ``tx_hashes`` may carry their hashes.
     """
     block_overlay = Overlay(state)
     params = load_params(state)
@@ -105,7 +106,8 @@ def execute_block(
     receipts = []
     for index, signed in enumerate(txs):
         ok = None if signatures_ok is None else signatures_ok[index]
-        receipts.append(_execute_tx(info, block_overlay, registry, chain_id, signed, ok))
+        tx_hash = signed.hash if tx_hashes is None else tx_hashes[index]
+        receipts.append(_execute_tx(info, block_overlay, registry, chain_id, signed, tx_hash, ok))
     _run_hooks(info, block_overlay, registry, "end_block", system_events)
     return BlockResult(block_overlay, receipts, system_events)
 
@@ -116,9 +118,9 @@ def _execute_tx(
     registry: Registry,
     chain_id: str,
     signed: SignedTransaction,
+    tx_hash: bytes,
     signature_ok: bool | None,
 ) -> Receipt:
-    tx_hash = signed.hash
     tx = signed.tx
     scope = block_overlay.child()
     events: list[Event] = []

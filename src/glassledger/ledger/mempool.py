@@ -149,11 +149,13 @@ class Mempool:
         self._in_flight.update(chosen)
         return [tx for _, tx in chosen], [True] * len(chosen)
 
-    def committed(self, txs: Iterable[SignedTransaction]) -> None:
-        """Forget transactions included in a finalized block; return the rest in flight to
-        the front of the queue (their proposal was not the one decided)."""
-        for tx in txs:
-            tx_hash = tx.hash
+    def committed(
+        self, txs: Iterable[SignedTransaction], hashes: Iterable[bytes] | None = None
+    ) -> None:
+        """Forget transactions included in a finalized block (``hashes``: their hashes, if
+        known, e.g. from the receipts); return the rest in flight to the front of the queue
+        (their proposal was not the one decided)."""
+        for tx_hash in hashes if hashes is not None else (tx.hash for tx in txs):
             self._in_flight.pop(tx_hash, None)
             self._ready.pop(tx_hash, None)
             self._known.discard(tx_hash)

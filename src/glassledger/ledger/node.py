@@ -82,7 +82,10 @@ class EmbeddedNetwork:
             self.transport.deliver_all()
 
     def _sync_engines(self) -> None:
-        """Start an engine for every pool key that signs upcoming blocks."""
+        """Start an engine for every pool key that signs upcoming blocks. All new engines are
+        registered with the transport before any starts: a proposer that starts first must
+        not broadcast its proposal to peers that are not listening yet."""
+        fresh = []
         for public in self.chain.authorities():
             if public not in self.engines and public in self.pool:
                 engine = QbftEngine(
@@ -95,7 +98,9 @@ class EmbeddedNetwork:
                     on_evidence=self._evidence,
                 )
                 self.engines[public] = engine
-                engine.start()
+                fresh.append(engine)
+        for engine in fresh:
+            engine.start()
         authorities = self.chain.authorities()
         held = sum(1 for k in authorities if k in self.pool)
         if held < quorum(len(authorities)):
@@ -169,9 +174,12 @@ class EmbeddedNetwork:
     # ------------------------------------------------------------------ callbacks
 
     def _committed(self, block: Block, certificate: Certificate) -> None:
-        self.mempool.committed(block.txs)
         result = self.chain.last_result
         receipts = result.receipts if result is not None else []
+        if len(receipts) == len(block.txs):
+            self.mempool.committed(block.txs, [r.tx_hash for r in receipts])
+        else:  # committed by sync: the last execution result is not this block's
+            self.mempool.committed(block.txs)
         self.commits.append(
             CommitRecord(
                 block.header.height,
