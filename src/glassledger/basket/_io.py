@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from glassledger import tables
 from glassledger.errors import InputError
 
 
@@ -21,13 +22,8 @@ def sample_path(name: str) -> Path:
 
 
 def read_table(path: str | Path, columns: list[str]) -> pd.DataFrame:
-    """Read a CSV file and check it has ``columns``; raise ``InputError`` otherwise."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError("file not found", source=str(path))
-    frame = pd.read_csv(path)
-    require_columns(frame, columns, source=path.name)
-    return frame
+    """Read a CSV or Parquet table and check it has ``columns``; ``InputError`` otherwise."""
+    return tables.read_table(path, columns=columns)
 
 
 def require_columns(frame: pd.DataFrame, columns: list[str], source: str) -> None:

@@ -11,6 +11,7 @@ from rich.table import Table
 from glassledger.errors import GlassledgerError
 from glassledger.risk import credit_cli, ledger_cli
 from glassledger.risk.contagion import cli as contagion_cli
+from glassledger.tables import write_table
 
 app = typer.Typer(rich_markup_mode="markdown", help="Risk analytics", no_args_is_help=True)
 app.command("el")(credit_cli.el)
@@ -18,16 +19,6 @@ app.command("ratings")(credit_cli.ratings)
 app.command("contagion")(contagion_cli.contagion)
 app.command("exposures")(ledger_cli.exposures)
 app.command("monitor")(ledger_cli.monitor)
-
-
-def _write(frame, out: Path) -> None:
-    suffix = out.suffix.lower()
-    if suffix == ".csv":
-        frame.to_csv(out, index=False)
-    elif suffix in (".parquet", ".pq"):
-        frame.to_parquet(out, index=False)
-    else:
-        raise typer.BadParameter(f"--out must end in .csv or .parquet, got {out.name!r}")
 
 
 def _fx_rates(pairs: list[str]) -> dict[str, float]:
@@ -67,7 +58,7 @@ def saccr(
     """SA-CCR exposure at default per netting set (Basel CRE52): RC, PFE, add-ons, EAD."""
     from glassledger.risk.saccr import compute_saccr, load_netting_sets, regime_named
     from glassledger.risk.saccr.exposure import ADDON_COLUMNS
-    from glassledger.risk.saccr.portfolio import read_table
+    from glassledger.tables import read_table
 
     console = Console()
     if portfolio.suffix.lower() == ".json" and (as_of is None or bank is None):
@@ -112,8 +103,8 @@ def saccr(
         console.print(f"... {len(frame) - 50} more netting sets (use --out)")
     console.print(f"total EAD: {frame['EAD'].sum():,.2f}")
     if out:
-        _write(frame, out)
+        write_table(frame, out)
         console.print(f"wrote {out}")
     if trades_out:
-        _write(result.trades, trades_out)
+        write_table(result.trades, trades_out)
         console.print(f"wrote {trades_out}")

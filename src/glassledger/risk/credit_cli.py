@@ -21,7 +21,7 @@ from glassledger.risk.rating import (
     current_ratings,
     replay_trades,
 )
-from glassledger.risk.table_io import read_table, rich_table, write_table
+from glassledger.tables import read_table, rich_table, write_table
 
 OutOption = Annotated[
     Path | None, typer.Option("--out", help="Write the full table to .csv or .parquet.")

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from glassledger.errors import GlassledgerError
 from glassledger.ledger.home import Home
+from glassledger.tables import write_table
 
 console = Console()
 
@@ -45,11 +46,11 @@ def exposures(
         chain = Home(home).open_chain()
         h = chain.height if height is None else height
         frame = risk_at(chain.store, h)
+        if out is not None:
+            write_table(frame, out)
     except GlassledgerError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
-    if out is not None:
-        frame.to_parquet(out, index=False) if out.suffix == ".parquet" else frame.to_csv(out)
     columns = ["netting_set", "party", "counterparty", "RC", "PFE", "EAD", "pd", "el"]
     console.print(_frame_table(frame, f"exposures at height {h}", columns))
 

@@ -18,6 +18,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from glassledger.errors import GlassledgerError
+from glassledger.tables import write_table
 
 ROWS_SHOWN = 40
 
@@ -119,7 +120,7 @@ def contagion(
         if html:
             console.print(f"wrote {cascade_html(shown, html, warned=warned)}")
     if out:
-        _write(shown.losses_by_round(), out)
+        write_table(shown.losses_by_round(), out)
         console.print(f"wrote {out}")
 
 
@@ -223,7 +224,7 @@ def _print_debtrank(console: Console, network, shocked: list) -> None:
 def _print_clearing(console: Console, network, sheet_path: Path, alpha: float, beta: float):
     from glassledger.errors import InputError
     from glassledger.risk.contagion.eisenberg_noe import clear, liabilities_of
-    from glassledger.risk.contagion.network import read_table
+    from glassledger.tables import read_table
 
     sheet = read_table(sheet_path)
     sheet.index = pd.RangeIndex(2, len(sheet) + 2, name="line")
@@ -307,13 +308,3 @@ def _print_ranking(console: Console, network, floor: float) -> None:
             str(row.rank), str(row.Index), f"{row.loss_caused:,.2f}", str(row.further_defaults)
         )
     console.print(table)
-
-
-def _write(frame: pd.DataFrame, out: Path) -> None:
-    suffix = out.suffix.lower()
-    if suffix == ".csv":
-        frame.to_csv(out, index=False)
-    elif suffix in (".parquet", ".pq"):
-        frame.to_parquet(out, index=False)
-    else:
-        raise typer.BadParameter(f"--out must end in .csv or .parquet, got {out.name!r}")

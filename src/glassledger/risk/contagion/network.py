@@ -38,6 +38,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from glassledger.errors import InputError
+from glassledger.tables import read_table
 
 EDGE_COLUMNS = ("creditor", "debtor", "ead", "lgd")
 
@@ -394,16 +395,6 @@ def _values_at(
     if np.array_equal(coo.row, rows) and np.array_equal(coo.col, cols):
         return coo.data
     return np.asarray(matrix[rows, cols]).ravel()
-
-
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV or Parquet table (chosen by suffix)."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError("file not found", source=str(path))
-    if path.suffix.lower() in {".parquet", ".pq"}:
-        return pd.read_parquet(path)
-    return pd.read_csv(path)
 
 
 def _same_type(label: str, index: pd.Index) -> Hashable:

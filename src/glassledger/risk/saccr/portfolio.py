@@ -20,6 +20,10 @@ import pandas as pd
 
 from glassledger.errors import InputError
 from glassledger.risk.saccr.supervisory import ASSET_CLASSES, parameter_keys
+from glassledger.tables import read_table
+
+#: Identifier columns, read as text from CSV.
+ID_COLUMNS = ("trade_id", "netting_set")
 
 
 @dataclass(frozen=True)
@@ -331,24 +335,11 @@ def validate_netting_sets(frame: pd.DataFrame | None, source: str = "netting set
     return n
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV or Parquet file into a DataFrame (by suffix), as strings left to validation."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError("file not found", source=str(path))
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return pd.read_csv(path, keep_default_na=True, dtype={"trade_id": str, "netting_set": str})
-    if suffix in (".parquet", ".pq"):
-        return pd.read_parquet(path)
-    raise InputError("expected a .csv or .parquet file", source=str(path), value=suffix)
-
-
 def load_portfolio(path: str | Path) -> pd.DataFrame:
     """Load and validate a trade table from CSV or Parquet."""
-    return validate_trades(read_table(path), source=Path(path).name)
+    return validate_trades(read_table(path, text_columns=ID_COLUMNS), source=Path(path).name)
 
 
 def load_netting_sets(path: str | Path) -> pd.DataFrame:
     """Load and validate a netting-set table from CSV or Parquet."""
-    return validate_netting_sets(read_table(path), source=Path(path).name)
+    return validate_netting_sets(read_table(path, text_columns=ID_COLUMNS), source=Path(path).name)
