@@ -18,6 +18,12 @@ def invoke(*args: str) -> str:
     return result.output
 
 
+def transfer(home: str, to: str, amount: int, sender: str = "client-0") -> None:
+    """Queue a USD transfer through `glassledger tx`."""
+    args = json.dumps({"symbol": "USD", "to": to, "amount": amount})
+    invoke("tx", "token", "transfer", "--sender", sender, "--home", home, "--args", args)
+
+
 @pytest.fixture
 def home(tmp_path):
     path = tmp_path / "net"
@@ -28,28 +34,8 @@ def home(tmp_path):
 
 def test_transfer_through_the_cli(home):
     h = str(home)
-    invoke(
-        "tx",
-        "token",
-        "transfer",
-        "--sender",
-        "client-0",
-        "--home",
-        h,
-        "--args",
-        '{"symbol": "USD", "to": "client-1", "amount": 2500}',
-    )
-    invoke(
-        "tx",
-        "token",
-        "transfer",
-        "--sender",
-        "client-0",
-        "--home",
-        h,
-        "--args",
-        '{"symbol": "USD", "to": "client-2", "amount": 100}',
-    )
+    transfer(h, "client-1", 2500)
+    transfer(h, "client-2", 100)
     out = invoke("node", "--home", h, "--until-empty")
     assert "2 transactions" in out
     state = json.loads(invoke("state", "token/b/USD/client-1", "--home", h))
@@ -71,17 +57,7 @@ def test_transfer_through_the_cli(home):
 
 def test_state_at_an_old_height(home):
     h = str(home)
-    invoke(
-        "tx",
-        "token",
-        "transfer",
-        "--sender",
-        "client-0",
-        "--home",
-        h,
-        "--args",
-        '{"symbol": "USD", "to": "client-1", "amount": 1}',
-    )
+    transfer(h, "client-1", 1)
     invoke("node", "--home", h, "--until-empty")
     old = json.loads(invoke("state", "token/b/USD/client-1", "--home", h, "--height", "0"))
     assert old["value"] == 1_000_000_00
@@ -116,33 +92,13 @@ def test_commands_on_a_missing_home_fail_cleanly(tmp_path):
 
 def test_export_and_follow_check_every_block(home, tmp_path):
     h = str(home)
-    invoke(
-        "tx",
-        "token",
-        "transfer",
-        "--sender",
-        "client-0",
-        "--home",
-        h,
-        "--args",
-        '{"symbol": "USD", "to": "client-1", "amount": 7}',
-    )
+    transfer(h, "client-1", 7)
     invoke("node", "--home", h, "--until-empty")
     copy = tmp_path / "copy.sqlite"
     assert "every signature and root checked" in invoke("export", str(copy), "--home", h)
     result = runner.invoke(app, ["export", str(copy), "--home", h])
     assert result.exit_code == 1 and "exists" in result.output
-    invoke(
-        "tx",
-        "token",
-        "transfer",
-        "--sender",
-        "client-0",
-        "--home",
-        h,
-        "--args",
-        '{"symbol": "USD", "to": "client-1", "amount": 8}',
-    )
+    transfer(h, "client-1", 8)
     invoke("node", "--home", h, "--until-empty")
     out = invoke("follow", str(copy), "--home", h)
     from glassledger.ledger.sqlite_store import SQLiteStore
