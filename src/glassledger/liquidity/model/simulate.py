@@ -32,8 +32,9 @@ Each business day, in order:
 Why the morning: on Monday 16 September 2019 corporate taxes and USD 54 bn of coupon
 settlement moved reserves into the TGA; SOFR rose to +33 bp over IOER that day, the
 market of the 17th opened with the lowest reserves of the episode (about USD 120 bn below
-Friday the 13th's) and SOFR printed +315 bp (FRB New York Staff Report 918, 2020; FEDS Notes, 27 February 2020). A market that
-cleared after the day's payments put the spike on the 16th.
+Friday the 13th's) and SOFR printed +315 bp (FRB New York Staff Report 918, 2020; FEDS
+Notes, 27 February 2020). A market that cleared after the day's payments put the spike on
+the 16th.
 
 Everything is vectorised across agents; the loop runs over days only.
 """
