@@ -109,3 +109,29 @@ def test_export_and_follow_check_every_block(home, tmp_path):
         follower.get_block(source.head_height()).hash == source.get_block(source.head_height()).hash
     )
     assert "blocks" in out
+
+
+def test_node_runs_the_regulator_election_duties(tmp_path):
+    """With the regulator's key in the home, `glassledger node` commits and reveals the
+    periodic election's seed itself, and the draw completes."""
+    import tomllib
+
+    import tomli_w
+
+    from glassledger.ledger.genesis import load_genesis
+    from glassledger.ledger.home import Home
+
+    home = tmp_path / "net"
+    invoke("init", "--home", str(home))
+    genesis = tomllib.loads((home / "genesis.toml").read_text())
+    genesis["params"].update(
+        election_period=12, election_window=4, reveal_timeout=6, block_interval_ms=1
+    )
+    (home / "genesis.toml").write_text(tomli_w.dumps(genesis))
+    (home / "chain.sqlite").unlink()
+    load_genesis(home / "genesis.toml")
+    invoke("node", "--home", str(home), "--blocks", "16")
+    store = Home(home).open_chain().store
+    names = [e.event.name for e in store.events(contract="governance")]
+    assert "seed_committed" in names and "seed_revealed" in names
+    assert (home / "regulator-seeds.json").exists()

@@ -155,9 +155,12 @@ def register(app: typer.Typer) -> None:
         except GlassledgerError as exc:
             fail(exc)
         inbox = Inbox(h.inbox)
+        duties = _regulator_duties(h, chain)
         start_height, start = chain.height, time.monotonic()
         with BatchVerifier() as verifier:
             net = EmbeddedNetwork(chain, keys, verifier=verifier)
+            net.on_block = lambda block, certificate: net.submit_many(duties())
+            net.submit_many(duties())
             with console.status("running the embedded network") as status:
                 while True:
                     queued = inbox.pop_all()
@@ -332,6 +335,35 @@ def register(app: typer.Typer) -> None:
         except GlassledgerError as exc:
             fail(exc)
         console.print(f"[green]verified[/green] {store.head_height() + 1} blocks")
+
+
+def _regulator_duties(home: Home, chain):
+    """When the home holds the regulator's key, the node does the regulator's share of the
+    authority elections: commit a fresh secret seed before each draw closes and reveal it
+    after (seeds kept in ``HOME/regulator-seeds.json``, mode 0600). Returns a callable that
+    gives the signed transactions due now (none without the regulator's key)."""
+    from glassledger.ledger.execution import last_nonce
+    from glassledger.ledger.regulator import DrawSeeds
+    from glassledger.ledger.tx import Transaction
+
+    regulators = [p.id for p in home.load_genesis().participants if "regulator" in p.roles]
+    if not regulators or not home.key_file(regulators[0]).exists():
+        return lambda: []
+    keys = home.load_keys(regulators[0])
+    seeds = DrawSeeds(home.path / "regulator-seeds.json")
+    nonce = [0]
+
+    def due() -> list[bytes]:
+        calls = seeds.due(chain.state, chain.height + 1)
+        out = []
+        for method, args in calls:
+            nonce[0] = max(nonce[0], last_nonce(chain.state, keys.public) + 1)
+            tx = Transaction(chain.chain_id, keys.public, nonce[0], "governance", method, args)
+            out.append(tx.sign(keys).encode())
+            nonce[0] += 1
+        return out
+
+    return due
 
 
 def _export_or_follow(home: Path, dest: Path, follow_seconds: float | None) -> None:
