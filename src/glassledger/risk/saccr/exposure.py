@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from glassledger.errors import InputError
 from glassledger.risk.saccr.addons import TradeMeasures, hedging_set_addons, trade_measures
 from glassledger.risk.saccr.portfolio import validate_netting_sets, validate_trades
 from glassledger.risk.saccr.regimes import Bcbs2014, Cre52
@@ -27,7 +28,8 @@ class SaccrResult:
 
     * ``netting_sets``: one row per netting set — margined, mpor_days, V (net market value),
       C (net collateral held, VM + NICA), nica, RC, addon per asset class, addon (aggregate),
-      multiplier, PFE, EAD, ead_unmargined (the cap of margined sets; NaN if unmargined);
+      multiplier, PFE, EAD, ead_unmargined (the cap of margined sets; NaN if unmargined),
+      premium_cap (CRE52.1 FAQ1-2 cap of a lone sold option or protection sold; else NaN);
     * ``hedging_sets``: netting_set, asset_class, hedging_set, addon;
     * ``trades``: trade_id, netting_set, asset_class, hedging_set, component,
       supervisory_duration, adjusted_notional, delta, maturity_factor, effective_notional,
@@ -80,6 +82,44 @@ def unmargined_maturity_factor(maturity: np.ndarray, regime: Bcbs2014) -> np.nda
 def margined_maturity_factor(mpor_days: np.ndarray) -> np.ndarray:
     """3/2 sqrt(MPOR / 1 year), MPOR in business days, 250 a year (CRE52.52-53)."""
     return 1.5 * np.sqrt(mpor_days / BUSINESS_DAYS_PER_YEAR)
+
+
+def premium_caps(
+    t: pd.DataFrame, codes: np.ndarray, trade_count: np.ndarray, margined: np.ndarray
+) -> np.ndarray:
+    """Cap of each netting set's EAD for sold options and credit protection sold (CRE52.1).
+
+    FAQ1: "The EAD can be set to zero only for sold options that are outside netting and
+    margin agreements" (premium paid up front, ``premium_paid``). FAQ2: "For credit
+    derivatives where the bank is the protection seller and that are outside netting and
+    margin agreements, the EAD may be capped to the amount of unpaid premia"
+    (``unpaid_premium``); the bank may take such trades out of their legal netting set and
+    treat them as individual unmargined transactions, i.e. give each its own netting set.
+    Returns the cap per netting set (NaN where none applies). A flagged trade that shares
+    its netting set or sits in a margined one is an ``InputError``: the cap is an option the
+    user asked for, so it is never dropped silently.
+    """
+    n_sets = len(trade_count)
+    cap = np.full(n_sets, np.nan)
+    paid = t["premium_paid"].to_numpy(dtype=bool)
+    unpaid = t["unpaid_premium"].to_numpy()
+    flagged = np.flatnonzero(paid | np.isfinite(unpaid))
+    if not flagged.size:
+        return cap
+    inside = (trade_count[codes[flagged]] > 1) | margined[codes[flagged]]
+    if inside.any():
+        row = flagged[np.flatnonzero(inside)[0]]
+        field = "premium_paid" if paid[row] else "unpaid_premium"
+        raise InputError(
+            "the EAD cap of CRE52.1 FAQ1-2 applies only outside netting and margin "
+            "agreements: give the trade its own unmargined netting set",
+            source="portfolio",
+            row=t["trade_id"].iloc[row],
+            field=field,
+            value=t[field].iloc[row],
+        )
+    cap[codes[flagged]] = np.where(paid[flagged], 0.0, unpaid[flagged])
+    return cap
 
 
 def _asset_addons(measures: TradeMeasures, codes: np.ndarray, effective: np.ndarray, n_sets: int):
@@ -160,6 +200,9 @@ def compute_saccr(
         ead_unmargined = np.where(margined, ead_u, np.nan)
         ead = np.where(margined, np.minimum(ead, ead_u), ead)
 
+    cap = premium_caps(t, codes, trade_count, margined)
+    ead = np.where(np.isnan(cap), ead, np.minimum(ead, cap))
+
     netting = pd.DataFrame(
         {
             "netting_set": names.to_numpy(dtype=object),
@@ -176,6 +219,7 @@ def compute_saccr(
             "PFE": pfe,
             "EAD": ead,
             "ead_unmargined": ead_unmargined,
+            "premium_cap": cap,
         }
     )
     hedging = pd.DataFrame(

@@ -68,6 +68,18 @@ TRADE_COLUMNS: tuple[Column, ...] = (
     Column("lambda_shift", "float", 0.0, "lambda: negative-rate shift of P and K (CRE52 only)"),
     Column("attachment", "float", np.nan, "A: tranche attachment point, decimal"),
     Column("detachment", "float", np.nan, "D: tranche detachment point, decimal"),
+    Column(
+        "premium_paid",
+        "bool",
+        False,
+        "sold option whose premium was paid up front: EAD 0 if alone (CRE52.1 FAQ1)",
+    ),
+    Column(
+        "unpaid_premium",
+        "float",
+        np.nan,
+        "protection sold: premia still to receive; caps EAD if alone (CRE52.1 FAQ2)",
+    ),
 )
 
 NETTING_SET_COLUMNS: tuple[Column, ...] = (
@@ -263,6 +275,20 @@ def validate_trades(frame: pd.DataFrame, source: str = "portfolio") -> pd.DataFr
     a_pt, d_pt = t["attachment"].to_numpy(), t["detachment"].to_numpy()
     check(tranche & ~((a_pt >= 0) & (a_pt < 1)), "attachment", "need 0 <= A < 1")
     check(tranche & ~((d_pt > a_pt) & (d_pt <= 1)), "detachment", "need A < D <= 1")
+
+    short = (t["position"] == "SHORT").to_numpy()
+    check(
+        t["premium_paid"].to_numpy(dtype=bool) & ~(option & short),
+        "premium_paid",
+        "premium_paid is for sold options only (CRE52.1 FAQ1)",
+    )
+    unpaid = t["unpaid_premium"].to_numpy()
+    check(
+        np.isfinite(unpaid) & ~((asset == "CREDIT").to_numpy() & short),
+        "unpaid_premium",
+        "unpaid_premium is for credit protection sold only (CRE52.1 FAQ2)",
+    )
+    check((unpaid < 0) | np.isinf(unpaid), "unpaid_premium", "must be a finite amount >= 0")
 
     _check_consistent(t, named, ["netting_set", "asset_class", "reference"], "subclass", source)
     ir_option = option & (asset == "IR").to_numpy()
