@@ -1,9 +1,13 @@
 """The corridor model against the episodes it is calibrated to reproduce, and its accounting.
 
 Targets (direction and order of magnitude, not day-exact values):
-* September 2019 (no SRF): SOFR 5.25 % vs IOER 2.10 % on 2019-09-17, +315 bp, from a few bp
-  in the summer (shipped FRED SOFR; FRB New York, "The Repo Market Disruption of September
-  2019", 2019).
+* September 2019 (no SRF): SOFR 2.43 % on 2019-09-16 (+33 bp over IOER 2.10 %) and 5.25 % on
+  2019-09-17 (+315 bp), from a few bp in the summer (shipped FRED SOFR). Corporate taxes and
+  USD 54 bn of coupon settlement were paid on the 16th; reserves fell by about USD 120 bn over
+  two business days and were lowest on the 17th, when SOFR peaked (Afonso et al., "The
+  Market Events of Mid-September 2019", FRB New York Staff Report 918, 2020, section 2;
+  Anbil, Anderson and Senyuz, "What Happened in Money Markets in September 2019?", FEDS
+  Notes, 27 February 2020).
 * 2025 (SRF at the top of the range): no take-up in the first half; take-ups of tens of
   billions at month and quarter ends in the second half: USD 11.1 bn on 30 June, 50.35 bn on
   31 October, 26.0 bn on 1 December, a record 74.6 bn on 31 December (NY Fed data as
@@ -18,7 +22,7 @@ import pytest
 
 from glassledger.errors import InputError
 from glassledger.liquidity.model import build_scenario, simulate
-from glassledger.liquidity.model.scenario import sample_panel
+from glassledger.liquidity.model.scenario import Scenario, sample_panel
 
 
 @pytest.fixture(scope="module")
@@ -36,12 +40,30 @@ def year_2025(panel):
     return simulate(build_scenario("2025", panel=panel)).daily
 
 
-def test_september_2019_spike(sept_2019):
+def test_september_2019_spike_comes_the_morning_after_the_tax_date(sept_2019):
     spread = sept_2019["sofr_minus_iorb_bp"]
-    peak_day = spread.idxmax()
-    assert pd.Timestamp("2019-09-16") <= peak_day <= pd.Timestamp("2019-09-17")
+    assert spread.idxmax() == pd.Timestamp("2019-09-17")
     assert spread.max() > 100.0  # hundreds of bp, as the +315 bp observed
+    # the 16th: settlement demand lifts repo by tens of bp (+33 bp observed), but the
+    # reserves paid to the TGA that day are still in the market that morning
+    assert 10.0 < spread.loc["2019-09-16"] < 100.0
     assert spread.loc["2019-07-01":"2019-08-30"].median() < 20.0  # calm summer
+
+
+def test_a_days_payments_reach_the_next_mornings_market(panel, year_2025):
+    """Repo trades in the morning, before the day's tax payments and settlements move
+    reserves into the TGA: a USD 150 bn payment on 2025-10-15 leaves that day's SOFR as it
+    was and raises the next day's; end-of-day reserves fall on the day itself."""
+    base = build_scenario("2025", panel=panel)
+    paths = base.paths.copy()
+    paths.loc["2025-10-15":, "tga_usd_bn"] += 150.0
+    paid = simulate(Scenario(base.name, base.description, base.initial, paths, base.params)).daily
+    day, after = pd.Timestamp("2025-10-15"), pd.Timestamp("2025-10-16")
+    spread, before = paid["sofr_minus_iorb_bp"], year_2025["sofr_minus_iorb_bp"]
+    assert spread.loc[day] == before.loc[day]
+    assert spread.loc[after] > before.loc[after] + 1.0  # bp; reserves ~12 % of assets
+    drop = year_2025["reserves_usd_bn"].loc[day] - paid["reserves_usd_bn"].loc[day]
+    assert drop == pytest.approx(150.0, abs=1.0)
 
 
 def test_2025_srf_take_ups(year_2025):

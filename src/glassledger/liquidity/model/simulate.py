@@ -16,12 +16,25 @@ Each business day, in order:
    their leverage limit (or cut their book when carry is negative) and buy their share of
    the day's coupons; **dealers** take their auction share and half of funds' sales into
    inventory and sell inventory off over days.
-5. **Clearing** (:func:`.clearing.clear`) with reserves from the Fed's balance sheet,
-   ``reserves = fed assets + SRF - other liabilities - TGA - ON RRP``, using the ON RRP
-   balance implied by money funds keeping yesterday's repo book (a one-day lag that avoids
-   solving reserves and rates jointly). SOFR is the clearing rate; cash that is short at
-   the SRF cap is lent by the SRF (new reserves: money created against collateral).
-   Money-fund cash not lent goes to the ON RRP.
+5. **Clearing** (:func:`.clearing.clear`) in the **morning market**: repo trades early in
+   the day, before the day's tax payments, Treasury settlements, redemptions and Fed
+   purchases settle, so the market sees the opening reserves, ``fed assets - other
+   liabilities - TGA`` as they stood at yesterday's close, less the ON RRP balance implied
+   by money funds keeping yesterday's repo book (a one-day lag that avoids solving reserves
+   and rates jointly). The day's demand is the day's: dealers and funds finance the coupons
+   settling that day. SOFR is the clearing rate; cash that is short at the SRF cap is lent
+   by the SRF (new reserves: money created against collateral). Money-fund cash not lent
+   goes to the ON RRP.
+6. **Close**: the day's flows settle; the reported reserves are end-of-day,
+   ``fed assets + SRF - other liabilities - TGA - ON RRP``, and are the next morning's
+   opening balance (SRF loans mature overnight).
+
+Why the morning: on Monday 16 September 2019 corporate taxes and USD 54 bn of coupon
+settlement moved reserves into the TGA; SOFR rose to +33 bp over IOER that day, the
+market of the 17th opened with the lowest reserves of the episode (about USD 120 bn below
+Friday the 13th's) and SOFR printed +315 bp (FRB New York Staff Report 918, 2020; FEDS
+Notes, 27 February 2020). A market that cleared after the day's payments put the spike on
+the 16th.
 
 Everything is vectorised across agents; the loop runs over days only.
 """
@@ -226,6 +239,7 @@ def simulate(
     quarter_end, month_end = flags["quarter_end"].to_numpy(), flags["month_end"].to_numpy()
     step = max(n // 100, 1)
     for t in range(n):
+        opening = fed_prev - other_liab - tga  # reserves + ON RRP before today's flows
         planned = path["fed_assets_usd_bn"][t] - planned_prev
         planned_prev = path["fed_assets_usd_bn"][t]
         if planned < 0.0 and ratio < p.qt_stop_ratio_pct:
@@ -270,7 +284,7 @@ def simulate(
         dealer_step(pop, p, taken_down + p.rv_sale_to_dealers * sold)
         mmf_cash = float(np.maximum(pop.mmf.cash, 0.0).sum())
         on_rrp = max(mmf_cash - mmf_lent, 0.0)
-        reserves = fed - other_liab - tga - on_rrp
+        reserves = opening - on_rrp  # the morning market: today's payments not yet made
         stress = path["stress_mult"][t]
         market = build_market(
             pop,
