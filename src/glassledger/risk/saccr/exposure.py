@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from glassledger.errors import InputError
-from glassledger.risk.saccr.agreements import shared_agreement_groups, shared_agreement_rc
 from glassledger.risk.saccr.addons import TradeMeasures, hedging_set_addons, trade_measures
+from glassledger.risk.saccr.agreements import shared_agreement_groups, shared_agreement_rc
 from glassledger.risk.saccr.portfolio import validate_netting_sets, validate_trades
 from glassledger.risk.saccr.regimes import Bcbs2014, Cre52
 from glassledger.risk.saccr.supervisory import ASSET_CLASSES, BUSINESS_DAYS_PER_YEAR
