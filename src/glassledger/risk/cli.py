@@ -38,6 +38,12 @@ def saccr(
     netting_sets: Path | None = typer.Option(
         None, "--netting-sets", "-n", help="netting-set margin terms (.csv or .parquet)"
     ),
+    margin_agreements: Path | None = typer.Option(
+        None,
+        "--margin-agreements",
+        "-m",
+        help="terms of the margin agreements that trades name (CRE52.74; .csv or .parquet)",
+    ),
     alpha: float | None = typer.Option(None, "--alpha", help="override alpha (default 1.4)"),
     regime: str = typer.Option("cre52", "--regime", help="cre52, bcbs2014 or cre52-alpha1"),
     out: Path | None = typer.Option(
@@ -56,7 +62,12 @@ def saccr(
     ),
 ) -> None:
     """SA-CCR exposure at default per netting set (Basel CRE52): RC, PFE, add-ons, EAD."""
-    from glassledger.risk.saccr import compute_saccr, load_netting_sets, regime_named
+    from glassledger.risk.saccr import (
+        compute_saccr,
+        load_margin_agreements,
+        load_netting_sets,
+        regime_named,
+    )
     from glassledger.risk.saccr.exposure import ADDON_COLUMNS
     from glassledger.tables import read_table
 
@@ -79,7 +90,8 @@ def saccr(
             else:
                 trades = read_table(portfolio)
             terms = load_netting_sets(netting_sets) if netting_sets else None
-            result = compute_saccr(trades, terms, regime_named(regime, alpha))
+            agreements = load_margin_agreements(margin_agreements) if margin_agreements else None
+            result = compute_saccr(trades, terms, regime_named(regime, alpha), agreements)
     except GlassledgerError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc

@@ -117,3 +117,90 @@ def test_rc_of_an_agreement_bounds(rows):
     assert rc >= max(v.sum() - c.sum(), 0.0) - 1e-6 * (1 + np.abs(v).sum() + np.abs(c).sum())
     one = shared_agreement_rc(v[:1], c[:1], group[:1], 1)[0][0]
     assert one == pytest.approx(max(v[0] - c[0], 0.0), abs=1e-6)
+
+
+# --- CRE52.74: several margin agreements (and unmargined trades) in one netting set ---------
+
+HYBRID = pd.DataFrame(
+    [
+        {**fx("t1", "H", 10.0), "margin_agreement": "CSA-A"},
+        {**fx("t2", "H", 20.0), "margin_agreement": "CSA-B"},
+        {**fx("t3", "H", -5.0), "position": "SHORT"},  # under no agreement: unmargined
+    ]
+)
+AGREEMENTS = pd.DataFrame(
+    {
+        "margin_agreement": ["CSA-A", "CSA-B"],
+        "variation_margin": [8.0, 2.0],
+        "threshold": [5.0, 0.0],
+        "mta": [1.0, 2.0],
+        "remargin_days": [1, 5],  # MPOR floors 10 and 9 + 5 = 14 days (CRE52.50)
+    }
+)
+NS_ROW = pd.DataFrame({"netting_set": ["H"], "im_received": [3.0]})
+
+
+def test_sub_netting_sets_per_agreement():
+    """CRE52.74 and its FAQ1: one sub-netting set per agreement (MF of its MPOR) and one for
+    the unmargined trades (MF sqrt(min(M, 1))); add-ons of sub-netting sets are summed, so
+    the SHORT unmargined trade does not offset the margined ones; RC by CRE52.18 over the
+    whole netting set with C = NICA + all VM and TH, MTA summed over the agreements."""
+    result = compute_saccr(HYBRID, NS_ROW, margin_agreements=AGREEMENTS)
+    row = result.netting_sets.iloc[0]
+    mf = {"t1": 1.5 * np.sqrt(10 / 250), "t2": 1.5 * np.sqrt(14 / 250), "t3": 1.0}
+    trades = result.trades.set_index("trade_id")
+    for trade_id, factor in mf.items():
+        assert trades.loc[trade_id, "maturity_factor"] == pytest.approx(factor)
+    assert row["addon"] == pytest.approx(0.04 * 1000 * sum(mf.values()))
+    assert (row["V"], row["C"], row["nica"]) == (25.0, 13.0, 3.0)
+    assert row["RC"] == pytest.approx(max(25 - 13, 5 + 0 + 1 + 2 - 3, 0))
+    assert row["margined"] and row["mpor_days"] == 14
+    unmargined = 1.4 * (12 + 0.04 * abs(1000 + 1000 - 1000))  # one hedging set, MF 1
+    assert row["ead_unmargined"] == pytest.approx(unmargined)
+    assert row["EAD"] == pytest.approx(min(1.4 * (12 + row["addon"]), unmargined))
+    hedging = result.hedging_sets.set_index("margin_agreement")["addon"]
+    assert hedging.to_dict() == pytest.approx(
+        {k: 40 * f for k, f in zip(["CSA-A", "CSA-B", ""], mf.values(), strict=True)}
+    )
+
+
+def test_floor_terms_bind_through_the_agreements():
+    """RC = TH + MTA - NICA when it exceeds V - C (CRE52.18, summed terms)."""
+    big = AGREEMENTS.assign(threshold=[50.0, 30.0])
+    row = compute_saccr(HYBRID, NS_ROW, margin_agreements=big).netting_sets.iloc[0]
+    assert row["RC"] == pytest.approx(50 + 30 + 1 + 2 - 3)
+
+
+@pytest.mark.parametrize(
+    ("trades", "netting", "agreements", "row", "field"),
+    [
+        (
+            HYBRID.assign(margin_agreement=["CSA-A", "CSA-Z", ""]),
+            NS_ROW,
+            AGREEMENTS,
+            "t2",
+            "margin_agreement",
+        ),  # not in the table
+        (
+            HYBRID.assign(margin_agreement=["CSA-A", "CSA-A", ""]),
+            NS_ROW,
+            AGREEMENTS,
+            "CSA-B",
+            "margin_agreement",
+        ),  # named by no trade
+        (
+            HYBRID.assign(netting_set=["H", "K", "H"], margin_agreement=["CSA-A", "CSA-A", ""]),
+            NS_ROW,
+            AGREEMENTS.iloc[:1],
+            "t2",
+            "margin_agreement",
+        ),  # two netting sets: CRE52.75
+        (HYBRID, NS_ROW.assign(margined=True), AGREEMENTS, "H", "margined"),
+        (HYBRID, NS_ROW.assign(threshold=1.0), AGREEMENTS, "H", "threshold"),
+        (HYBRID, NS_ROW, AGREEMENTS.assign(mta=[-1.0, 0.0]), "CSA-A", "mta"),
+    ],
+)
+def test_agreement_inputs_are_checked(trades, netting, agreements, row, field):
+    with pytest.raises(InputError) as info:
+        compute_saccr(trades, netting, margin_agreements=agreements)
+    assert (info.value.row, info.value.field) == (row, field)

@@ -112,3 +112,34 @@ def test_shared_margin_agreement_table_and_total(portfolio, tmp_path):
     result = runner.invoke(app, ["risk", "saccr", str(portfolio), "-n", str(terms)])
     assert result.exit_code == 0, result.output
     assert "CSA-9" in result.output and "several netting sets" in result.output
+
+
+def test_margin_agreements_option(tmp_path):
+    """-m loads the CRE52.74 agreement terms that trades name; a bad row is reported."""
+    trades = pd.DataFrame(
+        {
+            "trade_id": ["t1", "t2"],
+            "netting_set": ["H", "H"],
+            "asset_class": ["FX", "FX"],
+            "position": ["LONG", "LONG"],
+            "notional": [1000.0, 1000.0],
+            "maturity": [2.0, 2.0],
+            "currency_pair": ["EUR/USD", "EUR/USD"],
+            "margin_agreement": ["CSA-1", ""],
+        }
+    )
+    trades.to_csv(tmp_path / "p.csv", index=False)
+    pd.DataFrame({"margin_agreement": ["CSA-1"], "mta": [5.0]}).to_csv(
+        tmp_path / "ma.csv", index=False
+    )
+    result = runner.invoke(
+        app, ["risk", "saccr", str(tmp_path / "p.csv"), "-m", str(tmp_path / "ma.csv")]
+    )
+    assert result.exit_code == 0, result.output
+    pd.DataFrame({"margin_agreement": ["CSA-1"], "mta": [-5.0]}).to_csv(
+        tmp_path / "ma.csv", index=False
+    )
+    result = runner.invoke(
+        app, ["risk", "saccr", str(tmp_path / "p.csv"), "-m", str(tmp_path / "ma.csv")]
+    )
+    assert result.exit_code == 1 and "ma.csv" in result.output and "'mta'" in result.output

@@ -12,10 +12,13 @@ and trade. See ``docs/risk-saccr.md``.
 from glassledger.risk.saccr.dates import TimePeriods, time_periods
 from glassledger.risk.saccr.exposure import SaccrResult, compute_saccr
 from glassledger.risk.saccr.portfolio import (
+    MARGIN_AGREEMENT_COLUMNS,
     NETTING_SET_COLUMNS,
     TRADE_COLUMNS,
+    load_margin_agreements,
     load_netting_sets,
     load_portfolio,
+    validate_margin_agreements,
     validate_netting_sets,
     validate_trades,
 )
@@ -23,6 +26,7 @@ from glassledger.risk.saccr.regimes import REGIMES, Bcbs2014, Cre52, Cre52Alpha1
 from glassledger.risk.saccr.supervisory import supervisory_parameters
 
 __all__ = [
+    "MARGIN_AGREEMENT_COLUMNS",
     "NETTING_SET_COLUMNS",
     "REGIMES",
     "TRADE_COLUMNS",
@@ -32,11 +36,13 @@ __all__ = [
     "SaccrResult",
     "TimePeriods",
     "compute_saccr",
+    "load_margin_agreements",
     "load_netting_sets",
     "load_portfolio",
     "regime_named",
     "supervisory_parameters",
     "time_periods",
+    "validate_margin_agreements",
     "validate_netting_sets",
     "validate_trades",
 ]

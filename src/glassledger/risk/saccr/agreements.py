@@ -1,5 +1,16 @@
 """Margin agreements that do not match netting sets one to one (CRE52.74-77).
 
+* CRE52.74, several margin agreements in one netting set (trade column ``margin_agreement``,
+  terms in the margin-agreement table): the netting set "must be divided into sub-netting
+  sets that align with their respective margin agreement", for RC and PFE. Following
+  CRE52.74 FAQ1, which also covers netting sets mixing margined and unmargined trades: the
+  trades under one agreement form a sub-netting set with the maturity factor of that
+  agreement's MPOR, the trades under none form one unmargined sub-netting set; the netting
+  set's aggregate add-on is the sum of the sub-netting sets' aggregate add-ons; RC is the
+  margined formula of CRE52.18 over the whole netting set,
+  ``RC = max{V - C; TH + MTA - NICA; 0}`` with V all its trades, C its NICA plus the VM of
+  every agreement (and any VM on the netting-set row), TH and MTA summed over the
+  agreements; the multiplier uses the same V and C.
 * CRE52.75-76, one margin agreement covering several netting sets (netting-set column
   ``shared_margin_agreement``). Collateral is exchanged on the net value of all of them, so
   it cannot be allocated for the replacement cost, which is computed once per agreement::
@@ -90,3 +101,74 @@ def shared_agreement_groups(terms: pd.DataFrame, c: np.ndarray) -> tuple[np.ndar
         "agreement's total (CRE52.76 FAQ1)",
     )
     return group, pd.Index(agreements, dtype=object)
+
+
+def trade_agreements(
+    t: pd.DataFrame, codes: np.ndarray, terms: pd.DataFrame, table: pd.DataFrame
+) -> np.ndarray:
+    """Row of ``table`` of each trade's margin agreement (-1 for none); validates CRE52.74 use.
+
+    Refused with an ``InputError``: an agreement missing from the table or named by no trade,
+    an agreement used in two netting sets (that is CRE52.75: use ``shared_margin_agreement``),
+    and a netting set with such trades whose own row is ``margined``, has TH, MTA or MPOR
+    terms (they belong to the agreements) or is under a shared margin agreement.
+    """
+    names = t["margin_agreement"].astype(object).to_numpy()
+    covered = names != ""
+    agreement = np.full(len(t), -1, dtype=np.int64)
+    if not covered.any():
+        if len(table):
+            _refuse(table, np.ones(len(table), bool), "margin_agreement", "no trade names it")
+        return agreement
+    agreement[covered] = pd.Index(table["margin_agreement"]).get_indexer(names[covered])
+    trades_source = t.assign(margin_agreement=names)
+    _refuse(
+        trades_source,
+        covered & (agreement < 0),
+        "margin_agreement",
+        "not in the margin-agreement table",
+        key="trade_id",
+        source="portfolio",
+    )
+    used = np.bincount(agreement[covered], minlength=len(table)) > 0
+    _refuse(table, ~used, "margin_agreement", "no trade names it")
+    home = np.full(len(table), -1, dtype=np.int64)
+    rows = np.flatnonzero(covered)
+    first = rows[~pd.Series(agreement[rows]).duplicated().to_numpy()]
+    home[agreement[first]] = codes[first]  # netting set of each agreement's first trade
+    _refuse(
+        trades_source,
+        covered & (home[agreement] != codes),
+        "margin_agreement",
+        "one agreement in several netting sets is CRE52.75: use shared_margin_agreement",
+        key="trade_id",
+        source="portfolio",
+    )
+    several = np.bincount(codes[covered], minlength=len(terms)) > 0
+    for field in (*_NOT_FOR_MEMBERS, "shared_margin_agreement"):
+        values = terms[field].to_numpy()
+        _refuse(
+            terms,
+            several & (values != ("" if field == "shared_margin_agreement" else 0)),
+            field,
+            "with trades under margin agreements (CRE52.74) the VM terms are the "
+            "agreements': leave it at its default",
+            key="netting_set",
+            source="netting sets",
+        )
+    return agreement
+
+
+def _refuse(
+    frame: pd.DataFrame,
+    bad: np.ndarray,
+    field: str,
+    message: str,
+    key: str = "margin_agreement",
+    source: str = "margin agreements",
+) -> None:
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            message, source=source, row=frame[key].iloc[i], field=field, value=frame[field].iloc[i]
+        )

@@ -15,8 +15,16 @@ import pandas as pd
 
 from glassledger.errors import InputError
 from glassledger.risk.saccr.addons import TradeMeasures, hedging_set_addons, trade_measures
-from glassledger.risk.saccr.agreements import shared_agreement_groups, shared_agreement_rc
-from glassledger.risk.saccr.portfolio import validate_netting_sets, validate_trades
+from glassledger.risk.saccr.agreements import (
+    shared_agreement_groups,
+    shared_agreement_rc,
+    trade_agreements,
+)
+from glassledger.risk.saccr.portfolio import (
+    validate_margin_agreements,
+    validate_netting_sets,
+    validate_trades,
+)
 from glassledger.risk.saccr.regimes import Bcbs2014, Cre52
 from glassledger.risk.saccr.supervisory import ASSET_CLASSES, BUSINESS_DAYS_PER_YEAR
 
@@ -129,6 +137,33 @@ def premium_caps(
     return cap
 
 
+def _per_set(values: np.ndarray, agreement: np.ndarray, codes: np.ndarray, n_sets: int):
+    """Sum of a margin-agreement term over the agreements of each netting set."""
+    home = np.full(len(values), -1, dtype=np.int64)
+    home[agreement[agreement >= 0]] = codes[agreement >= 0]
+    used = home >= 0
+    return np.bincount(home[used], values[used], n_sets)
+
+
+def _largest(values: np.ndarray, agreement: np.ndarray, codes: np.ndarray, n_sets: int):
+    """Largest value of an agreement term per netting set (NaN where none)."""
+    out = np.full(n_sets, -np.inf)
+    covered = agreement >= 0
+    np.maximum.at(out, codes[covered], values[agreement[covered]])
+    return np.where(np.isfinite(out), out, np.nan)
+
+
+def _sub_netting_sets(
+    codes: np.ndarray, agreement: np.ndarray, n_agreements: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sub-netting set of each trade (netting set x margin agreement, CRE52.74) and the
+    netting set of each sub-netting set. Without agreements they are the netting sets."""
+    if not (agreement >= 0).any():
+        return codes, np.arange(codes.max() + 1 if len(codes) else 0)
+    sub, keys = pd.factorize(codes * (n_agreements + 1) + agreement + 1, sort=False)
+    return sub.astype(np.int64), (keys // (n_agreements + 1)).astype(np.int64)
+
+
 def _asset_addons(measures: TradeMeasures, codes: np.ndarray, effective: np.ndarray, n_sets: int):
     hs = hedging_set_addons(measures, codes, effective)
     k = len(ASSET_CLASSES)
@@ -161,49 +196,76 @@ def _netting_sets(
 
 
 def compute_saccr(
-    trades: pd.DataFrame, netting_sets: pd.DataFrame | None = None, regime: Bcbs2014 | None = None
+    trades: pd.DataFrame,
+    netting_sets: pd.DataFrame | None = None,
+    regime: Bcbs2014 | None = None,
+    margin_agreements: pd.DataFrame | None = None,
 ) -> SaccrResult:
     """SA-CCR EAD of every netting set in ``trades`` (and in ``netting_sets``).
 
     ``trades`` follows :data:`~glassledger.risk.saccr.portfolio.TRADE_COLUMNS`,
     ``netting_sets`` :data:`~glassledger.risk.saccr.portfolio.NETTING_SET_COLUMNS`; a netting
     set without a row there is unmargined with no collateral. ``regime`` defaults to
-    :class:`~glassledger.risk.saccr.regimes.Cre52` (alpha 1.4).
+    :class:`~glassledger.risk.saccr.regimes.Cre52` (alpha 1.4). ``margin_agreements``
+    (:data:`~glassledger.risk.saccr.portfolio.MARGIN_AGREEMENT_COLUMNS`) holds the terms of
+    the agreements that trades name in ``margin_agreement`` (CRE52.74).
     """
     regime = regime or Cre52()
     t = validate_trades(trades)
     codes, names, terms = _netting_sets(t, validate_netting_sets(netting_sets))
     n_sets = len(names)
 
-    margined = terms["margined"].to_numpy(dtype=bool)
+    table = validate_margin_agreements(margin_agreements)
+    agreement = trade_agreements(t, codes, terms, table)
+    covered = agreement >= 0
+    per_set = np.bincount(codes[covered], minlength=n_sets)
+    several = per_set > 0  # CRE52.74: trades under margin agreements inside the netting set
+
     trade_count = np.bincount(codes, minlength=n_sets)
-    mpor = np.where(margined, margin_period_of_risk(terms, trade_count, regime), np.nan)
+    mpor = np.where(
+        terms["margined"].to_numpy(dtype=bool),
+        margin_period_of_risk(terms, trade_count, regime),
+        np.nan,
+    )
+    mpor_agreement = margin_period_of_risk(
+        table, np.bincount(agreement[covered], minlength=len(table)), regime
+    )
+    mpor = np.where(several, _largest(mpor_agreement, agreement, codes, n_sets), mpor)
+    margined = terms["margined"].to_numpy(dtype=bool) | several
     nica = terms["im_received"].to_numpy() - terms["im_posted_unsegregated"].to_numpy()
     c = terms["variation_margin"].to_numpy() + nica
     group, agreements = shared_agreement_groups(terms, c)
     member = group >= 0
+    c = c + _per_set(table["variation_margin"].to_numpy(), agreement, codes, n_sets)
     v = np.bincount(codes, t["mtm"].to_numpy(), n_sets)
 
     measures = trade_measures(t, regime)
     mf_unmargined = unmargined_maturity_factor(t["maturity"].to_numpy(), regime)
-    trade_margined = margined[codes]
-    mf = np.where(
-        trade_margined, margined_maturity_factor(np.nan_to_num(mpor)[codes]), mf_unmargined
+    trade_mpor = np.where(
+        covered, np.append(mpor_agreement, 0.0)[agreement], np.nan_to_num(mpor)[codes]
     )
+    trade_margined = np.where(several[codes], covered, margined[codes])
+    mf = np.where(trade_margined, margined_maturity_factor(trade_mpor), mf_unmargined)
     effective = measures.adjusted_notional * measures.delta * mf
-    hs, addons = _asset_addons(measures, codes, effective, n_sets)
+    sub, sub_set = _sub_netting_sets(codes, agreement, len(table))
+    hs, sub_addons = _asset_addons(measures, sub, effective, len(sub_set))
+    addons = np.zeros((n_sets, len(ASSET_CLASSES)))
+    np.add.at(addons, sub_set, sub_addons)
     addon = addons.sum(axis=1)
 
     rc_unmargined = np.maximum(v - c, 0.0)
-    floor_terms = terms["threshold"].to_numpy() + terms["mta"].to_numpy() - nica
-    rc = np.where(margined, np.maximum(rc_unmargined, floor_terms), rc_unmargined)
+    threshold = terms["threshold"].to_numpy() + _per_set(
+        table["threshold"].to_numpy(), agreement, codes, n_sets
+    )
+    mta = terms["mta"].to_numpy() + _per_set(table["mta"].to_numpy(), agreement, codes, n_sets)
+    rc = np.where(margined, np.maximum(rc_unmargined, threshold + mta - nica), rc_unmargined)
     mult, pfe, ead = _ead(v, c, rc, addon, regime)
 
     ead_unmargined = np.full(n_sets, np.nan)
     if margined.any():
         effective_u = measures.adjusted_notional * measures.delta * mf_unmargined
         _, addons_u = _asset_addons(
-            measures, codes, np.where(trade_margined, effective_u, 0.0), n_sets
+            measures, codes, np.where(margined[codes], effective_u, 0.0), n_sets
         )
         _, _, ead_u = _ead(v, c, rc_unmargined, addons_u.sum(axis=1), regime)
         ead_unmargined = np.where(margined, ead_u, np.nan)
@@ -235,9 +297,13 @@ def compute_saccr(
             "shared_margin_agreement": terms["shared_margin_agreement"].astype(object).to_numpy(),
         }
     )
+    agreement_names = np.append(table["margin_agreement"].to_numpy(dtype=object), "")
+    sub_agreement = np.zeros(len(sub_set), dtype=np.int64)
+    sub_agreement[sub] = agreement
     hedging = pd.DataFrame(
         {
-            "netting_set": names.to_numpy(dtype=object)[hs.netting_set],
+            "netting_set": names.to_numpy(dtype=object)[sub_set[hs.netting_set]],
+            "margin_agreement": agreement_names[sub_agreement[hs.netting_set]],
             "asset_class": np.asarray(ASSET_CLASSES, dtype=object)[hs.asset_index],
             "hedging_set": hs.label,
             "addon": hs.addon,

@@ -69,6 +69,12 @@ TRADE_COLUMNS: tuple[Column, ...] = (
     Column("attachment", "float", np.nan, "A: tranche attachment point, decimal"),
     Column("detachment", "float", np.nan, "D: tranche detachment point, decimal"),
     Column(
+        "margin_agreement",
+        "str",
+        "",
+        "VM agreement covering the trade inside a netting set with several (CRE52.74)",
+    ),
+    Column(
         "premium_paid",
         "bool",
         False,
@@ -104,8 +110,28 @@ NETTING_SET_COLUMNS: tuple[Column, ...] = (
     ),
 )
 
+#: Terms of the variation-margin agreements named by trades (CRE52.74): one row each.
+MARGIN_AGREEMENT_COLUMNS: tuple[Column, ...] = (
+    Column("margin_agreement", "str", None, "margin agreement identifier, as in the trades"),
+    Column("variation_margin", "float", 0.0, "net VM held, haircut value: + received, - posted"),
+    Column("threshold", "float", 0.0, "TH of the agreement"),
+    Column("mta", "float", 0.0, "MTA of the agreement"),
+    Column("mpor_days", "float", 0.0, "estimated margin period of risk, business days"),
+    Column("remargin_days", "float", 1.0, "re-margining period, business days (1 = daily)"),
+    Column("cleared", "bool", False, "centrally cleared (MPOR floor 5 days)"),
+    Column("illiquid", "bool", False, "illiquid collateral or hard-to-replace OTC derivative"),
+    Column("disputes", "int", 0, "margin call disputes in the last two quarters"),
+)
+
 _CASE_SENSITIVE = frozenset(
-    {"trade_id", "netting_set", "reference", "basis", "shared_margin_agreement"}
+    {
+        "trade_id",
+        "netting_set",
+        "reference",
+        "basis",
+        "shared_margin_agreement",
+        "margin_agreement",
+    }
 )
 INSTRUMENTS = ("LINEAR", "OPTION", "TRANCHE")
 POSITIONS = ("LONG", "SHORT")
@@ -368,6 +394,33 @@ def validate_netting_sets(frame: pd.DataFrame | None, source: str = "netting set
     check(~(n["disputes"].to_numpy() >= 0), "disputes", "must be >= 0")
     check(~np.isfinite(n["variation_margin"].to_numpy()), "variation_margin", "must be finite")
     return n
+
+
+def validate_margin_agreements(
+    frame: pd.DataFrame | None, source: str = "margin agreements"
+) -> pd.DataFrame:
+    """Return the normalised margin-agreement table (empty if ``frame`` is None)."""
+    if frame is None:
+        frame = pd.DataFrame({"margin_agreement": pd.Series([], dtype=object)})
+    m = _normalise(frame, MARGIN_AGREEMENT_COLUMNS, source, "margin_agreement")
+
+    def check(bad: np.ndarray, field: str, message: str) -> None:
+        _first_bad(m, np.asarray(bad), field, message, source, "margin_agreement")
+
+    key = m["margin_agreement"]
+    check(key.eq("").to_numpy(), "margin_agreement", "empty margin agreement")
+    check(key.duplicated().to_numpy(), "margin_agreement", "duplicate margin agreement")
+    for field in ("threshold", "mta", "mpor_days", "disputes"):
+        check(~(m[field].to_numpy() >= 0), field, "must be >= 0")
+    check(~(m["remargin_days"].to_numpy() >= 1), "remargin_days", "must be >= 1 business day")
+    check(~np.isfinite(m["variation_margin"].to_numpy()), "variation_margin", "must be finite")
+    return m
+
+
+def load_margin_agreements(path: str | Path) -> pd.DataFrame:
+    """Load and validate a margin-agreement table from CSV or Parquet."""
+    frame = read_table(path, text_columns=("margin_agreement",))
+    return validate_margin_agreements(frame, source=Path(path).name)
 
 
 def load_portfolio(path: str | Path) -> pd.DataFrame:
