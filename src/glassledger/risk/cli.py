@@ -101,7 +101,19 @@ def saccr(
     console.print(table)
     if len(frame) > 50:
         console.print(f"... {len(frame) - 50} more netting sets (use --out)")
-    console.print(f"total EAD: {frame['EAD'].sum():,.2f}")
+    shared = result.margin_agreements
+    if len(shared):
+        agreements = Table(title="Margin agreements covering several netting sets (CRE52.75)")
+        for col in ("shared_margin_agreement", "netting_sets", "C", "RC", "PFE", "EAD"):
+            agreements.add_column(col, justify="left" if col.startswith("shared") else "right")
+        for row in shared.itertuples(index=False):
+            agreements.add_row(
+                str(row.shared_margin_agreement),
+                str(row.netting_sets),
+                *(f"{x:,.0f}" for x in (row.C, row.RC, row.PFE, row.EAD)),
+            )
+        console.print(agreements)
+    console.print(f"total EAD: {frame['EAD'].sum() + shared['EAD'].sum():,.2f}")
     if out:
         write_table(frame, out)
         console.print(f"wrote {out}")

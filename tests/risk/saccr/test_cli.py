@@ -100,3 +100,15 @@ def test_margined_netting_set_file_and_regime(tmp_path):
     assert pd.read_csv(out)["EAD"].iloc[0] == pytest.approx(1879, abs=1)
     result = runner.invoke(app, [*args[:-4], "--regime", "basel9"])
     assert result.exit_code == 1 and "unknown SA-CCR regime" in result.output
+
+
+def test_shared_margin_agreement_table_and_total(portfolio, tmp_path):
+    """CRE52.75: netting sets under one agreement are reported per agreement, and the total
+    EAD adds the agreement's EAD instead of the members' (NaN) rows."""
+    terms = tmp_path / "ns.csv"
+    pd.DataFrame(
+        {"netting_set": ["NS1", "NS2"], "shared_margin_agreement": ["CSA-9", "CSA-9"]}
+    ).to_csv(terms, index=False)
+    result = runner.invoke(app, ["risk", "saccr", str(portfolio), "-n", str(terms)])
+    assert result.exit_code == 0, result.output
+    assert "CSA-9" in result.output and "several netting sets" in result.output

@@ -15,6 +15,7 @@ import pandas as pd
 
 from glassledger.errors import InputError
 from glassledger.risk.saccr.addons import TradeMeasures, hedging_set_addons, trade_measures
+from glassledger.risk.saccr.agreements import shared_agreement_groups, shared_agreement_rc
 from glassledger.risk.saccr.portfolio import validate_netting_sets, validate_trades
 from glassledger.risk.saccr.regimes import Bcbs2014, Cre52
 from glassledger.risk.saccr.supervisory import ASSET_CLASSES, BUSINESS_DAYS_PER_YEAR
@@ -29,17 +30,23 @@ class SaccrResult:
     * ``netting_sets``: one row per netting set — margined, mpor_days, V (net market value),
       C (net collateral held, VM + NICA), nica, RC, addon per asset class, addon (aggregate),
       multiplier, PFE, EAD, ead_unmargined (the cap of margined sets; NaN if unmargined),
-      premium_cap (CRE52.1 FAQ1-2 cap of a lone sold option or protection sold; else NaN);
+      premium_cap (CRE52.1 FAQ1-2 cap of a lone sold option or protection sold; else NaN),
+      shared_margin_agreement; RC and EAD are NaN for netting sets under a shared margin
+      agreement, whose exposure is computed per agreement;
     * ``hedging_sets``: netting_set, asset_class, hedging_set, addon;
     * ``trades``: trade_id, netting_set, asset_class, hedging_set, component,
       supervisory_duration, adjusted_notional, delta, maturity_factor, effective_notional,
-      supervisory_factor.
+      supervisory_factor;
+    * ``margin_agreements``: one row per margin agreement covering several netting sets
+      (CRE52.75-76): shared_margin_agreement, netting_sets, V_positive (sum of max(V_NS, 0)),
+      V_negative (sum of min(V_NS, 0)), C (C_MA), RC, PFE (sum of unmargined PFEs), EAD.
     """
 
     netting_sets: pd.DataFrame
     hedging_sets: pd.DataFrame
     trades: pd.DataFrame
     regime: Bcbs2014
+    margin_agreements: pd.DataFrame
 
 
 def multiplier(v_minus_c: np.ndarray, addon: np.ndarray, floor: float) -> np.ndarray:
@@ -173,6 +180,8 @@ def compute_saccr(
     mpor = np.where(margined, margin_period_of_risk(terms, trade_count, regime), np.nan)
     nica = terms["im_received"].to_numpy() - terms["im_posted_unsegregated"].to_numpy()
     c = terms["variation_margin"].to_numpy() + nica
+    group, agreements = shared_agreement_groups(terms, c)
+    member = group >= 0
     v = np.bincount(codes, t["mtm"].to_numpy(), n_sets)
 
     measures = trade_measures(t, regime)
@@ -200,8 +209,11 @@ def compute_saccr(
         ead_unmargined = np.where(margined, ead_u, np.nan)
         ead = np.where(margined, np.minimum(ead, ead_u), ead)
 
-    cap = premium_caps(t, codes, trade_count, margined)
+    cap = premium_caps(t, codes, trade_count, margined | member)
     ead = np.where(np.isnan(cap), ead, np.minimum(ead, cap))
+    shared = _shared_agreements(v, c, pfe, group, agreements, regime)
+    rc = np.where(member, np.nan, rc)
+    ead = np.where(member, np.nan, ead)
 
     netting = pd.DataFrame(
         {
@@ -220,6 +232,7 @@ def compute_saccr(
             "EAD": ead,
             "ead_unmargined": ead_unmargined,
             "premium_cap": cap,
+            "shared_margin_agreement": terms["shared_margin_agreement"].astype(object).to_numpy(),
         }
     )
     hedging = pd.DataFrame(
@@ -247,4 +260,31 @@ def compute_saccr(
             "supervisory_factor": measures.supervisory_factor,
         }
     )
-    return SaccrResult(netting, hedging, per_trade, regime)
+    return SaccrResult(netting, hedging, per_trade, regime, shared)
+
+
+def _shared_agreements(
+    v: np.ndarray,
+    c: np.ndarray,
+    pfe: np.ndarray,
+    group: np.ndarray,
+    agreements: pd.Index,
+    regime: Bcbs2014,
+) -> pd.DataFrame:
+    """EAD per margin agreement covering several netting sets (CRE52.75-76)."""
+    member = group >= 0
+    k = len(agreements)
+    rc, positive, negative, c_ma = shared_agreement_rc(v[member], c[member], group[member], k)
+    pfe_ma = np.bincount(group[member], pfe[member], k)
+    return pd.DataFrame(
+        {
+            "shared_margin_agreement": agreements.to_numpy(dtype=object),
+            "netting_sets": np.bincount(group[member], minlength=k),
+            "V_positive": positive,
+            "V_negative": negative,
+            "C": c_ma,
+            "RC": rc,
+            "PFE": pfe_ma,
+            "EAD": regime.alpha * (rc + pfe_ma),
+        }
+    )

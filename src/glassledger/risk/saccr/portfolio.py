@@ -96,9 +96,17 @@ NETTING_SET_COLUMNS: tuple[Column, ...] = (
     Column("cleared", "bool", False, "centrally cleared netting set (MPOR floor 5 days)"),
     Column("illiquid", "bool", False, "illiquid collateral or hard-to-replace OTC derivative"),
     Column("disputes", "int", 0, "margin call disputes in the last two quarters"),
+    Column(
+        "shared_margin_agreement",
+        "str",
+        "",
+        "margin agreement covering this and other netting sets (CRE52.75-77)",
+    ),
 )
 
-_CASE_SENSITIVE = frozenset({"trade_id", "netting_set", "reference", "basis"})
+_CASE_SENSITIVE = frozenset(
+    {"trade_id", "netting_set", "reference", "basis", "shared_margin_agreement"}
+)
 INSTRUMENTS = ("LINEAR", "OPTION", "TRANCHE")
 POSITIONS = ("LONG", "SHORT")
 OPTION_TYPES = ("CALL", "PUT")
@@ -341,6 +349,7 @@ def validate_netting_sets(frame: pd.DataFrame | None, source: str = "netting set
     if frame is None:
         frame = pd.DataFrame({"netting_set": pd.Series([], dtype=object)})
     n = _normalise(frame, NETTING_SET_COLUMNS, source, "netting_set")
+    n["shared_margin_agreement"] = n["shared_margin_agreement"].astype(object)
 
     def check(bad: np.ndarray, field: str, message: str) -> None:
         _first_bad(n, np.asarray(bad), field, message, source, "netting_set")
