@@ -9,6 +9,9 @@ none), so the figures below are computed by hand from the formula.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -204,3 +207,32 @@ def test_agreement_inputs_are_checked(trades, netting, agreements, row, field):
     with pytest.raises(InputError) as info:
         compute_saccr(trades, netting, margin_agreements=agreements)
     assert (info.value.row, info.value.field) == (row, field)
+
+
+def test_one_agreement_for_the_whole_netting_set_reproduces_basel_example_5():
+    """CRE52.74 with a single agreement covering every trade is the ordinary margined set:
+    bcbs279 Annex 4 / CRE99 Example 5 (EAD 1,879, add-on 1,401, multiplier 0.958, MPOR
+    14 days, USD thousands) must come out the same with its VM terms given per agreement
+    and its independent amount on the netting-set row."""
+    fixtures = Path(__file__).parents[1] / "fixtures"
+    example = json.loads((fixtures / "saccr_bcbs_annex4_expected.json").read_text())["examples"][
+        "example_5_margined_interest_rate_and_commodity"
+    ]
+    trades = pd.read_csv(fixtures / "saccr_bcbs_annex4_trades.csv", dtype={"trade_id": str})
+    trades = trades[trades["trade_id"].astype(int).isin(example["trades"])].assign(
+        netting_set="E5", margin_agreement="CSA"
+    )
+    terms = example["netting_set"]
+    netting = pd.DataFrame({"netting_set": ["E5"], "im_received": [terms["im_received"]]})
+    agreement = pd.DataFrame(
+        {
+            "margin_agreement": ["CSA"],
+            **{k: [terms[k]] for k in ("variation_margin", "threshold", "mta", "remargin_days")},
+        }
+    )
+    row = compute_saccr(trades, netting, margin_agreements=agreement).netting_sets.iloc[0]
+    expected = example["expected"]
+    assert row["mpor_days"] == expected["mpor_days"]
+    assert round(row["addon"]) == expected["addon"]
+    assert round(row["multiplier"], 3) == expected["multiplier"]
+    assert abs(row["EAD"] - expected["EAD"]) < 1
