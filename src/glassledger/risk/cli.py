@@ -44,6 +44,11 @@ def saccr(
         "-m",
         help="terms of the margin agreements that trades name (CRE52.74; .csv or .parquet)",
     ),
+    collateral: Path | None = typer.Option(
+        None,
+        "--collateral",
+        help="collateral by type, haircut with CRE22.49 (.csv or .parquet)",
+    ),
     alpha: float | None = typer.Option(None, "--alpha", help="override alpha (default 1.4)"),
     regime: str = typer.Option("cre52", "--regime", help="cre52, bcbs2014 or cre52-alpha1"),
     out: Path | None = typer.Option(
@@ -91,7 +96,10 @@ def saccr(
                 trades = read_table(portfolio)
             terms = load_netting_sets(netting_sets) if netting_sets else None
             agreements = load_margin_agreements(margin_agreements) if margin_agreements else None
-            result = compute_saccr(trades, terms, regime_named(regime, alpha), agreements)
+            items = read_table(collateral, text_columns=("netting_set",)) if collateral else None
+            result = compute_saccr(
+                trades, terms, regime_named(regime, alpha), agreements, collateral=items
+            )
     except GlassledgerError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc

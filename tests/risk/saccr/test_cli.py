@@ -143,3 +143,23 @@ def test_margin_agreements_option(tmp_path):
         app, ["risk", "saccr", str(tmp_path / "p.csv"), "-m", str(tmp_path / "ma.csv")]
     )
     assert result.exit_code == 1 and "ma.csv" in result.output and "'mta'" in result.output
+
+
+def test_collateral_option(portfolio, tmp_path):
+    """--collateral reads collateral by type; its haircut value lowers RC (CRE52.10)."""
+    path = tmp_path / "collateral.csv"
+    pd.DataFrame(
+        {
+            "netting_set": ["NS1"],
+            "role": ["IM"],
+            "direction": ["RECEIVED"],
+            "amount": [1e6],
+            "type": ["CASH"],
+        }
+    ).to_csv(path, index=False)
+    out = tmp_path / "ead.csv"
+    result = runner.invoke(
+        app, ["risk", "saccr", str(portfolio), "--collateral", str(path), "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(out).set_index("netting_set").loc["NS1", "RC"] == 0.0

@@ -9,6 +9,7 @@ and trade. See ``docs/risk-saccr.md``.
 >>> result.netting_sets[["netting_set", "RC", "PFE", "EAD"]]  # doctest: +SKIP
 """
 
+from glassledger.risk.saccr.collateral import COLLATERAL_COLUMNS, validate_collateral
 from glassledger.risk.saccr.dates import TimePeriods, time_periods
 from glassledger.risk.saccr.exposure import SaccrResult, compute_saccr
 from glassledger.risk.saccr.portfolio import (
@@ -26,6 +27,7 @@ from glassledger.risk.saccr.regimes import REGIMES, Bcbs2014, Cre52, Cre52Alpha1
 from glassledger.risk.saccr.supervisory import supervisory_parameters
 
 __all__ = [
+    "COLLATERAL_COLUMNS",
     "MARGIN_AGREEMENT_COLUMNS",
     "NETTING_SET_COLUMNS",
     "REGIMES",
@@ -42,6 +44,7 @@ __all__ = [
     "regime_named",
     "supervisory_parameters",
     "time_periods",
+    "validate_collateral",
     "validate_margin_agreements",
     "validate_netting_sets",
     "validate_trades",

@@ -20,6 +20,7 @@ from glassledger.risk.saccr.agreements import (
     shared_agreement_rc,
     trade_agreements,
 )
+from glassledger.risk.saccr.collateral import collateral_amounts, validate_collateral
 from glassledger.risk.saccr.portfolio import (
     validate_margin_agreements,
     validate_netting_sets,
@@ -200,6 +201,7 @@ def compute_saccr(
     netting_sets: pd.DataFrame | None = None,
     regime: Bcbs2014 | None = None,
     margin_agreements: pd.DataFrame | None = None,
+    collateral: pd.DataFrame | None = None,
 ) -> SaccrResult:
     """SA-CCR EAD of every netting set in ``trades`` (and in ``netting_sets``).
 
@@ -208,7 +210,9 @@ def compute_saccr(
     set without a row there is unmargined with no collateral. ``regime`` defaults to
     :class:`~glassledger.risk.saccr.regimes.Cre52` (alpha 1.4). ``margin_agreements``
     (:data:`~glassledger.risk.saccr.portfolio.MARGIN_AGREEMENT_COLUMNS`) holds the terms of
-    the agreements that trades name in ``margin_agreement`` (CRE52.74).
+    the agreements that trades name in ``margin_agreement`` (CRE52.74). ``collateral``
+    (:data:`~glassledger.risk.saccr.collateral.COLLATERAL_COLUMNS`) lists collateral by type;
+    its supervisory-haircut values add to the netting sets' VM and IM amounts.
     """
     regime = regime or Cre52()
     t = validate_trades(trades)
@@ -232,6 +236,12 @@ def compute_saccr(
     )
     mpor = np.where(several, _largest(mpor_agreement, agreement, codes, n_sets), mpor)
     margined = terms["margined"].to_numpy(dtype=bool) | several
+    if collateral is not None:
+        longest = np.zeros(n_sets)
+        np.maximum.at(longest, codes, t["maturity"].to_numpy())
+        items = validate_collateral(collateral)
+        amounts = collateral_amounts(items, names, margined, mpor, longest)
+        terms = terms.assign(**{k: terms[k].to_numpy() + v for k, v in amounts.items()})
     nica = terms["im_received"].to_numpy() - terms["im_posted_unsegregated"].to_numpy()
     c = terms["variation_margin"].to_numpy() + nica
     group, agreements = shared_agreement_groups(terms, c)

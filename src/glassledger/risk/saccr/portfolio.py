@@ -142,13 +142,14 @@ _VALID_SUBCLASS = {
 
 
 def _first_bad(
-    frame: pd.DataFrame, bad: np.ndarray, field: str, message: str, source: str, key: str
+    frame: pd.DataFrame, bad: np.ndarray, field: str, message: str, source: str, key: str | None
 ) -> None:
     """Raise InputError for the first row flagged in ``bad`` (vectorized check, exact report)."""
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         value = frame[field].iloc[i] if field in frame.columns else None
-        raise InputError(message, source=source, row=frame[key].iloc[i], field=field, value=value)
+        row = frame[key].iloc[i] if key is not None else i  # no key: the 0-based row number
+        raise InputError(message, source=source, row=row, field=field, value=value)
 
 
 def _categorical(values: pd.Series, name: str) -> pd.Categorical:
@@ -164,8 +165,8 @@ def _categorical(values: pd.Series, name: str) -> pd.Categorical:
     return pd.Categorical.from_codes(clean_codes[codes], categories=categories)
 
 
-def _normalise(
-    frame: pd.DataFrame, columns: tuple[Column, ...], source: str, key: str
+def normalise_table(
+    frame: pd.DataFrame, columns: tuple[Column, ...], source: str, key: str | None
 ) -> pd.DataFrame:
     """Check required columns, fill defaults, coerce kinds; upper-case the str columns."""
     unknown = set(frame.columns) - {c.name for c in columns}
@@ -220,7 +221,7 @@ def validate_trades(frame: pd.DataFrame, source: str = "portfolio") -> pd.DataFr
     shift is checked by the regime); tranches with 0 <= A < D <= 1; one subclass per credit
     or equity entity and per commodity type; one lambda per currency.
     """
-    t = _normalise(frame, TRADE_COLUMNS, source, "trade_id")
+    t = normalise_table(frame, TRADE_COLUMNS, source, "trade_id")
 
     def check(bad: np.ndarray, field: str, message: str) -> None:
         _first_bad(t, np.asarray(bad), field, message, source, "trade_id")
@@ -374,7 +375,7 @@ def validate_netting_sets(frame: pd.DataFrame | None, source: str = "netting set
     """Return the normalised netting-set table (empty if ``frame`` is None)."""
     if frame is None:
         frame = pd.DataFrame({"netting_set": pd.Series([], dtype=object)})
-    n = _normalise(frame, NETTING_SET_COLUMNS, source, "netting_set")
+    n = normalise_table(frame, NETTING_SET_COLUMNS, source, "netting_set")
     n["shared_margin_agreement"] = n["shared_margin_agreement"].astype(object)
 
     def check(bad: np.ndarray, field: str, message: str) -> None:
@@ -402,7 +403,7 @@ def validate_margin_agreements(
     """Return the normalised margin-agreement table (empty if ``frame`` is None)."""
     if frame is None:
         frame = pd.DataFrame({"margin_agreement": pd.Series([], dtype=object)})
-    m = _normalise(frame, MARGIN_AGREEMENT_COLUMNS, source, "margin_agreement")
+    m = normalise_table(frame, MARGIN_AGREEMENT_COLUMNS, source, "margin_agreement")
 
     def check(bad: np.ndarray, field: str, message: str) -> None:
         _first_bad(m, np.asarray(bad), field, message, source, "margin_agreement")
