@@ -42,7 +42,8 @@ class SaccrResult:
       premium_cap (CRE52.1 FAQ1-2 cap of a lone sold option or protection sold; else NaN),
       shared_margin_agreement; RC and EAD are NaN for netting sets under a shared margin
       agreement, whose exposure is computed per agreement;
-    * ``hedging_sets``: netting_set, asset_class, hedging_set, addon;
+    * ``hedging_sets``: netting_set, margin_agreement (sub-netting set of CRE52.74; '' for
+      the rest), asset_class, hedging_set, addon;
     * ``trades``: trade_id, netting_set, asset_class, hedging_set, component,
       supervisory_duration, adjusted_notional, delta, maturity_factor, effective_notional,
       supervisory_factor;
