@@ -57,6 +57,11 @@ def saccr(
     trades_out: Path | None = typer.Option(
         None, "--trades-out", help="write the per-trade table to .csv or .parquet"
     ),
+    agreements_out: Path | None = typer.Option(
+        None,
+        "--agreements-out",
+        help="write the shared margin agreements (CRE52.75) to .csv or .parquet",
+    ),
     as_of: str | None = typer.Option(None, "--as-of", help="calculation date for CDM input"),
     bank: str | None = typer.Option(None, "--bank", help="the bank's party id for CDM input"),
     reporting_currency: str | None = typer.Option(
@@ -140,3 +145,6 @@ def saccr(
     if trades_out:
         write_table(result.trades, trades_out)
         console.print(f"wrote {trades_out}")
+    if agreements_out:
+        write_table(result.margin_agreements, agreements_out)
+        console.print(f"wrote {agreements_out}")

@@ -109,9 +109,15 @@ def test_shared_margin_agreement_table_and_total(portfolio, tmp_path):
     pd.DataFrame(
         {"netting_set": ["NS1", "NS2"], "shared_margin_agreement": ["CSA-9", "CSA-9"]}
     ).to_csv(terms, index=False)
-    result = runner.invoke(app, ["risk", "saccr", str(portfolio), "-n", str(terms)])
+    out = tmp_path / "ma.csv"
+    result = runner.invoke(
+        app, ["risk", "saccr", str(portfolio), "-n", str(terms), "--agreements-out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "CSA-9" in result.output and "several netting sets" in result.output
+    written = pd.read_csv(out)
+    assert written["shared_margin_agreement"].tolist() == ["CSA-9"]
+    assert written["netting_sets"].tolist() == [2]
 
 
 def test_margin_agreements_option(tmp_path):
