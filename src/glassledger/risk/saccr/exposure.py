@@ -197,6 +197,52 @@ def _netting_sets(
     return codes.astype(np.int64), names, terms.reset_index()
 
 
+@dataclass(frozen=True)
+class _MarginSetup:
+    """Margin terms resolved per netting set and per CRE52.74 agreement."""
+
+    table: pd.DataFrame  # validated margin-agreement table
+    agreement: np.ndarray  # row of ``table`` per trade, -1 for none
+    several: np.ndarray  # per netting set: some trades under agreements (CRE52.74)
+    trade_count: np.ndarray  # per netting set
+    mpor: np.ndarray  # per netting set, business days (NaN unmargined)
+    mpor_agreement: np.ndarray  # per agreement, business days
+    margined: np.ndarray  # per netting set
+    terms: pd.DataFrame  # netting-set terms, collateral by type added
+
+
+def _margin_setup(
+    t: pd.DataFrame,
+    codes: np.ndarray,
+    terms: pd.DataFrame,
+    margin_agreements: pd.DataFrame | None,
+    collateral: pd.DataFrame | None,
+    regime: Bcbs2014,
+) -> _MarginSetup:
+    n_sets = len(terms)
+    table = validate_margin_agreements(margin_agreements)
+    agreement = trade_agreements(t, codes, terms, table)
+    covered = agreement >= 0
+    several = np.bincount(codes[covered], minlength=n_sets) > 0
+    trade_count = np.bincount(codes, minlength=n_sets)
+    own = terms["margined"].to_numpy(dtype=bool)
+    mpor = np.where(own, margin_period_of_risk(terms, trade_count, regime), np.nan)
+    mpor_agreement = margin_period_of_risk(
+        table, np.bincount(agreement[covered], minlength=len(table)), regime
+    )
+    mpor = np.where(several, _largest(mpor_agreement, agreement, codes, n_sets), mpor)
+    margined = own | several
+    if collateral is not None:
+        longest = np.zeros(n_sets)
+        np.maximum.at(longest, codes, t["maturity"].to_numpy())
+        items = validate_collateral(collateral)
+        amounts = collateral_amounts(items, terms["netting_set"], margined, mpor, longest)
+        terms = terms.assign(**{k: terms[k].to_numpy() + v for k, v in amounts.items()})
+    return _MarginSetup(
+        table, agreement, several, trade_count, mpor, mpor_agreement, margined, terms
+    )
+
+
 def compute_saccr(
     trades: pd.DataFrame,
     netting_sets: pd.DataFrame | None = None,
@@ -220,45 +266,25 @@ def compute_saccr(
     codes, names, terms = _netting_sets(t, validate_netting_sets(netting_sets))
     n_sets = len(names)
 
-    table = validate_margin_agreements(margin_agreements)
-    agreement = trade_agreements(t, codes, terms, table)
+    m = _margin_setup(t, codes, terms, margin_agreements, collateral, regime)
+    terms, agreement, margined = m.terms, m.agreement, m.margined
     covered = agreement >= 0
-    per_set = np.bincount(codes[covered], minlength=n_sets)
-    several = per_set > 0  # CRE52.74: trades under margin agreements inside the netting set
-
-    trade_count = np.bincount(codes, minlength=n_sets)
-    mpor = np.where(
-        terms["margined"].to_numpy(dtype=bool),
-        margin_period_of_risk(terms, trade_count, regime),
-        np.nan,
-    )
-    mpor_agreement = margin_period_of_risk(
-        table, np.bincount(agreement[covered], minlength=len(table)), regime
-    )
-    mpor = np.where(several, _largest(mpor_agreement, agreement, codes, n_sets), mpor)
-    margined = terms["margined"].to_numpy(dtype=bool) | several
-    if collateral is not None:
-        longest = np.zeros(n_sets)
-        np.maximum.at(longest, codes, t["maturity"].to_numpy())
-        items = validate_collateral(collateral)
-        amounts = collateral_amounts(items, names, margined, mpor, longest)
-        terms = terms.assign(**{k: terms[k].to_numpy() + v for k, v in amounts.items()})
     nica = terms["im_received"].to_numpy() - terms["im_posted_unsegregated"].to_numpy()
     c = terms["variation_margin"].to_numpy() + nica
     group, agreements = shared_agreement_groups(terms, c)
     member = group >= 0
-    c = c + _per_set(table["variation_margin"].to_numpy(), agreement, codes, n_sets)
+    c = c + _per_set(m.table["variation_margin"].to_numpy(), agreement, codes, n_sets)
     v = np.bincount(codes, t["mtm"].to_numpy(), n_sets)
 
     measures = trade_measures(t, regime)
     mf_unmargined = unmargined_maturity_factor(t["maturity"].to_numpy(), regime)
     trade_mpor = np.where(
-        covered, np.append(mpor_agreement, 0.0)[agreement], np.nan_to_num(mpor)[codes]
+        covered, np.append(m.mpor_agreement, 0.0)[agreement], np.nan_to_num(m.mpor)[codes]
     )
-    trade_margined = np.where(several[codes], covered, margined[codes])
+    trade_margined = np.where(m.several[codes], covered, margined[codes])
     mf = np.where(trade_margined, margined_maturity_factor(trade_mpor), mf_unmargined)
     effective = measures.adjusted_notional * measures.delta * mf
-    sub, sub_set = _sub_netting_sets(codes, agreement, len(table))
+    sub, sub_set = _sub_netting_sets(codes, agreement, len(m.table))
     hs, sub_addons = _asset_addons(measures, sub, effective, len(sub_set))
     addons = np.zeros((n_sets, len(ASSET_CLASSES)))
     np.add.at(addons, sub_set, sub_addons)
@@ -266,9 +292,9 @@ def compute_saccr(
 
     rc_unmargined = np.maximum(v - c, 0.0)
     threshold = terms["threshold"].to_numpy() + _per_set(
-        table["threshold"].to_numpy(), agreement, codes, n_sets
+        m.table["threshold"].to_numpy(), agreement, codes, n_sets
     )
-    mta = terms["mta"].to_numpy() + _per_set(table["mta"].to_numpy(), agreement, codes, n_sets)
+    mta = terms["mta"].to_numpy() + _per_set(m.table["mta"].to_numpy(), agreement, codes, n_sets)
     rc = np.where(margined, np.maximum(rc_unmargined, threshold + mta - nica), rc_unmargined)
     mult, pfe, ead = _ead(v, c, rc, addon, regime)
 
@@ -282,7 +308,7 @@ def compute_saccr(
         ead_unmargined = np.where(margined, ead_u, np.nan)
         ead = np.where(margined, np.minimum(ead, ead_u), ead)
 
-    cap = premium_caps(t, codes, trade_count, margined | member)
+    cap = premium_caps(t, codes, m.trade_count, margined | member)
     ead = np.where(np.isnan(cap), ead, np.minimum(ead, cap))
     shared = _shared_agreements(v, c, pfe, group, agreements, regime)
     rc = np.where(member, np.nan, rc)
@@ -292,8 +318,8 @@ def compute_saccr(
         {
             "netting_set": names.to_numpy(dtype=object),
             "margined": margined,
-            "mpor_days": mpor,
-            "trades": trade_count,
+            "mpor_days": m.mpor,
+            "trades": m.trade_count,
             "V": v,
             "C": c,
             "nica": nica,
@@ -308,7 +334,7 @@ def compute_saccr(
             "shared_margin_agreement": terms["shared_margin_agreement"].astype(object).to_numpy(),
         }
     )
-    agreement_names = np.append(table["margin_agreement"].to_numpy(dtype=object), "")
+    agreement_names = np.append(m.table["margin_agreement"].to_numpy(dtype=object), "")
     sub_agreement = np.zeros(len(sub_set), dtype=np.int64)
     sub_agreement[sub] = agreement
     hedging = pd.DataFrame(
