@@ -334,3 +334,40 @@ def test_verify_while_the_node_keeps_writing(disk):
 
     assert verify_chain(reader, disk.registry, progress=progress) == 4
     assert reader.head_height() == 5 and verify_chain(reader, disk.registry) == 5
+
+
+def test_a_light_client_checks_certificate_and_proof_together(tmp_path):
+    """`check_bundle`: the value is trusted only with a quorum of seals over the header and a
+    proof against that header's state root."""
+    import msgspec
+    import pytest as _pytest
+
+    from glassledger.errors import BlockInvalid, IntegrityError
+    from glassledger.ledger.block import Certificate
+    from glassledger.ledger.crypto import KeyPair
+    from glassledger.ledger.verify import ProofBundle, bundle, check_bundle
+    from support.desk import DeskChain
+
+    desk = DeskChain()
+    desk.send(("client-0", "token", "transfer", {"symbol": "USD", "to": "client-1", "amount": 5}))
+    keys = [KeyPair.from_name(f"dealer-{i}").public for i in range(4)]
+    key = b"token/b/USD/client-1"
+    proven = bundle(desk.store, key, 1)
+    assert msgspec.msgpack.decode(check_bundle(proven, keys)) == 1_000_000_00 + 5
+    absent = bundle(desk.store, b"token/b/USD/nobody", 1)
+    assert check_bundle(absent, keys) is None
+    strangers = [KeyPair.from_name(f"stranger-{i}").public for i in range(4)]
+    with _pytest.raises(BlockInvalid):
+        check_bundle(proven, strangers)
+    short = ProofBundle(proven.proof, proven.header, Certificate(0, proven.certificate.seals[:2]))
+    with _pytest.raises(BlockInvalid, match="quorum"):
+        check_bundle(short, keys)
+    forged = ProofBundle(
+        type(proven.proof)(
+            key, b"\x01", proven.proof.depth, proven.proof.bucket, proven.proof.siblings
+        ),
+        proven.header,
+        proven.certificate,
+    )
+    with _pytest.raises(IntegrityError, match="does not match"):
+        check_bundle(forged, keys)

@@ -26,12 +26,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
+import msgspec
+
 from glassledger.contracts.framework import Registry
 from glassledger.errors import BlockInvalid, DecodeError, IntegrityError, StoreError
 from glassledger.ledger import codec
 from glassledger.ledger.abc import BlockStore
 from glassledger.ledger.authorities import authority_keys_at
 from glassledger.ledger.block import (
+    BlockHeader,
+    Certificate,
     authority_set_hash,
     certificate_hash,
     receipts_root,
@@ -222,3 +226,34 @@ def _same(stored: object, replayed: object) -> bool:
 
 def _first_difference(a: Mapping[bytes, bytes], b: Mapping[bytes, bytes]) -> bytes:
     return min(key for key in a.keys() | b.keys() if a.get(key) != b.get(key))
+
+
+class ProofBundle(msgspec.Struct, array_like=True, frozen=True):
+    """Everything a light client needs to trust one state value without the chain: the
+    proof, the header it is against, and that header's certificate. The client supplies the
+    authority keys it trusts for that height (e.g. from its own copy of governance)."""
+
+    proof: StateProof
+    header: BlockHeader
+    certificate: Certificate
+
+
+def bundle(store: BlockStore, key: bytes, height: int) -> ProofBundle:
+    """A :class:`ProofBundle` for ``key`` at ``height`` (the certificate of a block is stored
+    with it; genesis has none and is trusted by configuration)."""
+    return ProofBundle(
+        prove(store, key, height), store.get_block(height).header, store.get_certificate(height)
+    )
+
+
+def check_bundle(bundle: ProofBundle, authorities: Iterable[bytes]) -> bytes | None:
+    """The proven value (``None``: proven absent) if ``bundle``'s certificate carries a quorum
+    of valid seals from ``authorities`` over its header and its proof holds against that
+    header's state root; :class:`BlockInvalid` or :class:`IntegrityError` otherwise."""
+    verify_certificate(bundle.header, bundle.certificate, list(authorities))
+    if not bundle.proof.verify(bundle.header.state_root):
+        raise IntegrityError(
+            f"block {bundle.header.height}: the proof of {bundle.proof.key!r} does not match "
+            "the header's state root"
+        )
+    return bundle.proof.value
