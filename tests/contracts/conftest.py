@@ -78,7 +78,7 @@ class GovChain:
         block = self.chain.propose(self.chain.head.timestamp_ms + 1000, proposer.public, list(txs))
         result = self.chain.receipts_of(block.hash)
         seals = tuple(
-            CommitSeal.make(KeyPair.from_name(who), block.hash)
+            CommitSeal.make(KeyPair.from_name(who), block.hash, round_)
             for who in signers
             if who not in set(absent)
         )

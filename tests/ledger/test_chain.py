@@ -37,3 +37,14 @@ def test_certificate_without_quorum_is_refused(dev):
     with pytest.raises(BlockInvalid, match="quorum needs 3"):
         dev.chain.commit(block, Certificate(0, seals))
     assert dev.chain.height == 0
+
+
+def test_certificate_round_is_signed(dev):
+    """A certificate whose round was altered after sealing is refused (governance counts
+    failed proposers from it)."""
+    block = dev.chain.propose(dev.chain.head.timestamp_ms + 1, dev.authority_keys[1].public, [])
+    seals = tuple(CommitSeal.make(k, block.hash, 2) for k in dev.authority_keys[:3])
+    with pytest.raises(BlockInvalid, match="bad seal"):
+        dev.chain.commit(block, Certificate(5, seals))
+    dev.chain.commit(block, Certificate(2, seals))
+    assert dev.chain.height == 1

@@ -1,10 +1,11 @@
 """Blocks, headers and commit certificates.
 
 A block is final when its :class:`Certificate` carries commit seals (Ed25519 signatures over
-the header hash, domain ``glassledger/commit``) from a quorum of ``ceil(2N/3)`` of the ``N``
-authorities that the header's ``authority_set_hash`` names. The header commits to everything:
-the transactions (``tx_root``), the state after them (``state_root``), their outcomes
-(``receipts_root``) and who must sign (``authority_set_hash``).
+the header hash and the certificate's round, domain ``glassledger/commit``) from a quorum of
+``ceil(2N/3)`` of the ``N`` authorities that the header's ``authority_set_hash`` names. The
+header commits to everything: the transactions (``tx_root``), the state after them
+(``state_root``), their outcomes (``receipts_root``), who must sign (``authority_set_hash``)
+and the parent's certificate (``last_commit_hash``).
 """
 
 from __future__ import annotations
@@ -33,18 +34,25 @@ def authority_set_hash(keys: Sequence[bytes]) -> bytes:
     return sha256(codec.encode(list(keys)))
 
 
+def seal_payload(header_hash: bytes, round_: int) -> bytes:
+    """What a commit seal signs: the header hash and the round that decided it. Binding the
+    round means a certificate's ``round`` cannot be altered (governance counts failed rounds
+    from it) without invalidating every seal."""
+    return header_hash + round_.to_bytes(8, "big")
+
+
 class CommitSeal(msgspec.Struct, array_like=True, frozen=True):
-    """One authority's signature over a header hash."""
+    """One authority's signature over a header hash and the deciding round."""
 
     signer: bytes
     signature: bytes
 
     @classmethod
-    def make(cls, keys: KeyPair, header_hash: bytes) -> CommitSeal:
-        return cls(keys.public, keys.sign(COMMIT_DOMAIN, header_hash))
+    def make(cls, keys: KeyPair, header_hash: bytes, round_: int = 0) -> CommitSeal:
+        return cls(keys.public, keys.sign(COMMIT_DOMAIN, seal_payload(header_hash, round_)))
 
-    def valid_for(self, header_hash: bytes) -> bool:
-        return verify(self.signer, COMMIT_DOMAIN, header_hash, self.signature)
+    def valid_for(self, header_hash: bytes, round_: int = 0) -> bool:
+        return verify(self.signer, COMMIT_DOMAIN, seal_payload(header_hash, round_), self.signature)
 
 
 class Certificate(msgspec.Struct, array_like=True, frozen=True):
@@ -121,7 +129,7 @@ def verify_certificate(
             )
         if seal.signer in signers:
             raise BlockInvalid(f"block {header.height}: duplicate seal by {seal.signer.hex()[:16]}")
-        if not seal.valid_for(digest):
+        if not seal.valid_for(digest, certificate.round):
             raise BlockInvalid(
                 f"block {header.height}: bad seal signature by {seal.signer.hex()[:16]}"
             )

@@ -56,5 +56,6 @@ def test_signature_checks_are_memoized_and_never_wrong():
     assert vote_valid(mine) and mine.valid()
     forged = SignedVote(vote, KeyPair.from_name("dealer-1").public, mine.signature)
     assert not vote_valid(forged) and not vote_valid(forged)  # cached as invalid, too
-    seal = make_seal(ALICE, A)
-    assert seal_valid(seal, A) and not seal_valid(seal, sha256(b"other"))
+    seal = make_seal(ALICE, A, 2)
+    assert seal_valid(seal, A, 2) and not seal_valid(seal, sha256(b"other"), 2)
+    assert not seal_valid(seal, A, 0)  # the round is signed: another round does not verify

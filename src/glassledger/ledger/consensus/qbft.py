@@ -266,8 +266,8 @@ class QbftEngine:
         self._head_round = certificate.round
         self._head_seals = {seal.signer: seal for seal in certificate.seals}
         if self.height == head.height:
-            for (_, digest), seals in self._commits.items():
-                if digest == head.hash:
+            for (round_, digest), seals in self._commits.items():
+                if digest == head.hash and round_ == certificate.round:
                     self._head_seals.update(seals)
 
     def _on_late_commit(self, msg: ConsensusMessage) -> None:
@@ -277,6 +277,7 @@ class QbftEngine:
         if (
             signed.vote.height != head.height
             or signed.vote.digest != head.hash
+            or signed.vote.round != self._head_round
             or head.height == 0
             or seal is None
             or seal.signer != signed.signer
@@ -284,7 +285,7 @@ class QbftEngine:
             or signed.signer not in self._head_members
         ):
             return
-        if not (vote_valid(signed) and seal_valid(seal, head.hash)):
+        if not (vote_valid(signed) and seal_valid(seal, head.hash, self._head_round)):
             raise ConsensusError(f"late commit by {signed.signer.hex()[:16]} with a bad signature")
         self._head_seals[signed.signer] = seal
 
@@ -517,7 +518,11 @@ class QbftEngine:
         signed = msg.vote
         vote = signed.vote
         seal = msg.seal
-        if seal is None or seal.signer != signed.signer or not seal_valid(seal, vote.digest):
+        if (
+            seal is None
+            or seal.signer != signed.signer
+            or not seal_valid(seal, vote.digest, vote.round)
+        ):
             raise ConsensusError(f"commit by {signed.signer.hex()[:16]} without a valid seal")
         self._commits.setdefault((vote.round, vote.digest), {})[signed.signer] = seal
         self._check_committed(vote.round, vote.digest)
@@ -556,7 +561,7 @@ class QbftEngine:
         self._prepared_cert = tuple(votes.values())
         if self._sign_allowed(VoteKind.COMMIT, round_, digest):
             vote = self._vote(VoteKind.COMMIT, round_, digest)
-            self._broadcast(ConsensusMessage(vote, seal=make_seal(self.keys, digest)))
+            self._broadcast(ConsensusMessage(vote, seal=make_seal(self.keys, digest, round_)))
 
     def _check_committed(self, round_: int, digest: bytes) -> None:
         seals = self._commits.get((round_, digest), {})

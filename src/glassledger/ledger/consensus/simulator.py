@@ -272,7 +272,11 @@ class _ByzantineTransport(_SimTransport):
         vote = msg.vote.vote
         digest = sha256(b"conflict" + vote.digest)
         other = Vote(vote.kind, vote.chain_id, vote.height, vote.round, digest)
-        seal = CommitSeal.make(self._keys(), digest) if vote.kind == VoteKind.COMMIT else None
+        seal = (
+            CommitSeal.make(self._keys(), digest, vote.round)
+            if vote.kind == VoteKind.COMMIT
+            else None
+        )
         return encode_packet(ConsensusMessage(SignedVote.make(self._keys(), other), seal=seal))
 
 

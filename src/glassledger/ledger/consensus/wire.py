@@ -52,9 +52,10 @@ def vote_valid(signed: SignedVote) -> bool:
     return _SIGNATURES.check((signed,), signed.valid)
 
 
-def seal_valid(seal: CommitSeal, digest: bytes) -> bool:
-    """Whether ``seal`` is its signer's valid commit seal over ``digest`` (memoized)."""
-    return _SIGNATURES.check((seal, digest), lambda: seal.valid_for(digest))
+def seal_valid(seal: CommitSeal, digest: bytes, round_: int) -> bool:
+    """Whether ``seal`` is its signer's valid commit seal over ``digest`` decided in
+    ``round_`` (memoized)."""
+    return _SIGNATURES.check((seal, digest, round_), lambda: seal.valid_for(digest, round_))
 
 
 def sign_vote(keys: KeyPair, vote: Vote) -> SignedVote:
@@ -64,10 +65,10 @@ def sign_vote(keys: KeyPair, vote: Vote) -> SignedVote:
     return signed
 
 
-def make_seal(keys: KeyPair, digest: bytes) -> CommitSeal:
-    """The commit seal of ``keys`` over ``digest``, entered as valid."""
-    seal = CommitSeal.make(keys, digest)
-    _SIGNATURES.remember((seal, digest), True)
+def make_seal(keys: KeyPair, digest: bytes, round_: int) -> CommitSeal:
+    """The commit seal of ``keys`` over ``digest`` in ``round_``, entered as valid."""
+    seal = CommitSeal.make(keys, digest, round_)
+    _SIGNATURES.remember((seal, digest, round_), True)
     return seal
 
 
