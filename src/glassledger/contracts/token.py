@@ -95,25 +95,13 @@ class Token(Contract):
     @method(ANY, CONTRACT)
     def transfer(self, ctx: Context, symbol: str, to: str, amount: int) -> None:
         """Move ``amount`` of the signer's free balance to ``to``."""
-        self._token(ctx, symbol)
-        _check_amount(ctx, amount)
-        ctx.require(to != ctx.origin, "cannot transfer to oneself")
-        self._recipient(ctx, to)
-        self._add(ctx, symbol, ctx.origin, -amount)
-        self._add(ctx, symbol, to, amount)
-        ctx.emit("transferred", symbol=symbol, sender=ctx.origin, to=to, amount=amount)
+        self._move(ctx, symbol, ctx.origin, to, amount)
 
     @method(CONTRACT)
     def pay(self, ctx: Context, symbol: str, to: str, amount: int) -> None:
         """Move ``amount`` of the calling contract's own free balance (holder
         ``contract:<name>``) to ``to``."""
-        self._token(ctx, symbol)
-        _check_amount(ctx, amount)
-        ctx.require(to != ctx.caller, "cannot pay oneself")
-        self._recipient(ctx, to)
-        self._add(ctx, symbol, ctx.caller, -amount)
-        self._add(ctx, symbol, to, amount)
-        ctx.emit("transferred", symbol=symbol, sender=ctx.caller, to=to, amount=amount)
+        self._move(ctx, symbol, ctx.caller, to, amount)
 
     @method(CONTRACT)
     def lock(self, ctx: Context, lock_id: str, symbol: str, amount: int) -> None:
@@ -145,6 +133,16 @@ class Token(Contract):
         ctx.emit("released", lock_id=lock_id, to=to, amount=amount)
 
     # -- helpers
+    def _move(self, ctx: Context, symbol: str, sender: str, to: str, amount: int) -> None:
+        """Move ``amount`` of ``sender``'s free balance to ``to`` (both checked)."""
+        self._token(ctx, symbol)
+        _check_amount(ctx, amount)
+        ctx.require(to != sender, "cannot transfer to oneself")
+        self._recipient(ctx, to)
+        self._add(ctx, symbol, sender, -amount)
+        self._add(ctx, symbol, to, amount)
+        ctx.emit("transferred", symbol=symbol, sender=sender, to=to, amount=amount)
+
     @staticmethod
     def _token(ctx: Context, symbol: str) -> dict[str, Any]:
         token = ctx.get(token_key(symbol))
