@@ -5,7 +5,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from glassledger.cli import app
-from glassledger.ledger.home import init_home
+from glassledger.node.home import init_home
 from glassledger.sim import basket_devnet as devnet
 from support.basket import BasketChain
 

@@ -8,17 +8,17 @@ from typing import Any
 
 import pytest
 
-from glassledger.contracts.framework import Registry
 from glassledger.contracts.registry import standard_registry
+from glassledger.ledger.abi import Registry
 from glassledger.ledger.authorities import authorities_at
 from glassledger.ledger.block import Certificate, CommitSeal
 from glassledger.ledger.chain import Chain
 from glassledger.ledger.codec import decode
 from glassledger.ledger.crypto import KeyPair
-from glassledger.ledger.devnet import devnet_genesis
-from glassledger.ledger.genesis import GENESIS_CERTIFICATE, ParticipantSpec, build_genesis
 from glassledger.ledger.store import MemoryStore
 from glassledger.ledger.tx import Event, Receipt, SignedTransaction, Transaction
+from glassledger.node.devnet import devnet_genesis
+from glassledger.node.genesis import GENESIS_CERTIFICATE, ParticipantSpec, build_genesis
 
 #: Candidates beside the devnet's four dealers (scores 700, 770, 840, 910): C_min is 571.
 EXTRA_CANDIDATES = [

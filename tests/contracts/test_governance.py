@@ -19,7 +19,7 @@ from glassledger.ledger.consensus.messages import (
 )
 from glassledger.ledger.consensus.qbft import proposer_of
 from glassledger.ledger.crypto import KeyPair
-from glassledger.ledger.regulator import DrawSeeds
+from glassledger.node.regulator import DrawSeeds
 
 from .conftest import EXTRA_CANDIDATES, GovChain, names
 

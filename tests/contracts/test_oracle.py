@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from glassledger.contracts import oracle
-from glassledger.contracts.framework import ANY, Context, Contract, method
 from glassledger.contracts.registry import standard_registry
-from glassledger.ledger.devnet import GENESIS_TIME_MS
+from glassledger.ledger.abi import ANY, Context, Contract, method
+from glassledger.node.devnet import GENESIS_TIME_MS
 
 from .conftest import GovChain
 

@@ -10,9 +10,9 @@ from glassledger.errors import StoreError
 from glassledger.ledger import codec
 from glassledger.ledger.block import Certificate
 from glassledger.ledger.chain import Chain
-from glassledger.ledger.genesis import GENESIS_CERTIFICATE
 from glassledger.ledger.sqlite_store import SQLiteStore
 from glassledger.ledger.tx import Event
+from glassledger.node.genesis import GENESIS_CERTIFICATE
 
 
 def run_activity(dev) -> None:

@@ -12,10 +12,10 @@ from glassledger.ledger.block import Certificate, CommitSeal
 from glassledger.ledger.chain import Chain
 from glassledger.ledger.codec import decode
 from glassledger.ledger.crypto import KeyPair
-from glassledger.ledger.genesis import GENESIS_CERTIFICATE, build_genesis
 from glassledger.ledger.sqlite_store import SQLiteStore
 from glassledger.ledger.store import MemoryStore
 from glassledger.ledger.tx import Receipt, Transaction
+from glassledger.node.genesis import GENESIS_CERTIFICATE, build_genesis
 from glassledger.sim import basket_devnet as devnet
 
 BLOCK_MS = 1_000

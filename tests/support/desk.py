@@ -6,17 +6,17 @@ records trades on that interface").
 
 from __future__ import annotations
 
-from glassledger.contracts.framework import Context, Contract, Registry, method
 from glassledger.contracts.identity import Identity
 from glassledger.contracts.monitor import Monitor
 from glassledger.contracts.token import Token
 from glassledger.contracts.trades import Trades
+from glassledger.ledger.abi import Context, Contract, Registry, method
 from glassledger.ledger.block import Certificate, CommitSeal
 from glassledger.ledger.chain import Chain
 from glassledger.ledger.crypto import KeyPair
-from glassledger.ledger.devnet import Signer, devnet_genesis
-from glassledger.ledger.genesis import GENESIS_CERTIFICATE, build_genesis
 from glassledger.ledger.store import MemoryStore
+from glassledger.node.devnet import Signer, devnet_genesis
+from glassledger.node.genesis import GENESIS_CERTIFICATE, build_genesis
 
 DAY_MS = 86_400_000
 

@@ -35,8 +35,8 @@ def status(
 ) -> None:
     """Balance sheet, adequacy and the three rates of the basket coin after block HEIGHT."""
     from glassledger.contracts.basket_book import e18_to_minor, snapshot
-    from glassledger.ledger.home import Home
     from glassledger.ledger.sqlite_store import SQLiteStore
+    from glassledger.node.home import Home
 
     try:
         store = SQLiteStore.open(Home(home).store, readonly=True)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from glassledger.contracts.framework import ANY, CONTRACT, Context, Contract, method
+from glassledger.ledger.abi import ANY, CONTRACT, Context, Contract, method
 
 NAME = "token"
 MAX_AMOUNT = (1 << 63) - 1

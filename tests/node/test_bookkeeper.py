@@ -9,11 +9,11 @@ import pytest
 from glassledger.errors import StoreError
 from glassledger.ledger import codec
 from glassledger.ledger.block import Certificate, CommitSeal
-from glassledger.ledger.bookkeeper import Bookkeeper, export
 from glassledger.ledger.crypto import BatchVerifier
 from glassledger.ledger.sqlite_store import SQLiteStore
 from glassledger.ledger.store import MemoryStore
 from glassledger.ledger.verify import ChainIntegrityError, verify_chain
+from glassledger.node.bookkeeper import Bookkeeper, export
 
 
 def transfer(dev, sender: str, to: str, amount: int):

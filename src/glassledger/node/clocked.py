@@ -14,7 +14,7 @@ with the authority whose turn it is (height modulo the set size) and seals it wi
 signatures of *every* current authority, read from the state at that height (governance can
 change the set; keys are looked up in a pool, by default the devnet's
 :meth:`KeyPair.from_name` keys of every genesis participant). This is what the store and
-crash tests do. Why: the embedded network (:mod:`glassledger.ledger.node`) runs on the wall
+crash tests do. Why: the embedded network (:mod:`glassledger.node.embedded`) runs on the wall
 clock, and its round timeouts (``round_timeout_ms``) and clock-skew check
 (``max_clock_skew_ms``) would reject or time out a block stamped a day after its parent.
 Consensus safety and liveness are tested elsewhere (``tests/ledger/consensus``); what a
@@ -23,7 +23,7 @@ receipts, events, roots), and those are the real ones. Sealing with every author
 bare quorum) keeps governance from counting missed rounds against absent signers.
 
 **Governance keeps running.** The regulator node's off-ledger duty, committing and revealing
-the seeds of the authority draws (:class:`~glassledger.ledger.regulator.DrawSeeds`), is done
+the seeds of the authority draws (:class:`~glassledger.node.regulator.DrawSeeds`), is done
 by the harness: every block carries the regulator's ``commit_seed`` / ``reveal_seed`` when one
 is due, with seeds from a seeded generator (``draw_seed``), so periodic elections and
 by-elections run in long simulations and the set of sealing authorities follows them.
@@ -45,18 +45,18 @@ from typing import Any
 
 import pandas as pd
 
-from glassledger.contracts.framework import Registry
 from glassledger.contracts.registry import standard_registry
 from glassledger.errors import ConfigError
 from glassledger.ledger.abc import BlockStore
+from glassledger.ledger.abi import Registry
 from glassledger.ledger.block import Certificate, CommitSeal
 from glassledger.ledger.chain import Chain
 from glassledger.ledger.codec import decode
 from glassledger.ledger.crypto import KeyPair
-from glassledger.ledger.genesis import GENESIS_CERTIFICATE, Genesis, build_genesis
-from glassledger.ledger.regulator import DrawSeeds
 from glassledger.ledger.store import MemoryStore
 from glassledger.ledger.tx import Event, Receipt, SignedTransaction, Transaction
+from glassledger.node.genesis import GENESIS_CERTIFICATE, Genesis, build_genesis
+from glassledger.node.regulator import DrawSeeds
 
 DAY_MS = 86_400_000
 REGULATOR = "regulator"

@@ -1,7 +1,7 @@
 """Ledger commands: init, node, tx, chain, block, state, proof, verify.
 
 Every command works on a node home (``--home``, default ``./.glassledger``); see
-:mod:`glassledger.ledger.home`.
+:mod:`glassledger.node.home`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from glassledger.errors import GlassledgerError
-from glassledger.ledger.home import Home, init_home
+from glassledger.node.home import Home, init_home
 
 console = Console()
 
@@ -91,7 +91,7 @@ def bench_ledger(
 ) -> None:
     """Transfers committed per second (4 authorities, SQLite, every signature verified)
     against the raw Ed25519 verification rate, and p99 submit-to-finality latency."""
-    from glassledger.ledger.bench import format_result, run
+    from glassledger.node.bench import format_result, run
 
     result = run(
         transfers,
@@ -117,7 +117,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Create a node home: genesis, key files, and the genesis block."""
-        from glassledger.ledger.genesis import load_genesis
+        from glassledger.node.genesis import load_genesis
 
         try:
             spec = load_genesis(genesis) if genesis else None
@@ -145,8 +145,8 @@ def register(app: typer.Typer) -> None:
         import time
 
         from glassledger.ledger.crypto import BatchVerifier
-        from glassledger.ledger.inbox import Inbox
-        from glassledger.ledger.node import EmbeddedNetwork
+        from glassledger.node.embedded import EmbeddedNetwork
+        from glassledger.node.inbox import Inbox
 
         h = Home(home)
         try:
@@ -196,8 +196,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Sign a transaction and queue it for the node."""
         from glassledger.ledger.execution import last_nonce
-        from glassledger.ledger.inbox import Inbox
         from glassledger.ledger.tx import Transaction
+        from glassledger.node.inbox import Inbox
 
         h = Home(home)
         try:
@@ -324,9 +324,9 @@ def register(app: typer.Typer) -> None:
         """Replay the chain from genesis and check every signature and root; the genesis
         block must be the one the home's genesis file builds."""
         from glassledger.contracts.registry import standard_registry
-        from glassledger.ledger.genesis import build_genesis
         from glassledger.ledger.sqlite_store import SQLiteStore
         from glassledger.ledger.verify import verify_chain
+        from glassledger.node.genesis import build_genesis
 
         h = Home(home)
         registry = standard_registry()
@@ -352,8 +352,8 @@ def _regulator_duties(home: Home, chain):
     after (seeds kept in ``HOME/regulator-seeds.json``, mode 0600). Returns a callable that
     gives the signed transactions due now (none without the regulator's key)."""
     from glassledger.ledger.execution import last_nonce
-    from glassledger.ledger.regulator import DrawSeeds
     from glassledger.ledger.tx import Transaction
+    from glassledger.node.regulator import DrawSeeds
 
     regulators = [p.id for p in home.load_genesis().participants if "regulator" in p.roles]
     if not regulators or not home.key_file(regulators[0]).exists():
@@ -376,8 +376,8 @@ def _regulator_duties(home: Home, chain):
 
 
 def _export_or_follow(home: Path, dest: Path, follow_seconds: float | None) -> None:
-    from glassledger.ledger.bookkeeper import Bookkeeper
     from glassledger.ledger.sqlite_store import SQLiteStore
+    from glassledger.node.bookkeeper import Bookkeeper
 
     try:
         source = SQLiteStore.open(Home(home).store, readonly=True)
@@ -412,7 +412,7 @@ def _queued_nonce_offset(home: Home) -> int:
     # larger nonce is always safe (nonces need only increase).
     if not home.inbox.exists():
         return 0
-    from glassledger.ledger.inbox import Inbox
+    from glassledger.node.inbox import Inbox
 
     inbox = Inbox(home.inbox)
     try:
