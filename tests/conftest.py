@@ -42,10 +42,11 @@ def require_service(name: str, available: bool, why: str = "") -> None:
 class DevChain:
     """A chain plus helpers to sign transactions and finalize blocks with 4 authorities."""
 
-    def __init__(self, clients: int = 4, path: Path | None = None) -> None:
-        """``path``: keep the chain in a new SQLite store there (default: in memory)."""
+    def __init__(self, clients: int = 4, path: Path | None = None, registry=None) -> None:
+        """``path``: keep the chain in a new SQLite store there (default: in memory);
+        ``registry``: the contracts (default: the standard ones)."""
         self.genesis = devnet_genesis(clients=clients)
-        self.registry = standard_registry()
+        self.registry = registry or standard_registry()
         block0, state = build_genesis(self.genesis, self.registry)
         if path is None:
             self.store = MemoryStore()
@@ -71,6 +72,15 @@ class DevChain:
         seals = tuple(CommitSeal.make(k, block.hash) for k in self.authority_keys)
         self.chain.commit(block, Certificate(0, seals))
         return receipts
+
+    def get(self, contract: str, key: str):
+        """The committed value of ``key`` in ``contract``'s namespace (``None``: absent)."""
+        from typing import Any
+
+        from glassledger.ledger.codec import decode
+
+        raw = self.chain.state.get(f"{contract}/{key}".encode())
+        return None if raw is None else decode(raw, Any)
 
     def balance(self, holder: str, symbol: str = "USD") -> int:
         from glassledger.ledger.codec import decode
