@@ -16,5 +16,14 @@ from glassledger.ledger.abi import Registry
 def standard_registry() -> Registry:
     """Every contract of the standard chain (identity first: others read it)."""
     return Registry(
-        [Identity(), Oracle(), Token(), Governance(), Trades(), Monitor(), Basket(), Amm()]
+        [
+            Identity(),
+            Oracle(),
+            Token(),
+            Governance(),
+            Trades(),
+            Monitor(),
+            Basket(),
+            Amm(),
+        ]
     )
