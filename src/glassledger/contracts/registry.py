@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from glassledger.contracts.amm import Amm
 from glassledger.contracts.basket import Basket
+from glassledger.contracts.derivatives.contract import Derivative
 from glassledger.contracts.governance import Governance
+from glassledger.contracts.guarantee import Guarantee
 from glassledger.contracts.identity import Identity
 from glassledger.contracts.monitor import Monitor
 from glassledger.contracts.oracle import Oracle
+from glassledger.contracts.rfq import Rfq
 from glassledger.contracts.token import Token
 from glassledger.contracts.trades import Trades
 from glassledger.ledger.abi import Registry
@@ -25,5 +28,8 @@ def standard_registry() -> Registry:
             Monitor(),
             Basket(),
             Amm(),
+            Rfq(),
+            Derivative(),
+            Guarantee(),
         ]
     )
