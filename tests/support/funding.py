@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from glassledger.node.clocked import DAY_MS, ClockedChain, Call
+from glassledger.node.clocked import DAY_MS, Call, ClockedChain
 from glassledger.node.devnet import devnet_genesis
 
 START_MS = 1_767_268_800_000  # 2026-01-01 12:00 UTC

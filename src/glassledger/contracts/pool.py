@@ -295,7 +295,7 @@ class Pool(Contract):
             "need 0 <= ltv <= liquidation threshold < 100%",
         )
         ctx.require(
-            lm.BPS <= t["bonus_bps"] and t["threshold_bps"] * t["bonus_bps"] <= lm.BPS * lm.BPS,
+            t["bonus_bps"] >= lm.BPS and t["threshold_bps"] * t["bonus_bps"] <= lm.BPS * lm.BPS,
             "liquidation bonus must be >= 100% and threshold x bonus <= 100% (Aave's rule)",
         )
         ctx.require(0 <= t["protocol_fee_bps"] <= lm.BPS, "protocol fee must be in [0, 100%]")
