@@ -13,9 +13,9 @@ import typer
 
 from glassledger.basket import cli as basket_cli
 from glassledger.basket import coin_cli
-from glassledger.ledger import cli as ledger_cli
-from glassledger.ledger import governance_cli
 from glassledger.liquidity import cli as liquidity_cli
+from glassledger.node import cli as node_cli
+from glassledger.node import governance_cli
 from glassledger.risk import cli as risk_cli
 
 app = typer.Typer(
@@ -28,7 +28,7 @@ app = typer.Typer(
 )
 
 
-ledger_cli.register(app)
+node_cli.register(app)
 app.add_typer(risk_cli.app, name="risk")
 app.add_typer(basket_cli.app, name="basket")
 app.add_typer(coin_cli.app, name="coin")

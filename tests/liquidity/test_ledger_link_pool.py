@@ -16,9 +16,8 @@ import pandas as pd
 import pytest
 
 from glassledger.contracts import oracle
-from glassledger.contracts.framework import Context, Contract, Registry, method
 from glassledger.contracts.registry import standard_registry
-from glassledger.ledger.devnet import devnet_genesis
+from glassledger.ledger.abi import Context, Contract, Registry, method
 from glassledger.liquidity.interfaces import SimulatedRateSource, side_by_side
 from glassledger.liquidity.ledger_link import (
     LedgerMarket,
@@ -27,7 +26,8 @@ from glassledger.liquidity.ledger_link import (
     OnLedgerFundingMarket,
     OraclePublisher,
 )
-from glassledger.sim.ledger_clock import DAY_MS, ClockedChain, ms_of
+from glassledger.node.clocked import DAY_MS, ClockedChain, ms_of
+from glassledger.node.devnet import devnet_genesis
 
 BPS = 10_000
 START, SPIKE, END = "2026-03-02", pd.Timestamp("2026-03-16"), "2026-03-27"

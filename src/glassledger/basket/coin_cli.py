@@ -44,8 +44,8 @@ def status(
     `glassledger demo --home DIR` creates.
     """
     from glassledger.contracts.basket_book import e18_to_minor, snapshot
-    from glassledger.ledger.home import Home
     from glassledger.ledger.sqlite_store import SQLiteStore
+    from glassledger.node.home import Home
 
     try:
         store = SQLiteStore.open(Home(home).store, readonly=True)

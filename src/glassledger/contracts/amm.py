@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from glassledger.contracts.framework import ANY, Context, Contract, method
+from glassledger.ledger.abi import ANY, Context, Contract, method
 
 NAME = "amm"
 HOLDER = f"contract:{NAME}"

@@ -57,8 +57,8 @@ from glassledger.contracts.basket_book import (
 )
 from glassledger.contracts.basket_netting import NettingMethods
 from glassledger.contracts.basket_reserve import RULE_SETS, ReserveMethods, rules_of
-from glassledger.contracts.framework import Context, Contract, method
 from glassledger.errors import ContractError
+from glassledger.ledger.abi import Context, Contract, method
 
 
 class Basket(ReserveMethods, NettingMethods, Contract):

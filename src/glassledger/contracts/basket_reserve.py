@@ -42,8 +42,8 @@ from glassledger.contracts.basket_book import (
     today,
     value_e18,
 )
-from glassledger.contracts.framework import ANY, Context, method
 from glassledger.errors import ContractError
+from glassledger.ledger.abi import ANY, Context, method
 
 RULE_SETS: dict[str, type[rr.ReserveRuleSet]] = {
     "none": rr.ReserveRuleSet,

@@ -58,13 +58,13 @@ import hashlib
 from collections import Counter
 from typing import Any
 
-from glassledger.contracts.framework import ANY, Context, Contract, method
 from glassledger.contracts.lottery import MAX_AUTHORITIES, allocate_tokens, draw_authorities
 from glassledger.contracts.lottery import lottery_weights as weights_of
 from glassledger.errors import ContractError, DecodeError
 from glassledger.ledger import codec
+from glassledger.ledger.abi import ANY, Context, Contract, method
 from glassledger.ledger.consensus.messages import EquivocationEvidence, check_equivocation
-from glassledger.ledger.genesis import DEFAULT_PARAMS
+from glassledger.ledger.params import DEFAULT_PARAMS
 
 NAME = "governance"
 CANDIDATE_ROLES = frozenset({"dealer", "ccp", "guarantor"})

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from glassledger.contracts.framework import ROLES, Context, Contract, method
 from glassledger.errors import ContractError
+from glassledger.ledger.abi import ROLES, Context, Contract, method
 
 NAME = "identity"
 #: ``external_rating`` of a participant without one.

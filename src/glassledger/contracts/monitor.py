@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from glassledger.contracts.framework import Context, Contract, method
+from glassledger.ledger.abi import Context, Contract, method
 
 NAME = "monitor"
 DEFAULT_THRESHOLD_BPS = 50_000

@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import msgspec
 
-from glassledger.contracts.framework import Context, Contract, method
 from glassledger.errors import ContractError
+from glassledger.ledger.abi import Context, Contract, method
 
 NAME = "oracle"
 KINDS = frozenset({"price", "rate", "fx", "rating"})

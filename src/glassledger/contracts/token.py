@@ -23,10 +23,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from glassledger.contracts.framework import ANY, CONTRACT, Context, Contract, method
+from glassledger.ledger.abi import ANY, CONTRACT, Context, Contract, method
 
 NAME = "token"
 MAX_AMOUNT = (1 << 63) - 1
+#: Most legs one settlement batch may carry.
+MAX_LEGS = 1_000
+LEG_FIELDS = frozenset({"symbol", "payer", "payee", "amount", "from_lock", "to_lock"})
 #: Holder and issuer ids of contracts: ``contract:<name>``.
 CONTRACT_PREFIX = "contract:"
 
@@ -131,6 +134,71 @@ class Token(Contract):
             ctx.delete(f"l/{lock_id}")
         self._add(ctx, record["symbol"], to, amount)
         ctx.emit("released", lock_id=lock_id, to=to, amount=amount)
+
+    @method(CONTRACT)
+    def settle(self, ctx: Context, legs: list[dict[str, Any]], reference: str) -> None:
+        """Settle a batch of legs atomically (the one settlement path of
+        :mod:`glassledger.ledger.abi.settlement`, which states who may pay what). Every leg is
+        checked and moved, or the transaction fails and none is."""
+        ctx.require(bool(legs), "settle: no legs")
+        ctx.require(len(legs) <= MAX_LEGS, f"settle: at most {MAX_LEGS} legs, got {len(legs)}")
+        owner = ctx.caller.removeprefix(CONTRACT_PREFIX)
+        parties = set()
+        for index, leg in enumerate(legs):
+            unknown = set(leg) - LEG_FIELDS
+            ctx.require(not unknown, f"settle leg {index}: unknown field(s) {sorted(unknown)}")
+            symbol, payer, payee = leg["symbol"], leg["payer"], leg["payee"]
+            amount = leg["amount"]
+            ctx.require(type(amount) is int, f"settle leg {index}: amount must be an integer")
+            self._token(ctx, symbol)
+            _check_amount(ctx, amount)
+            from_lock, to_lock = leg.get("from_lock", ""), leg.get("to_lock", "")
+            if from_lock:
+                record = self._lock(ctx, from_lock)
+                ctx.require(
+                    record["symbol"] == symbol and record["holder"] == payer,
+                    f"settle leg {index}: lock {from_lock!r} holds {record['symbol']} of "
+                    f"{record['holder']!r}, not {symbol} of {payer!r}",
+                )
+                ctx.require(
+                    amount <= record["amount"],
+                    f"settle leg {index}: lock {from_lock!r} holds {record['amount']}, "
+                    f"leg needs {amount}",
+                )
+                record["amount"] -= amount
+                if record["amount"]:
+                    ctx.put(f"l/{from_lock}", record)
+                else:
+                    ctx.delete(f"l/{from_lock}")
+            else:
+                ctx.require(
+                    payer in (ctx.origin, ctx.caller),
+                    f"settle leg {index}: {payer!r} did not sign this transaction; a contract "
+                    "pays only the signer's free balance, its own, or what is escrowed with it",
+                )
+                self._add(ctx, symbol, payer, -amount)
+            self._recipient(ctx, payee)
+            if to_lock:
+                record = ctx.get(f"l/{to_lock}") or {
+                    "symbol": symbol,
+                    "holder": payee,
+                    "amount": 0,
+                    "owner": owner,
+                }
+                ctx.require(
+                    record["owner"] == owner
+                    and record["symbol"] == symbol
+                    and record["holder"] == payee,
+                    f"settle leg {index}: lock {to_lock!r} is not {owner}'s {symbol} lock "
+                    f"for {payee!r}",
+                )
+                record["amount"] += amount
+                ctx.put(f"l/{to_lock}", record)
+            else:
+                self._add(ctx, symbol, payee, amount)
+            parties.update((payer, payee))
+        viewers = tuple(sorted(p for p in parties if not p.startswith(CONTRACT_PREFIX)))
+        ctx.emit("settled", visible_to=viewers, reference=reference, legs=legs)
 
     # -- helpers
     def _move(self, ctx: Context, symbol: str, sender: str, to: str, amount: int) -> None:

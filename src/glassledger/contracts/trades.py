@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from glassledger.contracts.framework import CONTRACT, Context, Contract, method
+from glassledger.ledger.abi import CONTRACT, Context, Contract, method
 
 NAME = "trades"
 ASSET_CLASSES = ("IR", "FX", "CREDIT", "EQUITY", "COMMODITY")

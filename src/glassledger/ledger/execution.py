@@ -22,14 +22,14 @@ from typing import Any
 
 import msgspec
 
-from glassledger.contracts.framework import (
+from glassledger.errors import RejectReason, TxRejected
+from glassledger.ledger import codec
+from glassledger.ledger.abi import (
     SYSTEM,
     BlockInfo,
     Context,
     Registry,
 )
-from glassledger.errors import RejectReason, TxRejected
-from glassledger.ledger import codec
 from glassledger.ledger.state import Overlay, State
 from glassledger.ledger.tx import Event, Receipt, SignedTransaction
 

@@ -28,12 +28,13 @@ from typing import TypeVar
 
 import msgspec
 
-from glassledger.contracts.framework import Registry
 from glassledger.errors import BlockInvalid, DecodeError, IntegrityError, StoreError
 from glassledger.ledger import codec
 from glassledger.ledger.abc import BlockStore
+from glassledger.ledger.abi import Registry
 from glassledger.ledger.authorities import authority_keys_at
 from glassledger.ledger.block import (
+    GENESIS_CERTIFICATE,
     BlockHeader,
     Certificate,
     authority_set_hash,
@@ -45,7 +46,6 @@ from glassledger.ledger.block import (
 from glassledger.ledger.chain import Chain
 from glassledger.ledger.crypto import BatchVerifier
 from glassledger.ledger.execution import PARAMS_KEY
-from glassledger.ledger.genesis import GENESIS_CERTIFICATE
 from glassledger.ledger.merkle import DEFAULT_DEPTH, StateProof
 from glassledger.ledger.state import State
 from glassledger.ledger.store import MemoryStore

@@ -65,7 +65,7 @@ from glassledger.ledger.abc import BlockStore
 from glassledger.ledger.codec import decode
 from glassledger.liquidity.data import next_us_business_days
 from glassledger.liquidity.interfaces import RateSource
-from glassledger.sim.ledger_clock import Call, day_of, last_height_of_each_day
+from glassledger.node.clocked import Call, day_of, last_height_of_each_day
 
 #: Oracle rate key -> column (percent) of :meth:`OraclePublisher.rates_pct`.
 ORACLE_KEYS: dict[str, str] = {

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from glassledger.errors import GlassledgerError
-from glassledger.ledger.home import Home
+from glassledger.node.home import Home
 from glassledger.tables import write_table
 
 console = Console()
@@ -70,8 +70,8 @@ def monitor(
     set and the cascade; with --submit, warnings go on the ledger visible only to each
     warned institution."""
     from glassledger.ledger.execution import last_nonce
-    from glassledger.ledger.inbox import Inbox
     from glassledger.ledger.tx import Transaction
+    from glassledger.node.inbox import Inbox
     from glassledger.risk.contagion.ledger_feed import warning_args, warnings_at
 
     h_home = Home(home)

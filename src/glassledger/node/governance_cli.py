@@ -7,7 +7,7 @@
 * ``glassledger governance status`` -- authorities (current and pending), candidates, the
   open draw, excluded participants and missed-round counts of a node home;
 * ``glassledger governance draw`` -- as the regulator, queue the seed commitment or reveal the
-  open draw needs (seeds kept by :class:`glassledger.ledger.regulator.DrawSeeds`).
+  open draw needs (seeds kept by :class:`glassledger.node.regulator.DrawSeeds`).
 """
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from glassledger.contracts.framework import BlockInfo, Context
 from glassledger.contracts.governance import NAME, candidate_scores
 from glassledger.contracts.lottery import VARIANTS, allocate_tokens, lottery_weights
 from glassledger.errors import GlassledgerError, InputError
+from glassledger.ledger.abi import BlockInfo, Context
 from glassledger.ledger.chain import Chain
-from glassledger.ledger.cli import DEFAULT_HOME, HomeOption, fail
-from glassledger.ledger.genesis import DEFAULT_PARAMS
-from glassledger.ledger.home import Home
+from glassledger.node.cli import DEFAULT_HOME, HomeOption, fail
+from glassledger.node.genesis import DEFAULT_PARAMS
+from glassledger.node.home import Home
 from glassledger.sim.lottery_stats import inclusion_probabilities
 
 app = typer.Typer(
@@ -194,11 +194,11 @@ def draw(
 
     Seeds are kept in ``<home>/keys/draw-seeds.json`` (mode 0600) between the two steps; run
     once while the draw is open (before its closing block) and once after it closes."""
-    from glassledger.ledger.cli import _next_nonce
     from glassledger.ledger.execution import last_nonce
-    from glassledger.ledger.inbox import Inbox
-    from glassledger.ledger.regulator import DrawSeeds
     from glassledger.ledger.tx import Transaction
+    from glassledger.node.cli import _next_nonce
+    from glassledger.node.inbox import Inbox
+    from glassledger.node.regulator import DrawSeeds
 
     h = Home(home)
     try:

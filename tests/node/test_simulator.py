@@ -21,7 +21,8 @@ from glassledger.ledger.consensus.messages import (
     VoteKind,
     check_equivocation,
 )
-from glassledger.ledger.consensus.simulator import (
+from glassledger.ledger.crypto import KeyPair
+from glassledger.node.simulator import (
     Byzantine,
     Crash,
     Partition,
@@ -31,7 +32,6 @@ from glassledger.ledger.consensus.simulator import (
     random_config,
     simulate,
 )
-from glassledger.ledger.crypto import KeyPair
 
 
 def key(index: int) -> bytes:
@@ -163,7 +163,7 @@ def test_invalid_proposal_is_refused_and_the_round_changes():
 def test_a_seed_replays_exactly_in_another_process():
     # another interpreter with another hash seed: nothing may depend on set or dict hashing
     script = (
-        "from glassledger.ledger.consensus.simulator import random_config, simulate;"
+        "from glassledger.node.simulator import random_config, simulate;"
         "print(simulate(random_config(11)).fingerprint)"
     )
     env = {**os.environ, "PYTHONHASHSEED": "4242"}

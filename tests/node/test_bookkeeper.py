@@ -9,11 +9,11 @@ import pytest
 from glassledger.errors import StoreError
 from glassledger.ledger import codec
 from glassledger.ledger.block import Certificate, CommitSeal
-from glassledger.ledger.bookkeeper import Bookkeeper, export
 from glassledger.ledger.crypto import BatchVerifier
 from glassledger.ledger.sqlite_store import SQLiteStore
 from glassledger.ledger.store import MemoryStore
 from glassledger.ledger.verify import ChainIntegrityError, verify_chain
+from glassledger.node.bookkeeper import Bookkeeper, export
 
 
 def transfer(dev, sender: str, to: str, amount: int):
@@ -71,7 +71,7 @@ def test_bookkeeper_with_batch_signature_checks_and_follow_loop(make_dev, tmp_pa
 def _forged_source(dev) -> MemoryStore:
     """A copy of ``dev``'s chain whose block 2 was signed by non-authorities."""
     block2 = dev.store.get_block(2)
-    outsiders = [dev.signer.keys(f"client-{i}") for i in range(3)]
+    outsiders = [dev.keys(f"client-{i}") for i in range(3)]
     forged = Certificate(0, tuple(CommitSeal.make(k, block2.hash) for k in outsiders))
     copy = MemoryStore()
     for height in range(dev.store.head_height() + 1):

@@ -56,10 +56,10 @@ from glassledger.ledger.consensus.messages import (
 from glassledger.ledger.consensus.qbft import QbftEngine
 from glassledger.ledger.consensus.wire import decode_packet, encode_packet
 from glassledger.ledger.crypto import KeyPair, sha256
-from glassledger.ledger.devnet import GENESIS_TIME_MS, Signer, devnet_genesis
-from glassledger.ledger.genesis import GENESIS_CERTIFICATE, build_genesis
 from glassledger.ledger.store import MemoryStore
 from glassledger.ledger.tx import SignedTransaction
+from glassledger.node.devnet import GENESIS_TIME_MS, Signer, devnet_genesis
+from glassledger.node.genesis import GENESIS_CERTIFICATE, build_genesis
 
 CLIENTS = 4
 REPORTER = "client-0"
@@ -609,7 +609,7 @@ def random_config(seed: int, target_height: int = 4) -> SimConfig:
 
 def main(argv: list[str] | None = None) -> int:
     """Replay seeds of :func:`random_config` and print their verdicts (and, for one seed, the
-    trace): ``python -m glassledger.ledger.consensus.simulator SEED [SEED...]``."""
+    trace): ``python -m glassledger.node.simulator SEED [SEED...]``."""
     import sys
 
     seeds = [int(arg) for arg in (sys.argv[1:] if argv is None else argv)]

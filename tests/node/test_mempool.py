@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from glassledger.errors import DecodeError, RejectReason, TxRejected
-from glassledger.ledger.devnet import Signer
-from glassledger.ledger.mempool import Mempool
+from glassledger.node.devnet import Signer
+from glassledger.node.mempool import Mempool
 
 
 def _txs(n, chain="c"):

@@ -8,11 +8,11 @@ from glassledger.contracts.registry import standard_registry
 from glassledger.errors import ConfigError, DecodeError
 from glassledger.ledger.chain import Chain
 from glassledger.ledger.crypto import BatchVerifier, KeyPair
-from glassledger.ledger.devnet import Signer, devnet_genesis
-from glassledger.ledger.genesis import GENESIS_CERTIFICATE, build_genesis
-from glassledger.ledger.node import EmbeddedNetwork, wall_clock_ms
 from glassledger.ledger.store import MemoryStore
 from glassledger.ledger.tx import SignedTransaction
+from glassledger.node.devnet import Signer, devnet_genesis
+from glassledger.node.embedded import EmbeddedNetwork, wall_clock_ms
+from glassledger.node.genesis import GENESIS_CERTIFICATE, build_genesis
 
 
 def _network(verifier=None, keys=4):

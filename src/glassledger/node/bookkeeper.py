@@ -18,10 +18,10 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from glassledger.contracts.framework import Registry
 from glassledger.contracts.registry import standard_registry
 from glassledger.errors import BlockInvalid, StoreError
 from glassledger.ledger.abc import BlockStore
+from glassledger.ledger.abi import Registry
 from glassledger.ledger.chain import Chain
 from glassledger.ledger.crypto import BatchVerifier
 from glassledger.ledger.sqlite_store import SQLiteStore

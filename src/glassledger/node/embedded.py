@@ -1,6 +1,6 @@
 """The embedded network: N authority identities in one process, one chain, one store.
 
-:class:`EmbeddedNetwork` wires a :class:`~glassledger.ledger.mempool.Mempool`, one
+:class:`EmbeddedNetwork` wires a :class:`~glassledger.node.mempool.Mempool`, one
 :class:`~glassledger.ledger.consensus.qbft.QbftEngine` per authority key and an
 :class:`~glassledger.ledger.consensus.transport.InProcessTransport` around one
 :class:`~glassledger.ledger.chain.Chain`. It is the default deployment (``glassledger node``,
@@ -27,8 +27,8 @@ from glassledger.ledger.consensus.qbft import QbftEngine
 from glassledger.ledger.consensus.transport import InProcessTransport
 from glassledger.ledger.crypto import BatchVerifier, KeyPair
 from glassledger.ledger.execution import last_nonce
-from glassledger.ledger.mempool import Mempool
 from glassledger.ledger.tx import SignedTransaction, Transaction
+from glassledger.node.mempool import Mempool
 
 
 def wall_clock_ms() -> int:

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from glassledger.ledger.crypto import KeyPair
-from glassledger.ledger.genesis import BalanceSpec, Genesis, ParticipantSpec, TokenSpec
 from glassledger.ledger.tx import SignedTransaction, Transaction
+from glassledger.node.genesis import BalanceSpec, Genesis, ParticipantSpec, TokenSpec
 
 GENESIS_TIME_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 

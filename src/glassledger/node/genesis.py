@@ -39,45 +39,24 @@ from typing import Any
 import msgspec
 import yaml
 
-from glassledger.contracts.framework import BlockInfo, Context, Registry
 from glassledger.contracts.identity import make_record
 from glassledger.errors import ConfigError, TxRejected
 from glassledger.ledger import codec
+from glassledger.ledger.abi import BlockInfo, Context, Registry
 from glassledger.ledger.authorities import AUTHORITIES_KEY
 from glassledger.ledger.block import (
+    GENESIS_CERTIFICATE,
     Block,
     BlockHeader,
-    Certificate,
     authority_set_hash,
     certificate_hash,
     tx_root,
 )
 from glassledger.ledger.execution import PARAMS_KEY, encode_params
-from glassledger.ledger.merkle import DEFAULT_DEPTH, list_root
+from glassledger.ledger.merkle import list_root
+from glassledger.ledger.params import DEFAULT_PARAMS
 from glassledger.ledger.state import Overlay, State
 from glassledger.ledger.tx import Event
-
-#: The genesis block is trusted by configuration, not signed: its certificate is empty.
-GENESIS_CERTIFICATE = Certificate(0, ())
-
-DEFAULT_PARAMS: dict[str, Any] = {
-    "state_depth": DEFAULT_DEPTH,
-    "max_block_txs": 10_000,
-    "block_interval_ms": 200,
-    "round_timeout_ms": 1_000,
-    "max_clock_skew_ms": 5_000,
-    "authority_change_delay": 2,
-    # governance (seed 003): C_min, N, E, lottery tokens T, probability variant
-    "min_credit_score": 571,  # C_min on the 0..1000 credit-score scale: 571 = BBB-
-    "authority_count": 4,
-    "election_period": 10_000,
-    "election_window": 20,
-    "reveal_timeout": 50,
-    "lottery_tokens": 10_000,
-    "lottery_variant": "proportional",
-    "max_missed_rounds": 50,
-    "oracle_max_age_ms": 86_400_000,
-}
 
 
 class ParticipantSpec(msgspec.Struct, forbid_unknown_fields=True):

@@ -19,19 +19,19 @@ from pathlib import Path
 import msgspec
 import tomli_w
 
-from glassledger.contracts.framework import Registry
 from glassledger.contracts.registry import standard_registry
 from glassledger.errors import ConfigError, CryptoError
+from glassledger.ledger.abi import Registry
 from glassledger.ledger.chain import Chain
 from glassledger.ledger.crypto import KeyPair, load_key, save_key
-from glassledger.ledger.devnet import devnet_genesis
-from glassledger.ledger.genesis import (
+from glassledger.ledger.sqlite_store import SQLiteStore
+from glassledger.node.devnet import devnet_genesis
+from glassledger.node.genesis import (
     GENESIS_CERTIFICATE,
     Genesis,
     build_genesis,
     load_genesis,
 )
-from glassledger.ledger.sqlite_store import SQLiteStore
 
 PASSPHRASE_ENV = "GLASSLEDGER_PASSPHRASE"
 

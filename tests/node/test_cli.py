@@ -118,8 +118,8 @@ def test_node_runs_the_regulator_election_duties(tmp_path):
 
     import tomli_w
 
-    from glassledger.ledger.genesis import load_genesis
-    from glassledger.ledger.home import Home
+    from glassledger.node.genesis import load_genesis
+    from glassledger.node.home import Home
 
     home = tmp_path / "net"
     invoke("init", "--home", str(home))

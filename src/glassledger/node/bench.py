@@ -31,11 +31,11 @@ from glassledger.contracts.registry import standard_registry
 from glassledger.ledger.block import Block, Certificate
 from glassledger.ledger.chain import Chain
 from glassledger.ledger.crypto import BatchVerifier, KeyPair
-from glassledger.ledger.devnet import Signer, devnet_genesis
-from glassledger.ledger.genesis import GENESIS_CERTIFICATE, build_genesis
-from glassledger.ledger.node import EmbeddedNetwork, wall_clock_ms
 from glassledger.ledger.sqlite_store import SQLiteStore
 from glassledger.ledger.tx import TX_DOMAIN, SignedTransaction
+from glassledger.node.devnet import Signer, devnet_genesis
+from glassledger.node.embedded import EmbeddedNetwork, wall_clock_ms
+from glassledger.node.genesis import GENESIS_CERTIFICATE, build_genesis
 
 AUTHORITIES = 4
 

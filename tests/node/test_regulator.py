@@ -12,12 +12,12 @@ from glassledger.ledger.codec import decode, encode
 from glassledger.ledger.consensus.qbft import QbftEngine
 from glassledger.ledger.consensus.transport import InProcessTransport
 from glassledger.ledger.crypto import KeyPair
-from glassledger.ledger.devnet import GENESIS_TIME_MS, Signer, devnet_genesis
-from glassledger.ledger.genesis import GENESIS_CERTIFICATE, ParticipantSpec, build_genesis
-from glassledger.ledger.mempool import Mempool
-from glassledger.ledger.regulator import DrawSeeds
 from glassledger.ledger.store import MemoryStore
 from glassledger.ledger.verify import verify_chain
+from glassledger.node.devnet import GENESIS_TIME_MS, Signer, devnet_genesis
+from glassledger.node.genesis import GENESIS_CERTIFICATE, ParticipantSpec, build_genesis
+from glassledger.node.mempool import Mempool
+from glassledger.node.regulator import DrawSeeds
 
 CANDIDATES = [
     ParticipantSpec("ccp-a", ["ccp"], credit_score=900),

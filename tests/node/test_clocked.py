@@ -6,16 +6,16 @@ import pytest
 
 from glassledger.errors import ConfigError
 from glassledger.ledger.block import quorum, verify_certificate
-from glassledger.ledger.devnet import devnet_genesis
-from glassledger.ledger.genesis import ParticipantSpec
 from glassledger.ledger.sqlite_store import SQLiteStore
-from glassledger.sim.ledger_clock import (
+from glassledger.node.clocked import (
     DAY_MS,
     ClockedChain,
     day_of,
     last_height_of_each_day,
     ms_of,
 )
+from glassledger.node.devnet import devnet_genesis
+from glassledger.node.genesis import ParticipantSpec
 
 
 def _rate(ledger: ClockedChain, bps: int) -> tuple:

@@ -10,11 +10,11 @@ from glassledger.cli import app
 from glassledger.errors import InputError
 from glassledger.ledger.authorities import authorities_at
 from glassledger.ledger.block import Certificate, CommitSeal
-from glassledger.ledger.devnet import devnet_genesis
-from glassledger.ledger.governance_cli import odds_table, read_scores
-from glassledger.ledger.home import Home, init_home
-from glassledger.ledger.inbox import Inbox
 from glassledger.ledger.tx import decode_transaction
+from glassledger.node.devnet import devnet_genesis
+from glassledger.node.governance_cli import odds_table, read_scores
+from glassledger.node.home import Home, init_home
+from glassledger.node.inbox import Inbox
 
 
 def test_odds_table_reads_formula_two_and_exact_inclusion():
