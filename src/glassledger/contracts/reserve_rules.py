@@ -36,7 +36,10 @@ lesson 6); every limit is a class attribute and can also be overridden per insta
   technical standards on the liquidity of the reserve of assets, as we read them: for each
   referenced official currency at least 30% of the reserve held as deposits with credit
   institutions (60% for a significant token, :class:`MiCASignificantReserve`), at least 10% of
-  the reserve maturing daily and 30% weekly.
+  the reserve maturing daily and 30% weekly;
+* :class:`GeniusReserve` -- the US GENIUS Act (2025) with the OCC's proposed safe harbour:
+  eligible assets, 10% daily / 30% weekly liquidity on business days, 40% per institution,
+  WAM <= 20 days, 1:1 backing, redemption within 2 business days (see its docstring).
 
 Not modelled (left as parameters to add): second-tier security limits, illiquid-security caps,
 affiliate aggregation, guarantees and demand features.
@@ -190,6 +193,11 @@ class ReserveRuleSet:
         the day (both exact ratios). No fees, no gates unless a version says so."""
         return RedemptionTerms(fee_bps=0, max_fee_bps=0, gate_permitted=False)
 
+    def extra_violations(self, holdings: list[Holding], today: int) -> list[Violation]:
+        """Rules a version adds beyond the shared checks (none here); see
+        :class:`GeniusReserve`."""
+        return []
+
 
 class Rule2a7v2010(ReserveRuleSet):
     """SEC Rule 2a-7 as amended in 2010."""
@@ -284,6 +292,111 @@ class MiCASignificantReserve(MiCAReserve):
 
     name: ClassVar[str] = "MiCA art. 36 (significant token)"
     min_deposit_share_per_currency_bps = 6_000
+
+
+#: Kinds of reserve assets the GENIUS Act adds (sec. 4(a)(1)(A)).
+CURRENCY = "currency"
+RESERVE_BALANCE = "reserve_balance"
+GOVERNMENT_MONEY_FUND = "government_money_fund"
+
+
+def weekday(day: int) -> int:
+    """Day of the week of a ledger day (days since 1970-01-01, a Thursday): Monday = 0."""
+    return (day + 3) % 7
+
+
+def add_business_days(day: int, count: int) -> int:
+    """The ``count``-th business day after ``day`` (Monday to Friday; public holidays are
+    not modelled here)."""
+    while count > 0:
+        day += 1
+        if weekday(day) < 5:
+            count -= 1
+    return day
+
+
+class GeniusReserve(ReserveRuleSet):
+    """US GENIUS Act (Pub. L. 119-27, 2025) reserve of a payment stable coin, with the OCC's
+    proposed quantitative safe harbour (12 CFR part 15, proposed Feb 2026), as we read them
+    (docs/decisions.md cites the texts):
+
+    * eligible reserve assets (Act sec. 4(a)(1)(A)): coins and currency, balances at a Federal
+      Reserve Bank, demand deposits at insured depository institutions, Treasury bills, notes
+      and bonds with at most 93 days to maturity, overnight repo and reverse repo on them,
+      government money market funds investing in those;
+    * at least 10% of reserve assets as daily liquidity (flagged assets or receivable within
+      one business day) and 30% as weekly liquidity (within five business days);
+    * at most 40% of reserve assets at any one eligible financial institution (deposits, repo
+      counterparties, fund sponsors; Treasury securities, currency and Federal Reserve
+      balances are not held "at" an institution and are exempt);
+    * weighted average maturity of at most 20 days;
+    * reserves at least equal to the coins outstanding (1:1, :func:`check_backing`);
+    * redemption at par within two business days (:meth:`redemption_deadline`).
+
+    Liquidity is measured on business days (the base class's liquidity checks, on calendar
+    days, are switched off here and replaced in :meth:`extra_violations`).
+    """
+
+    name: ClassVar[str] = "GENIUS Act / OCC safe harbour"
+    eligible_kinds = frozenset(
+        {CURRENCY, RESERVE_BALANCE, DEPOSIT, GOVERNMENT, GOVERNMENT_REPO, GOVERNMENT_MONEY_FUND}
+    )
+    max_maturity_days = 93
+    max_wam_days = 20
+    max_issuer_bps = 4_000
+    issuer_limit_exempt_kinds = frozenset({GOVERNMENT, CURRENCY, RESERVE_BALANCE})
+    daily_liquid_min_bps: int = 1_000
+    weekly_liquid_min_bps: int = 3_000
+    daily_business_days: int = 1
+    weekly_business_days: int = 5
+    repo_max_business_days: int = 1
+    min_backing_bps: int = 10_000
+    redemption_business_days: int = 2
+
+    def extra_violations(self, holdings: list[Holding], today: int) -> list[Violation]:
+        """Business-day liquidity minimums and overnight repo."""
+        found = []
+        total = sum(h.value for h in holdings)
+        for label, minimum, days, weekly in (
+            ("daily liquidity", self.daily_liquid_min_bps, self.daily_business_days, False),
+            ("weekly liquidity", self.weekly_liquid_min_bps, self.weekly_business_days, True),
+        ):
+            horizon = add_business_days(today, days) - today
+            liquid = liquid_value(holdings, today, horizon_days=horizon, weekly=weekly)
+            if 10_000 * liquid < minimum * total:
+                found.append(
+                    Violation(
+                        label,
+                        f"{label} {_pct(share_bps(liquid, total))} is below the "
+                        f"{_pct(minimum)} minimum of {self.name}",
+                    )
+                )
+        last = add_business_days(today, self.repo_max_business_days)
+        for index, h in enumerate(holdings):
+            if h.kind == GOVERNMENT_REPO and h.maturity_day > last:
+                found.append(
+                    Violation(
+                        "overnight repo",
+                        f"holding {index}: repo maturing on day {h.maturity_day} is not "
+                        f"overnight (next business day {last}) under {self.name}",
+                    )
+                )
+        return found
+
+    def redemption_deadline(self, today: int) -> int:
+        """The last day a redemption requested on ``today`` may be paid (at par)."""
+        return add_business_days(today, self.redemption_business_days)
+
+
+def check_backing(reserve_value: int, outstanding: int, rules: ReserveRuleSet) -> None:
+    """Raise ``ContractError`` when the reserve is worth less than ``min_backing_bps`` of the
+    coins outstanding (both in minor units of the same currency)."""
+    minimum = getattr(rules, "min_backing_bps", None)
+    if minimum is not None and 10_000 * reserve_value < minimum * outstanding:
+        raise ContractError(
+            f"reserve {reserve_value} backs {outstanding} coins outstanding below the "
+            f"{_pct(minimum)} minimum of {rules.name}"
+        )
 
 
 # --- integer figures -------------------------------------------------------------------------
@@ -383,6 +496,7 @@ def violations(holdings: list[Holding], today: int, rules: ReserveRuleSet) -> li
     found += _liquidity_minimums(holdings, today, rules)
     found += _issuer_concentration(holdings, rules)
     found += _deposit_shares(holdings, rules)
+    found += rules.extra_violations(holdings, today)
     return found
 
 
