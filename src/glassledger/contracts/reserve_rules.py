@@ -50,7 +50,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from glassledger.contracts.business_days import add_business_days
+from glassledger.contracts.business_days import add_business_days, weekday  # noqa: F401 (re-exported)
 from glassledger.errors import ContractError
 
 #: Kinds of reserve assets known to the rule sets.
@@ -300,21 +300,6 @@ RESERVE_BALANCE = "reserve_balance"
 GOVERNMENT_MONEY_FUND = "government_money_fund"
 
 
-def weekday(day: int) -> int:
-    """Day of the week of a ledger day (days since 1970-01-01, a Thursday): Monday = 0."""
-    return (day + 3) % 7
-
-
-def add_business_days(day: int, count: int) -> int:
-    """The ``count``-th business day after ``day`` (Monday to Friday; public holidays are
-    not modelled here)."""
-    while count > 0:
-        day += 1
-        if weekday(day) < 5:
-            count -= 1
-    return day
-
-
 class GeniusReserve(ReserveRuleSet):
     """US GENIUS Act (Pub. L. 119-27, 2025) reserve of a payment stable coin, with the OCC's
     proposed quantitative safe harbour (12 CFR part 15, proposed Feb 2026), as we read them
@@ -361,14 +346,13 @@ class GeniusReserve(ReserveRuleSet):
             ("daily liquidity", self.daily_liquid_min_bps, self.daily_business_days, False),
             ("weekly liquidity", self.weekly_liquid_min_bps, self.weekly_business_days, True),
         ):
-            horizon = add_business_days(today, days) - today
-            liquid = liquid_value(holdings, today, horizon_days=horizon, weekly=weekly)
+            liquid = liquid_value(holdings, today, business_days=days, weekly=weekly)
             if 10_000 * liquid < minimum * total:
                 found.append(
                     Violation(
                         label,
-                        f"{label} {_pct(share_bps(liquid, total))} is below the "
-                        f"{_pct(minimum)} minimum of {self.name}",
+                        f"{label} {_pct_breach(liquid, total, minimum, above=False)} is below "
+                        f"the {_pct(minimum)} minimum of {self.name}",
                     )
                 )
         last = add_business_days(today, self.repo_max_business_days)
