@@ -50,7 +50,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from glassledger.contracts.business_days import add_business_days
+from glassledger.contracts.business_days import add_business_days, weekday  # noqa: F401 (re-exported)
 from glassledger.errors import ContractError
 
 #: Kinds of reserve assets known to the rule sets.
