@@ -9,6 +9,7 @@ from glassledger.contracts.identity import Identity
 from glassledger.contracts.monitor import Monitor
 from glassledger.contracts.oracle import Oracle
 from glassledger.contracts.pool import Pool
+from glassledger.contracts.stablecoin import Stablecoin
 from glassledger.contracts.token import Token
 from glassledger.contracts.trades import Trades
 from glassledger.ledger.abi import Registry
@@ -27,5 +28,6 @@ def standard_registry() -> Registry:
             Basket(),
             Amm(),
             Pool(),
+            Stablecoin(),
         ]
     )
