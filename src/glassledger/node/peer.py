@@ -112,6 +112,8 @@ class PeerTransport(Transport):
         self.refused_peers = 0
         #: Test-only fault: as proposer, send a different block to half of the peers.
         self.equivocator: Callable[[bytes], bytes | None] | None = None
+        #: Called with each newly authenticated connection.
+        self.on_connect: Callable[[PeerConnection], None] | None = None
 
     # ------------------------------------------------------------------ Transport
 
@@ -277,6 +279,8 @@ class PeerTransport(Transport):
             address=address,
             peers=len(self.peers),
         )
+        if self.on_connect is not None:
+            self.on_connect(conn)
         await self._read_loop(conn)
 
     def _refuse(self, writer: asyncio.StreamWriter, address: str, key: bytes, reason: str) -> None:
