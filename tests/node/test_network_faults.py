@@ -20,8 +20,16 @@ DEALERS = [f"dealer-{i}" for i in range(4)]
 
 
 def _stalled(net: LocalNet, names: list[str], seconds: float) -> dict[str, int]:
-    """Heights of ``names`` that did not move for ``seconds``."""
+    """Heights of ``names`` that did not move for ``seconds`` (once messages already in
+    flight when the fault began have settled: at most 15 s on a loaded machine)."""
     before = {n: net.height(n) for n in names}
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = {n: net.height(n) for n in names}
+        if now == before:
+            break
+        before = now
     time.sleep(seconds)
     after = {n: net.height(n) for n in names}
     assert after == before, f"heights moved while stalled: {before} -> {after}"
