@@ -35,7 +35,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from glassledger.contracts.registry import standard_registry
-from glassledger.errors import BlockInvalid, DecodeError, GlassledgerError, TxRejected
+from glassledger.errors import (
+    BlockInvalid,
+    DecodeError,
+    GlassledgerError,
+    RejectReason,
+    TxRejected,
+)
 from glassledger.ledger import codec
 from glassledger.ledger.block import Block, Certificate
 from glassledger.ledger.chain import Chain
@@ -432,8 +438,6 @@ class NetworkNode:
     def _check(self, raw: bytes) -> tuple[SignedTransaction, bytes]:
         """Decode and admit one transaction; :class:`TxRejected`/:class:`DecodeError` with the
         reason (duplicate, replay, wrong chain, malformed)."""
-        from glassledger.errors import RejectReason
-
         signed = decode_transaction(raw)
         if signed.tx.chain_id != self.chain.chain_id:
             raise TxRejected(RejectReason.WRONG_CHAIN, f"transaction is for {signed.tx.chain_id!r}")
@@ -457,9 +461,13 @@ class NetworkNode:
         hashes: list[bytes] = []
         refusals: list[str] = []
         accepted: list[tuple[bytes, bytes, SignedTransaction]] = []
+        seen: set[bytes] = set()
         for raw in raws:
             try:
                 signed, tx_hash = self._check(raw)
+                if tx_hash in seen:
+                    raise TxRejected(RejectReason.MALFORMED, "duplicate: twice in one submission")
+                seen.add(tx_hash)
             except (TxRejected, DecodeError) as exc:
                 reason = exc.message if isinstance(exc, TxRejected) else str(exc)
                 if isinstance(exc, TxRejected) and not reason.startswith(("replay", "duplicate")):
