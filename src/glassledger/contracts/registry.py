@@ -10,6 +10,7 @@ from glassledger.contracts.monitor import Monitor
 from glassledger.contracts.oracle import Oracle
 from glassledger.contracts.token import Token
 from glassledger.contracts.trades import Trades
+from glassledger.contracts.treasury import Treasury
 from glassledger.ledger.abi import Registry
 
 
@@ -25,5 +26,6 @@ def standard_registry() -> Registry:
             Monitor(),
             Basket(),
             Amm(),
+            Treasury(),
         ]
     )
