@@ -4,7 +4,7 @@ hooks out of the paying agent's escrow, failure to pay, prices and yields from t
 from __future__ import annotations
 
 import pytest
-from tests.support.funding import FundingChain
+from tests.support.securities import SecuritiesChain
 
 from glassledger.contracts import treasury_math as tm
 
@@ -13,11 +13,11 @@ BILL = "912796CX5"
 
 
 @pytest.fixture
-def fc() -> FundingChain:
-    return FundingChain()
+def fc() -> SecuritiesChain:
+    return SecuritiesChain()
 
 
-def _note(fc: FundingChain, face: int = 1_000_000_00, fund: int = 0) -> None:
+def _note(fc: SecuritiesChain, face: int = 1_000_000_00, fund: int = 0) -> None:
     """A 2-year 4% note issued 2025-11-15, coupons on 15 May / 15 November."""
     fc.ok(
         "ust",
@@ -103,7 +103,7 @@ def test_bill_quote_from_the_oracle(fc):
     assert q["investment_rate_e8"] == tm.bill_investment_rate_e8(price, days, 365)
 
 
-def _quote_at_head(fc: FundingChain, cusip: str) -> dict:
+def _quote_at_head(fc: SecuritiesChain, cusip: str) -> dict:
     from glassledger.contracts.treasury import quote
     from glassledger.ledger.abi import BlockInfo, Context
     from glassledger.ledger.state import Overlay

@@ -1,129 +1,142 @@
-"""A devnet chain for the funding contracts (treasury, repo): a Treasury issuer, dealers,
-clients, a money fund and a tri-party agent, blocks committed at chosen times."""
+"""A clocked devnet with a Treasury-bill token, oracle prices and a pool market (pool,
+facility and stable-coin tests).
+
+Participants: ``regulator`` (oracle), ``bank`` (issuer of USD and of the bill token),
+``dealer-0..3``, ``client-0..3`` holding USD 1,000,000.00 each. ``UST3M``: a tokenized
+3-month bill, 2 decimals, 1 token = USD 1 of face, priced by the oracle key ``UST.BILL3M`` per
+100 of face (``units_per_price`` 100). ``GLD``: a second collateral (0 decimals, price per
+token) to test several collaterals and ineligible ones.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from glassledger.contracts.registry import standard_registry
-from glassledger.contracts.treasury_math import DAY_MS, day_of
-from glassledger.ledger.abi import Registry
-from glassledger.ledger.block import Certificate, CommitSeal
-from glassledger.ledger.chain import Chain
-from glassledger.ledger.codec import decode
-from glassledger.ledger.crypto import KeyPair
-from glassledger.ledger.store import MemoryStore
-from glassledger.ledger.tx import Event, Receipt
-from glassledger.node.devnet import GENESIS_TIME_MS, Signer, devnet_genesis
-from glassledger.node.genesis import (
-    GENESIS_CERTIFICATE,
-    BalanceSpec,
-    ParticipantSpec,
-    build_genesis,
-)
+from glassledger.node.clocked import DAY_MS, Call, ClockedChain
+from glassledger.node.devnet import devnet_genesis
 
-EXTRA = [
-    ParticipantSpec("ust", ["issuer"], legal_name="US Treasury"),
-    ParticipantSpec("fund-0", ["client"], legal_name="Money Fund 0"),
-    ParticipantSpec("agent", ["settlement_bank"], legal_name="Tri-party Agent"),
-]
-CASH = 10_000_000_000_00  # USD 10bn in cents per participant funded
+START_MS = 1_767_268_800_000  # 2026-01-01 12:00 UTC
+BILL = "UST3M"
+BILL_KEY = "UST.BILL3M"
+GOLD = "GLD"
+GOLD_KEY = "GLD"
+E8 = 10**8
 
 
 class FundingChain:
-    """Chain with the standard contracts; ``commit`` at ``time_ms`` (default +1 s)."""
+    """:class:`ClockedChain` plus helpers: ``run(*calls)`` commits one block ``step_ms``
+    after the head and returns its receipts."""
 
-    def __init__(self, registry: Registry | None = None, params: dict[str, Any] | None = None):
-        genesis = devnet_genesis(clients=2, params=params, extra=EXTRA)
-        funded = ["dealer-0", "dealer-1", "dealer-2", "fund-0", "ust", "client-0", "client-1"]
-        genesis.balances = [BalanceSpec("USD", who, CASH) for who in funded]
-        self.genesis = genesis
-        self.registry = registry or standard_registry()
-        block0, state = build_genesis(genesis, self.registry)
-        self.store = MemoryStore()
-        self.store.put_block(block0, GENESIS_CERTIFICATE, [], [], dict(state.data))
-        self.chain = Chain(self.registry, self.store, state)
-        self.signer = Signer(genesis.chain_id)
-        self.keys = [KeyPair.from_name(f"dealer-{i}") for i in range(4)]
-        self.system_events: list[Event] = []
+    def __init__(self, bill_price_e8: int = 99 * E8, step_ms: int = 1_000) -> None:
+        genesis = devnet_genesis()
+        genesis.time_ms = START_MS
+        self.ledger = ClockedChain.start(genesis)
+        self.step_ms = step_ms
+        setup: list[Call] = [
+            ("regulator", "token", "create", {"symbol": BILL, "decimals": 2, "issuer": "bank"}),
+            ("regulator", "token", "create", {"symbol": GOLD, "decimals": 0, "issuer": "bank"}),
+        ]
+        holders = [f"client-{i}" for i in range(4)] + [f"dealer-{i}" for i in range(4)]
+        for who in holders:
+            setup.append(("bank", "token", "mint", {"symbol": BILL, "to": who, "amount": 10**11}))
+            setup.append(("bank", "token", "mint", {"symbol": GOLD, "to": who, "amount": 1_000}))
+        for who in (f"dealer-{i}" for i in range(4)):
+            setup.append(("bank", "token", "mint", {"symbol": "USD", "to": who, "amount": 10**11}))
+        self.must(*setup)
+        self.post_prices(bill=bill_price_e8, gold=2_000 * E8)
 
-    @property
-    def time_ms(self) -> int:
-        return self.chain.head.timestamp_ms
+    # -- running
+    def run(self, *calls: Call, step_ms: int | None = None):
+        block = self.ledger.advance(step_ms or self.step_ms, calls)
+        return block.receipts
 
-    @property
-    def day(self) -> int:
-        return self.time_ms // DAY_MS
+    def must(self, *calls: Call, step_ms: int | None = None):
+        receipts = self.run(*calls, step_ms=step_ms)
+        bad = [r.message for r in receipts if not r.ok]
+        assert not bad, bad
+        return receipts
 
-    def tx(self, who: str, contract: str, method: str, **args: Any):
-        return self.signer.tx(who, contract, method, **args)
+    def post_prices(self, bill: int | None = None, gold: int | None = None, step_ms=None):
+        now = self.ledger.time_ms + (step_ms or self.step_ms)
+        calls = []
+        for key, value in ((BILL_KEY, bill), (GOLD_KEY, gold)):
+            if value is not None:
+                calls.append(
+                    (
+                        "regulator",
+                        "oracle",
+                        "post",
+                        {
+                            "kind": "price",
+                            "key": key,
+                            "value": value,
+                            "scale": 8,
+                            "observed_ms": now,
+                        },
+                    )
+                )
+        return self.must(*calls, step_ms=step_ms)
 
-    def commit(self, txs=(), time_ms: int | None = None) -> list[Receipt]:
-        """Commit a block at ``time_ms`` (default: one second after the head)."""
-        txs = list(txs)
-        height = self.chain.height + 1
-        when = self.time_ms + 1000 if time_ms is None else time_ms
-        block = self.chain.propose(when, self.keys[height % 4].public, txs)
-        result = self.chain.receipts_of(block.hash)
-        seals = tuple(CommitSeal.make(k, block.hash) for k in self.keys)
-        self.chain.commit(block, Certificate(0, seals))
-        self.system_events += result.system_events
-        return result.receipts
+    def post_rate(self, key: str, bps: int, step_ms=None):
+        now = self.ledger.time_ms + (step_ms or self.step_ms)
+        args = {"kind": "rate", "key": key, "value": bps, "scale": 4, "observed_ms": now}
+        return self.must(("regulator", "oracle", "post", args), step_ms=step_ms)
 
-    def call(self, who: str, contract: str, method: str, **args: Any) -> Receipt:
-        """Commit one call in its own block; returns its receipt."""
-        return self.commit([self.tx(who, contract, method, **args)])[0]
-
-    def ok(self, who: str, contract: str, method: str, **args: Any) -> Receipt:
-        receipt = self.call(who, contract, method, **args)
-        assert receipt.ok, receipt.message
-        return receipt
-
-    def at_date(self, iso: str, hour: int = 12) -> int:
-        return day_of(iso) * DAY_MS + hour * 3_600_000
-
-    def advance_to(self, iso: str, hour: int = 12) -> list[Receipt]:
-        """Commit an empty block at ``iso`` ``hour``:00 UTC."""
-        return self.commit([], self.at_date(iso, hour))
-
+    # -- reading
     def get(self, contract: str, key: str) -> Any:
-        raw = self.chain.state.get(f"{contract}/{key}".encode())
-        return None if raw is None else decode(raw, Any)
+        return self.ledger.get(contract, key)
 
     def balance(self, holder: str, symbol: str = "USD") -> int:
-        raw = self.chain.state.get(f"token/b/{symbol}/{holder}".encode())
-        return 0 if raw is None else decode(raw, int)
+        return self.get("token", f"b/{symbol}/{holder}") or 0
 
     def supply(self, symbol: str) -> int:
         return self.get("token", f"t/{symbol}")["supply"]
 
-    def total_held(self, symbol: str) -> int:
-        """Free balances plus locked amounts of ``symbol`` (equals the supply)."""
-        total = 0
-        for _key, raw in self.chain.state.items_with_prefix(f"token/b/{symbol}/".encode()):
-            total += decode(raw, int)
-        for _key, raw in self.chain.state.items_with_prefix(b"token/l/"):
-            record = decode(raw, Any)
-            if record["symbol"] == symbol:
-                total += record["amount"]
-        return total
+    def open_facility(self, params: dict | None = None, floor_bps=430, ceiling_bps=450, **terms):
+        """The facility run by the ``regulator`` (the central bank's desk) with USD 500 m of
+        float and 600 m face of bills; floor and ceiling rates posted."""
+        collateral = {"price_key": BILL_KEY, "units_per_price": 100, "haircut_bps": 200} | terms
+        self.must(
+            ("bank", "token", "mint", {"symbol": "USD", "to": "regulator", "amount": 10**11}),
+            ("bank", "token", "mint", {"symbol": BILL, "to": "regulator", "amount": 6 * 10**10}),
+            (
+                "regulator",
+                "facility",
+                "configure",
+                {"cash": "USD", "operator": "regulator", "params": params or {}},
+            ),
+            ("regulator", "facility", "list_collateral", {"symbol": BILL, "terms": collateral}),
+        )
+        self.must(
+            ("regulator", "facility", "fund", {"amount": 5 * 10**10}),
+            ("regulator", "facility", "supply_collateral", {"symbol": BILL, "amount": 6 * 10**10}),
+        )
+        self.post_rate("USD.ON_RRP", floor_bps)
+        self.post_rate("USD.SRF", ceiling_bps)
 
-    def events(self, name: str) -> list[Event]:
-        """System (hook) events named ``name`` so far."""
-        return [e for e in self.system_events if e.name == name]
-
-    def post_price(self, cusip: str, price_e8: int, observed_ms: int | None = None) -> None:
-        when = self.time_ms + 1000 if observed_ms is None else observed_ms
-        self.ok(
-            "regulator",
-            "oracle",
-            "post",
-            kind="price",
-            key=f"UST-{cusip}",
-            value=price_e8,
-            scale=8,
-            observed_ms=when,
+    def open_market(self, market: str = "USDPOOL", params: dict | None = None, **terms):
+        collateral = {
+            "price_key": BILL_KEY,
+            "units_per_price": 100,
+            "ltv_bps": 9_000,
+            "threshold_bps": 9_500,
+            "bonus_bps": 10_200,
+            "protocol_fee_bps": 1_000,
+        } | terms
+        self.must(
+            (
+                "regulator",
+                "pool",
+                "open_market",
+                {"market": market, "cash": "USD", "operator": "bank", "params": params or {}},
+            ),
+            (
+                "regulator",
+                "pool",
+                "list_collateral",
+                {"market": market, "symbol": BILL, "terms": collateral},
+            ),
         )
 
 
-START_MS = GENESIS_TIME_MS
+__all__ = ["DAY_MS", "FundingChain"]

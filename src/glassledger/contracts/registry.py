@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from glassledger.contracts.amm import Amm
 from glassledger.contracts.basket import Basket
+from glassledger.contracts.facility import Facility
 from glassledger.contracts.governance import Governance
 from glassledger.contracts.identity import Identity
 from glassledger.contracts.monitor import Monitor
 from glassledger.contracts.oracle import Oracle
+from glassledger.contracts.pool import Pool
+from glassledger.contracts.stablecoin import Stablecoin
 from glassledger.contracts.token import Token
 from glassledger.contracts.trades import Trades
 from glassledger.contracts.treasury import Treasury
@@ -27,5 +30,8 @@ def standard_registry() -> Registry:
             Basket(),
             Amm(),
             Treasury(),
+            Pool(),
+            Stablecoin(),
+            Facility(),
         ]
     )

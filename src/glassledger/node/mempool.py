@@ -59,6 +59,10 @@ class Mempool:
     def __len__(self) -> int:
         return len(self._known)
 
+    def __contains__(self, tx_hash: bytes) -> bool:
+        """Whether ``tx_hash`` is pending here (admitted and not yet committed or dropped)."""
+        return tx_hash in self._known
+
     # ------------------------------------------------------------------ admission
 
     def submit(self, tx: SignedTransaction | bytes) -> bytes:
@@ -135,6 +139,26 @@ class Mempool:
                     self.dropped.append(
                         Dropped(tx_hash, RejectReason.BAD_SIGNATURE, "signature does not verify")
                     )
+
+    def collect_done(self) -> None:
+        """Move every batch the workers have finished to the ready queue without waiting (a
+        node that does not propose calls it so its signature checks are known when it
+        validates a proposal). Bad signatures go to :attr:`dropped`."""
+        self._dispatch(full_batches_only=False)
+        while self._verifying and self._verifying[0][1].done():
+            batch, future = self._verifying.popleft()
+            for (tx_hash, tx), ok in zip(batch, future.result(), strict=True):
+                if ok:
+                    self._ready[tx_hash] = tx
+                else:
+                    self._known.discard(tx_hash)
+                    self.dropped.append(
+                        Dropped(tx_hash, RejectReason.BAD_SIGNATURE, "signature does not verify")
+                    )
+
+    def is_verified(self, tx_hash: bytes) -> bool:
+        """Whether ``tx_hash`` is pending here with its signature already verified."""
+        return tx_hash in self._ready or tx_hash in self._in_flight
 
     # ------------------------------------------------------------------ proposals
 
