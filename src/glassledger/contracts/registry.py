@@ -16,6 +16,7 @@ from glassledger.contracts.rfq import Rfq
 from glassledger.contracts.stablecoin import Stablecoin
 from glassledger.contracts.token import Token
 from glassledger.contracts.trades import Trades
+from glassledger.contracts.treasury import Treasury
 from glassledger.ledger.abi import Registry
 
 
@@ -31,6 +32,7 @@ def standard_registry() -> Registry:
             Monitor(),
             Basket(),
             Amm(),
+            Treasury(),
             Pool(),
             Stablecoin(),
             Facility(),
