@@ -37,12 +37,16 @@ from pathlib import Path
 from glassledger.errors import StoreError
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS inbox (id INTEGER PRIMARY KEY AUTOINCREMENT, tx BLOB);
+CREATE TABLE IF NOT EXISTS inbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, tx BLOB, sender BLOB, nonce INTEGER
+);
 CREATE TABLE IF NOT EXISTS refusals (
     hash BLOB PRIMARY KEY, reason TEXT NOT NULL, message TEXT NOT NULL, id INTEGER
 );
 CREATE TABLE IF NOT EXISTS quarantine (id INTEGER PRIMARY KEY, tx, reason TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS inbox_by_sender ON inbox (sender, nonce);
 """
+_SCHEMA_TABLES = [statement.strip() for statement in _SCHEMA.split(";") if statement.strip()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,12 +74,16 @@ class Inbox:
             self._db = sqlite3.connect(str(path), timeout=timeout_s, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
+            # One write transaction, so that processes opening a new inbox at once agree.
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute(_SCHEMA_TABLES[0])
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(inbox)")}
             for column, kind in (("sender", "BLOB"), ("nonce", "INTEGER")):
                 if column not in columns:  # an inbox written by an older version
                     self._db.execute(f"ALTER TABLE inbox ADD COLUMN {column} {kind}")
-            self._db.execute("CREATE INDEX IF NOT EXISTS inbox_by_sender ON inbox (sender, nonce)")
+            for statement in _SCHEMA_TABLES[1:]:
+                self._db.execute(statement)
+            self._db.execute("COMMIT")
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the inbox {path}: {exc}") from exc
         self.path = path
