@@ -1,5 +1,5 @@
-"""``python -m glassledger``: the command line (as the ``glassledger`` script)."""
+"""``python -m glassledger``: the command line."""
 
 from glassledger.cli import app
 
-app(prog_name="glassledger")
+app()

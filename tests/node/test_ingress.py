@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from glassledger.cli import app
 from glassledger.node.home import Home
 from glassledger.node.inbox import Inbox
-from glassledger.node.process import NodeLock, NodeRunning, running_node
+from glassledger.node.runner import NodeLock, NodeRunning, running_node
 from glassledger.node.submit import ArgumentError, parse_args, queue_transaction
 
 runner = CliRunner()

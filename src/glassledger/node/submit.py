@@ -189,7 +189,7 @@ def wait_for_receipt(
 ) -> TxReceipt | None:
     """Wait for ``tx_hash``'s receipt while a node runs on ``home``. None when no node is
     running (the transaction stays queued); :class:`StoreError` after ``timeout_s``."""
-    from glassledger.node.process import running_node
+    from glassledger.node.runner import running_node
 
     deadline = time.monotonic() + timeout_s
     while True:
