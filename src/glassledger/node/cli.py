@@ -43,8 +43,6 @@ def progress() -> Progress:
     )
 
 
-
-
 bench_app = typer.Typer(
     rich_markup_mode="markdown", help="Performance measurements.", no_args_is_help=True
 )
