@@ -70,6 +70,15 @@ def test_a_transfer_submitted_to_the_bookkeeper_is_finalized_everywhere(net):
     # the same bytes again: a replay, refused with its reason
     refusals, _ = net.submit("dealer-1", [good])
     assert refusals[0].startswith("replay")
+    # a duplicate while pending, and a used nonce with other content
+    twice = net.signer.tx("client-0", "token", "transfer", symbol="USD", to="client-2", amount=1)
+    refusals, receipts = net.submit("dealer-1", [twice, twice])
+    assert refusals[0] == "" and refusals[1].startswith("duplicate") and receipts[0].ok
+    net.signer.nonces["client-0"] = 0
+    again = net.signer.tx("client-0", "token", "transfer", symbol="USD", to="client-3", amount=2)
+    refusals, _ = net.submit("dealer-0", [again])
+    assert refusals[0].startswith("replay: nonce 0 already used")
+    net.signer.nonces["client-0"] = 2
     # a transfer beyond the balance: a rejection receipt in a block
     bad = net.signer.tx("client-2", "token", "transfer", symbol="USD", to="client-1", amount=10**15)
     _, receipts = net.submit("dealer-2", [bad])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from glassledger.contracts.amm import Amm
 from glassledger.contracts.basket import Basket
+from glassledger.contracts.facility import Facility
 from glassledger.contracts.governance import Governance
 from glassledger.contracts.identity import Identity
 from glassledger.contracts.monitor import Monitor
@@ -29,5 +30,6 @@ def standard_registry() -> Registry:
             Amm(),
             Pool(),
             Stablecoin(),
+            Facility(),
         ]
     )
