@@ -13,6 +13,7 @@ from glassledger.contracts.pool import Pool
 from glassledger.contracts.stablecoin import Stablecoin
 from glassledger.contracts.token import Token
 from glassledger.contracts.trades import Trades
+from glassledger.contracts.treasury import Treasury
 from glassledger.ledger.abi import Registry
 
 
@@ -28,6 +29,7 @@ def standard_registry() -> Registry:
             Monitor(),
             Basket(),
             Amm(),
+            Treasury(),
             Pool(),
             Stablecoin(),
             Facility(),
