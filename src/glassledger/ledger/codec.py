@@ -60,9 +60,27 @@ def decode(data: bytes, type_: type[T], *, max_size: int = MAX_ENCODED_SIZE) -> 
     return value
 
 
+_LEAVES = frozenset({int, str, bytes, bool, type(None)})
+
+
 def check_value(value: Any, depth: int = 0) -> None:
     """Raise :class:`DecodeError` if ``value`` holds a float, a non-string map key, or nests
     deeper than :data:`MAX_DEPTH`."""
+    kind = type(value)
+    if kind in _LEAVES and depth <= MAX_DEPTH:  # fast path: exact scalars need no walk
+        return
+    if kind is dict and depth < MAX_DEPTH:
+        for key, item in value.items():
+            if type(key) is not str:
+                raise DecodeError(f"map keys must be strings, got {type(key).__name__}")
+            if type(item) not in _LEAVES:
+                check_value(item, depth + 1)
+        return
+    if kind is list and depth < MAX_DEPTH:
+        for item in value:
+            if type(item) not in _LEAVES:
+                check_value(item, depth + 1)
+        return
     if depth > MAX_DEPTH:
         raise DecodeError(f"value nests deeper than {MAX_DEPTH} levels")
     if isinstance(value, float):
