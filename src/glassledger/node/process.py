@@ -45,7 +45,7 @@ from glassledger.errors import (
 from glassledger.ledger import codec
 from glassledger.ledger.block import Block, Certificate
 from glassledger.ledger.chain import Chain
-from glassledger.ledger.consensus.guard import FileVoteGuard
+from glassledger.ledger.consensus.guard import FileSignState, sign_state_path
 from glassledger.ledger.consensus.messages import (
     ConsensusMessage,
     EquivocationEvidence,
@@ -158,7 +158,9 @@ class NetworkNode:
         self.chain.mempool = self.mempool
         self.chain.verifier = self.verifier
         self.ingress = IngressQueue(data / "ingress.sqlite")
-        self.guard = FileVoteGuard(data / "vote-guard.log")
+        # The sign state lives beside the key, not in the data directory: restoring or
+        # losing chain.sqlite cannot roll it back (docs/ledger-storage.md).
+        self.guard = FileSignState(sign_state_path(config.path(config.key)), self.keys.public)
         self.transport = PeerTransport(
             self.keys,
             self._hello,
