@@ -8,14 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from glassledger.contracts import lending_math as lm
-from glassledger.contracts.pool import debt_of, lender_claim, load_market, total_debt
+from glassledger.contracts.pool import debt_of, lender_claim, read_market, total_debt
 from support.funding import BILL, DAY_MS, E8, GOLD, FundingChain
 
 M = "USDPOOL"
 
 
 def market(f: FundingChain) -> dict:
-    return load_market(f.get("pool", f"m/{M}"))
+    return read_market(lambda key: f.get("pool", key), M)
 
 
 def claim(f: FundingChain, lender: str) -> int:

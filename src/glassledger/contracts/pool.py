@@ -50,14 +50,18 @@ Parameters of a market (``open_market(params=...)``) and their defaults: :data:`
 of a collateral (``list_collateral(terms=...)``): :data:`COLLATERAL_DEFAULTS`. Both documented
 in ``docs/funding.md``.
 
-State: ``m/<market>`` -> market; ``c/<market>/<symbol>`` -> collateral terms;
-``s/<market>/<lender>`` -> shares (scaled); ``p/<market>/<borrower>`` -> position
-``{"scaled_debt", "collateral": {symbol: amount}, "loan": trade id or "", "n"}``;
+State: ``m/<market>`` -> market configuration, ``st/<market>`` -> its per-call state
+(:data:`STATE_FIELDS`; read both with :func:`read_market`); ``idx/<market>`` -> name;
+``c/<market>/<symbol>`` -> collateral terms; ``s/<market>/<lender>`` -> shares (scaled);
+``p/<market>/<borrower>`` -> position
+``{"scaled_debt", "collateral": {symbol: amount}, "loan": trade id or ""}``;
+``n/<market>/<borrower>`` -> loans opened so far;
 ``loan/<trade id>`` -> loan lifecycle record.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from glassledger.contracts import lending_math as lm
@@ -117,26 +121,54 @@ LOAN = Lifecycle.of(
 
 #: Market fields held as rays (beyond the codec's 64-bit integers): stored as decimal strings.
 RAY_FIELDS = ("liquidity_index", "borrow_index", "rate_ray")
+#: Market fields that change with every call, stored apart (``st/<market>``) from the
+#: market's configuration (``m/<market>``) so a call rewrites only them.
+STATE_FIELDS = (
+    "liquidity_index",
+    "borrow_index",
+    "rate_ray",
+    "rate_height",
+    "scaled_supply",
+    "scaled_debt",
+    "cash_held",
+    "treasury",
+    "interest",
+    "deficit",
+    "socialized",
+    "liquidations",
+    "last_ms",
+    "marked_day",
+)
 
 
 def market_key(market: str) -> str:
     return f"m/{market}"
 
 
-def load_market(record: dict[str, Any]) -> dict[str, Any]:
-    """A stored market record with its ray fields as integers."""
-    m = dict(record)
+def read_market(get: Callable[[str], Any], market: str) -> dict[str, Any] | None:
+    """Market ``market`` (configuration and state, rays as integers) read through ``get``
+    (a contract's ``ctx.get`` or a view's reader of the pool's namespace); ``None`` if
+    absent."""
+    config = get(market_key(market))
+    if config is None:
+        return None
+    m = dict(config)
+    m.update(get(f"st/{market}"))
     for key in RAY_FIELDS:
         m[key] = int(m[key])
     return m
 
 
-def dump_market(m: dict[str, Any]) -> dict[str, Any]:
-    """The market record as stored (ray fields as decimal strings)."""
-    record = dict(m)
+def dump_state(m: dict[str, Any]) -> dict[str, Any]:
+    """The per-call part of a market as stored (rays as decimal strings)."""
+    state = {key: m[key] for key in STATE_FIELDS}
     for key in RAY_FIELDS:
-        record[key] = str(m[key])
-    return record
+        state[key] = str(m[key])
+    return state
+
+
+def dump_config(m: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in m.items() if key not in STATE_FIELDS}
 
 
 def lock_id(market: str, borrower: str, symbol: str) -> str:
@@ -275,6 +307,8 @@ class Pool(Contract):
             marked_day=ctx.time_ms // DAY_MS,
             collateral=[],
         )
+        ctx.put(market_key(market), dump_config(m))
+        ctx.put(f"idx/{market}", market)
         self._save(ctx, m)
         ctx.emit("market_opened", market=market, cash=cash, operator=operator)
 
@@ -305,7 +339,7 @@ class Pool(Contract):
         ctx.put(f"c/{market}/{symbol}", t)
         if symbol not in m["collateral"]:
             m["collateral"] = sorted([*m["collateral"], symbol])
-            ctx.put(market_key(market), dump_market(m))
+            ctx.put(market_key(market), dump_config(m))
         ctx.emit("collateral_listed", market=market, symbol=symbol, **t)
 
     # -- lenders ------------------------------------------------------------------------------
@@ -580,22 +614,22 @@ class Pool(Contract):
     def begin_block(self, ctx: Context) -> None:
         """Accrue every market to the block time; pick up a newly posted oracle base rate."""
         for _, name in ctx.scan("idx/"):
-            m = accrued(load_market(ctx.get(market_key(name))), ctx.time_ms)
+            m = accrued(read_market(ctx.get, name), ctx.time_ms)
             if m["rate_key"]:
                 point = ctx.read("oracle", oracle.point_key("rate", m["rate_key"]))
                 if point is not None and point["height"] != m["rate_height"]:
                     self._refresh_rate(ctx, m)
-            ctx.put(market_key(name), dump_market(m))
+            ctx.put(f"st/{name}", dump_state(m))
 
     def end_block(self, ctx: Context) -> None:
         """Once a day, mark every open borrow in the trades register at its accrued debt."""
         day = ctx.time_ms // DAY_MS
         for _, name in ctx.scan("idx/"):
-            m = load_market(ctx.get(market_key(name)))
+            m = read_market(ctx.get, name)
             if m["marked_day"] == day:
                 continue
             m["marked_day"] = day
-            ctx.put(market_key(name), dump_market(m))
+            ctx.put(f"st/{name}", dump_state(m))
             for key, pos in ctx.scan(f"p/{name}/"):
                 if pos["loan"]:
                     borrower = key.split("/", 2)[2]
@@ -604,9 +638,9 @@ class Pool(Contract):
     # -- helpers ---------------------------------------------------------------------------------
     @staticmethod
     def _market(ctx: Context, market: str) -> dict[str, Any]:
-        m = ctx.get(market_key(market))
+        m = read_market(ctx.get, market)
         ctx.require(m is not None, f"no market {market!r}")
-        return load_market(m)
+        return m
 
     def _accrue(self, ctx: Context, market: str) -> dict[str, Any]:
         return accrued(self._market(ctx, market), ctx.time_ms)
@@ -614,8 +648,7 @@ class Pool(Contract):
     def _save(self, ctx: Context, m: dict[str, Any]) -> None:
         """Store the market after a call, with the rate its new utilization implies."""
         self._refresh_rate(ctx, m)
-        ctx.put(market_key(m["id"]), dump_market(m))
-        ctx.put(f"idx/{m['id']}", m["id"])
+        ctx.put(f"st/{m['id']}", dump_state(m))
 
     @staticmethod
     def _refresh_rate(ctx: Context, m: dict[str, Any]) -> None:
