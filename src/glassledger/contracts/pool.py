@@ -11,7 +11,9 @@ it. The arithmetic (indexes, rate curve, health factor, liquidation amounts) is
 ``scaled_debt x borrow_index`` (rounded up). Indexes start at 1 ray.
 
 **Accrual, every block** (``begin_block``) and before every call, in integers: the borrow
-index grows by ``(1 + r / YEAR_MS) ** dt`` at the borrow rate ``r`` in force; the interest
+index grows by ``(1 + r / year) ** dt`` (``dt`` and the year in ms; the year has
+``day_count`` days, 360 by default: the US money-market convention of SOFR and repo, where
+Aave uses 365) at the borrow rate ``r`` in force; the interest
 borrowers owe for the interval (``debt after - debt before``, aggregate, rounded up) is split:
 ``reserve_factor_bps`` of it (rounded down) to the pool's reserve (``treasury``), the rest to
 the lenders by raising the liquidity index by ``lenders' part / total shares`` (rounded
@@ -92,6 +94,7 @@ MARKET_DEFAULTS: dict[str, Any] = {
     "min_leftover": 1_000_00,  # Aave MIN_LEFTOVER_BASE ($1,000)
     "close_factor_bps": lm.DEFAULT_CLOSE_FACTOR_BPS,
     "price_max_age_ms": 0,  # 0: the chain's oracle_max_age_ms
+    "day_count": 360,  # days in the rate's year (actual/360; Aave: 365)
 }
 #: Collateral terms and defaults (see docs/funding.md).
 COLLATERAL_DEFAULTS: dict[str, Any] = {
@@ -199,7 +202,8 @@ def accrued(market: dict[str, Any], time_ms: int) -> dict[str, Any]:
         return m
     if m["scaled_debt"] and m["rate_ray"]:
         before = debt_of(m, m["scaled_debt"])
-        m["borrow_index"] = lm.ray_mul(m["borrow_index"], lm.growth(m["rate_ray"], dt))
+        factor = lm.growth(m["rate_ray"], dt, m["day_count"] * lm.DAY_MS)
+        m["borrow_index"] = lm.ray_mul(m["borrow_index"], factor)
         interest = debt_of(m, m["scaled_debt"]) - before
         reserve = interest * m["reserve_factor_bps"] // lm.BPS
         lenders = interest - reserve
@@ -218,15 +222,15 @@ def position_snapshot(
     position: dict[str, Any],
     terms: dict[str, dict[str, Any]],
     prices: dict[str, int],
-    decimals: dict[str, int],
 ) -> lm.Position:
-    """The :class:`~.lending_math.Position` of a stored position, with ``prices`` (scale 8)
-    and token ``decimals`` by symbol: what the contract and the views both evaluate."""
+    """The :class:`~.lending_math.Position` of a stored position with the collateral
+    ``terms`` and oracle ``prices`` (scale 8) by symbol: what the contract and the views both
+    evaluate."""
     collateral = tuple(
         lm.Collateral(
             symbol=symbol,
             amount=amount,
-            decimals=decimals[symbol],
+            decimals=terms[symbol]["decimals"],
             price_e8=prices[symbol],
             units_per_price=terms[symbol]["units_per_price"],
             ltv_bps=terms[symbol]["ltv_bps"],
@@ -238,7 +242,7 @@ def position_snapshot(
         if amount > 0
     )
     return lm.Position(
-        debt_of(market, position["scaled_debt"]), decimals[market["cash"]], collateral
+        debt_of(market, position["scaled_debt"]), market["cash_decimals"], collateral
     )
 
 
@@ -285,11 +289,13 @@ class Pool(Contract):
             0 < p["optimal_utilization_bps"] < lm.BPS, "optimal utilization must be in (0, 1)"
         )
         ctx.require(0 <= p["reserve_factor_bps"] < lm.BPS, "reserve factor must be in [0, 1)")
+        ctx.require(p["day_count"] in (360, 365), "day_count must be 360 or 365")
         ctx.require(0 < p["close_factor_bps"] <= lm.BPS, "close factor must be in (0, 100%]")
         m = dict(p)
         m.update(
             id=market,
             cash=cash,
+            cash_decimals=ctx.read("token", f"t/{cash}")["decimals"],
             operator=operator,
             liquidity_index=lm.RAY,
             borrow_index=lm.RAY,
@@ -336,6 +342,7 @@ class Pool(Contract):
         ctx.require(t["supply_cap"] >= 0, "supply_cap must be non-negative")
         previous = ctx.get(f"c/{market}/{symbol}")
         t["posted"] = previous["posted"] if previous else 0
+        t["decimals"] = ctx.read("token", f"t/{symbol}")["decimals"]
         ctx.put(f"c/{market}/{symbol}", t)
         if symbol not in m["collateral"]:
             m["collateral"] = sorted([*m["collateral"], symbol])
@@ -690,7 +697,7 @@ class Pool(Contract):
 
     def _snapshot(self, ctx: Context, m: dict[str, Any], pos: dict[str, Any]) -> lm.Position:
         """The position valued at fresh oracle prices (a stale price rejects the call)."""
-        terms, prices, decimals = {}, {}, {m["cash"]: self._decimals(ctx, m["cash"])}
+        terms, prices = {}, {}
         age = m["price_max_age_ms"] or None
         for symbol, amount in pos["collateral"].items():
             if amount <= 0:
@@ -698,12 +705,7 @@ class Pool(Contract):
             t = ctx.get(f"c/{m['id']}/{symbol}")
             terms[symbol] = t
             prices[symbol] = oracle.value(ctx, "price", t["price_key"], lm.PRICE_SCALE, age)
-            decimals[symbol] = self._decimals(ctx, symbol)
-        return position_snapshot(m, pos, terms, prices, decimals)
-
-    @staticmethod
-    def _decimals(ctx: Context, symbol: str) -> int:
-        return ctx.read("token", f"t/{symbol}")["decimals"]
+        return position_snapshot(m, pos, terms, prices)
 
     def _write_off(self, ctx: Context, m: dict[str, Any], borrower: str, amount: int) -> None:
         """Bad debt: the reserve absorbs first, the rest cuts every share's value."""
