@@ -619,28 +619,31 @@ class Pool(Contract):
 
     # -- hooks ----------------------------------------------------------------------------------
     def begin_block(self, ctx: Context) -> None:
-        """Accrue every market to the block time; pick up a newly posted oracle base rate."""
+        """Accrue every market to the block time."""
         for _, name in ctx.scan("idx/"):
             m = accrued(read_market(ctx.get, name), ctx.time_ms)
+            ctx.put(f"st/{name}", dump_state(m))
+
+    def end_block(self, ctx: Context) -> None:
+        """Pick up a base rate the oracle posted in this block (it applies from now on);
+        once a day, mark every open borrow in the trades register at its accrued debt."""
+        day = ctx.time_ms // DAY_MS
+        for _, name in ctx.scan("idx/"):
+            m = read_market(ctx.get, name)
+            changed = False
             if m["rate_key"]:
                 point = ctx.read("oracle", oracle.point_key("rate", m["rate_key"]))
                 if point is not None and point["height"] != m["rate_height"]:
                     self._refresh_rate(ctx, m)
-            ctx.put(f"st/{name}", dump_state(m))
-
-    def end_block(self, ctx: Context) -> None:
-        """Once a day, mark every open borrow in the trades register at its accrued debt."""
-        day = ctx.time_ms // DAY_MS
-        for _, name in ctx.scan("idx/"):
-            m = read_market(ctx.get, name)
-            if m["marked_day"] == day:
-                continue
-            m["marked_day"] = day
-            ctx.put(f"st/{name}", dump_state(m))
-            for key, pos in ctx.scan(f"p/{name}/"):
-                if pos["loan"]:
-                    borrower = key.split("/", 2)[2]
-                    self._mark(ctx, m, borrower, pos, None)
+                    changed = True
+            if m["marked_day"] != day:
+                m["marked_day"] = day
+                changed = True
+                for key, pos in ctx.scan(f"p/{name}/"):
+                    if pos["loan"]:
+                        self._mark(ctx, m, key.split("/", 2)[2], pos, None)
+            if changed:
+                ctx.put(f"st/{name}", dump_state(m))
 
     # -- helpers ---------------------------------------------------------------------------------
     @staticmethod
