@@ -10,6 +10,7 @@ from glassledger.contracts.identity import Identity
 from glassledger.contracts.monitor import Monitor
 from glassledger.contracts.oracle import Oracle
 from glassledger.contracts.pool import Pool
+from glassledger.contracts.repo import Repo
 from glassledger.contracts.stablecoin import Stablecoin
 from glassledger.contracts.token import Token
 from glassledger.contracts.trades import Trades
@@ -30,6 +31,7 @@ def standard_registry() -> Registry:
             Basket(),
             Amm(),
             Treasury(),
+            Repo(),
             Pool(),
             Stablecoin(),
             Facility(),
