@@ -31,7 +31,8 @@ NODES = ["dealer-0", "dealer-1", "dealer-2", "dealer-3", "regulator"]
 
 @pytest.fixture(scope="module")
 def net(tmp_path_factory):
-    network = LocalNet(tmp_path_factory.mktemp("net") / "net")
+    params = {"election_period": 40, "election_window": 10}  # a draw within seconds
+    network = LocalNet(tmp_path_factory.mktemp("net") / "net", params=params)
     network.start()
     try:
         network.wait_height(2, NODES, timeout_s=40)
@@ -132,6 +133,17 @@ def test_a_frame_with_a_bad_signature_is_dropped(net):
 
     (receipt,) = asyncio.run(ask())
     assert receipt.reason == "pending" and receipt.height == -1
+
+
+def test_the_regulator_node_commits_and_reveals_the_draw_seed(net):
+    net.wait_height(45, ["regulator"], timeout_s=60)
+    duties = [e["calls"] for e in net.log("regulator") if e["event"] == "regulator_duty"]
+    assert ["commit_seed"] in duties and ["reveal_seed"] in duties
+    store = net.store("dealer-0")
+    try:
+        assert store.events(contract="governance", name="elected")
+    finally:
+        store.close()
 
 
 def test_sigterm_stops_every_node_cleanly_without_a_fork(net):

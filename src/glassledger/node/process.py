@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import faulthandler
 import json
 import os
 import signal
@@ -96,6 +97,8 @@ REGOSSIP_S = 3.0
 RECENT_COMMITTED = 500_000
 REGOSSIP_BATCH = 5_000
 REGOSSIP_MAX_S = 30.0
+#: A clean stop taking longer than this is abandoned (exit code 1, stacks in the log).
+STOP_TIMEOUT_S = 10
 OUTCOMES_KEPT = 200_000
 
 
@@ -201,6 +204,7 @@ class NetworkNode:
         self.evidence: list[EquivocationEvidence] = []
         self.caught_up_blocks = 0
         self.metrics = _Metrics(config.metrics) if config.metrics else None
+        self.duties = self._regulator_duties(data)
 
     # ------------------------------------------------------------------ logging and status
 
@@ -279,6 +283,11 @@ class NetworkNode:
             self.engine.start()
             await self._stop.wait()
         finally:
+            # a stop that does not finish in time leaves a trace of where it hangs, and exits
+            faulthandler.dump_traceback_later(STOP_TIMEOUT_S, exit=True, file=self.log_stream)
+            self.event("stopping", height=self.chain.height)
+            if self._catchup_task is not None:
+                tasks.append(self._catchup_task)
             for task in tasks:
                 task.cancel()
             for task in tasks:
@@ -286,6 +295,7 @@ class NetworkNode:
                     await task
             await self.transport.stop()
             self.close()
+            faulthandler.cancel_dump_traceback_later()
             self.event("stopped", height=self.chain.height)
 
     def close(self) -> None:
@@ -372,6 +382,8 @@ class NetworkNode:
             )
         while len(self._recent) > RECENT_COMMITTED:
             self._recent.popitem(last=False)
+        if self.duties is not None:
+            self._perform_duties()
         self.event(
             "commit",
             height=height,
@@ -380,6 +392,32 @@ class NetworkNode:
             proposer=self.participant_of(block.header.proposer),
             peers=len(self.transport.peers),
         )
+
+    def _regulator_duties(self, data: Path):
+        """The regulator's node commits and reveals the authority draws' seeds (kept in
+        ``data/regulator-seeds.json``), as the embedded node does."""
+        from glassledger.node.regulator import DrawSeeds
+
+        participant = self.participant_of(self.keys.public)
+        raw = self.chain.state.get(b"identity/p/" + (participant or "").encode())
+        if raw is None or "regulator" not in codec.decode(raw, dict).get("roles", []):
+            return None
+        return DrawSeeds(data / "regulator-seeds.json")
+
+    def _perform_duties(self) -> None:
+        calls = self.duties.due(self.chain.state, self.chain.height + 1)
+        if not calls:
+            return
+        nonce = self._next_nonce(self.keys.public)
+        txs = []
+        for method, args in calls:
+            tx = Transaction(
+                self.chain.chain_id, self.keys.public, nonce, "governance", method, args
+            )
+            txs.append(tx.sign(self.keys).encode())
+            nonce += 1
+        self.event("regulator_duty", calls=[m for m, _ in calls])
+        self.accept(txs)
 
     def _evidence(self, evidence: EquivocationEvidence) -> None:
         culprit = self.participant_of(evidence.first.signer)
