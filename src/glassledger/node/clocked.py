@@ -22,11 +22,13 @@ simulation needs from the ledger is the state transition and the evidence (certi
 receipts, events, roots), and those are the real ones. Sealing with every authority (not a
 bare quorum) keeps governance from counting missed rounds against absent signers.
 
-**Governance keeps running.** The regulator node's off-ledger duty, committing and revealing
-the seeds of the authority draws (:class:`~glassledger.node.regulator.DrawSeeds`), is done
-by the harness: every block carries the regulator's ``commit_seed`` / ``reveal_seed`` when one
-is due, with seeds from a seeded generator (``draw_seed``), so periodic elections and
-by-elections run in long simulations and the set of sealing authorities follows them.
+**Governance keeps running.** The committers' off-ledger duty, committing and revealing the
+seeds of the authority draws (:class:`~glassledger.node.regulator.DrawSeeds`), is done by the
+harness for the regulator and for every genesis participant whose key is in the pool (the
+authorities sitting when a draw opens are its committers): every block carries the
+``commit_seed`` / ``reveal_seed`` calls due, with seeds from a seeded generator
+(``draw_seed``), so periodic elections and by-elections run in long simulations and the set
+of sealing authorities follows them.
 
 Determinism: with the same genesis, the same calls at the same times and the same
 ``draw_seed``, the state root after each block is the same byte for byte (keys, signatures,
@@ -56,7 +58,7 @@ from glassledger.ledger.crypto import KeyPair
 from glassledger.ledger.store import MemoryStore
 from glassledger.ledger.tx import Event, Receipt, SignedTransaction, Transaction
 from glassledger.node.genesis import GENESIS_CERTIFICATE, Genesis, build_genesis
-from glassledger.node.regulator import DrawSeeds
+from glassledger.node.regulator import DrawDuties
 
 DAY_MS = 86_400_000
 REGULATOR = "regulator"
@@ -104,7 +106,7 @@ class ClockedChain:
     chain: Chain
     keys: Callable[[str], KeyPair]
     key_pool: dict[bytes, KeyPair]
-    seeds: DrawSeeds | None = None
+    seeds: DrawDuties | None = None
     nonces: dict[str, int] = field(default_factory=dict)
 
     @classmethod
@@ -133,7 +135,11 @@ class ClockedChain:
         pool = {keys(p.id).public: keys(p.id) for p in genesis.participants}
         seeds = None
         if any(p.id == REGULATOR for p in genesis.participants):
-            seeds = DrawSeeds(random_bytes=random.Random(draw_seed).randbytes)
+            generator = random.Random(draw_seed)
+            committers = [(p.id, keys(p.id), "regulator" in p.roles) for p in genesis.participants]
+            seeds = DrawDuties.for_keys(
+                genesis.chain_id, committers, random_bytes=lambda who: generator.randbytes
+            )
         return cls(genesis, Chain(registry, store, state), keys, pool, seeds)
 
     # ------------------------------------------------------------------ reading
@@ -181,8 +187,8 @@ class ClockedChain:
             raise ConfigError(
                 f"simulated clock cannot go back: block at {time_ms} ms, head at {self.time_ms}"
             )
-        duties = [] if self.seeds is None else self.seeds.due(self.chain.state, self.height + 1)
-        calls = [(REGULATOR, "governance", m, args) for m, args in duties] + list(calls)
+        duties = [] if self.seeds is None else self.seeds.calls(self.chain.state, self.height + 1)
+        calls = [(who, "governance", m, args) for who, m, args in duties] + list(calls)
         txs = [self.sign(*call) for call in calls]
         return self._seal(time_ms, txs)
 
