@@ -14,7 +14,7 @@ runner = CliRunner()
 
 def test_status_at_the_head_and_at_a_past_height(tmp_path):
     home = init_home(tmp_path / "home", devnet.basket_genesis())
-    chain = BasketChain(path=home.store, fee_bps=10)
+    chain = BasketChain.create(path=home.store, fee_bps=10)
     chain.ok(devnet.dealer("USD"), "basket", "mint", units=4)
     before = chain.height
     chain.ok(devnet.dealer("USD"), "basket", "mint", units=6)

@@ -27,7 +27,7 @@ def today(chain: BasketChain) -> int:
 
 
 def with_reserve(units: int = 100, **setup) -> BasketChain:
-    chain = BasketChain(**setup)
+    chain = BasketChain.create(**setup)
     chain.ok(US, "basket", "mint", units=units)
     return chain
 

@@ -20,9 +20,10 @@ from glassledger.ledger.consensus.messages import (
 )
 from glassledger.ledger.consensus.qbft import proposer_of
 from glassledger.ledger.crypto import KeyPair
+from glassledger.node.clocked import ClockedChain
 from glassledger.node.regulator import DrawSeeds
 
-from .conftest import EXTRA_CANDIDATES, GovChain, names
+from .conftest import EXTRA_CANDIDATES, gov_chain, names
 
 SEED = hashlib.sha256(b"regulator's secret seed").digest()
 DEALERS = ["dealer-0", "dealer-1", "dealer-2", "dealer-3"]
@@ -50,16 +51,16 @@ def elected_of(events) -> list[str]:
     return next(e.data["authorities"] for e in events if e.name == "elected")
 
 
-def run_draw(gov: GovChain, number: int, seed: bytes = SEED) -> tuple[int, list]:
+def run_draw(gov: ClockedChain, number: int, seed: bytes = SEED) -> tuple[int, list]:
     """Commit the regulator's seed now, advance past the draw's close, reveal (the regulator
-    is the only committer: the authorities of GovChain do no duties); returns (reveal height,
+    is the only committer: the harness does no duties here); returns (reveal height,
     receipt events)."""
     draw = gov.get("governance", "draw")
     assert draw["number"] == number
     digest = hashlib.sha256(seed).digest()
-    assert gov.commit_one("regulator", "governance", "commit_seed", draw=number, digest=digest).ok
+    assert gov.call("regulator", "governance", "commit_seed", draw=number, digest=digest).ok
     gov.advance_to(draw["close"])
-    receipt = gov.commit_one("regulator", "governance", "reveal_seed", draw=number, seed=seed)
+    receipt = gov.call("regulator", "governance", "reveal_seed", draw=number, seed=seed)
     assert receipt.ok, receipt.message
     return gov.height, list(receipt.events)
 
@@ -78,21 +79,19 @@ def run_draw(gov: GovChain, number: int, seed: bytes = SEED) -> tuple[int, list]
 )
 def test_regulator_methods_refuse_everyone_else(gov, method, args):
     for who in ("dealer-0", "client-0", "ccp-a"):
-        receipt = gov.commit_one(who, "governance", method, **args)
+        receipt = gov.call(who, "governance", method, **args)
         assert (receipt.ok, receipt.reason) == (False, "permission_denied")
         assert "regulator" in receipt.message
 
 
 def test_set_score_is_checked_and_recorded(gov):
     assert gov.get("governance", "score/dealer-x") == 650  # written by genesis
-    receipt = gov.commit_one(
-        "regulator", "governance", "set_score", participant="dealer-x", score=880
-    )
+    receipt = gov.call("regulator", "governance", "set_score", participant="dealer-x", score=880)
     assert receipt.ok and [e.name for e in receipt.events] == ["score_set"]
     assert gov.get("governance", "score/dealer-x") == 880
-    bad = gov.commit_one("regulator", "governance", "set_score", participant="dealer-x", score=-1)
+    bad = gov.call("regulator", "governance", "set_score", participant="dealer-x", score=-1)
     assert bad.reason == "contract_error" and "non-negative" in bad.message
-    ghost = gov.commit_one("regulator", "governance", "set_score", participant="ghost", score=1)
+    ghost = gov.call("regulator", "governance", "set_score", participant="ghost", score=1)
     assert ghost.reason == "contract_error" and "no participant" in ghost.message
 
 
@@ -128,34 +127,34 @@ def test_election_with_commit_reveal_changes_the_set_at_the_documented_height(go
 def test_draw_rules_reject_late_commits_early_or_wrong_reveals(gov):
     gov.advance_to(25)
     digest = hashlib.sha256(SEED).digest()
-    wrong_draw = gov.commit_one("regulator", "governance", "commit_seed", draw=7, digest=digest)
+    wrong_draw = gov.call("regulator", "governance", "commit_seed", draw=7, digest=digest)
     assert "draw 7 is not open" in wrong_draw.message
-    assert gov.commit_one("regulator", "governance", "commit_seed", draw=1, digest=digest).ok
-    again = gov.commit_one("regulator", "governance", "commit_seed", draw=1, digest=digest)
+    assert gov.call("regulator", "governance", "commit_seed", draw=1, digest=digest).ok
+    again = gov.call("regulator", "governance", "commit_seed", draw=1, digest=digest)
     assert "already committed to draw 1" in again.message
-    early = gov.commit_one("regulator", "governance", "reveal_seed", draw=1, seed=SEED)
+    early = gov.call("regulator", "governance", "reveal_seed", draw=1, seed=SEED)
     assert "reveal after it" in early.message
     gov.advance_to(30)
     other = hashlib.sha256(b"another seed").digest()
-    wrong = gov.commit_one("regulator", "governance", "reveal_seed", draw=1, seed=other)
+    wrong = gov.call("regulator", "governance", "reveal_seed", draw=1, seed=other)
     assert "does not match the commitment" in wrong.message
-    assert gov.commit_one("regulator", "governance", "reveal_seed", draw=1, seed=SEED).ok
+    assert gov.call("regulator", "governance", "reveal_seed", draw=1, seed=SEED).ok
 
 
 def test_committers_are_the_regulator_and_the_sitting_authorities(gov):
     gov.advance_to(25)
     assert gov.get("governance", "draw")["committers"] == DEALERS
     digest = hashlib.sha256(SEED).digest()
-    outsider = gov.commit_one("client-0", "governance", "commit_seed", draw=1, digest=digest)
+    outsider = gov.call("client-0", "governance", "commit_seed", draw=1, digest=digest)
     assert "'client-0' is not a committer of draw 1" in outsider.message
-    candidate = gov.commit_one("ccp-a", "governance", "commit_seed", draw=1, digest=digest)
+    candidate = gov.call("ccp-a", "governance", "commit_seed", draw=1, digest=digest)
     assert "is not a committer" in candidate.message  # not sitting when the draw opened
-    assert gov.commit_one("dealer-2", "governance", "commit_seed", draw=1, digest=digest).ok
+    assert gov.call("dealer-2", "governance", "commit_seed", draw=1, digest=digest).ok
 
 
 def test_commit_after_close_is_refused_and_missed_commit_is_public(gov):
     events = gov.advance_to(30)
-    late = gov.commit_one(
+    late = gov.call(
         "regulator", "governance", "commit_seed", draw=1, digest=hashlib.sha256(SEED).digest()
     )
     assert "draw 1 is not open" in late.message
@@ -169,7 +168,7 @@ def test_a_withheld_reveal_is_a_public_fault_and_the_draw_is_never_reopened(gov)
     re-roll). Now the draw runs without the missing reveal at its deadline, once."""
     gov.advance_to(25)
     digest = hashlib.sha256(SEED).digest()
-    assert gov.commit_one("regulator", "governance", "commit_seed", draw=1, digest=digest).ok
+    assert gov.call("regulator", "governance", "commit_seed", draw=1, digest=digest).ok
     events = gov.advance_to(40)
     missed = [(h, e) for h, e in events if e.name == "reveal_missed"]
     # reveal_timeout 4: the regulator's window ends at 34, the authorities' at 38
@@ -179,7 +178,7 @@ def test_a_withheld_reveal_is_a_public_fault_and_the_draw_is_never_reopened(gov)
     assert completed.data["revealed"] == []
     assert completed.data["randomness"] == lottery_randomness(1, gov.store.get_block(30).hash, [])
     assert "draw_opened" not in names(events)  # no re-roll
-    late = gov.commit_one("regulator", "governance", "reveal_seed", draw=1, seed=SEED)
+    late = gov.call("regulator", "governance", "reveal_seed", draw=1, seed=SEED)
     assert "draw 1 is not open" in late.message
     gov.advance_to(55)
     assert gov.get("governance", "draw")["number"] == 2  # the next periodic election
@@ -190,7 +189,7 @@ def test_a_withheld_reveal_is_a_public_fault_and_the_draw_is_never_reopened(gov)
 
 def test_equivocation_evidence_from_anyone_evicts_and_a_by_election_fills_the_seat(gov):
     gov.advance_to(3)
-    receipt = gov.commit_one(
+    receipt = gov.call(
         "client-0", "governance", "report_equivocation", evidence=evidence("dealer-1", 2)
     )
     assert receipt.ok, receipt.message
@@ -216,16 +215,14 @@ def test_equivocation_evidence_from_anyone_evicts_and_a_by_election_fills_the_se
     new_set = ["dealer-0", "dealer-2", "dealer-3", *drawn]
     assert gov.authority_ids(reveal_height + 2) == new_set
     gov.advance_to(reveal_height + 3)
-    again = gov.commit_one(
-        "ccp-a", "governance", "report_equivocation", evidence=evidence("dealer-1", 2)
-    )
+    again = gov.call("ccp-a", "governance", "report_equivocation", evidence=evidence("dealer-1", 2))
     assert "already excluded for equivocation" in again.message
 
 
 def test_above_the_floor_an_equivocator_leaves_at_once():
-    gov = GovChain(params={"authority_count": 5}, authorities=5, extra=EXTRA_CANDIDATES)
+    gov = gov_chain(params={"authority_count": 5}, authorities=5, extra=EXTRA_CANDIDATES)
     gov.advance_to(2)
-    receipt = gov.commit_one(
+    receipt = gov.call(
         "dealer-4", "governance", "report_equivocation", evidence=evidence("dealer-0", 1)
     )
     assert receipt.ok, receipt.message
@@ -246,7 +243,7 @@ def test_above_the_floor_an_equivocator_leaves_at_once():
 )
 def test_bad_evidence_is_refused(gov, bad, message):
     gov.advance_to(3)
-    receipt = gov.commit_one("client-0", "governance", "report_equivocation", evidence=bad)
+    receipt = gov.call("client-0", "governance", "report_equivocation", evidence=bad)
     assert (receipt.ok, receipt.reason) == (False, "contract_error")
     assert message in receipt.message
 
@@ -256,7 +253,7 @@ def test_votes_for_the_same_block_are_not_equivocation(gov):
     vote = SignedVote.make(keys, Vote(VoteKind.COMMIT, "glassledger-dev", 1, 0, b"\x05" * 32))
     same = codec.encode(EquivocationEvidence(vote, vote))
     gov.advance_to(2)
-    receipt = gov.commit_one("client-0", "governance", "report_equivocation", evidence=same)
+    receipt = gov.call("client-0", "governance", "report_equivocation", evidence=same)
     assert "not equivocation: the two votes are for the same block" in receipt.message
 
 
@@ -264,7 +261,7 @@ def test_missing_seals_beyond_the_limit_evict(gov):
     events = gov.advance_to(4, absent=["dealer-2"])  # blocks 1..4 lack dealer-2's seal
     assert gov.get("governance", "missed/dealer-2") == 3  # block 1..3 counted so far
     assert "excluded" not in names(events)
-    _, system = gov.commit(absent=["dealer-2"])  # block 5 counts block 4's certificate
+    system = gov.advance(absent=["dealer-2"]).system_events  # block 5 counts block 4's certificate
     assert gov.get("governance", "missed/dealer-2") == 4
     excluded = [e for e in system if e.name == "excluded"]
     assert [(e.data["participant"], e.data["reason"]) for e in excluded] == [
@@ -275,8 +272,8 @@ def test_missing_seals_beyond_the_limit_evict(gov):
 
 def test_failed_proposer_rounds_count_and_a_seal_resets(gov):
     gov.advance_to(2)
-    gov.commit(round_=2)  # block 3 decided in round 2: proposers of rounds 0, 1 failed
-    gov.commit()  # block 4 reads block 3's certificate
+    gov.advance(round_=2)  # block 3 decided in round 2: proposers of rounds 0, 1 failed
+    gov.advance()  # block 4 reads block 3's certificate
     # the consensus engine's rotation: round r at height 3 is proposed by authorities[(3+r) % 4]
     keys = [KeyPair.from_name(d).public for d in DEALERS]
     failed = [DEALERS[keys.index(proposer_of(keys, 3, r))] for r in (0, 1)]
@@ -284,33 +281,33 @@ def test_failed_proposer_rounds_count_and_a_seal_resets(gov):
     assert gov.get("governance", "missed/dealer-3") == 1
     assert gov.get("governance", "missed/dealer-0") == 1
     assert gov.get("governance", "missed/dealer-1") is None
-    gov.commit()  # block 4 was decided in round 0 with every seal: counts reset
+    gov.advance()  # block 4 was decided in round 0 with every seal: counts reset
     assert gov.get("governance", "missed/dealer-3") is None
 
 
 def test_credit_event_and_veto_exclude_and_reinstate_restores(gov):
     gov.advance_to(1)
-    receipt = gov.commit_one(
+    receipt = gov.call(
         "regulator", "governance", "credit_event", participant="dealer-3", description="default"
     )
     assert [e.name for e in receipt.events] == ["excluded", "draw_opened"]
-    vetoed = gov.commit_one("regulator", "governance", "veto", candidate="ccp-a", reason="audit")
+    vetoed = gov.call("regulator", "governance", "veto", candidate="ccp-a", reason="audit")
     assert vetoed.ok and gov.get("governance", "excluded/ccp-a")["reason"] == "veto"
     reveal_height, events = run_draw(gov, 1)
     drawn = elected_of(events)
     assert len(drawn) == 1 and drawn[0] in {"guarantor-b", "dealer-x"}  # not ccp-a, not low
     assert gov.authority_ids(reveal_height + 2) == ["dealer-0", "dealer-1", "dealer-2", *drawn]
-    restored = gov.commit_one("regulator", "governance", "reinstate", participant="ccp-a")
+    restored = gov.call("regulator", "governance", "reinstate", participant="ccp-a")
     assert restored.ok and gov.get("governance", "excluded/ccp-a") is None
-    twice = gov.commit_one("regulator", "governance", "reinstate", participant="ccp-a")
+    twice = gov.call("regulator", "governance", "reinstate", participant="ccp-a")
     assert "not excluded" in twice.message
 
 
 def test_the_set_never_drops_below_the_minimum_without_candidates():
-    gov = GovChain()  # the four dealers are the only candidates
+    gov = gov_chain()  # the four dealers are the only candidates
     gov.advance_to(1)
     for who in ("dealer-0", "dealer-1"):
-        receipt = gov.commit_one(
+        receipt = gov.call(
             "regulator", "governance", "credit_event", participant=who, description="x"
         )
         assert [e.name for e in receipt.events] == ["excluded"]  # nobody to draw
@@ -324,22 +321,18 @@ def test_evidence_about_a_past_set_uses_the_history(gov):
     gov.advance_to(reveal_height + 2)  # the elected set now signs
     elected = elected_of(events)
     gone = next(d for d in DEALERS if d not in elected)
-    receipt = gov.commit_one(
-        "client-1", "governance", "report_equivocation", evidence=evidence(gone, 2)
-    )
+    receipt = gov.call("client-1", "governance", "report_equivocation", evidence=evidence(gone, 2))
     assert receipt.ok, receipt.message
     assert [e.name for e in receipt.events] == ["equivocation", "excluded"]  # no seat to free
     assert gov.authority_ids() == elected
     newcomer = next(c for c in elected if c not in DEALERS)
-    late = gov.commit_one(
-        "client-1", "governance", "report_equivocation", evidence=evidence(newcomer, 2)
-    )
+    late = gov.call("client-1", "governance", "report_equivocation", evidence=evidence(newcomer, 2))
     assert "not an authority at height 2" in late.message
 
 
 def test_periodic_election_supersedes_an_open_by_election(gov):
     gov.advance_to(21)
-    receipt = gov.commit_one(
+    receipt = gov.call(
         "regulator", "governance", "credit_event", participant="dealer-0", description="default"
     )
     assert gov.get("governance", "draw")["kind"] == "by-election"
@@ -356,9 +349,9 @@ def test_periodic_election_supersedes_an_open_by_election(gov):
 
 
 def test_an_election_with_too_few_candidates_changes_nothing():
-    gov = GovChain(params={"election_period": 30, "election_window": 5, "reveal_timeout": 4})
+    gov = gov_chain(params={"election_period": 30, "election_window": 5, "reveal_timeout": 4})
     gov.advance_to(2)
-    assert gov.commit_one("regulator", "governance", "veto", candidate="dealer-3", reason="x").ok
+    assert gov.call("regulator", "governance", "veto", candidate="dealer-3", reason="x").ok
     gov.advance_to(25)
     _, events = run_draw(gov, 1)
     assert [e.name for e in events] == ["seed_revealed", "draw_completed", "election_failed"]
@@ -375,7 +368,7 @@ ACTIONS = st.one_of(
 )
 
 
-def _apply(gov: GovChain, action: tuple) -> list:
+def _apply(gov: ClockedChain, action: tuple) -> list:
     """Perform ``action``; returns the receipts and system events it produced."""
     kind, *rest = action
     if kind in {"advance", "absent"}:
@@ -391,14 +384,15 @@ def _apply(gov: GovChain, action: tuple) -> list:
         call = ("regulator", kind, {"participant": rest[0], "description": "test"})
     else:
         call = ("regulator", kind, {"participant": rest[0]})
-    receipts, events = gov.commit([gov.tx(call[0], "governance", call[1], **call[2])])
+    block = gov.advance(calls=[gov.tx(call[0], "governance", call[1], **call[2])])
+    receipts, events = block.receipts, block.system_events
     return receipts + events
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(actions=st.lists(ACTIONS, min_size=1, max_size=8))
 def test_any_sequence_of_faults_keeps_a_sound_authority_set(actions):
-    gov = GovChain(
+    gov = gov_chain(
         params={
             "election_period": 20,
             "election_window": 4,
@@ -412,7 +406,7 @@ def test_any_sequence_of_faults_keeps_a_sound_authority_set(actions):
         outcomes = _apply(gov, action)
         for method, args in seeds.due(gov.chain.state, gov.height + 1):
             # may be refused: a periodic election opening in that block supersedes a draw
-            outcomes += gov.commit([gov.tx("regulator", "governance", method, **args)])[0]
+            outcomes += gov.commit([gov.tx("regulator", "governance", method, **args)])
         assert not [o for o in outcomes if "internal error" in getattr(o, "message", "")]
         assert "hook_failed" not in [getattr(o, "name", "") for o in outcomes]
         convicted = {
@@ -438,10 +432,8 @@ def test_a_revoked_authority_key_stops_counting_at_the_activation_delay(gov):
     gov.advance_to(2)
     new = KeyPair.from_name("dealer-2-rotated")
     old = KeyPair.from_name("dealer-2").public
-    assert gov.commit_one(
-        "regulator", "identity", "add_key", participant="dealer-2", key=new.public
-    ).ok
-    revoked = gov.commit_one("regulator", "identity", "revoke_key", participant="dealer-2", key=old)
+    assert gov.call("regulator", "identity", "add_key", participant="dealer-2", key=new.public).ok
+    revoked = gov.call("regulator", "identity", "revoke_key", participant="dealer-2", key=old)
     assert revoked.ok, revoked.message
     decided = gov.height
     keys_at = lambda h: [k for _, k in authorities_at(gov.chain.state, h)]  # noqa: E731
@@ -452,9 +444,7 @@ def test_a_revoked_authority_key_stops_counting_at_the_activation_delay(gov):
 
 def test_a_suspended_authority_leaves_the_set_and_a_by_election_opens(gov):
     gov.advance_to(2)
-    receipt = gov.commit_one(
-        "regulator", "identity", "set_active", participant="dealer-2", active=False
-    )
+    receipt = gov.call("regulator", "identity", "set_active", participant="dealer-2", active=False)
     assert receipt.ok
     decided = gov.height
     assert gov.authority_ids(decided + 1) == DEALERS
@@ -468,7 +458,7 @@ def test_a_suspended_authority_leaves_the_set_and_a_by_election_opens(gov):
 def test_two_convicted_equivocators_both_stop_counting_at_n_4(gov):
     gov.advance_to(3)
     for who in ("dealer-0", "dealer-3"):
-        receipt = gov.commit_one(
+        receipt = gov.call(
             "client-0", "governance", "report_equivocation", evidence=evidence(who, 2)
         )
         assert receipt.ok, receipt.message
@@ -479,14 +469,14 @@ def test_two_convicted_equivocators_both_stop_counting_at_n_4(gov):
 def test_evidence_predating_a_reinstatement_is_refused(gov):
     gov.advance_to(3)
     old = evidence("dealer-1", 2)
-    assert gov.commit_one("client-0", "governance", "report_equivocation", evidence=old).ok
-    assert gov.commit_one("regulator", "governance", "reinstate", participant="dealer-1").ok
+    assert gov.call("client-0", "governance", "report_equivocation", evidence=old).ok
+    assert gov.call("regulator", "governance", "reinstate", participant="dealer-1").ok
     reinstated = gov.height
-    replay = gov.commit_one("client-1", "governance", "report_equivocation", evidence=old)
+    replay = gov.call("client-1", "governance", "report_equivocation", evidence=old)
     assert (replay.ok, replay.reason) == (False, "contract_error")
     assert f"predates 'dealer-1''s reinstatement at block {reinstated}" in replay.message
     # evidence about a later height passes this check (dealer-1 no longer sits, though)
-    later = gov.commit_one(
+    later = gov.call(
         "client-1", "governance", "report_equivocation", evidence=evidence("dealer-1", gov.height)
     )
     assert "predates" not in later.message and "not an authority" in later.message

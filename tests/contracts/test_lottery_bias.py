@@ -22,7 +22,7 @@ from glassledger.contracts.lottery import allocate_tokens, draw_authorities, lot
 from glassledger.node.regulator import DrawSeeds
 from glassledger.sim.lottery_stats import inclusion_probabilities
 
-from .conftest import EXTRA_CANDIDATES, GovChain
+from .conftest import EXTRA_CANDIDATES, gov_chain
 
 SCORES = {
     "dealer-0": 700,
@@ -45,7 +45,7 @@ PARAMS = {
 
 @pytest.mark.slow
 def test_a_regulator_that_reveals_only_when_its_favourite_wins_gains_nothing():
-    gov = GovChain(params=PARAMS, extra=EXTRA_CANDIDATES)
+    gov = gov_chain(params=PARAMS, extra=EXTRA_CANDIDATES)
     rng = random.Random(20261204)
     authorities = {
         who: DrawSeeds(participant=who, regulator=False, random_bytes=rng.randbytes)
@@ -84,7 +84,8 @@ def test_a_regulator_that_reveals_only_when_its_favourite_wins_gains_nothing():
                     )
                 else:
                     withheld += 1
-        receipts, events = gov.commit(txs)
+        block = gov.advance(calls=txs)
+        receipts, events = block.receipts, block.system_events
         assert all(r.ok for r in receipts), [r.message for r in receipts if not r.ok]
         for event in [*events, *(e for r in receipts for e in r.events)]:
             if event.name == "elected":

@@ -83,7 +83,6 @@ def test_reopen_resumes_the_chain(pair, tmp_path):
     assert chain.height == 4
     assert chain.state.root == store.get_header(4).state_root
     disk.chain = chain
-    disk.store = store
     receipts = disk.commit(
         [disk.tx("client-0", "token", "transfer", symbol="USD", to="client-2", amount=3)]
     )

@@ -102,7 +102,7 @@ def test_undecodable_blob_is_reported_at_its_height(disk):
 
 def test_a_forged_certificate_is_detected(disk):
     header = disk.store.get_block(3).header
-    outsider = disk.signer.keys("client-0")
+    outsider = disk.keys("client-0")
     seals = [*disk.store.get_certificate(3).seals[:2], CommitSeal.make(outsider, header.hash)]
     store = tamper(
         disk,
@@ -166,7 +166,7 @@ def test_tampered_records_are_detected(disk, sql, params, message):
 
 
 def test_a_genesis_certificate_is_empty(disk):
-    outsider = disk.signer.keys("client-0")
+    outsider = disk.keys("client-0")
     seal = CommitSeal.make(outsider, disk.store.get_header(0).hash)
     store = tamper(
         disk,
@@ -348,7 +348,7 @@ def test_a_light_client_checks_certificate_and_proof_together(tmp_path):
     from glassledger.ledger.verify import ProofBundle, bundle, check_bundle
     from support.desk import DeskChain
 
-    desk = DeskChain()
+    desk = DeskChain.create()
     desk.send(("client-0", "token", "transfer", {"symbol": "USD", "to": "client-1", "amount": 5}))
     keys = [KeyPair.from_name(f"dealer-{i}").public for i in range(4)]
     key = b"token/b/USD/client-1"

@@ -71,7 +71,7 @@ def test_bookkeeper_with_batch_signature_checks_and_follow_loop(make_dev, tmp_pa
 def _forged_source(dev) -> MemoryStore:
     """A copy of ``dev``'s chain whose block 2 was signed by non-authorities."""
     block2 = dev.store.get_block(2)
-    outsiders = [dev.signer.keys(f"client-{i}") for i in range(3)]
+    outsiders = [dev.keys(f"client-{i}") for i in range(3)]
     forged = Certificate(0, tuple(CommitSeal.make(k, block2.hash) for k in outsiders))
     copy = MemoryStore()
     for height in range(dev.store.head_height() + 1):

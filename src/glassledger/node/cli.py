@@ -102,9 +102,98 @@ def bench_ledger(
     console.print(format_result(result))
 
 
+network_app = typer.Typer(
+    rich_markup_mode="markdown",
+    help="Local networks of node processes on loopback (docs/network.md).",
+    no_args_is_help=True,
+)
+NetworkDir = Annotated[
+    Path, typer.Option("--dir", help="The network's folder.", envvar="GLASSLEDGER_NETWORK")
+]
+DEFAULT_NETWORK = Path(".glassledger-net")
+
+
+@network_app.command("init")
+def network_init(
+    folder: NetworkDir = DEFAULT_NETWORK,
+    authorities: Annotated[int, typer.Option(help="Authority nodes.")] = 4,
+    bookkeepers: Annotated[int, typer.Option(help="Bookkeeping (read-only) nodes.")] = 1,
+    base_port: Annotated[int, typer.Option(help="First listen port (metrics at +100).")] = 26600,
+) -> None:
+    """Write configuration, keys and one data directory per node, on loopback."""
+    from glassledger.node.network import init_network
+
+    try:
+        entries = init_network(folder, authorities, bookkeepers, base_port)
+    except GlassledgerError as exc:
+        fail(exc)
+    for entry in entries:
+        console.print(f"{entry.name:<12} {entry.role:<10} {entry.listen}  {entry.config}")
+
+
+@network_app.command("up")
+def network_up(
+    folder: NetworkDir = DEFAULT_NETWORK,
+    node: Annotated[list[str] | None, typer.Option(help="Only these nodes.")] = None,
+) -> None:
+    """Start every node (or those named) as its own process."""
+    from glassledger.node.network import up
+
+    try:
+        started = up(folder, node)
+    except GlassledgerError as exc:
+        fail(exc)
+    console.print(f"started: {', '.join(started) or 'nothing (already running)'}")
+
+
+@network_app.command("down")
+def network_down(
+    folder: NetworkDir = DEFAULT_NETWORK,
+    node: Annotated[list[str] | None, typer.Option(help="Only these nodes.")] = None,
+) -> None:
+    """Stop every node (or those named) with SIGTERM and wait for a clean exit."""
+    from glassledger.node.network import down
+
+    try:
+        stopped = down(folder, node)
+    except GlassledgerError as exc:
+        fail(exc)
+    console.print(f"stopped: {', '.join(stopped) or 'nothing was running'}")
+
+
+@network_app.command("status")
+def network_status(folder: NetworkDir = DEFAULT_NETWORK) -> None:
+    """Height, round, leader and peers of every node."""
+    from glassledger.node.network import status
+
+    try:
+        rows = status(folder)
+    except GlassledgerError as exc:
+        fail(exc)
+    table = Table(title=f"network {folder}")
+    for column in ("node", "role", "address", "height", "round", "leader", "seat", "peers"):
+        table.add_column(column)
+    for entry, st in rows:
+        if st is None:
+            table.add_row(entry.name, entry.role, entry.listen, "down", "", "", "", "")
+        else:
+            table.add_row(
+                st.name,
+                st.role,
+                entry.listen,
+                str(st.height),
+                str(st.round),
+                st.leader,
+                "yes" if st.authority else "no",
+                ", ".join(st.peers),
+            )
+    console.print(table)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ledger commands to the root application."""
     app.add_typer(bench_app, name="bench")
+    app.add_typer(network_app, name="network")
 
     @app.command()
     def init(
@@ -134,6 +223,14 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def node(
         home: HomeOption = DEFAULT_HOME,
+        config: Annotated[
+            Path | None,
+            typer.Option(
+                "--config",
+                help="Run one networked node from this configuration (docs/network.md) "
+                "until SIGTERM or SIGINT, instead of the embedded network.",
+            ),
+        ] = None,
         blocks: Annotated[int | None, typer.Option(help="Stop after this many blocks.")] = None,
         until_empty: Annotated[
             bool, typer.Option(help="Stop once the inbox and mempool are empty.")
@@ -141,8 +238,18 @@ def register(app: typer.Typer) -> None:
         seconds: Annotated[float | None, typer.Option(help="Stop after this long.")] = None,
     ) -> None:
         """Run the embedded network (every authority key of the home in one process),
-        draining the inbox into blocks."""
+        draining the inbox into blocks; or, with ``--config``, one node of a network."""
         import time
+
+        if config is not None:
+            from glassledger.node.config import load_config
+            from glassledger.node.process import run_node
+
+            try:
+                run_node(load_config(config))
+            except GlassledgerError as exc:
+                fail(exc)
+            return
 
         from glassledger.ledger.crypto import BatchVerifier
         from glassledger.node.embedded import EmbeddedNetwork
@@ -191,13 +298,47 @@ def register(app: typer.Typer) -> None:
         sender: Annotated[str, typer.Option(help="Participant id whose key signs.")],
         args: Annotated[str, typer.Option(help='JSON object, e.g. {"symbol": "USD"}.')] = "{}",
         home: HomeOption = DEFAULT_HOME,
+        node_address: Annotated[
+            str | None,
+            typer.Option(
+                "--node",
+                help="Submit to this node (host:port) over the client protocol and wait for "
+                "the receipt, instead of queueing in the home's inbox.",
+            ),
+        ] = None,
+        wait: Annotated[float, typer.Option(help="Seconds to wait for the receipt.")] = 30.0,
     ) -> None:
-        """Sign a transaction and queue it for the node."""
+        """Sign a transaction and queue it for the node (or submit it to a networked node
+        with ``--node`` and wait for its receipt)."""
         from glassledger.ledger.execution import last_nonce
         from glassledger.ledger.tx import Transaction
         from glassledger.node.inbox import Inbox
 
         h = Home(home)
+        if node_address is not None:
+            from glassledger.node.client import submit_and_wait
+
+            try:
+                keys = h.load_keys(sender)
+                receipt = submit_and_wait(
+                    h, node_address, keys, contract, method, parse_args(args), wait
+                )
+            except GlassledgerError as exc:
+                fail(exc)
+            if receipt.height < 0 and receipt.reason == "pending":
+                console.print(f"[yellow]pending[/yellow] {receipt.tx_hash.hex()}: no receipt yet")
+                raise typer.Exit(2)
+            if receipt.ok:
+                console.print(
+                    f"[green]ok[/green] {receipt.tx_hash.hex()} in block {receipt.height}"
+                )
+                return
+            where = f"in block {receipt.height}" if receipt.height >= 0 else "before any block"
+            console.print(
+                f"[red]rejected[/red] {receipt.tx_hash.hex()} {where}: "
+                f"{receipt.reason}: {receipt.message}"
+            )
+            raise typer.Exit(1)
         try:
             chain = h.open_chain()
             keys = h.load_keys(sender)

@@ -136,6 +136,26 @@ class Mempool:
                         Dropped(tx_hash, RejectReason.BAD_SIGNATURE, "signature does not verify")
                     )
 
+    def collect_done(self) -> None:
+        """Move every batch the workers have finished to the ready queue without waiting (a
+        node that does not propose calls it so its signature checks are known when it
+        validates a proposal). Bad signatures go to :attr:`dropped`."""
+        self._dispatch(full_batches_only=False)
+        while self._verifying and self._verifying[0][1].done():
+            batch, future = self._verifying.popleft()
+            for (tx_hash, tx), ok in zip(batch, future.result(), strict=True):
+                if ok:
+                    self._ready[tx_hash] = tx
+                else:
+                    self._known.discard(tx_hash)
+                    self.dropped.append(
+                        Dropped(tx_hash, RejectReason.BAD_SIGNATURE, "signature does not verify")
+                    )
+
+    def is_verified(self, tx_hash: bytes) -> bool:
+        """Whether ``tx_hash`` is pending here with its signature already verified."""
+        return tx_hash in self._ready or tx_hash in self._in_flight
+
     # ------------------------------------------------------------------ proposals
 
     def take(self, limit: int) -> tuple[list[SignedTransaction], list[bool]]:

@@ -32,7 +32,7 @@ def _book(dealer, ns, cp, tid, notional, mtm):
 
 @pytest.fixture
 def desk():
-    desk = DeskChain()
+    desk = DeskChain.create()
     desk.run(
         _book("dealer-0", "a", "client-0", "t1", 10_000_000_00, 500_000_00),
         _book("dealer-1", "b", "dealer-0", "t2", 1_000_000_00, 300_000_00),
