@@ -15,7 +15,7 @@ from glassledger.basket import cli as basket_cli
 from glassledger.basket import coin_cli
 from glassledger.liquidity import cli as liquidity_cli
 from glassledger.node import cli as node_cli
-from glassledger.node import governance_cli
+from glassledger.node import governance_cli, keys_cli
 from glassledger.risk import cli as risk_cli
 
 app = typer.Typer(
@@ -34,6 +34,7 @@ app.add_typer(basket_cli.app, name="basket")
 app.add_typer(coin_cli.app, name="coin")
 app.add_typer(liquidity_cli.app, name="liquidity")
 app.add_typer(governance_cli.app, name="governance")
+app.add_typer(keys_cli.app, name="keys")
 
 
 @app.command()

@@ -71,7 +71,7 @@ class EmbeddedNetwork:
     def __post_init__(self) -> None:
         if self.reporter is None and self.authority_keys:
             self.reporter = self.authority_keys[0]
-        self.mempool = Mempool(self.chain.chain_id, self.verifier)
+        self.mempool = Mempool(self.chain.chain_id, self.verifier, state=lambda: self.chain.state)
         self.transport = InProcessTransport()
         self.pool = {keys.public: keys for keys in self.authority_keys}
         self.engines: dict[bytes, QbftEngine] = {}

@@ -146,7 +146,7 @@ class NetworkNode:
             if self.chain.store.get_block(0).hash != self.genesis_hash:
                 raise GlassledgerError(f"{store_path} holds another chain's genesis")
         self.verifier = BatchVerifier(workers=1)
-        self.mempool = Mempool(self.chain.chain_id, self.verifier)
+        self.mempool = Mempool(self.chain.chain_id, self.verifier, state=lambda: self.chain.state)
         self.chain.mempool = self.mempool
         self.chain.verifier = self.verifier
         self.ingress = IngressQueue(data / "ingress.sqlite")
