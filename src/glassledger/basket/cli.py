@@ -1,5 +1,18 @@
 """``glassledger basket``: basket analytics from the command line (screening, weights,
-amounts, valuation, interest rate, delivery drift, reserve metrics)."""
+amounts, valuation, interest rate, delivery drift, reserve metrics).
+
+"Rate" has three meanings across these commands; each option names the one it takes:
+
+* ``--usd-per-unit CCY=x`` (``amounts``, ``drift``) and the ``USD_PER_UNIT`` file of
+  ``reserve``: exchange rates in US dollars per unit of the currency;
+* ``--basket-per-unit CCY=x`` (``interest``): exchange rates against the basket unit, basket
+  units per unit of the currency (the IMF's "SDR per currency unit");
+* ``--yield CCY=x`` (``interest``): interest rates, the three-month yields in percent, from
+  which the basket *interest rate* is computed.
+
+``value`` takes market quotes (``--quote``, ``--quotes-file``) as dealers quote them: US
+dollars per unit, or units per US dollar for the currencies in ``--per-usd``.
+"""
 
 from __future__ import annotations
 
@@ -104,16 +117,20 @@ def weights(
 @app.command()
 def amounts(
     basket: str = typer.Option("sdr-2022", help="shipped basket name"),
-    rate: list[str] = typer.Option(
-        [], help="USD per unit, CCY=x (to fix amounts of a basket without published ones)"
+    usd_per_unit: list[str] = typer.Option(
+        [],
+        "--usd-per-unit",
+        help="exchange rate, US dollars per unit, CCY=x (to fix amounts of a basket without "
+        "published ones)",
     ),
 ) -> None:
-    """Currency amounts of a shipped basket (published, or fixed from its weights at --rate)."""
+    """Currency amounts of a shipped basket (published, or fixed from its weights at the
+    --usd-per-unit exchange rates)."""
     from glassledger.basket.baskets import amounts_at, get_basket
 
     try:
         chosen = get_basket(basket)
-        rates = _pairs(rate, "--rate")
+        rates = _pairs(usd_per_unit, "--usd-per-unit")
         rates["USD"] = rates.get("USD", 1.0)
         result = amounts_at(chosen, rates)
     except GlassledgerError as error:
@@ -124,9 +141,11 @@ def amounts(
 @app.command()
 def value(
     basket: str = typer.Option("sdr-2022", help="shipped basket name"),
-    date: str | None = typer.Option(None, "--date", help="date to value (row of --rates)"),
-    rates: Path | None = typer.Option(None, help="CSV: date column then one column per currency"),
-    quote: list[str] = typer.Option([], help="market quote CCY=x (instead of --rates)"),
+    date: str | None = typer.Option(None, "--date", help="date to value (row of --quotes-file)"),
+    quotes_file: Path | None = typer.Option(
+        None, help="CSV of market quotes: date column then one column per currency"
+    ),
+    quote: list[str] = typer.Option([], help="market quote CCY=x (instead of --quotes-file)"),
     per_usd: str = typer.Option("JPY,CNY", help="currencies quoted in units per USD"),
 ) -> None:
     """Value one basket unit in USD the IMF way (Rule O-2(a)) on a date."""
@@ -136,10 +155,12 @@ def value(
 
     try:
         chosen = get_basket(basket)
-        if rates is not None:
-            table = pd.read_csv(rates, index_col=0, parse_dates=True)
+        if quotes_file is not None:
+            table = pd.read_csv(quotes_file, index_col=0, parse_dates=True)
             if date is None or pd.Timestamp(date) not in table.index:
-                raise InputError("date not found in the rates file", source=rates.name, row=date)
+                raise InputError(
+                    "date not found in the quotes file", source=quotes_file.name, row=date
+                )
             quotes = table.loc[pd.Timestamp(date)]
         else:
             quotes = _pairs(quote, "--quote")
@@ -158,8 +179,14 @@ def value(
 @app.command()
 def interest(
     basket: str = typer.Option("sdr-2022", help="shipped basket name"),
-    rate: list[str] = typer.Option(..., help="exchange rate against the basket unit, CCY=x"),
-    yld: list[str] = typer.Option(..., "--yield", help="three-month yield in percent, CCY=x"),
+    basket_per_unit: list[str] = typer.Option(
+        ...,
+        "--basket-per-unit",
+        help="exchange rate against the basket unit: basket units per unit of currency, CCY=x",
+    ),
+    yld: list[str] = typer.Option(
+        ..., "--yield", help="interest rate: three-month yield in percent, CCY=x"
+    ),
     before_2014: bool = typer.Option(
         False, help="use Rule T-1 before Oct 2014 (2 decimals, no floor)"
     ),
@@ -172,7 +199,10 @@ def interest(
     try:
         chosen = get_basket(basket)
         result = basket_interest_rate(
-            chosen.amounts, _pairs(rate, "--rate"), _pairs(yld, "--yield"), rule
+            chosen.amounts,
+            _pairs(basket_per_unit, "--basket-per-unit"),
+            _pairs(yld, "--yield"),
+            rule,
         )
     except GlassledgerError as error:
         _fail(error)
@@ -182,8 +212,10 @@ def interest(
 @app.command()
 def drift(
     basket: str = typer.Option("libra-2019", help="shipped basket name"),
-    rate: list[str] = typer.Option(
-        ["EUR=1.10", "JPY=0.0093023", "GBP=1.24", "SGD=0.725"], help="USD per unit, CCY=x"
+    usd_per_unit: list[str] = typer.Option(
+        ["EUR=1.10", "JPY=0.0093023", "GBP=1.24", "SGD=0.725"],
+        "--usd-per-unit",
+        help="exchange rate, US dollars per unit, CCY=x",
     ),
     surge: str = typer.Option("SGD", help="currency of the demand surge"),
     outstanding: float = typer.Option(1_000_000, help="coins outstanding before the surge"),
@@ -196,7 +228,7 @@ def drift(
     from glassledger.basket.delivery import composition_chart, delivery_comparison
 
     try:
-        rates = _pairs(rate, "--rate")
+        rates = _pairs(usd_per_unit, "--usd-per-unit")
         rates["USD"] = 1.0
         chosen = get_basket(basket)
         basket_amounts = amounts_at(chosen, rates)
@@ -252,8 +284,8 @@ def reserve(
     holdings: Path = typer.Argument(
         ..., help="holdings CSV (see glassledger.basket.reserve_metrics)"
     ),
-    rates: Path = typer.Argument(
-        ..., help="daily rates CSV: date column then USD per unit per currency"
+    usd_per_unit: Path = typer.Argument(
+        ..., help="exchange rates CSV: date column then US dollars per unit, one per currency"
     ),
     out: Path | None = typer.Option(None, help="write the daily metrics to .csv"),
 ) -> None:
@@ -263,7 +295,7 @@ def reserve(
 
     try:
         table = read_table(holdings, HOLDING_COLUMNS)
-        daily = pd.read_csv(rates, index_col=0, parse_dates=True).asfreq("D").ffill()
+        daily = pd.read_csv(usd_per_unit, index_col=0, parse_dates=True).asfreq("D").ffill()
         result = reserve_metrics(table, daily)
     except GlassledgerError as error:
         _fail(error)

@@ -32,7 +32,8 @@ Time: days are ``block time // 86_400_000`` (days since the Unix epoch); interes
 basis points); securities mature and floating ones reset in the same hook.
 
 State (besides the books of :func:`~glassledger.contracts.basket_book.load_book`): ``config``,
-``dealer/<id>``, ``gate`` (``{"until_day"}``), ``liquidity_fee_bps``, ``day_flow``,
+``dealer/<id>``, ``gate`` (``{"from_day", "until_day"}``), ``gate_history`` (gated
+[first, until) day ranges within the rule set's window), ``liquidity_fee_bps``, ``day_flow``,
 ``recompose`` (pending), ``accrual_day``, ``sec_count``.
 """
 

@@ -8,6 +8,8 @@ from glassledger.contracts.governance import Governance
 from glassledger.contracts.identity import Identity
 from glassledger.contracts.monitor import Monitor
 from glassledger.contracts.oracle import Oracle
+from glassledger.contracts.pool import Pool
+from glassledger.contracts.stablecoin import Stablecoin
 from glassledger.contracts.token import Token
 from glassledger.contracts.trades import Trades
 from glassledger.ledger.abi import Registry
@@ -25,5 +27,7 @@ def standard_registry() -> Registry:
             Monitor(),
             Basket(),
             Amm(),
+            Pool(),
+            Stablecoin(),
         ]
     )

@@ -78,3 +78,17 @@ def check_value(value: Any, depth: int = 0) -> None:
     elif isinstance(value, msgspec.Struct):
         for field in value.__struct_fields__:
             check_value(getattr(value, field), depth + 1)
+
+
+def to_jsonable(value: Any) -> Any:
+    """A decoded value (or a struct) as JSON-ready data: bytes as hex strings, structs as
+    maps of their fields, tuples as lists (for printing, indexing and APIs)."""
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, msgspec.Struct):
+        return {f: to_jsonable(getattr(value, f)) for f in value.__struct_fields__}
+    if isinstance(value, dict):
+        return {k: to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    return value

@@ -63,6 +63,7 @@ from glassledger.contracts.basket_book import load_book
 from glassledger.errors import InputError
 from glassledger.ledger.abc import BlockStore
 from glassledger.ledger.codec import decode
+from glassledger.liquidity.data import next_us_business_days
 from glassledger.liquidity.interfaces import RateSource
 from glassledger.node.clocked import Call, day_of, last_height_of_each_day
 
@@ -145,7 +146,7 @@ class OraclePublisher:
             raise InputError(
                 "no corridor rates in the window", field="dates", value=f"{start}..{end}"
             )
-        ahead = pd.Timestamp(frame.index[-1]) + pd.offsets.BDay(BILL_HORIZON_BUSINESS_DAYS)
+        ahead = next_us_business_days(frame.index[-1], BILL_HORIZON_BUSINESS_DAYS + 1)[-1]
         sofr = self.source.corridor(frame.index[0], ahead)["sofr_pct"]
         frame["bill_pct"] = expected_sofr_pct(sofr).reindex(frame.index)
         panel = getattr(self.source, "panel", None)

@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from glassledger.errors import GlassledgerError
+from glassledger.ledger.codec import to_jsonable
 from glassledger.node.home import Home, init_home
 
 console = Console()
@@ -40,19 +41,6 @@ def progress() -> Progress:
         TimeElapsedColumn(),
         console=console,
     )
-
-
-def to_jsonable(value: Any) -> Any:
-    """Bytes as hex strings, structs as dicts: for printing."""
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, msgspec.Struct):
-        return {f: to_jsonable(getattr(value, f)) for f in value.__struct_fields__}
-    if isinstance(value, dict):
-        return {k: to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_jsonable(v) for v in value]
-    return value
 
 
 def parse_args(raw: str) -> dict[str, Any]:

@@ -127,6 +127,8 @@ class Status(msgspec.Struct, array_like=True, frozen=True, tag=9):
     peers: list[str]
     mempool: int
     head_hash: bytes
+    #: Participant ids of the authority set of the next height.
+    authorities: list[str] = []
 
 
 class NonceRequest(msgspec.Struct, array_like=True, frozen=True, tag=10):

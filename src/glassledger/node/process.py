@@ -231,6 +231,7 @@ class NetworkNode:
             peers=sorted(c.name for c in self.transport.peers.values()),
             mempool=len(self.mempool),
             head_hash=self.chain.head.hash,
+            authorities=[self.participant_of(k) or k.hex()[:16] for k in self.chain.authorities()],
         )
 
     # ------------------------------------------------------------------ running

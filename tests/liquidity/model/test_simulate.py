@@ -158,3 +158,12 @@ def test_invalid_parameters_are_config_errors():
         ModelParams().with_(quarter_end_dealer_cut=1.5)
     with pytest.raises(ConfigError, match="satiation"):
         ModelParams(floor_mean_pct=14.0)
+
+
+def test_fed_repo_operations_start_on_17_september_2019(panel):
+    # The New York Fed's first overnight repo operation of the episode was on Tuesday
+    # 17 September 2019 (USD 53 bn accepted), not the 18th.
+    paths = build_scenario("sept-2019", panel=panel).paths
+    assert np.isnan(paths.loc["2019-09-16", "srf_rate_pct"])
+    assert paths.loc["2019-09-17", "srf_rate_pct"] == pytest.approx(2.10)  # IOER
+    assert paths.loc["2019-09-17", "srf_limit_usd_bn"] == pytest.approx(75.0)

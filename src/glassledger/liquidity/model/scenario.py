@@ -11,7 +11,9 @@ A :class:`Scenario` holds, per business day (USD bn, percent):
   ``tga_usd_bn`` and issuance ``net_bills_usd_bn`` / ``net_coupons_usd_bn``;
 * optionally ``other_liabilities_usd_bn`` (currency, foreign repo pool...; replays take
   them from H.4.1 as fed assets - reserves - TGA - ON RRP on Wednesdays), otherwise they
-  grow at ``other_liabilities_growth``;
+  grow at ``other_liabilities_growth``; and ``facility_after_market`` (1.0 on a day the
+  Fed's operation is conducted after the morning market, as on 17 September 2019: it lends
+  what is left unmet at its minimum bid rate but does not cap that day's SOFR);
 * shocks: ``basis_shock`` (fraction of the relative-value funds' cash-Treasury positions
   lost that day on a widening of the cash-futures basis), ``leverage_mult`` (multiplies
   their leverage limits: a haircut increase), ``stress_mult`` (scales quarter- and
@@ -46,7 +48,7 @@ REQUIRED_PATHS = (
     "stress_mult",
 )
 REPLAY_PATHS = ("tga_usd_bn", "net_bills_usd_bn", "net_coupons_usd_bn")
-OPTIONAL_PATHS = ("other_liabilities_usd_bn",)
+OPTIONAL_PATHS = ("other_liabilities_usd_bn", "facility_after_market")
 
 
 @dataclass(frozen=True)
@@ -119,19 +121,27 @@ def other_liabilities(panel: pd.DataFrame, days: pd.DatetimeIndex) -> pd.Series:
     return other.reindex(other.index.union(days)).ffill().bfill().reindex(days)
 
 
+#: The New York Fed's first overnight repo operation of the episode: 17 September 2019.
+FED_REPO_OPERATIONS_START = pd.Timestamp("2019-09-17")
+
+
 def replay_sept_2019(
     panel: pd.DataFrame | None = None, params: ModelParams | None = None
 ) -> Scenario:
     """July-December 2019: no SRF; reserves near 8 % of bank assets; the 16 September tax
-    date and coupon settlement. The Fed's ad hoc repo operations are the backstop from 18
-    September: overnight and term operations at a minimum bid rate equal to IOER (1.80 %
+    date and coupon settlement. The Fed's ad hoc repo operations are the backstop from 17
+    September (the first overnight operation, USD 53 bn, was on Tuesday 17 September 2019):
+    overnight and term operations at a minimum bid rate equal to IOER (1.80 %
     from 19 September, NY Fed operating policy of 23 September 2019), USD 75 bn, 105 bn
     from 24 September and 165 bn from 11 October (overnight plus outstanding term), plus bill
     purchases of USD 60 bn a month from 15 October."""
     panel = sample_panel() if panel is None else panel
     days = pd.bdate_range("2019-07-01", "2019-12-31")
     paths = _base_paths(days, panel)
-    ops = days >= "2019-09-18"
+    ops = days >= FED_REPO_OPERATIONS_START
+    # 17 September: announced that morning and conducted at 9:30-9:45, after most repo had
+    # traded (SOFR printed 5.25 %); it lent USD 53 bn into the day's close.
+    paths["facility_after_market"] = (days == FED_REPO_OPERATIONS_START).astype(float)
     paths["srf_rate_pct"] = paths["iorb_pct"].where(ops)
     paths["srf_limit_usd_bn"] = np.select(
         [days >= "2019-10-11", days >= "2019-09-24"], [165.0, 105.0], 75.0

@@ -64,6 +64,7 @@ from glassledger.liquidity.model.clearing import (
     bank_supply,
     clear,
     demand,
+    late_operation,
     ramp_sum,
 )
 from glassledger.liquidity.model.params import ModelParams
@@ -237,6 +238,7 @@ def simulate(
     )
     tax = flags["tax_day"].to_numpy()
     quarter_end, month_end = flags["quarter_end"].to_numpy(), flags["month_end"].to_numpy()
+    late = path.get("facility_after_market")
     step = max(n // 100, 1)
     for t in range(n):
         opening = fed_prev - other_liab - tga  # reserves + ON RRP before today's flows
@@ -306,7 +308,12 @@ def simulate(
             ),
             other_demand=other_demand,
         )
-        cleared = solver(market)
+        if late is not None and late[t] > 0.0:  # the operation comes after the market
+            cleared = solver(replace(market, srf_bp=float("nan")))
+            lent = late_operation(market)
+            cleared = replace(cleared, srf=lent, volume=cleared.volume + lent)
+        else:
+            cleared = solver(market)
         sofr_bp, mmf_lent = cleared.spread_bp, cleared.mmf_lent
         on_rrp = mmf_cash - mmf_lent
         reserves = fed + cleared.srf - other_liab - tga - on_rrp
