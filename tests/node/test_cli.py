@@ -46,6 +46,9 @@ def test_transfer_through_the_cli(home):
     assert height >= 1
     proof = json.loads(invoke("proof", "token/b/USD/client-1", "--home", h))
     assert proof["verified"] is True
+    assert proof["value"] == state["value"]  # decoded through the codec, as `state` does
+    record = json.loads(invoke("proof", "identity/p/client-1", "--home", h))
+    assert record["value"]["id"] == "client-1" and record["value"]["roles"] == ["client"]
     assert "verified" in invoke("verify", "--home", h)
     receipts = [
         r
