@@ -424,7 +424,7 @@ def test_any_sequence_of_faults_keeps_a_sound_authority_set(actions):
             assert "dealer-low" not in members
 
 
-# ---------------------------------------------------------------- membership takes effect (issue 9 s3)
+# ------------------------------------------------ membership takes effect (issue 9 s3)
 
 
 def test_a_revoked_authority_key_stops_counting_at_the_activation_delay(gov):

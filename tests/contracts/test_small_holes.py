@@ -52,7 +52,7 @@ def test_token_symbols_are_plain_ascii(dev, symbol):
     assert "ASCII letters and digits" in receipt.message
 
 
-@pytest.mark.parametrize("participant", LOOKALIKES + ["dealer..x", "-dealer", "dealer-", "a/b"])
+@pytest.mark.parametrize("participant", [*LOOKALIKES, "dealer..x", "-dealer", "dealer-", "a/b"])
 def test_participant_ids_are_plain_ascii(dev, participant):
     key = KeyPair.from_name(f"new {participant!r}").public
     receipt = dev.call(

@@ -50,7 +50,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from glassledger.contracts.business_days import add_business_days
+from glassledger.contracts.business_days import add_business_days, weekday  # noqa: F401 (re-exported)
 from glassledger.errors import ContractError
 
 #: Kinds of reserve assets known to the rule sets.
@@ -300,21 +300,6 @@ RESERVE_BALANCE = "reserve_balance"
 GOVERNMENT_MONEY_FUND = "government_money_fund"
 
 
-def weekday(day: int) -> int:
-    """Day of the week of a ledger day (days since 1970-01-01, a Thursday): Monday = 0."""
-    return (day + 3) % 7
-
-
-def add_business_days(day: int, count: int) -> int:
-    """The ``count``-th business day after ``day`` (Monday to Friday; public holidays are
-    not modelled here)."""
-    while count > 0:
-        day += 1
-        if weekday(day) < 5:
-            count -= 1
-    return day
-
-
 class GeniusReserve(ReserveRuleSet):
     """US GENIUS Act (Pub. L. 119-27, 2025) reserve of a payment stable coin, with the OCC's
     proposed quantitative safe harbour (12 CFR part 15, proposed Feb 2026), as we read them
@@ -333,8 +318,7 @@ class GeniusReserve(ReserveRuleSet):
     * reserves at least equal to the coins outstanding (1:1, :func:`check_backing`);
     * redemption at par within two business days (:meth:`redemption_deadline`).
 
-    Liquidity is measured on business days (the base class's liquidity checks, on calendar
-    days, are switched off here and replaced in :meth:`extra_violations`).
+    Business days are the shared US calendar (:mod:`glassledger.contracts.business_days`).
     """
 
     name: ClassVar[str] = "GENIUS Act / OCC safe harbour"
@@ -345,43 +329,26 @@ class GeniusReserve(ReserveRuleSet):
     max_wam_days = 20
     max_issuer_bps = 4_000
     issuer_limit_exempt_kinds = frozenset({GOVERNMENT, CURRENCY, RESERVE_BALANCE})
-    daily_liquid_min_bps: int = 1_000
-    weekly_liquid_min_bps: int = 3_000
-    daily_business_days: int = 1
-    weekly_business_days: int = 5
+    min_daily_liquid_bps = 1_000
+    min_weekly_liquid_bps = 3_000
+    daily_horizon_business_days = 1
+    weekly_horizon_business_days = 5
     repo_max_business_days: int = 1
     min_backing_bps: int = 10_000
     redemption_business_days: int = 2
 
     def extra_violations(self, holdings: list[Holding], today: int) -> list[Violation]:
-        """Business-day liquidity minimums and overnight repo."""
-        found = []
-        total = sum(h.value for h in holdings)
-        for label, minimum, days, weekly in (
-            ("daily liquidity", self.daily_liquid_min_bps, self.daily_business_days, False),
-            ("weekly liquidity", self.weekly_liquid_min_bps, self.weekly_business_days, True),
-        ):
-            horizon = add_business_days(today, days) - today
-            liquid = liquid_value(holdings, today, horizon_days=horizon, weekly=weekly)
-            if 10_000 * liquid < minimum * total:
-                found.append(
-                    Violation(
-                        label,
-                        f"{label} {_pct(share_bps(liquid, total))} is below the "
-                        f"{_pct(minimum)} minimum of {self.name}",
-                    )
-                )
+        """Repo must be overnight (mature by the next business day)."""
         last = add_business_days(today, self.repo_max_business_days)
-        for index, h in enumerate(holdings):
-            if h.kind == GOVERNMENT_REPO and h.maturity_day > last:
-                found.append(
-                    Violation(
-                        "overnight repo",
-                        f"holding {index}: repo maturing on day {h.maturity_day} is not "
-                        f"overnight (next business day {last}) under {self.name}",
-                    )
-                )
-        return found
+        return [
+            Violation(
+                "overnight repo",
+                f"holding {index}: repo maturing on day {h.maturity_day} is not overnight "
+                f"(next business day {last}) under {self.name}",
+            )
+            for index, h in enumerate(holdings)
+            if h.kind == GOVERNMENT_REPO and h.maturity_day > last
+        ]
 
     def redemption_deadline(self, today: int) -> int:
         """The last day a redemption requested on ``today`` may be paid (at par)."""

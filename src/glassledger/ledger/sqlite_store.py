@@ -36,7 +36,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from glassledger.errors import DecodeError, IntegrityError, StoreError
 from glassledger.ledger import codec
@@ -68,6 +68,7 @@ CREATE TABLE txs (
     message TEXT NOT NULL,
     PRIMARY KEY (height, idx)
 ) WITHOUT ROWID;
+CREATE INDEX txs_by_hash ON txs (hash);
 CREATE TABLE events (
     height INTEGER NOT NULL,
     tx_index INTEGER NOT NULL,
@@ -105,6 +106,25 @@ _UPSERT_STATE = (
     "WHERE height = ? AND value IS NOT NULL ON CONFLICT (key) DO UPDATE SET value = excluded.value"
 )
 _PUBLIC = "[]"
+
+
+class TxLocation(NamedTuple):
+    """A transaction's block height and index, and its receipt's status and reason."""
+
+    height: int
+    index: int
+    ok: bool
+    reason: str
+    message: str
+
+
+def damaged(path: Path, exc: BaseException) -> StoreError:
+    """The typed error for a store SQLite cannot read (truncated, overwritten, bit flips)."""
+    return StoreError(
+        f"the block store {path} is damaged ({exc}): stop the node, restore chain.sqlite "
+        "from a backup (or remove it), then catch up from peers "
+        "(docs/ledger-storage.md, 'Recovering a damaged store')"
+    )
 
 
 class SQLiteStore(BlockStore):
@@ -174,6 +194,12 @@ class SQLiteStore(BlockStore):
                 f"{path} is not a glassledger block store of schema {SCHEMA_VERSION} "
                 f"(application id {app_id:#x}, schema {version})"
             )
+        if not readonly:
+            try:  # receipts by transaction hash (`find_tx`); stores made before it lack it
+                db.execute("CREATE INDEX IF NOT EXISTS txs_by_hash ON txs (hash)")
+            except sqlite3.DatabaseError as exc:
+                db.close()
+                raise damaged(path, exc) from exc
         return cls(db, path, readonly)
 
     def close(self) -> None:
@@ -251,7 +277,24 @@ class SQLiteStore(BlockStore):
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         with self._lock:
-            return self._db.execute(sql, params).fetchall()
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.DatabaseError as exc:
+                raise damaged(self.path, exc) from exc
+
+    def find_tx(self, tx_hash: bytes) -> TxLocation | None:
+        """Where transaction ``tx_hash`` was included, with its receipt's status, or None."""
+        found = self._rows(
+            "SELECT height, idx, ok, reason, message FROM txs WHERE hash = ? "
+            "ORDER BY height LIMIT 1",
+            (tx_hash,),
+        )
+        return TxLocation(*found[0][:2], bool(found[0][2]), *found[0][3:]) if found else None
+
+    def get_state(self, key: bytes) -> bytes | None:
+        """One key of the current state (the state after the head block)."""
+        found = self._rows("SELECT value FROM state WHERE key = ?", (key,))
+        return found[0][0] if found else None
 
     def _block_row(self, height: int, columns: str) -> tuple:
         found = self._rows(f"SELECT {columns} FROM blocks WHERE height = ?", (height,))

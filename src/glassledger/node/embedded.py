@@ -26,6 +26,7 @@ from glassledger.errors import ConfigError
 from glassledger.ledger import codec
 from glassledger.ledger.block import Block, Certificate, quorum
 from glassledger.ledger.chain import Chain
+from glassledger.ledger.consensus.guard import SignState, VoteGuard
 from glassledger.ledger.consensus.messages import EquivocationEvidence
 from glassledger.ledger.consensus.qbft import QbftEngine
 from glassledger.ledger.consensus.transport import InProcessTransport
@@ -67,6 +68,9 @@ class EmbeddedNetwork:
     reporter: KeyPair | None = None
     duties: DrawDuties | None = None
     commits: list[CommitRecord] = field(default_factory=list)
+    #: Sign state (double-sign guard) of each pool key, by public key; keys without one get
+    #: an in-memory guard. A node gives each key its :class:`FileSignState`.
+    guards: dict[bytes, VoteGuard] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.reporter is None and self.authority_keys:
@@ -103,6 +107,7 @@ class EmbeddedNetwork:
                     self.mempool.take,
                     self._committed,
                     on_evidence=self._evidence,
+                    vote_guard=self.guards.get(public),
                 )
                 self.engines[public] = engine
                 fresh.append(engine)
@@ -115,6 +120,25 @@ class EmbeddedNetwork:
                 f"this process holds {held} of {len(authorities)} authority keys; the "
                 f"embedded network needs a quorum of {quorum(len(authorities))}"
             )
+
+    def refusals(self) -> dict[bytes, str]:
+        """Pool keys of the next height's authorities that refuse to sign, with why (their
+        sign state is ahead of the store: see :meth:`SignState.refusal`)."""
+        out = {}
+        for public in self.chain.authorities():
+            guard = self.guards.get(public)
+            if isinstance(guard, SignState):
+                reason = guard.refusal(self.chain.height)
+                if reason is not None:
+                    out[public] = reason
+        return out
+
+    def able_to_finalize(self) -> bool:
+        """Whether the pool holds a quorum of next-height authority keys free to sign."""
+        authorities = self.chain.authorities()
+        refused = self.refusals()
+        able = sum(1 for k in authorities if k in self.pool and k not in refused)
+        return able >= quorum(len(authorities))
 
     def step(self) -> None:
         """Let each engine act on the current time, delivering all messages after each one

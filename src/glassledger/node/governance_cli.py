@@ -198,11 +198,8 @@ def draw(
     Seeds are kept in ``<home>/draw-seeds/<sender>.json`` (mode 0600) between the two steps
     (the node keeps the same file); run once while the draw is open (before its closing
     block) and once after it closes (authorities: after the regulator's reveal)."""
-    from glassledger.ledger.execution import last_nonce
-    from glassledger.ledger.tx import Transaction
-    from glassledger.node.cli import _next_nonce
-    from glassledger.node.inbox import Inbox
     from glassledger.node.regulator import DrawSeeds
+    from glassledger.node.submit import queue_call
 
     h = Home(home)
     try:
@@ -221,10 +218,10 @@ def draw(
             f"nothing due for block {chain.height + 1}: see `glassledger governance status`"
         )
         return
-    inbox = Inbox(h.inbox)
+    chain.store.close()
     for method, args in calls:
-        nonce = _next_nonce(h, last_nonce(chain.state, keys.public))
-        signed = Transaction(chain.chain_id, keys.public, nonce, NAME, method, args).sign(keys)
-        inbox.push(signed.encode())
+        try:
+            nonce = queue_call(h, keys, NAME, method, args).nonce
+        except GlassledgerError as exc:
+            fail(exc)
         console.print(f"queued governance.{method} for draw {args['draw']} (nonce {nonce})")
-    inbox.close()

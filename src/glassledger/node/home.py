@@ -4,6 +4,8 @@
 
     HOME/genesis.toml      the chain's genesis (participants, parameters, tokens)
     HOME/keys/<id>.json    one key file per participant (sealed when a passphrase is given)
+    HOME/keys/<id>.signstate  an authority key's last-sign state (never delete it)
+    HOME/node.lock         held by the running node (its PID inside)
     HOME/chain.sqlite      the block store (SQLite, WAL, synchronous=FULL)
     HOME/inbox.sqlite      signed transactions waiting for the node
     HOME/draw-seeds/<id>.json  secret seeds of the authority draws this node commits to
@@ -24,6 +26,7 @@ from glassledger.contracts.registry import standard_registry
 from glassledger.errors import ConfigError, CryptoError
 from glassledger.ledger.abi import Registry
 from glassledger.ledger.chain import Chain
+from glassledger.ledger.consensus.guard import FileSignState, sign_state_path
 from glassledger.ledger.crypto import KeyPair, load_key, save_key
 from glassledger.ledger.sqlite_store import SQLiteStore
 from glassledger.node.devnet import devnet_genesis
@@ -91,6 +94,19 @@ class Home:
                 f"{self.keys} holds no authority key: the embedded network needs them"
             )
         return found
+
+    def sign_state_file(self, public_key: bytes) -> Path:
+        """The last-sign state of an authority key: ``keys/<id>.signstate`` beside its key
+        file (``<key hex prefix>`` when the genesis does not name the key). Kept apart from
+        ``chain.sqlite``: restoring or damaging the store cannot roll it back."""
+        for participant in self.load_genesis().participants:
+            if participant.public_key == public_key.hex():
+                return sign_state_path(self.key_file(participant.id))
+        return self.keys / f"{public_key.hex()[:32]}.signstate"
+
+    def sign_states(self, keys: list[KeyPair]) -> dict[bytes, FileSignState]:
+        """The :class:`FileSignState` of each of ``keys``, by public key."""
+        return {k.public: FileSignState(self.sign_state_file(k.public), k.public) for k in keys}
 
     def load_genesis(self) -> Genesis:
         if not self.genesis.exists():

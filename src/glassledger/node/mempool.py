@@ -75,6 +75,10 @@ class Mempool:
     def __len__(self) -> int:
         return len(self._known)
 
+    def __contains__(self, tx_hash: bytes) -> bool:
+        """Whether ``tx_hash`` is pending here (admitted and not yet committed or dropped)."""
+        return tx_hash in self._known
+
     # ------------------------------------------------------------------ admission
 
     def submit(self, tx: SignedTransaction | bytes) -> bytes:
