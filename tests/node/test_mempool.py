@@ -60,7 +60,6 @@ def test_unregistered_senders_and_replays_are_dropped_with_a_logged_reason(dev, 
         outcomes = pool.submit_many([stranger, sent])
     assert [o.reason for o in outcomes] == [RejectReason.UNKNOWN_SENDER, RejectReason.BAD_NONCE]
     assert "replay" in str(outcomes[1])
-    assert [d.reason for d in pool.dropped] == [RejectReason.UNKNOWN_SENDER, RejectReason.BAD_NONCE]
     assert "not registered" in caplog.text and "replay" in caplog.text
     # a registered sender's doomed transaction still reaches a block and gets its receipt
     broke = signer.tx("client-0", "token", "transfer", symbol="USD", to="client-1", amount=10**15)

@@ -11,7 +11,8 @@ Given the chain's committed ``state`` (a callable), the mempool also drops, at a
 again when handing transactions to a proposal, those that could only be rejected at no cost
 to their sender: a sender key that is not registered (or a suspended participant) and a
 *replay* (nonce not above the sender's last committed nonce). Each drop is logged (logger
-``glassledger.mempool``) and recorded in :attr:`Mempool.dropped` with its reason. Everything
+``glassledger.mempool``); at admission the typed :class:`TxRejected` goes back to the
+submitter, at hand-out the drop is recorded in :attr:`Mempool.dropped` with its reason. Everything
 else (a registered sender's permissions, arguments, contract rules) is decided by execution
 and recorded in the block's receipts, so a registered sender always gets a receipt.
 
@@ -113,8 +114,8 @@ class Mempool:
         if tx_hash in self._known:
             return tx_hash
         refusal = self._free_rejection(signed)
-        if refusal is not None:
-            self._drop(tx_hash, refusal)
+        if refusal is not None:  # refused to the submitter; a late duplicate is no news
+            log.warning("refused %s: %s", tx_hash.hex(), refusal)
             raise refusal
         if len(self._known) >= self.capacity:
             raise TxRejected(
