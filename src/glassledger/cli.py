@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from glassledger.api import cli as api_cli
 from glassledger.basket import cli as basket_cli
 from glassledger.basket import coin_cli
 from glassledger.liquidity import cli as liquidity_cli
@@ -35,6 +36,7 @@ app.add_typer(basket_cli.app, name="basket")
 app.add_typer(coin_cli.app, name="coin")
 app.add_typer(liquidity_cli.app, name="liquidity")
 app.add_typer(governance_cli.app, name="governance")
+app.command("serve")(api_cli.serve)
 app.command("index")(index_cli.index)
 app.add_typer(keys_cli.app, name="keys")
 
