@@ -8,6 +8,7 @@
     HOME/node.lock         held by the running node (its PID inside)
     HOME/chain.sqlite      the block store (SQLite, WAL, synchronous=FULL)
     HOME/inbox.sqlite      signed transactions waiting for the node
+    HOME/draw-seeds/<id>.json  secret seeds of the authority draws this node commits to
 
 ``glassledger init`` creates it; every other command opens it.
 """
@@ -70,17 +71,25 @@ class Home:
             raise CryptoError(f"no key file for {participant!r} at {path}")
         return load_key(path, os.environ.get(PASSPHRASE_ENV))[1]
 
+    def held_participants(self) -> list[str]:
+        """Ids of every participant with a key file here (genesis participants and keys
+        imported with ``glassledger keys add``), sorted."""
+        if not self.keys.exists():
+            return []
+        return sorted(p.stem for p in self.keys.glob("*.json"))
+
+    def draw_seed_file(self, participant: str) -> Path:
+        """Where this node keeps ``participant``'s secret draw seeds (mode 0600)."""
+        folder = self.path / "draw-seeds"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        return folder / f"{participant}.json"
+
     def authority_capable_keys(self) -> list[KeyPair]:
-        """Keys of every participant in the genesis that may become an authority (dealers,
-        CCPs, guarantors) and has a key file here: the embedded network runs one consensus
-        engine per key, so it keeps working when governance changes the authority set."""
-        eligible = {"dealer", "ccp", "guarantor"}
-        found = []
-        for participant in self.load_genesis().participants:
-            if (eligible & set(participant.roles) or participant.authority) and self.key_file(
-                participant.id
-            ).exists():
-                found.append(self.load_keys(participant.id))
+        """Keys of every participant with a key file here (genesis or ``keys add``): the
+        embedded network runs a consensus engine for each that the authority set names, so
+        it keeps working when governance changes the set, and a participant registered after
+        genesis and then elected seals with its imported key."""
+        found = [self.load_keys(who) for who in self.held_participants()]
         if not found:
             raise ConfigError(
                 f"{self.keys} holds no authority key: the embedded network needs them"

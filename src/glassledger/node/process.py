@@ -159,7 +159,7 @@ class NetworkNode:
             checked = check_store(store, genesis_hash=self.genesis_hash)
             self.chain = NodeChain(self.registry, store, checked)
         self.verifier = BatchVerifier(workers=1)
-        self.mempool = Mempool(self.chain.chain_id, self.verifier)
+        self.mempool = Mempool(self.chain.chain_id, self.verifier, state=lambda: self.chain.state)
         self.chain.mempool = self.mempool
         self.chain.verifier = self.verifier
         self.ingress = IngressQueue(data / "ingress.sqlite")
