@@ -652,7 +652,7 @@ class Repo(TripartyMethods, Contract):
         if changed:
             buckets: set[int] = set()
             for symbol in changed:
-                buckets.update(int(b) for b in ctx.get(f"ix/{symbol}", {}))
+                buckets.update(int(b) for b in rb.load_ix(ctx, symbol))
             self.mark_to_market(ctx, ctx.get("symbols", []), sorted(buckets), mark_trades=False)
 
     def _buckets(self, ctx: Context) -> range:
@@ -664,7 +664,7 @@ class Repo(TripartyMethods, Contract):
         today = now // DAY_MS
         nearest = 0
         for bucket in self._buckets(ctx):
-            rows = ctx.get(f"mx/{bucket}")
+            rows = rb.load_rows(ctx, bucket)
             if not rows:
                 continue
             late = []
@@ -712,7 +712,7 @@ class Repo(TripartyMethods, Contract):
         issued = 0
         nearest = ctx.get("next_deadline", 0)
         for bucket in self._buckets(ctx) if buckets is None else buckets:
-            rows = ctx.get(f"mx/{bucket}")
+            rows = rb.load_rows(ctx, bucket)
             if not rows:
                 continue
             hits = rb.scan_bucket(rows, today, prices, haircuts, frozen_skip)
@@ -724,10 +724,10 @@ class Repo(TripartyMethods, Contract):
                     nearest = deadline if not nearest else min(nearest, deadline)
                     issued += 1
             if hits:
-                rows = ctx.get(f"mx/{bucket}")  # a tri-party top-up may have changed it
+                rows = rb.load_rows(ctx, bucket)  # a tri-party top-up may have changed it
                 for repo_id, deadline in deadlines.items():
                     rows[repo_id][rb.CALLED] = deadline
-                ctx.put(f"mx/{bucket}", rows)
+                rb.save_rows(ctx, bucket, rows)
             if mark_trades:
                 for repo_id, row in rows.items():
                     if repo_id in deadlines:
@@ -961,8 +961,7 @@ class Repo(TripartyMethods, Contract):
     @staticmethod
     def _index_put(ctx: Context, record: dict[str, Any]) -> None:
         bucket = record["seq"] // rb.BUCKET
-        key = f"mx/{bucket}"
-        rows = ctx.get(key) or {}
+        rows = rb.load_rows(ctx, bucket)
         rows[record["id"]] = [
             record["cash"],
             record["rate_bps"],
@@ -974,31 +973,24 @@ class Repo(TripartyMethods, Contract):
             record["trade"],
             [[s, a] for s, a in sorted(record["collateral"].items())],
         ]
-        ctx.put(key, rows)
+        rb.save_rows(ctx, bucket, rows)
         for symbol in record["collateral"]:
-            ix = ctx.get(f"ix/{symbol}") or {}
+            ix = rb.load_ix(ctx, symbol)
             ix[str(bucket)] = ix.get(str(bucket), 0) + 1
-            ctx.put(f"ix/{symbol}", ix)
+            rb.save_ix(ctx, symbol, ix)
 
     @staticmethod
     def _index_remove(ctx: Context, record: dict[str, Any]) -> None:
         bucket = record["seq"] // rb.BUCKET
-        key = f"mx/{bucket}"
-        rows = ctx.get(key) or {}
+        rows = rb.load_rows(ctx, bucket)
         if rows.pop(record["id"], None) is None:
             return
-        if rows:
-            ctx.put(key, rows)
-        else:
-            ctx.delete(key)
+        rb.save_rows(ctx, bucket, rows)
         for symbol in record["collateral"]:
-            ix = ctx.get(f"ix/{symbol}") or {}
+            ix = rb.load_ix(ctx, symbol)
             count = ix.get(str(bucket), 0) - 1
             if count > 0:
                 ix[str(bucket)] = count
             else:
                 ix.pop(str(bucket), None)
-            if ix:
-                ctx.put(f"ix/{symbol}", ix)
-            else:
-                ctx.delete(f"ix/{symbol}")
+            rb.save_ix(ctx, symbol, ix)
