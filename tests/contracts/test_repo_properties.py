@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.support.repo_market import BILL, NOTE, market, post_prices
 
 from glassledger.contracts import treasury_math as tm
-from tests.support.repo_market import BILL, NOTE, market, post_prices
 
 SELLERS = ("dealer-0", "dealer-1", "dealer-2")
 BUYERS = ("fund-0", "client-0", "client-1")
@@ -64,9 +64,18 @@ def test_tokens_conserved_and_open_repos_in_trades(ops):
             _, seller, buyer, cash, symbol, term = step
             repo_id = f"P{len(opened)}"
             face = cash * 11 // 10 + 100
-            r1 = fc.call(seller, "repo", "propose", repo_id=repo_id, side="seller",
-                         counterparty=buyer, cash=cash, rate_bps=500, term_days=term,
-                         collateral={symbol: face})
+            r1 = fc.call(
+                seller,
+                "repo",
+                "propose",
+                repo_id=repo_id,
+                side="seller",
+                counterparty=buyer,
+                cash=cash,
+                rate_bps=500,
+                term_days=term,
+                collateral={symbol: face},
+            )
             if r1.ok:
                 fc.call(buyer, "repo", "accept", repo_id=repo_id)
                 opened.append(repo_id)
@@ -101,8 +110,18 @@ def test_interest_does_not_depend_on_block_spacing(days, gaps, rate_bps):
     for spaced in (False, True):
         fc = market()
         cash = 7_777_777_77
-        fc.ok("dealer-0", "repo", "propose", repo_id="X", side="seller", counterparty="fund-0",
-              cash=cash, rate_bps=rate_bps, term_days=0, collateral={BILL: 9_000_000_00})
+        fc.ok(
+            "dealer-0",
+            "repo",
+            "propose",
+            repo_id="X",
+            side="seller",
+            counterparty="fund-0",
+            cash=cash,
+            rate_bps=rate_bps,
+            term_days=0,
+            collateral={BILL: 9_000_000_00},
+        )
         fc.ok("fund-0", "repo", "accept", repo_id="X")
         start = fc.time_ms
         end = (fc.day + days) * tm.DAY_MS + 10 * 3_600_000

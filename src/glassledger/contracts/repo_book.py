@@ -146,26 +146,25 @@ def scan_bucket(
     deficit, collateral market value)`` for each row not already called whose collateral is
     all priced (symbols in ``skip`` have no fresh price: their repos are left unmarked).
 
-    The hot loop of the mark-to-market: integer arithmetic only, one pass per row."""
+    The hot loop of the mark-to-market: integer arithmetic only, one pass per row, the same
+    arithmetic as :func:`collateral_value` and :func:`margin`."""
+    priced = {s: (p, BPS - haircuts[s]) for s, p in prices.items() if s not in skip}
     out = []
     for repo_id, row in rows.items():
-        if row[CALLED]:
+        cash, rate, start, threshold, mta, called, _, _, collateral = row
+        if called:
             continue
         market = adjusted = 0
-        stale = False
-        for symbol, amount in row[COLLATERAL]:
-            price = prices.get(symbol)
-            if price is None or symbol in skip:
-                stale = True
+        for symbol, amount in collateral:
+            terms = priced.get(symbol)
+            if terms is None:
                 break
-            value = amount * price // 10_000_000_000
+            value = amount * terms[0] // 10_000_000_000
             market += value
-            adjusted += value * (BPS - haircuts[symbol]) // BPS
-        if stale:
-            continue
-        cash = row[CASH]
-        requirement = cash + cash * row[RATE] * (today - row[START]) // ACT360_BPS
-        deficit = requirement - adjusted
-        if deficit > row[THRESHOLD] and deficit >= row[MTA]:
-            out.append((repo_id, requirement, deficit, market))
+            adjusted += value * terms[1] // BPS
+        else:
+            requirement = cash + cash * rate * (today - start) // ACT360_BPS
+            deficit = requirement - adjusted
+            if deficit > threshold and deficit >= mta:
+                out.append((repo_id, requirement, deficit, market))
     return out
