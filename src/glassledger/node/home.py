@@ -29,6 +29,7 @@ from glassledger.ledger.chain import Chain
 from glassledger.ledger.consensus.guard import FileSignState, sign_state_path
 from glassledger.ledger.crypto import KeyPair, load_key, save_key
 from glassledger.ledger.sqlite_store import SQLiteStore
+from glassledger.ledger.verify import check_store
 from glassledger.node.devnet import devnet_genesis
 from glassledger.node.genesis import (
     GENESIS_CERTIFICATE,
@@ -113,15 +114,25 @@ class Home:
             raise ConfigError(f"{self.path} is not a glassledger home: run `glassledger init`")
         return load_genesis(self.genesis)
 
-    def open_chain(self, registry: Registry | None = None) -> Chain:
-        """The chain in this home, creating the store from genesis on first use."""
+    def open_chain(self, registry: Registry | None = None, *, check: bool = False) -> Chain:
+        """The chain in this home, creating the store from genesis on first use. With
+        ``check`` (node start-up), the store first passes :func:`check_store`, the integrity
+        check ``glassledger verify`` also runs."""
         registry = registry or standard_registry()
         genesis = self.load_genesis()
         if not self.store.exists():
             block0, state = build_genesis(genesis, registry)
             store = SQLiteStore.create(self.store, block0, GENESIS_CERTIFICATE, state.data)
             return Chain(registry, store, state)
-        return Chain.open(registry, SQLiteStore.open(self.store))
+        store = SQLiteStore.open(self.store)
+        if not check:
+            return Chain.open(registry, store)
+        try:
+            state = check_store(store, genesis_hash=build_genesis(genesis, registry)[0].hash)
+        except BaseException:
+            store.close()
+            raise
+        return Chain(registry, store, state)
 
 
 def init_home(

@@ -143,7 +143,7 @@ def run_embedded(
     from glassledger.node.embedded import EmbeddedNetwork
 
     with NodeLock(home), _StopSignals() as stop:
-        chain = home.open_chain()
+        chain = home.open_chain(check=True)
         keys = home.authority_capable_keys()
         guards = home.sign_states(keys)
         report = RunReport(chain.height)
