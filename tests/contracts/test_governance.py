@@ -480,3 +480,17 @@ def test_evidence_predating_a_reinstatement_is_refused(gov):
         "client-1", "governance", "report_equivocation", evidence=evidence("dealer-1", gov.height)
     )
     assert "predates" not in later.message and "not an authority" in later.message
+
+
+def test_a_later_exclusion_does_not_erase_a_conviction(gov):
+    """Found by the property test: a credit event after a conviction overwrote it."""
+    gov.advance_to(3)
+    assert gov.call(
+        "client-0", "governance", "report_equivocation", evidence=evidence("dealer-0", 2)
+    ).ok
+    assert gov.call(
+        "regulator", "governance", "credit_event", participant="dealer-0", description="x"
+    ).ok
+    record = gov.get("governance", "excluded/dealer-0")
+    assert (record["reason"], record["proven_height"]) == ("equivocation", 2)
+    assert "dealer-0" not in gov.authority_ids(gov.height + 2)

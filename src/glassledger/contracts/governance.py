@@ -369,7 +369,8 @@ class Governance(Contract):
             "height": ctx.height,
             "proven_height": proven_height,
         }
-        ctx.put(f"excluded/{participant}", record)
+        if not is_convicted(ctx, participant):  # a later veto never erases a conviction
+            ctx.put(f"excluded/{participant}", record)
         ctx.emit("excluded", participant=participant, reason=reason, detail=detail)
 
     def _members_at(self, ctx: Context, height: int) -> list[Member]:
