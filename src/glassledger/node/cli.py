@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 import typer
@@ -399,6 +399,7 @@ def register(app: typer.Typer) -> None:
         certificate, checked as a light client would: quorum of seals, then the proof against
         the header's state root."""
         from glassledger.ledger.authorities import authority_keys_at
+        from glassledger.ledger.codec import decode
         from glassledger.ledger.verify import bundle, check_bundle
 
         try:
@@ -413,6 +414,10 @@ def register(app: typer.Typer) -> None:
         except GlassledgerError as exc:
             fail(exc)
         out = to_jsonable(proven.proof)
+        out["value"] = (
+            None if proven.proof.value is None else to_jsonable(decode(proven.proof.value, Any))
+        )
+        out["value_hex"] = None if proven.proof.value is None else proven.proof.value.hex()
         out["height"] = h
         out["state_root"] = proven.header.state_root.hex()
         out["certificate_seals"] = len(proven.certificate.seals)

@@ -47,7 +47,7 @@ from glassledger.errors import (
 from glassledger.ledger import codec
 from glassledger.ledger.block import Block, Certificate
 from glassledger.ledger.chain import Chain
-from glassledger.ledger.consensus.guard import FileVoteGuard
+from glassledger.ledger.consensus.guard import FileSignState, sign_state_path
 from glassledger.ledger.consensus.messages import (
     ConsensusMessage,
     EquivocationEvidence,
@@ -61,6 +61,7 @@ from glassledger.ledger.crypto import BatchVerifier, load_key, sha256
 from glassledger.ledger.execution import last_nonce
 from glassledger.ledger.sqlite_store import SQLiteStore
 from glassledger.ledger.tx import SignedTransaction, Transaction, decode_transaction
+from glassledger.ledger.verify import check_store
 from glassledger.node.config import NodeConfig, parse_address
 from glassledger.node.frames import (
     AwaitReceipts,
@@ -154,18 +155,21 @@ class NetworkNode:
             store = SQLiteStore.create(store_path, block0, GENESIS_CERTIFICATE, state.data)
             self.chain: NodeChain = NodeChain(self.registry, store, state)
         else:
-            self.chain = NodeChain.open(self.registry, SQLiteStore.open(store_path))  # type: ignore[assignment]
-            if self.chain.store.get_block(0).hash != self.genesis_hash:
-                raise GlassledgerError(f"{store_path} holds another chain's genesis")
+            # The integrity check `glassledger verify` also runs (docs/ledger-storage.md).
+            store = SQLiteStore.open(store_path)
+            checked = check_store(store, genesis_hash=self.genesis_hash)
+            self.chain = NodeChain(self.registry, store, checked)
         self.verifier = BatchVerifier(workers=config.verify_workers)
         # start the workers now, before any socket is open: forked later, they would inherit
         # the listening sockets and hold the ports after a crash of this process
         self.verifier.submit([]).result()
-        self.mempool = Mempool(self.chain.chain_id, self.verifier)
+        self.mempool = Mempool(self.chain.chain_id, self.verifier, state=lambda: self.chain.state)
         self.chain.mempool = self.mempool
         self.chain.verifier = self.verifier
         self.ingress = IngressQueue(data / "ingress.sqlite")
-        self.guard = FileVoteGuard(data / "vote-guard.log")
+        # The sign state lives beside the key, not in the data directory: restoring or
+        # losing chain.sqlite cannot roll it back (docs/ledger-storage.md).
+        self.guard = FileSignState(sign_state_path(config.path(config.key)), self.keys.public)
         self.transport = PeerTransport(
             self.keys,
             self._hello,

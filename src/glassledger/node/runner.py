@@ -143,7 +143,7 @@ def run_embedded(
     from glassledger.node.embedded import EmbeddedNetwork
 
     with NodeLock(home), _StopSignals() as stop:
-        chain = home.open_chain()
+        chain = home.open_chain(check=True)
         keys = home.authority_capable_keys()
         guards = home.sign_states(keys)
         report = RunReport(chain.height)
@@ -290,29 +290,19 @@ class _InboxFeeder:
 
 
 def regulator_duties(home: Home, chain):
-    """When the home holds the regulator's key, the node does the regulator's share of the
-    authority elections: commit a fresh secret seed before each draw closes and reveal it
-    after (seeds kept in ``HOME/regulator-seeds.json``, mode 0600). Returns a callable that
-    gives the signed transactions due now (none without the regulator's key)."""
-    from glassledger.ledger.execution import last_nonce
-    from glassledger.ledger.tx import Transaction
-    from glassledger.node.regulator import DrawSeeds
+    """The node's share of the authority draws for every committer whose key the home holds
+    (the regulator, and the authorities sitting when a draw opens): commit a fresh secret
+    seed before each draw closes and reveal it after, the regulator first (seeds kept in
+    ``HOME/draw-seeds/<id>.json``, mode 0600). Returns a callable that gives the signed
+    transactions due now."""
+    import msgspec
 
-    regulators = [p.id for p in home.load_genesis().participants if "regulator" in p.roles]
-    if not regulators or not home.key_file(regulators[0]).exists():
-        return lambda: []
-    keys = home.load_keys(regulators[0])
-    seeds = DrawSeeds(home.path / "regulator-seeds.json")
-    nonce = [0]
+    from glassledger.node.regulator import DrawDuties
 
-    def due() -> list[bytes]:
-        calls = seeds.due(chain.state, chain.height + 1)
-        out = []
-        for method, args in calls:
-            nonce[0] = max(nonce[0], last_nonce(chain.state, keys.public) + 1)
-            tx = Transaction(chain.chain_id, keys.public, nonce[0], "governance", method, args)
-            out.append(tx.sign(keys).encode())
-            nonce[0] += 1
-        return out
-
-    return due
+    held = []
+    for participant in home.held_participants():
+        record = chain.state.get(f"identity/p/{participant}".encode())
+        roles = [] if record is None else msgspec.msgpack.decode(record)["roles"]
+        held.append((participant, home.load_keys(participant), "regulator" in roles))
+    duties = DrawDuties.for_keys(chain.chain_id, held, home.draw_seed_file)
+    return lambda: [tx.encode() for tx in duties.due(chain.state, chain.height + 1)]
