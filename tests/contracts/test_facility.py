@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from glassledger.contracts import lending_math as lm
-from glassledger.contracts.pool import load_market, total_debt
+from glassledger.contracts.pool import read_market, total_debt
 from support.funding import BILL, DAY_MS, E8, GOLD, FundingChain
 
 M = "USDPOOL"
@@ -110,7 +110,7 @@ def test_stale_rate_is_rejected(f):
 
 def pool_rates(f: FundingChain) -> tuple[int, int]:
     """(borrow rate, supply rate) of the pool in bp."""
-    m = load_market(f.get("pool", f"m/{M}"))
+    m = read_market(lambda key: f.get("pool", key), M)
     u = lm.utilization_ray(total_debt(m), m["cash_held"])
     supply = lm.supply_rate_ray(m["rate_ray"], u, m["reserve_factor_bps"])
     return lm.ray_to_bps(m["rate_ray"]), lm.ray_to_bps(supply)

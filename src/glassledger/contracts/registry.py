@@ -12,6 +12,7 @@ from glassledger.contracts.identity import Identity
 from glassledger.contracts.monitor import Monitor
 from glassledger.contracts.oracle import Oracle
 from glassledger.contracts.pool import Pool
+from glassledger.contracts.repo import Repo
 from glassledger.contracts.rfq import Rfq
 from glassledger.contracts.stablecoin import Stablecoin
 from glassledger.contracts.token import Token
@@ -33,6 +34,7 @@ def standard_registry() -> Registry:
             Basket(),
             Amm(),
             Treasury(),
+            Repo(),
             Pool(),
             Stablecoin(),
             Facility(),
