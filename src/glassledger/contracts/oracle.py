@@ -138,7 +138,16 @@ class Oracle(Contract):
                 len(point) == 2 and type(point[0]) is str and type(point[1]) is int,
                 f"each point is [key, int value], got {point!r}",
             )
-            self._post(ctx, kind, point[0], point[1], scale, observed_ms)
+        if kind == "mark":  # one check of the shared fields, then only the keys
+            self._post(ctx, kind, points[0][0], points[0][1], scale, observed_ms)
+            for key, _ in points:
+                ctx.require(
+                    0 < len(key) <= MAX_KEY_LENGTH and key.isprintable(),
+                    f"key must be 1..{MAX_KEY_LENGTH} printable characters, got {key!r}",
+                )
+        else:
+            for key, point_value in points:
+                self._post(ctx, kind, key, point_value, scale, observed_ms)
         ctx.require(
             len({point[0] for point in points}) == len(points), "a batch names each key once"
         )

@@ -181,25 +181,37 @@ class Trades(Contract):
         )
 
     @method(CONTRACT)
-    def mark_many(self, ctx: Context, netting_set: str, marks: list[list[Any]]) -> None:
-        """Set many open trades' market values in one netting set at once
-        (``[[trade_id, mtm], ...]``, minor units, ``party_a``'s side): kept in the netting
-        set's mark map ``mk/<netting set>`` (one write however many trades: an oracle
-        valuation of thousands of trades in one block), one ``trades_marked`` event."""
-        ns = self._netting_set(ctx, netting_set)
-        book = ctx.get(f"mk/{netting_set}", {})
+    def mark_many(self, ctx: Context, marks: list[list[Any]], netting_set: str = "") -> None:
+        """Set many open trades' market values at once (``[[trade_id, mtm], ...]``, minor
+        units, ``party_a``'s side); one ``trades_marked`` event per netting set. With
+        ``netting_set`` named (every trade must be open in it), the marks go to its mark map
+        ``mk/<netting set>``: one write however many trades (an oracle valuation of thousands
+        of trades in one block); without, each trade's record is updated."""
+        by_ns: dict[str, list[list[Any]]] = {}
         for entry in marks:
             ctx.require(
                 len(entry) == 2 and type(entry[0]) is str and type(entry[1]) is int,
                 f"mark_many: each mark is [trade_id, mtm], got {entry!r}",
             )
-            ctx.require(
-                ctx.has(f"open/{netting_set}/{entry[0]}"),
-                f"no open trade {entry[0]!r} in netting set {netting_set!r}",
-            )
-            book[entry[0]] = entry[1]
-        ctx.put(f"mk/{netting_set}", book)
-        self._emit(ctx, "trades_marked", ns, netting_set=netting_set, marks=marks)
+            if netting_set:
+                ctx.require(
+                    ctx.has(f"open/{netting_set}/{entry[0]}"),
+                    f"no open trade {entry[0]!r} in netting set {netting_set!r}",
+                )
+                by_ns.setdefault(netting_set, []).append(entry)
+            else:  # each trade's record is read anyway: its mtm is written there
+                trade = self._open_trade(ctx, entry[0])
+                trade["mtm"] = entry[1]
+                ctx.put(f"tr/{entry[0]}", trade)
+                self._unmap(ctx, trade)
+                by_ns.setdefault(trade["netting_set"], []).append(entry)
+        for ns_id, group in by_ns.items():
+            ns = self._netting_set(ctx, ns_id)
+            if netting_set:
+                book = ctx.get(f"mk/{ns_id}", {})
+                book.update(dict(group))
+                ctx.put(f"mk/{ns_id}", book)
+            self._emit(ctx, "trades_marked", ns, netting_set=ns_id, marks=group)
 
     @method(CONTRACT)
     def set_guarantee(

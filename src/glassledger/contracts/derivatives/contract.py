@@ -70,6 +70,7 @@ from glassledger.contracts.derivatives.templates import (
     template,
 )
 from glassledger.contracts.derivatives.terms import BPS, DAY_MS, im_rate_bps, mul_div
+from glassledger.errors import ContractError
 from glassledger.ledger.abi import ANY, CONTRACT, Context, Contract, method
 from glassledger.ledger.abi.lifecycle import Lifecycle
 from glassledger.ledger.abi.settlement import Instruction, settle
@@ -740,7 +741,24 @@ class Derivative(Contract):
                 if ns["state"] != "active":
                     continue
                 tpl = template(c["template"])
-                self._run_steps(ctx, ns, c, tpl, tpl.on_due(ctx, c))
+                try:
+                    steps = tpl.on_due(ctx, c)  # reads the oracle, writes nothing
+                except ContractError as exc:
+                    # a missing or stale fixing holds this event, not the whole hook: it is
+                    # retried every block until the data arrives
+                    c = ctx.get(f"c/{trade_id}")
+                    self._emit(
+                        ctx,
+                        ns,
+                        "observation_missing",
+                        uti=c["uti"],
+                        trade_id=trade_id,
+                        due_ms=due_ms,
+                        error=exc.message,
+                    )
+                    self._schedule(ctx, c)
+                    continue
+                self._run_steps(ctx, ns, c, tpl, steps)
                 self._schedule(ctx, c)
                 self._put_trade(ctx, c)
                 self._save(ctx, ns)
