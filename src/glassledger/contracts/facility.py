@@ -95,6 +95,7 @@ class Facility(Contract):
     """Reverse-repo and standing-repo facilities (module docstring)."""
 
     name = NAME
+    accepts_tokens = True
 
     @method("regulator")
     def configure(

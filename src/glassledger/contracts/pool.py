@@ -263,6 +263,7 @@ class Pool(Contract):
     """Pooled lending markets (module docstring)."""
 
     name = NAME
+    accepts_tokens = True
 
     # -- set-up (regulator) -----------------------------------------------------------------
     @method("regulator")

@@ -282,6 +282,46 @@ class SQLiteStore(BlockStore):
             except sqlite3.DatabaseError as exc:
                 raise damaged(self.path, exc) from exc
 
+    def check_file(self) -> None:
+        """Raise :class:`StoreError` unless SQLite finds the file (and its write-ahead log)
+        sound and the block table holds heights ``0..head`` without a gap. Reads every page
+        (``PRAGMA quick_check``): a truncated or overwritten file fails here."""
+        problems = [row[0] for row in self._rows("PRAGMA quick_check")]
+        if problems != ["ok"]:
+            raise damaged(self.path, "; ".join(str(p) for p in problems[:3]))
+        count, low, high = self._rows("SELECT count(*), min(height), max(height) FROM blocks")[0]
+        if count == 0 or low != 0 or high != count - 1:
+            raise damaged(
+                self.path, f"block heights are not 0..head ({count} blocks, {low}..{high})"
+            )
+
+    def history_problem(self) -> tuple[int, str] | None:
+        """Check the ``changes`` table against itself and the ``state`` table in SQL: each
+        write's replaced value is the previous write's value of that key, and the last write of
+        every key is the current state. Returns ``(height, what differs)``, or None."""
+        row = self._rows(
+            "SELECT height, key FROM (SELECT height, key, prev, "
+            "lag(value) OVER (PARTITION BY key ORDER BY height) AS before, "
+            "row_number() OVER (PARTITION BY key ORDER BY height) AS n FROM changes) "
+            "WHERE (n = 1 AND prev IS NOT NULL) OR (n > 1 AND prev IS NOT before) LIMIT 1"
+        )
+        if row:
+            return row[0][0], (
+                "the stored state changes and replaced values disagree: the value replaced "
+                f"at key {row[0][1]!r} is not the one written there before"
+            )
+        row = self._rows(
+            "SELECT key FROM (SELECT key, value, row_number() OVER "
+            "(PARTITION BY key ORDER BY height DESC) AS n FROM changes) AS last "
+            "WHERE n = 1 AND value IS NOT (SELECT value FROM state WHERE state.key = last.key) "
+            "UNION ALL SELECT key FROM state WHERE key NOT IN (SELECT key FROM changes) LIMIT 1"
+        )
+        if row:
+            return self.head_height(), (
+                f"the stored current state differs from the last value written at key {row[0][0]!r}"
+            )
+        return None
+
     def find_tx(self, tx_hash: bytes) -> TxLocation | None:
         """Where transaction ``tx_hash`` was included, with its receipt's status, or None."""
         found = self._rows(

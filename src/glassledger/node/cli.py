@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 import typer
@@ -316,6 +316,24 @@ def register(app: typer.Typer) -> None:
         if not receipt.ok:
             raise typer.Exit(1)
 
+    @app.command("catch-up")
+    def catch_up(
+        source: Annotated[
+            Path, typer.Argument(help="Another copy of the chain (a peer's chain.sqlite).")
+        ],
+        home: HomeOption = DEFAULT_HOME,
+    ) -> None:
+        """Commit the blocks this home's store lacks from another copy of the chain, each only
+        if its certificate verifies and re-execution reproduces its roots (after restoring a
+        damaged store: docs/ledger-storage.md)."""
+        from glassledger.node.runner import catch_up_from_store
+
+        try:
+            head = catch_up_from_store(Home(home), source)
+        except GlassledgerError as exc:
+            fail(exc)
+        console.print(f"caught up to height {head}")
+
     @app.command()
     def receipt(
         tx_hash: Annotated[str, typer.Argument(help="Transaction hash (hex), as `tx` printed.")],
@@ -399,6 +417,7 @@ def register(app: typer.Typer) -> None:
         certificate, checked as a light client would: quorum of seals, then the proof against
         the header's state root."""
         from glassledger.ledger.authorities import authority_keys_at
+        from glassledger.ledger.codec import decode
         from glassledger.ledger.verify import bundle, check_bundle
 
         try:
@@ -413,6 +432,10 @@ def register(app: typer.Typer) -> None:
         except GlassledgerError as exc:
             fail(exc)
         out = to_jsonable(proven.proof)
+        out["value"] = (
+            None if proven.proof.value is None else to_jsonable(decode(proven.proof.value, Any))
+        )
+        out["value_hex"] = None if proven.proof.value is None else proven.proof.value.hex()
         out["height"] = h
         out["state_root"] = proven.header.state_root.hex()
         out["certificate_seals"] = len(proven.certificate.seals)

@@ -187,13 +187,17 @@ def status(home: HomeOption = DEFAULT_HOME) -> None:
 
 @app.command()
 def draw(
-    sender: Annotated[str, typer.Option(help="The regulator's participant id.")] = "regulator",
+    sender: Annotated[
+        str, typer.Option(help="The committer: the regulator or a sitting authority.")
+    ] = "regulator",
     home: HomeOption = DEFAULT_HOME,
 ) -> None:
-    """As the regulator: queue the commitment or the reveal that the open draw needs now.
+    """As a committer (the regulator or a sitting authority): queue the commitment or the
+    reveal that the open draw needs now.
 
-    Seeds are kept in ``<home>/keys/draw-seeds.json`` (mode 0600) between the two steps; run
-    once while the draw is open (before its closing block) and once after it closes."""
+    Seeds are kept in ``<home>/draw-seeds/<sender>.json`` (mode 0600) between the two steps
+    (the node keeps the same file); run once while the draw is open (before its closing
+    block) and once after it closes (authorities: after the regulator's reveal)."""
     from glassledger.node.regulator import DrawSeeds
     from glassledger.node.submit import queue_call
 
@@ -201,7 +205,12 @@ def draw(
     try:
         chain = h.open_chain()
         keys = h.load_keys(sender)
-        calls = DrawSeeds(h.keys / "draw-seeds.json").due(chain.state, chain.height + 1)
+        record = chain.state.get(f"identity/p/{sender}".encode())
+        roles = [] if record is None else msgspec.msgpack.decode(record)["roles"]
+        seeds = DrawSeeds(
+            h.draw_seed_file(sender), participant=sender, regulator="regulator" in roles
+        )
+        calls = seeds.due(chain.state, chain.height + 1)
     except GlassledgerError as exc:
         fail(exc)
     if not calls:

@@ -33,6 +33,7 @@ import sys
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import Future
 from pathlib import Path
 
 from glassledger.contracts.registry import standard_registry
@@ -46,7 +47,7 @@ from glassledger.errors import (
 from glassledger.ledger import codec
 from glassledger.ledger.block import Block, Certificate
 from glassledger.ledger.chain import Chain
-from glassledger.ledger.consensus.guard import FileVoteGuard
+from glassledger.ledger.consensus.guard import FileSignState, sign_state_path
 from glassledger.ledger.consensus.messages import (
     ConsensusMessage,
     EquivocationEvidence,
@@ -60,6 +61,7 @@ from glassledger.ledger.crypto import BatchVerifier, load_key, sha256
 from glassledger.ledger.execution import last_nonce
 from glassledger.ledger.sqlite_store import SQLiteStore
 from glassledger.ledger.tx import SignedTransaction, Transaction, decode_transaction
+from glassledger.ledger.verify import check_store
 from glassledger.node.config import NodeConfig, parse_address
 from glassledger.node.frames import (
     AwaitReceipts,
@@ -153,15 +155,21 @@ class NetworkNode:
             store = SQLiteStore.create(store_path, block0, GENESIS_CERTIFICATE, state.data)
             self.chain: NodeChain = NodeChain(self.registry, store, state)
         else:
-            self.chain = NodeChain.open(self.registry, SQLiteStore.open(store_path))  # type: ignore[assignment]
-            if self.chain.store.get_block(0).hash != self.genesis_hash:
-                raise GlassledgerError(f"{store_path} holds another chain's genesis")
-        self.verifier = BatchVerifier(workers=1)
-        self.mempool = Mempool(self.chain.chain_id, self.verifier)
+            # The integrity check `glassledger verify` also runs (docs/ledger-storage.md).
+            store = SQLiteStore.open(store_path)
+            checked = check_store(store, genesis_hash=self.genesis_hash)
+            self.chain = NodeChain(self.registry, store, checked)
+        self.verifier = BatchVerifier(workers=config.verify_workers)
+        # start the workers now, before any socket is open: forked later, they would inherit
+        # the listening sockets and hold the ports after a crash of this process
+        self.verifier.submit([]).result()
+        self.mempool = Mempool(self.chain.chain_id, self.verifier, state=lambda: self.chain.state)
         self.chain.mempool = self.mempool
         self.chain.verifier = self.verifier
         self.ingress = IngressQueue(data / "ingress.sqlite")
-        self.guard = FileVoteGuard(data / "vote-guard.log")
+        # The sign state lives beside the key, not in the data directory: restoring or
+        # losing chain.sqlite cannot roll it back (docs/ledger-storage.md).
+        self.guard = FileSignState(sign_state_path(config.path(config.key)), self.keys.public)
         self.transport = PeerTransport(
             self.keys,
             self._hello,
@@ -274,9 +282,8 @@ class NetworkNode:
             role=self.config.role,
         )
         tasks = [asyncio.ensure_future(self._ticker()), asyncio.ensure_future(self._announcer())]
+        tasks.append(asyncio.ensure_future(self._join()))
         try:
-            await self._initial_catchup()
-            self.engine.start()
             await self._stop.wait()
         finally:
             # a stop that does not finish in time leaves a trace of where it hangs, and exits
@@ -286,9 +293,7 @@ class NetworkNode:
                 tasks.append(self._catchup_task)
             for task in tasks:
                 task.cancel()
-            for task in tasks:
-                with contextlib.suppress(BaseException):
-                    await task
+            await asyncio.wait(tasks, timeout=2.0)
             await self.transport.stop()
             self.close()
             faulthandler.cancel_dump_traceback_later()
@@ -304,7 +309,7 @@ class NetworkNode:
 
     async def _ticker(self) -> None:
         period = self.config.tick_ms / 1000
-        while True:
+        while not self._stop.is_set():
             try:
                 self._tick()
             except GlassledgerError as exc:
@@ -341,7 +346,7 @@ class NetworkNode:
 
     async def _announcer(self) -> None:
         """Tell peers our height; gossip again what stayed queued; catch up when behind."""
-        while True:
+        while not self._stop.is_set():
             await asyncio.sleep(TIP_PERIOD_S)
             self.transport.send_all(Kind.TIP, codec.encode(self.chain.height))
             self._regossip()
@@ -703,6 +708,12 @@ class NetworkNode:
                 break
         conn.send(Kind.BLOCKS, codec.encode(BlockBatch(blocks, certificates, self.chain.height)))
 
+    async def _join(self) -> None:
+        """Catch up, then join consensus (a stop may come meanwhile)."""
+        await self._initial_catchup()
+        if not self._stop.is_set():
+            self.engine.start()
+
     async def _initial_catchup(self) -> None:
         """Before joining consensus: wait briefly for peers, then download what we miss."""
         deadline = time.monotonic() + 1.5
@@ -730,6 +741,7 @@ class NetworkNode:
                 before = self.chain.height
                 asked = before + 1
                 peer.send(Kind.BLOCKS_REQUEST, codec.encode(BlocksRequest(asked, CATCHUP_BLOCKS)))
+                checking: tuple[BlockBatch, list[Future]] | None = None
                 while True:
                     try:
                         body = await asyncio.wait_for(inbox.get(), 10.0)
@@ -744,11 +756,20 @@ class NetworkNode:
                         asked = following
                         request = BlocksRequest(following, CATCHUP_BLOCKS)
                         peer.send(Kind.BLOCKS_REQUEST, codec.encode(request))
-                    committed = self._apply_batch(batch, peer)
-                    txs += committed[1]
+                    # the workers check this batch's signatures while we execute the last one
+                    verifying = (batch, self._verify_in_background(batch))
+                    if checking is not None:
+                        committed = self._apply_batch(*checking, peer)
+                        txs += committed[1]
+                        if committed[0] == 0:
+                            checking = None
+                            break
+                    checking = verifying
                     await asyncio.sleep(0)
-                    if committed[0] == 0 or following > batch.tip:
+                    if following > batch.tip:
                         break
+                if checking is not None:
+                    txs += self._apply_batch(*checking, peer)[1]
                 if self.chain.height == before:
                     break  # no progress from the best peer: the engine's sync takes over
         finally:
@@ -768,15 +789,26 @@ class NetworkNode:
                 txs_per_s=round(txs / max(elapsed, 1e-9), 1),
             )
 
-    def _apply_batch(self, batch: BlockBatch, peer: PeerConnection) -> tuple[int, int]:
+    def _verify_in_background(self, batch: BlockBatch) -> list[Future]:
+        items = [tx.verification_item() for block in batch.blocks for tx in block.txs]
+        parts = max(1, self.verifier.workers)
+        size = -(-len(items) // parts) if items else 1
+        return [self.verifier.submit(items[i : i + size]) for i in range(0, len(items), size)]
+
+    def _apply_batch(
+        self, batch: BlockBatch, checks: list[Future], peer: PeerConnection
+    ) -> tuple[int, int]:
         """Commit the blocks of ``batch`` that extend our chain, each only if its certificate
-        verifies and re-executing it reproduces every root. Returns (blocks, transactions)."""
-        blocks = txs = 0
+        verifies and re-executing it reproduces every root (``checks``: the signature checks
+        of its transactions, in order). Returns (blocks, transactions)."""
+        flags_all = [ok for future in checks for ok in future.result()]
+        blocks = txs = offset = 0
         for block, certificate in zip(batch.blocks, batch.certificates, strict=False):
+            flags = flags_all[offset : offset + len(block.txs)] if block.txs else None
+            offset += len(block.txs)
             if block.header.height <= self.chain.height:
                 continue
             try:
-                flags = self.chain.signature_flags(block.txs) if block.txs else None
                 self.chain.validate(block, signatures_ok=flags)
                 self.chain.commit(block, certificate)
             except (BlockInvalid, GlassledgerError) as exc:

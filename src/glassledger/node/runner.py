@@ -21,8 +21,9 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from glassledger.errors import ConfigError, DecodeError, RejectReason, TxRejected
+from glassledger.errors import ConfigError, DecodeError, RejectReason, StoreError, TxRejected
 from glassledger.ledger.tx import decode_transaction
 from glassledger.node.home import Home
 from glassledger.node.inbox import Inbox
@@ -142,8 +143,8 @@ def run_embedded(
     from glassledger.ledger.crypto import BatchVerifier
     from glassledger.node.embedded import EmbeddedNetwork
 
-    with NodeLock(home), _StopSignals() as stop:
-        chain = home.open_chain()
+    with _StopSignals() as stop, NodeLock(home):
+        chain = home.open_chain(check=True)
         keys = home.authority_capable_keys()
         guards = home.sign_states(keys)
         report = RunReport(chain.height)
@@ -290,29 +291,84 @@ class _InboxFeeder:
 
 
 def regulator_duties(home: Home, chain):
-    """When the home holds the regulator's key, the node does the regulator's share of the
-    authority elections: commit a fresh secret seed before each draw closes and reveal it
-    after (seeds kept in ``HOME/regulator-seeds.json``, mode 0600). Returns a callable that
-    gives the signed transactions due now (none without the regulator's key)."""
-    from glassledger.ledger.execution import last_nonce
-    from glassledger.ledger.tx import Transaction
-    from glassledger.node.regulator import DrawSeeds
+    """The node's share of the authority draws for every committer whose key the home holds
+    (the regulator, and the authorities sitting when a draw opens): commit a fresh secret
+    seed before each draw closes and reveal it after, the regulator first (seeds kept in
+    ``HOME/draw-seeds/<id>.json``, mode 0600). Returns a callable that gives the signed
+    transactions due now."""
+    import msgspec
 
-    regulators = [p.id for p in home.load_genesis().participants if "regulator" in p.roles]
-    if not regulators or not home.key_file(regulators[0]).exists():
-        return lambda: []
-    keys = home.load_keys(regulators[0])
-    seeds = DrawSeeds(home.path / "regulator-seeds.json")
-    nonce = [0]
+    from glassledger.node.regulator import DrawDuties
 
-    def due() -> list[bytes]:
-        calls = seeds.due(chain.state, chain.height + 1)
-        out = []
-        for method, args in calls:
-            nonce[0] = max(nonce[0], last_nonce(chain.state, keys.public) + 1)
-            tx = Transaction(chain.chain_id, keys.public, nonce[0], "governance", method, args)
-            out.append(tx.sign(keys).encode())
-            nonce[0] += 1
-        return out
+    held = []
+    for participant in home.held_participants():
+        record = chain.state.get(f"identity/p/{participant}".encode())
+        roles = [] if record is None else msgspec.msgpack.decode(record)["roles"]
+        held.append((participant, home.load_keys(participant), "regulator" in roles))
+    duties = DrawDuties.for_keys(chain.chain_id, held, home.draw_seed_file)
+    return lambda: [tx.encode() for tx in duties.due(chain.state, chain.height + 1)]
 
-    return due
+
+def catch_up_from_store(
+    home: Home, source: Path, progress: Callable[[int], None] | None = None
+) -> int:
+    """Bring the home's store up to the head of another copy of the chain (a peer's or a
+    bookkeeper's ``chain.sqlite``, or an export), committing each missing block only if its
+    certificate verifies and its re-execution reproduces every root. Returns the new head.
+
+    The operator's second step after restoring a damaged store: it lets authority keys whose
+    sign state is ahead of the restored store sign again (see docs/ledger-storage.md)."""
+    from glassledger.ledger.sqlite_store import SQLiteStore
+
+    with NodeLock(home):
+        chain = home.open_chain(check=True)
+        peer = SQLiteStore.open(source, readonly=True)
+        try:
+            if peer.get_block(0).hash != chain.store.get_block(0).hash:
+                raise StoreError(f"{source} holds another chain (its genesis differs)")
+            height = chain.height
+            if peer.head_height() >= height and peer.get_header(height).hash != chain.head.hash:
+                raise StoreError(
+                    f"{source} holds a different block {height} than this home: the two "
+                    "certificates are evidence of double-signing (glassledger report-fork)"
+                )
+            for h in range(height + 1, peer.head_height() + 1):
+                chain.commit(peer.get_block(h), peer.get_certificate(h))
+                if progress is not None:
+                    progress(h)
+            return chain.height
+        finally:
+            peer.close()
+            chain.store.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m glassledger.node.runner --home H [--seconds S] [--until-empty]``: the
+    embedded node without the command line's imports (crash tests start it many times)."""
+    import argparse
+
+    from glassledger.errors import GlassledgerError
+
+    parser = argparse.ArgumentParser(prog="glassledger.node.runner")
+    parser.add_argument("--home", type=Path, required=True)
+    parser.add_argument("--seconds", type=float)
+    parser.add_argument("--blocks", type=int)
+    parser.add_argument("--until-empty", action="store_true")
+    options = parser.parse_args(argv)
+    try:
+        report = run_embedded(
+            Home(options.home),
+            blocks=options.blocks,
+            until_empty=options.until_empty,
+            seconds=options.seconds,
+        )
+    except GlassledgerError as exc:
+        print(f"error: {exc}", flush=True)
+        return 1
+    stopped = f", stopped by {report.stopped_by}" if report.stopped_by else ""
+    print(f"height {report.height} ({report.committed} transactions{stopped})", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -166,6 +166,9 @@ class SignState(VoteGuard):
     def forget_below(self, height: int) -> None:
         """Nothing to forget: the mark is one record."""
 
+    def close(self) -> None:
+        """Nothing to release: every mark is on disk when :meth:`allow` returns."""
+
     def refusal(self, head_height: int) -> str | None:
         """Why this key must not sign while the store's head is ``head_height``, or None.
 
