@@ -62,8 +62,12 @@ def sign_transfers(
 
 
 class Cluster:
-    def __init__(self, folder: Path, clients: int, base_port: int) -> None:
-        params = {"block_interval_ms": 50, "round_timeout_ms": 2_000, "max_block_txs": 10_000}
+    def __init__(self, folder: Path, clients: int, base_port: int, interval_ms: int) -> None:
+        params = {
+            "block_interval_ms": interval_ms,
+            "round_timeout_ms": 2_000,
+            "max_block_txs": 10_000,
+        }
         init_network(folder, 4, 1, base_port, clients=clients, params=params)
         self.folder = folder
         self.entries = {e.name: e for e in load_network(folder)}
@@ -203,6 +207,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=1_000)
     parser.add_argument("--base-port", type=int, default=28600)
     parser.add_argument("--skip-embedded", action="store_true")
+    parser.add_argument(
+        "--block-interval-ms",
+        type=int,
+        default=200,
+        help="networked block interval (the embedded network keeps its 50 ms)",
+    )
     options = parser.parse_args(argv)
     out = sys.stdout
 
@@ -214,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "net"
-        cluster = Cluster(folder, options.clients, options.base_port)
+        cluster = Cluster(folder, options.clients, options.base_port, options.block_interval_ms)
         n_rate, n_low = int(rate * secs), int(low * secs)
         total = max(options.catchup, sat + n_rate + n_low)
         print(f"signing {total:,} transfers ...", file=out)

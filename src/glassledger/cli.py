@@ -11,11 +11,12 @@ from typing import Annotated
 
 import typer
 
+from glassledger.api import cli as api_cli
 from glassledger.basket import cli as basket_cli
 from glassledger.basket import coin_cli
 from glassledger.liquidity import cli as liquidity_cli
 from glassledger.node import cli as node_cli
-from glassledger.node import governance_cli
+from glassledger.node import governance_cli, keys_cli
 from glassledger.node.indexer import cli as index_cli
 from glassledger.risk import cli as risk_cli
 
@@ -35,7 +36,9 @@ app.add_typer(basket_cli.app, name="basket")
 app.add_typer(coin_cli.app, name="coin")
 app.add_typer(liquidity_cli.app, name="liquidity")
 app.add_typer(governance_cli.app, name="governance")
+app.command("serve")(api_cli.serve)
 app.command("index")(index_cli.index)
+app.add_typer(keys_cli.app, name="keys")
 
 
 @app.command()

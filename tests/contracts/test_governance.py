@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from glassledger.contracts.governance import MIN_AUTHORITIES, lottery_randomness
 from glassledger.contracts.lottery import elect
 from glassledger.ledger import codec
+from glassledger.ledger.authorities import authorities_at
 from glassledger.ledger.consensus.messages import (
     EquivocationEvidence,
     SignedVote,
@@ -46,8 +47,13 @@ def evidence(signer: str, height: int, round_: int = 0, chain_id: str = "glassle
     return codec.encode(EquivocationEvidence(*votes))
 
 
+def elected_of(events) -> list[str]:
+    return next(e.data["authorities"] for e in events if e.name == "elected")
+
+
 def run_draw(gov: ClockedChain, number: int, seed: bytes = SEED) -> tuple[int, list]:
-    """Commit the seed now, advance past the draw's close, reveal; returns (reveal height,
+    """Commit the regulator's seed now, advance past the draw's close, reveal (the regulator
+    is the only committer: the harness does no duties here); returns (reveal height,
     receipt events)."""
     draw = gov.get("governance", "draw")
     assert draw["number"] == number
@@ -69,8 +75,6 @@ def run_draw(gov: ClockedChain, number: int, seed: bytes = SEED) -> tuple[int, l
         ("veto", {"candidate": "ccp-a", "reason": "x"}),
         ("credit_event", {"participant": "ccp-a", "description": "default"}),
         ("reinstate", {"participant": "ccp-a"}),
-        ("commit_seed", {"draw": 1, "digest": b"\x00" * 32}),
-        ("reveal_seed", {"draw": 1, "seed": SEED}),
     ],
 )
 def test_regulator_methods_refuse_everyone_else(gov, method, args):
@@ -100,17 +104,19 @@ def test_election_with_commit_reveal_changes_the_set_at_the_documented_height(go
     assert gov.get("governance", "draw")["close"] == 30
     reveal_height, receipt_events = run_draw(gov, 1)
     assert reveal_height == 31
-    randomness = lottery_randomness(1, SEED, gov.store.get_block(30).hash)
+    randomness = lottery_randomness(1, gov.store.get_block(30).hash, [("regulator", SEED)])
     expected = elect(CANDIDATE_SCORES, 60, 4, 10_000, randomness)
     assert [e.name for e in receipt_events] == [
         "seed_revealed",
+        "draw_completed",
         "elected",
         "authorities_changed",
     ]
-    assert receipt_events[1].data["authorities"] == expected
+    assert receipt_events[1].data["randomness"] == randomness
+    assert receipt_events[2].data["authorities"] == expected
     assert expected != DEALERS  # this seed changes the set
     effective = reveal_height + 2  # authority_change_delay
-    assert receipt_events[2].data["effective_height"] == effective
+    assert receipt_events[3].data["effective_height"] == effective
     assert gov.authority_ids(effective - 1) == DEALERS
     assert gov.authority_ids(effective) == expected
     gov.advance_to(effective)  # block `effective` is sealed by the new set
@@ -125,7 +131,7 @@ def test_draw_rules_reject_late_commits_early_or_wrong_reveals(gov):
     assert "draw 7 is not open" in wrong_draw.message
     assert gov.call("regulator", "governance", "commit_seed", draw=1, digest=digest).ok
     again = gov.call("regulator", "governance", "commit_seed", draw=1, digest=digest)
-    assert "not allowed in 'committed'" in again.message
+    assert "already committed to draw 1" in again.message
     early = gov.call("regulator", "governance", "reveal_seed", draw=1, seed=SEED)
     assert "reveal after it" in early.message
     gov.advance_to(30)
@@ -133,6 +139,17 @@ def test_draw_rules_reject_late_commits_early_or_wrong_reveals(gov):
     wrong = gov.call("regulator", "governance", "reveal_seed", draw=1, seed=other)
     assert "does not match the commitment" in wrong.message
     assert gov.call("regulator", "governance", "reveal_seed", draw=1, seed=SEED).ok
+
+
+def test_committers_are_the_regulator_and_the_sitting_authorities(gov):
+    gov.advance_to(25)
+    assert gov.get("governance", "draw")["committers"] == DEALERS
+    digest = hashlib.sha256(SEED).digest()
+    outsider = gov.call("client-0", "governance", "commit_seed", draw=1, digest=digest)
+    assert "'client-0' is not a committer of draw 1" in outsider.message
+    candidate = gov.call("ccp-a", "governance", "commit_seed", draw=1, digest=digest)
+    assert "is not a committer" in candidate.message  # not sitting when the draw opened
+    assert gov.call("dealer-2", "governance", "commit_seed", draw=1, digest=digest).ok
 
 
 def test_commit_after_close_is_refused_and_missed_commit_is_public(gov):
@@ -146,20 +163,25 @@ def test_commit_after_close_is_refused_and_missed_commit_is_public(gov):
     assert gov.authority_ids() == DEALERS
 
 
-def test_missing_reveal_keeps_the_set_and_records_reveal_missed(gov):
+def test_a_withheld_reveal_is_a_public_fault_and_the_draw_is_never_reopened(gov):
+    """Issue 9 section 4: withholding used to reopen the draw with fresh randomness (a
+    re-roll). Now the draw runs without the missing reveal at its deadline, once."""
     gov.advance_to(25)
     digest = hashlib.sha256(SEED).digest()
     assert gov.call("regulator", "governance", "commit_seed", draw=1, digest=digest).ok
-    events = gov.advance_to(36)
+    events = gov.advance_to(40)
     missed = [(h, e) for h, e in events if e.name == "reveal_missed"]
-    assert [(h, e.data["draw"]) for h, e in missed] == [(35, 1)]  # deadline 30 + 4 passed
+    # reveal_timeout 4: the regulator's window ends at 34, the authorities' at 38
+    assert [(h, e.data["draw"], e.data["committer"]) for h, e in missed] == [(39, 1, "regulator")]
+    assert gov.get("governance", "faults/regulator") == 1
+    completed = next(e for _, e in events if e.name == "draw_completed")
+    assert completed.data["revealed"] == []
+    assert completed.data["randomness"] == lottery_randomness(1, gov.store.get_block(30).hash, [])
+    assert "draw_opened" not in names(events)  # no re-roll
     late = gov.call("regulator", "governance", "reveal_seed", draw=1, seed=SEED)
     assert "draw 1 is not open" in late.message
-    assert gov.authority_ids() == DEALERS
-    assert "authorities_changed" not in names(events)
-    # the next periodic election proceeds normally
     gov.advance_to(55)
-    assert gov.get("governance", "draw")["number"] == 2
+    assert gov.get("governance", "draw")["number"] == 2  # the next periodic election
 
 
 # ---------------------------------------------------------------- eviction and by-election
@@ -171,17 +193,25 @@ def test_equivocation_evidence_from_anyone_evicts_and_a_by_election_fills_the_se
         "client-0", "governance", "report_equivocation", evidence=evidence("dealer-1", 2)
     )
     assert receipt.ok, receipt.message
-    assert [e.name for e in receipt.events] == ["equivocation", "excluded", "draw_opened"]
+    assert [e.name for e in receipt.events] == [
+        "equivocation",
+        "excluded",
+        "authorities_changed",
+        "draw_opened",
+    ]
     assert gov.get("governance", "excluded/dealer-1")["reason"] == "equivocation"
-    # four seats is the floor: the equivocator sits until its replacement is drawn
-    assert gov.authority_ids() == DEALERS
+    assert gov.get("governance", "excluded/dealer-1")["proven_height"] == 2
+    # convicted: it stops counting at the next activation height, below the floor of four
+    assert gov.authority_ids(gov.height + 1) == DEALERS
+    assert gov.authority_ids(gov.height + 2) == ["dealer-0", "dealer-2", "dealer-3"]
     draw = gov.get("governance", "draw")
     assert (draw["kind"], draw["close"]) == ("by-election", 4 + 5)
     reveal_height, events = run_draw(gov, 1)
-    randomness = lottery_randomness(1, SEED, gov.store.get_block(draw["close"]).hash)
+    close_hash = gov.store.get_block(draw["close"]).hash
+    randomness = lottery_randomness(1, close_hash, [("regulator", SEED)])
     newcomers = {c: s for c, s in CANDIDATE_SCORES.items() if c not in DEALERS}
     drawn = elect(newcomers, 60, 1, 10_000, randomness)
-    assert events[1].data["authorities"] == drawn
+    assert elected_of(events) == drawn
     new_set = ["dealer-0", "dealer-2", "dealer-3", *drawn]
     assert gov.authority_ids(reveal_height + 2) == new_set
     gov.advance_to(reveal_height + 3)
@@ -264,7 +294,7 @@ def test_credit_event_and_veto_exclude_and_reinstate_restores(gov):
     vetoed = gov.call("regulator", "governance", "veto", candidate="ccp-a", reason="audit")
     assert vetoed.ok and gov.get("governance", "excluded/ccp-a")["reason"] == "veto"
     reveal_height, events = run_draw(gov, 1)
-    drawn = events[1].data["authorities"]
+    drawn = elected_of(events)
     assert len(drawn) == 1 and drawn[0] in {"guarantor-b", "dealer-x"}  # not ccp-a, not low
     assert gov.authority_ids(reveal_height + 2) == ["dealer-0", "dealer-1", "dealer-2", *drawn]
     restored = gov.call("regulator", "governance", "reinstate", participant="ccp-a")
@@ -289,7 +319,7 @@ def test_evidence_about_a_past_set_uses_the_history(gov):
     gov.advance_to(25)
     reveal_height, events = run_draw(gov, 1)
     gov.advance_to(reveal_height + 2)  # the elected set now signs
-    elected = events[1].data["authorities"]
+    elected = elected_of(events)
     gone = next(d for d in DEALERS if d not in elected)
     receipt = gov.call("client-1", "governance", "report_equivocation", evidence=evidence(gone, 2))
     assert receipt.ok, receipt.message
@@ -314,7 +344,7 @@ def test_periodic_election_supersedes_an_open_by_election(gov):
     draw = gov.get("governance", "draw")
     assert (draw["number"], draw["kind"], draw["close"]) == (2, "election", 30)
     _, events = run_draw(gov, 2)
-    assert "dealer-0" not in events[1].data["authorities"]
+    assert "dealer-0" not in elected_of(events)
     assert receipt.ok
 
 
@@ -324,7 +354,7 @@ def test_an_election_with_too_few_candidates_changes_nothing():
     assert gov.call("regulator", "governance", "veto", candidate="dealer-3", reason="x").ok
     gov.advance_to(25)
     _, events = run_draw(gov, 1)
-    assert [e.name for e in events] == ["seed_revealed", "election_failed"]
+    assert [e.name for e in events] == ["seed_revealed", "draw_completed", "election_failed"]
     assert gov.authority_ids() == DEALERS  # dealer-3 sits on: four is the floor
 
 
@@ -379,8 +409,88 @@ def test_any_sequence_of_faults_keeps_a_sound_authority_set(actions):
             outcomes += gov.commit([gov.tx("regulator", "governance", method, **args)])
         assert not [o for o in outcomes if "internal error" in getattr(o, "message", "")]
         assert "hook_failed" not in [getattr(o, "name", "") for o in outcomes]
+        convicted = {
+            who
+            for who in ACTORS
+            if (gov.get("governance", f"excluded/{who}") or {}).get("reason") == "equivocation"
+        }
+        assert not convicted & set(gov.authority_ids(gov.height + 2))  # convicts leave
         for height in (gov.height + 1, gov.height + 2):
             members = gov.authority_ids(height)
-            assert len(members) == len(set(members)) >= MIN_AUTHORITIES
+            assert len(members) == len(set(members))
+            # only convictions take the set below the floor
+            assert len(members) >= MIN_AUTHORITIES or convicted
             assert set(members) <= set(ACTORS)  # only candidates ever sit
             assert "dealer-low" not in members
+
+
+# ------------------------------------------------ membership takes effect (issue 9 s3)
+
+
+def test_a_revoked_authority_key_stops_counting_at_the_activation_delay(gov):
+    """dealer-2 rotates its key: the old key stops sealing at H + delay, the new one sits."""
+    gov.advance_to(2)
+    new = KeyPair.from_name("dealer-2-rotated")
+    old = KeyPair.from_name("dealer-2").public
+    assert gov.call("regulator", "identity", "add_key", participant="dealer-2", key=new.public).ok
+    revoked = gov.call("regulator", "identity", "revoke_key", participant="dealer-2", key=old)
+    assert revoked.ok, revoked.message
+    decided = gov.height
+    keys_at = lambda h: [k for _, k in authorities_at(gov.chain.state, h)]  # noqa: E731
+    assert old in keys_at(decided + 1) and new.public not in keys_at(decided + 1)
+    assert old not in keys_at(decided + 2) and new.public in keys_at(decided + 2)
+    assert gov.authority_ids(decided + 2) == DEALERS  # the seat stays with dealer-2
+
+
+def test_a_suspended_authority_leaves_the_set_and_a_by_election_opens(gov):
+    gov.advance_to(2)
+    receipt = gov.call("regulator", "identity", "set_active", participant="dealer-2", active=False)
+    assert receipt.ok
+    decided = gov.height
+    assert gov.authority_ids(decided + 1) == DEALERS
+    assert gov.authority_ids(decided + 2) == ["dealer-0", "dealer-1", "dealer-3"]
+    assert gov.get("governance", "draw")["kind"] == "by-election"
+    gov.advance_to(decided + 2)  # sealed without dealer-2
+    seals = gov.store.get_certificate(decided + 2).seals
+    assert KeyPair.from_name("dealer-2").public not in {s.signer for s in seals}
+
+
+def test_two_convicted_equivocators_both_stop_counting_at_n_4(gov):
+    gov.advance_to(3)
+    for who in ("dealer-0", "dealer-3"):
+        receipt = gov.call(
+            "client-0", "governance", "report_equivocation", evidence=evidence(who, 2)
+        )
+        assert receipt.ok, receipt.message
+    assert gov.authority_ids(gov.height + 2) == ["dealer-1", "dealer-2"]
+    gov.advance_to(gov.height + 3)  # the two honest ones seal alone: quorum(2) = 2
+
+
+def test_evidence_predating_a_reinstatement_is_refused(gov):
+    gov.advance_to(3)
+    old = evidence("dealer-1", 2)
+    assert gov.call("client-0", "governance", "report_equivocation", evidence=old).ok
+    assert gov.call("regulator", "governance", "reinstate", participant="dealer-1").ok
+    reinstated = gov.height
+    replay = gov.call("client-1", "governance", "report_equivocation", evidence=old)
+    assert (replay.ok, replay.reason) == (False, "contract_error")
+    assert f"predates 'dealer-1''s reinstatement at block {reinstated}" in replay.message
+    # evidence about a later height passes this check (dealer-1 no longer sits, though)
+    later = gov.call(
+        "client-1", "governance", "report_equivocation", evidence=evidence("dealer-1", gov.height)
+    )
+    assert "predates" not in later.message and "not an authority" in later.message
+
+
+def test_a_later_exclusion_does_not_erase_a_conviction(gov):
+    """Found by the property test: a credit event after a conviction overwrote it."""
+    gov.advance_to(3)
+    assert gov.call(
+        "client-0", "governance", "report_equivocation", evidence=evidence("dealer-0", 2)
+    ).ok
+    assert gov.call(
+        "regulator", "governance", "credit_event", participant="dealer-0", description="x"
+    ).ok
+    record = gov.get("governance", "excluded/dealer-0")
+    assert (record["reason"], record["proven_height"]) == ("equivocation", 2)
+    assert "dealer-0" not in gov.authority_ids(gov.height + 2)

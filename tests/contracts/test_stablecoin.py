@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from glassledger.contracts import reserve_rules as rr
+from glassledger.contracts.business_days import add_business_days, weekday
 from support.funding import DAY_MS, FundingChain
 
 RULES = rr.GeniusReserve()
@@ -37,8 +38,8 @@ def diversified(extra=()):
 
 
 def test_calendar():
-    assert rr.weekday(MONDAY) == 0 and rr.weekday(FRIDAY) == 4
-    assert rr.add_business_days(FRIDAY, 1) == FRIDAY + 3
+    assert weekday(MONDAY) == 0 and weekday(FRIDAY) == 4
+    assert add_business_days(FRIDAY, 1) == FRIDAY + 3
     assert RULES.redemption_deadline(FRIDAY) == FRIDAY + 4  # Friday -> Tuesday
 
 
@@ -53,13 +54,13 @@ def test_daily_liquidity_boundary_10_percent():
         h(rr.GOVERNMENT, 2_000, 4, "UST"),
         h(rr.GOVERNMENT, 7_000, 20, "UST"),
     ]
-    assert "daily liquidity" not in rules_broken(ok)
+    assert "daily liquid assets" not in rules_broken(ok)
     short = [
         cash(999, "bank-a"),
         h(rr.GOVERNMENT, 2_001, 4, "UST"),
         h(rr.GOVERNMENT, 7_000, 20, "UST"),
     ]
-    assert "daily liquidity" in rules_broken(short)
+    assert "daily liquid assets" in rules_broken(short)
 
 
 def test_weekly_liquidity_boundary_30_percent_on_business_days():
@@ -69,13 +70,13 @@ def test_weekly_liquidity_boundary_30_percent_on_business_days():
         h(rr.GOVERNMENT, 2_000, 7, "UST", today=FRIDAY),
         h(rr.GOVERNMENT, 7_000, 20, "UST", today=FRIDAY),
     ]
-    assert "weekly liquidity" not in rules_broken(ok, FRIDAY)
+    assert "weekly liquid assets" not in rules_broken(ok, FRIDAY)
     late = [
         cash(1_000, today=FRIDAY),
         h(rr.GOVERNMENT, 2_000, 8, "UST", today=FRIDAY),
         h(rr.GOVERNMENT, 7_000, 20, "UST", today=FRIDAY),
     ]
-    assert "weekly liquidity" in rules_broken(late, FRIDAY)
+    assert "weekly liquid assets" in rules_broken(late, FRIDAY)
 
 
 def test_forty_percent_at_one_institution():

@@ -16,7 +16,13 @@ from glassledger.ledger.block import Certificate, CommitSeal
 from glassledger.ledger.crypto import BatchVerifier
 from glassledger.ledger.sqlite_store import SQLiteStore
 from glassledger.ledger.tx import SignedTransaction
-from glassledger.ledger.verify import ChainIntegrityError, prove, prove_many, verify_chain
+from glassledger.ledger.verify import (
+    ChainIntegrityError,
+    check_store,
+    prove,
+    prove_many,
+    verify_chain,
+)
 
 BALANCE = b"token/b/USD/client-1"
 
@@ -140,12 +146,12 @@ def test_a_certificate_short_of_a_quorum_is_detected(disk):
         (
             "UPDATE changes SET prev = NULL WHERE height = 3 AND key = ?",
             (BALANCE,),
-            "block 3: the stored replaced values differ",
+            "block 3: the stored state changes and replaced values disagree",
         ),
         (
             "UPDATE changes SET value = x'07' WHERE height = 1 AND key = ?",
             (BALANCE,),
-            "block 1: the stored state changes differ",
+            "the stored state changes and replaced values disagree",
         ),
         (
             "UPDATE state SET value = ? WHERE key = ?",
@@ -163,6 +169,8 @@ def test_tampered_records_are_detected(disk, sql, params, message):
     store = tamper(disk, sql, *params)
     with pytest.raises(ChainIntegrityError, match=message):
         verify_chain(store, disk.registry)
+    with pytest.raises(ChainIntegrityError, match=message):  # start-up's check agrees
+        check_store(store)
 
 
 def test_a_genesis_certificate_is_empty(disk):

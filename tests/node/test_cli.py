@@ -46,6 +46,9 @@ def test_transfer_through_the_cli(home):
     assert height >= 1
     proof = json.loads(invoke("proof", "token/b/USD/client-1", "--home", h))
     assert proof["verified"] is True
+    assert proof["value"] == state["value"]  # decoded through the codec, as `state` does
+    record = json.loads(invoke("proof", "identity/p/client-1", "--home", h))
+    assert record["value"]["id"] == "client-1" and record["value"]["roles"] == ["client"]
     assert "verified" in invoke("verify", "--home", h)
     receipts = [
         r
@@ -113,7 +116,7 @@ def test_export_and_follow_check_every_block(home, tmp_path):
 
 def test_node_runs_the_regulator_election_duties(tmp_path):
     """With the regulator's key in the home, `glassledger node` commits and reveals the
-    periodic election's seed itself, and the draw completes."""
+    periodic election's seed itself, so do the authorities, and the draw completes."""
     import tomllib
 
     import tomli_w
@@ -134,4 +137,16 @@ def test_node_runs_the_regulator_election_duties(tmp_path):
     store = Home(home).open_chain().store
     names = [e.event.name for e in store.events(contract="governance")]
     assert "seed_committed" in names and "seed_revealed" in names
-    assert (home / "regulator-seeds.json").exists()
+    assert (home / "draw-seeds" / "regulator.json").exists()
+    # the sitting authorities, whose keys the home holds, commit and reveal too
+    events = [e.event for e in store.events(contract="governance")]
+    committers = {e.data["committer"] for e in events if e.name == "seed_committed"}
+    assert committers == {"regulator", "dealer-0", "dealer-1", "dealer-2", "dealer-3"}
+    completed = next(e for e in events if e.name == "draw_completed")
+    assert completed.data["revealed"] == [
+        "regulator",
+        "dealer-0",
+        "dealer-1",
+        "dealer-2",
+        "dealer-3",
+    ]

@@ -91,7 +91,7 @@ def test_draw_queues_the_regulators_commit_then_reveal(tmp_path):
     chain.store.close()
     result = runner.invoke(app, draw_args)
     assert "queued governance.commit_seed for draw 1" in result.output, result.output
-    assert (home.keys / "draw-seeds.json").stat().st_mode & 0o777 == 0o600
+    assert home.draw_seed_file("regulator").stat().st_mode & 0o777 == 0o600
     chain = home.open_chain()
     inbox = Inbox(home.inbox)
     receipts = _commit(chain, home, [decode_transaction(raw) for raw in inbox.pop_all()])

@@ -41,3 +41,35 @@ def test_typed_refusals():
     with pytest.raises(TxRejected) as full:
         pool.submit(Signer("c").tx("client-9", "token", "transfer", symbol="USD", to="x", amount=1))
     assert full.value.reason == RejectReason.MEMPOOL_FULL
+
+
+def test_unregistered_senders_and_replays_are_dropped_with_a_logged_reason(dev, caplog):
+    """Issue 9 section 6: they used to reach blocks and cost their sender nothing."""
+    from glassledger.ledger.crypto import KeyPair
+    from glassledger.ledger.tx import Transaction
+
+    signer = Signer(dev.genesis.chain_id)
+    pool = Mempool(dev.genesis.chain_id, state=lambda: dev.chain.state)
+    sent = signer.tx("client-0", "token", "transfer", symbol="USD", to="client-1", amount=1)
+    assert dev.commit([sent])[0].ok
+    outsider = KeyPair.from_name("outsider")
+    stranger = Transaction(
+        dev.genesis.chain_id, outsider.public, 0, "token", "transfer", {"symbol": "USD"}
+    ).sign(outsider)
+    with caplog.at_level("WARNING", logger="glassledger.mempool"):
+        outcomes = pool.submit_many([stranger, sent])
+    assert [o.reason for o in outcomes] == [RejectReason.UNKNOWN_SENDER, RejectReason.BAD_NONCE]
+    assert "replay" in str(outcomes[1])
+    assert "not registered" in caplog.text and "replay" in caplog.text
+    # a registered sender's doomed transaction still reaches a block and gets its receipt
+    broke = signer.tx("client-0", "token", "transfer", symbol="USD", to="client-1", amount=10**15)
+    pool.submit(broke)
+    taken, _ = pool.take(10)
+    assert taken == [broke]
+    receipt = dev.commit(taken)[0]
+    assert (receipt.ok, receipt.reason) == (False, "contract_error")
+    # a transaction admitted before its nonce was used elsewhere is dropped at hand-out
+    twin = signer.tx("client-0", "token", "transfer", symbol="USD", to="client-1", amount=2)
+    pool.submit(twin)
+    assert dev.commit([twin])[0].ok  # committed by another proposer meanwhile
+    assert pool.take(10)[0] == [] and pool.dropped[-1].reason == RejectReason.BAD_NONCE

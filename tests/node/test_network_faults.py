@@ -9,6 +9,7 @@ import time
 import pytest
 
 from glassledger.contracts.registry import standard_registry
+from glassledger.ledger.authorities import authority_keys_at
 from glassledger.ledger.verify import verify_chain
 from glassledger.node.proxy import FaultPlan, FaultProxy
 from glassledger.node.simulator import Partition, SimConfig
@@ -19,8 +20,16 @@ DEALERS = [f"dealer-{i}" for i in range(4)]
 
 
 def _stalled(net: LocalNet, names: list[str], seconds: float) -> dict[str, int]:
-    """Heights of ``names`` that did not move for ``seconds``."""
+    """Heights of ``names`` that did not move for ``seconds`` (once messages already in
+    flight when the fault began have settled: at most 15 s on a loaded machine)."""
     before = {n: net.height(n) for n in names}
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = {n: net.height(n) for n in names}
+        if now == before:
+            break
+        before = now
     time.sleep(seconds)
     after = {n: net.height(n) for n in names}
     assert after == before, f"heights moved while stalled: {before} -> {after}"
@@ -123,5 +132,18 @@ def test_an_equivocating_authority_is_evicted_on_every_node(tmp_path):
     finally:
         net.close()
     assert assert_no_fork(net, names) > 0
+    # from the height the new set took effect, dealer-4 neither proposes nor seals
+    culprit_key = net.signer.keys("dealer-4").public
+    store = net.store("dealer-0")
+    try:
+        heights = range(1, store.head_height() + 1)
+        seated = [h for h in heights if culprit_key in authority_keys_at(store.state_at(h - 1), h)]
+        unseated = [h for h in heights if h > max(seated)]
+        assert len(unseated) >= 3
+        for h in unseated:
+            assert store.get_block(h).header.proposer != culprit_key
+            assert culprit_key not in {s.signer for s in store.get_certificate(h).seals}
+    finally:
+        store.close()
     reported = [e for n in names[:4] for e in net.log(n) if e["event"] == "equivocation"]
     assert reported and {e["authority"] for e in reported} == {"dealer-4"}

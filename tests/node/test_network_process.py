@@ -31,7 +31,8 @@ NODES = ["dealer-0", "dealer-1", "dealer-2", "dealer-3", "regulator"]
 
 @pytest.fixture(scope="module")
 def net(tmp_path_factory):
-    network = LocalNet(tmp_path_factory.mktemp("net") / "net")
+    params = {"election_period": 40, "election_window": 10}  # a draw within seconds
+    network = LocalNet(tmp_path_factory.mktemp("net") / "net", params=params)
     network.start()
     try:
         network.wait_height(2, NODES, timeout_s=40)
@@ -70,6 +71,15 @@ def test_a_transfer_submitted_to_the_bookkeeper_is_finalized_everywhere(net):
     # the same bytes again: a replay, refused with its reason
     refusals, _ = net.submit("dealer-1", [good])
     assert refusals[0].startswith("replay")
+    # a duplicate while pending, and a used nonce with other content
+    twice = net.signer.tx("client-0", "token", "transfer", symbol="USD", to="client-2", amount=1)
+    refusals, receipts = net.submit("dealer-1", [twice, twice])
+    assert refusals[0] == "" and refusals[1].startswith("duplicate") and receipts[0].ok
+    net.signer.nonces["client-0"] = 0
+    again = net.signer.tx("client-0", "token", "transfer", symbol="USD", to="client-3", amount=2)
+    refusals, _ = net.submit("dealer-0", [again])
+    assert refusals[0].startswith("replay: nonce 0 already used")
+    net.signer.nonces["client-0"] = 2
     # a transfer beyond the balance: a rejection receipt in a block
     bad = net.signer.tx("client-2", "token", "transfer", symbol="USD", to="client-1", amount=10**15)
     _, receipts = net.submit("dealer-2", [bad])
@@ -123,6 +133,17 @@ def test_a_frame_with_a_bad_signature_is_dropped(net):
 
     (receipt,) = asyncio.run(ask())
     assert receipt.reason == "pending" and receipt.height == -1
+
+
+def test_the_regulator_node_commits_and_reveals_the_draw_seed(net):
+    net.wait_height(45, ["regulator"], timeout_s=60)
+    duties = [e["calls"] for e in net.log("regulator") if e["event"] == "regulator_duty"]
+    assert ["commit_seed"] in duties and ["reveal_seed"] in duties
+    store = net.store("dealer-0")
+    try:
+        assert store.events(contract="governance", name="elected")
+    finally:
+        store.close()
 
 
 def test_sigterm_stops_every_node_cleanly_without_a_fork(net):

@@ -87,15 +87,25 @@ def test_election_on_the_embedded_network_hands_the_chain_to_the_new_set():
 
 
 def test_seeds_survive_a_restart_and_each_call_is_handed_out_once(tmp_path):
-    params = {"election_period": 30, "election_window": 6}
+    params = {"election_period": 30, "election_window": 6, "reveal_timeout": 5}
     genesis = devnet_genesis(clients=1, params=params)
     registry = standard_registry()
     _, state = build_genesis(genesis, registry)
     path = tmp_path / "seeds.json"
     seeds = DrawSeeds(path)
     assert seeds.due(state, 1) == []  # no draw open
-    draw = {"number": 3, "kind": "election", "state": "open", "close": 30, "deadline": 40}
-    state.apply({b"governance/draw": encode({**draw, "digest": b""})})
+    draw = {
+        "number": 3,
+        "kind": "election",
+        "state": "open",
+        "close": 30,
+        "deadline": 40,
+        "committers": ["dealer-0", "dealer-1"],
+        "regulator": "",
+        "digests": {},
+        "seeds": {},
+    }
+    state.apply({b"governance/draw": encode(draw)})
     [(method, args)] = seeds.due(state, 29)
     assert method == "commit_seed" and args["draw"] == 3
     assert seeds.due(state, 29) == []
@@ -103,12 +113,45 @@ def test_seeds_survive_a_restart_and_each_call_is_handed_out_once(tmp_path):
     restarted = DrawSeeds(path)
     assert hashlib.sha256(restarted.seeds[3]).digest() == args["digest"]
     assert json.loads(path.read_text()).keys() == {"3"}
-    state.apply(
-        {b"governance/draw": encode({**draw, "state": "committed", "digest": args["digest"]})}
-    )
+    committed = {**draw, "regulator": "regulator", "digests": {"regulator": args["digest"]}}
+    state.apply({b"governance/draw": encode(committed)})
+    assert restarted.due(state, 29) == []  # committed already
+    state.apply({b"governance/draw": encode({**committed, "state": "revealing"})})
     assert restarted.due(state, 30) == []  # not closed yet
     assert restarted.due(state, 31) == [("reveal_seed", {"draw": 3, "seed": restarted.seeds[3]})]
     assert restarted.due(state, 31) == []
     restarted.retry(3, "reveal_seed")
-    assert restarted.due(state, 41) == []  # past the deadline
-    assert len(restarted.due(state, 40)) == 1
+    assert restarted.due(state, 36) == []  # past the regulator's window (close + 5)
+    assert len(restarted.due(state, 35)) == 1
+
+
+def test_an_authority_reveals_only_after_the_regulator(tmp_path):
+    genesis = devnet_genesis(clients=1, params={"reveal_timeout": 5})
+    _, state = build_genesis(genesis, standard_registry())
+    mine = DrawSeeds(participant="dealer-1", regulator=False, random_bytes=fixed_bytes)
+    outsider = DrawSeeds(participant="dealer-9", regulator=False)
+    draw = {
+        "number": 1,
+        "kind": "by-election",
+        "state": "open",
+        "close": 30,
+        "deadline": 40,
+        "committers": ["dealer-0", "dealer-1"],
+        "regulator": "",
+        "digests": {},
+        "seeds": {},
+    }
+    state.apply({b"governance/draw": encode(draw)})
+    assert outsider.due(state, 10) == []  # not a committer
+    [(_, args)] = mine.due(state, 10)
+    digests = {"regulator": b"r" * 32, "dealer-1": args["digest"]}
+    revealing = {**draw, "state": "revealing", "regulator": "regulator", "digests": digests}
+    state.apply({b"governance/draw": encode(revealing)})
+    assert mine.due(state, 31) == []  # the regulator has not revealed, its window is open
+    assert len(mine.due(state, 36)) == 1  # its window is over
+    mine.retry(1, "reveal_seed")
+    revealed = {**revealing, "seeds": {"regulator": b"s" * 32}}
+    state.apply({b"governance/draw": encode(revealed)})
+    assert len(mine.due(state, 32)) == 1
+    mine.retry(1, "reveal_seed")
+    assert mine.due(state, 41) == []  # past the deadline

@@ -23,14 +23,17 @@ from glassledger.ledger.consensus.messages import (
 )
 from glassledger.ledger.crypto import KeyPair
 from glassledger.node.simulator import (
+    TOLERATED,
     Byzantine,
     Crash,
     Partition,
     SimConfig,
     Simulation,
+    byzantine_config,
     main,
     random_config,
     simulate,
+    verdict,
 )
 
 
@@ -222,7 +225,7 @@ def fault_plans(draw):
     byzantine, crashes = {}, ()
     for index in faulty:
         if draw(st.booleans()):
-            byzantine[index] = draw(st.sampled_from(list(Byzantine)))
+            byzantine[index] = draw(st.sampled_from(TOLERATED))
         else:
             at = draw(st.integers(0, 2_000))
             crashes += (Crash(index, at, at + draw(st.integers(1, 3_000))),)
@@ -290,3 +293,60 @@ def test_an_authority_evicted_while_down_still_catches_up_by_sync():
     chain = simulation.replicas[0].chain
     assert key(3) not in chain.authorities()
     assert result.heights[3] > 50
+
+
+# ---------------------------------------------------------------- adversarial modes (issue 9)
+
+
+@pytest.mark.parametrize("authorities", [4, 7])
+def test_colluding_f_plus_1_keys_fork_and_the_checker_catches_them(authorities):
+    """Beyond BFT: f + 1 colluders split the honest replicas and finalize two blocks at one
+    height. The checker must report the fork and convict exactly the colluders."""
+    f = (authorities - 1) // 3
+    cabal = {i: Byzantine.COLLUDE for i in range(f + 1)}
+    result = simulate(SimConfig(authorities=authorities, byzantine=cabal, target_height=4))
+    assert not result.safe and "finalized" in result.violations[0]
+    assert set(result.double_signers) == {key(i) for i in cabal}
+    assert verdict(result) == "caught"
+
+
+def test_a_single_colluder_is_within_the_bound():
+    result = simulate(SimConfig(byzantine={0: Byzantine.COLLUDE}, target_height=5))
+    assert_safe_and_live(result)
+    assert result.double_signers == []
+
+
+def test_selective_withholding_keeps_safety_and_liveness():
+    result = simulate(SimConfig(byzantine={2: Byzantine.WITHHOLD}, target_height=6))
+    assert_safe_and_live(result)
+
+
+def test_forged_sync_responses_are_refused():
+    simulation = Simulation(
+        SimConfig(
+            byzantine={1: Byzantine.FORGE_SYNC}, target_height=5, crashes=(Crash(3, 100, 900),)
+        )
+    )
+    result = simulation.run()
+    assert_safe_and_live(result)
+    assert simulation.forged_syncs > 0
+    reasons = " ".join(str(e) for r in simulation.replicas if r.engine for e in r.engine.rejected)
+    assert reasons  # the forged blocks were refused, none committed (safe above)
+
+
+def test_f_byzantine_with_crashes_of_honest_replicas():
+    config = SimConfig(
+        authorities=7,
+        byzantine={0: Byzantine.WITHHOLD, 1: Byzantine.FORGE_SYNC},
+        crashes=(Crash(2, 200, 1_500), Crash(3, 400, 2_000)),
+        target_height=5,
+    )
+    assert_safe_and_live(simulate(config))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_adversarial_seeds_are_ok_or_caught(seed):
+    """A small share of the >= 1,000 seeds of benchmarks/consensus_byzantine.py."""
+    config = byzantine_config(seed)
+    result = simulate(config)
+    assert verdict(result) in ("ok", "caught"), (seed, result.violations, result.heights)

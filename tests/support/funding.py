@@ -92,6 +92,28 @@ class FundingChain:
     def supply(self, symbol: str) -> int:
         return self.get("token", f"t/{symbol}")["supply"]
 
+    def open_facility(self, params: dict | None = None, floor_bps=430, ceiling_bps=450, **terms):
+        """The facility run by the ``regulator`` (the central bank's desk) with USD 500 m of
+        float and 600 m face of bills; floor and ceiling rates posted."""
+        collateral = {"price_key": BILL_KEY, "units_per_price": 100, "haircut_bps": 200} | terms
+        self.must(
+            ("bank", "token", "mint", {"symbol": "USD", "to": "regulator", "amount": 10**11}),
+            ("bank", "token", "mint", {"symbol": BILL, "to": "regulator", "amount": 6 * 10**10}),
+            (
+                "regulator",
+                "facility",
+                "configure",
+                {"cash": "USD", "operator": "regulator", "params": params or {}},
+            ),
+            ("regulator", "facility", "list_collateral", {"symbol": BILL, "terms": collateral}),
+        )
+        self.must(
+            ("regulator", "facility", "fund", {"amount": 5 * 10**10}),
+            ("regulator", "facility", "supply_collateral", {"symbol": BILL, "amount": 6 * 10**10}),
+        )
+        self.post_rate("USD.ON_RRP", floor_bps)
+        self.post_rate("USD.SRF", ceiling_bps)
+
     def open_market(self, market: str = "USDPOOL", params: dict | None = None, **terms):
         collateral = {
             "price_key": BILL_KEY,

@@ -46,6 +46,7 @@ class Amm(Contract):
     """Constant-product pools; anyone registered opens one, provides liquidity and swaps."""
 
     name = NAME
+    accepts_tokens = True
 
     @method(ANY)
     def open_pool(

@@ -65,6 +65,7 @@ class Basket(ReserveMethods, NettingMethods, Contract):
     """The basket coin: issuer books, direct and netted creation/redemption, reserve rules."""
 
     name = NAME
+    accepts_tokens = True
 
     # ------------------------------------------------------------------ setup (regulator)
 

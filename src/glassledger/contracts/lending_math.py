@@ -20,7 +20,7 @@ whole collateral tokens in whole cash units.
   borrows add scaled debt rounded up, repayments remove scaled debt rounded down, a lender's
   claim is rounded down, a borrower's debt up: the direction Aave v3.4's ``TokenMath`` adopted).
 * Collateral is valued rounded down (a health factor is never flattered).
-* Growth of the borrow index over ``dt`` ms is ``(1 + r / YEAR_MS) ** dt`` by binary
+* Growth of the borrow index over ``dt`` ms is ``(1 + r / year) ** dt`` (year in ms) by binary
   exponentiation with half-up ``ray_mul`` (Aave v1/v2's ``rayPow``): the index after one step
   of ``a + b`` ms and after two steps of ``a`` and ``b`` agree to a few ray units, i.e. a debt
   differs by at most 1 minor unit whatever the block spacing (property-tested).
@@ -49,8 +49,9 @@ HALF_RAY = RAY // 2
 WAD = 10**18
 BPS = 10_000
 HALF_BPS = BPS // 2
-#: Milliseconds in the pool's year (actual/365 on block time).
-YEAR_MS = 365 * 86_400_000
+DAY_MS = 86_400_000
+#: Milliseconds in Aave's year (actual/365 on block time); a market may use 360 days.
+YEAR_MS = 365 * DAY_MS
 #: Oracle price scale of collateral prices.
 PRICE_SCALE = 8
 #: Health factor of a position without debt (Aave returns ``type(uint256).max``).
@@ -121,11 +122,12 @@ def ray_to_bps(rate: int) -> int:
     return (rate * BPS + HALF_RAY) // RAY
 
 
-def growth(rate_ray: int, dt_ms: int) -> int:
-    """Factor (ray) by which a debt compounding at ``rate_ray`` a year grows in ``dt_ms``."""
+def growth(rate_ray: int, dt_ms: int, year_ms: int = YEAR_MS) -> int:
+    """Factor (ray) by which a debt compounding every ms at ``rate_ray`` a year of
+    ``year_ms`` grows in ``dt_ms``."""
     if dt_ms <= 0 or rate_ray == 0:
         return RAY
-    return ray_pow(RAY + rate_ray // YEAR_MS, dt_ms)
+    return ray_pow(RAY + rate_ray // year_ms, dt_ms)
 
 
 # -- the rate curve -----------------------------------------------------------------------------

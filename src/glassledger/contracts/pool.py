@@ -11,7 +11,9 @@ it. The arithmetic (indexes, rate curve, health factor, liquidation amounts) is
 ``scaled_debt x borrow_index`` (rounded up). Indexes start at 1 ray.
 
 **Accrual, every block** (``begin_block``) and before every call, in integers: the borrow
-index grows by ``(1 + r / YEAR_MS) ** dt`` at the borrow rate ``r`` in force; the interest
+index grows by ``(1 + r / year) ** dt`` (``dt`` and the year in ms; the year has
+``day_count`` days, 360 by default: the US money-market convention of SOFR and repo, where
+Aave uses 365) at the borrow rate ``r`` in force; the interest
 borrowers owe for the interval (``debt after - debt before``, aggregate, rounded up) is split:
 ``reserve_factor_bps`` of it (rounded down) to the pool's reserve (``treasury``), the rest to
 the lenders by raising the liquidity index by ``lenders' part / total shares`` (rounded
@@ -50,14 +52,18 @@ Parameters of a market (``open_market(params=...)``) and their defaults: :data:`
 of a collateral (``list_collateral(terms=...)``): :data:`COLLATERAL_DEFAULTS`. Both documented
 in ``docs/funding.md``.
 
-State: ``m/<market>`` -> market; ``c/<market>/<symbol>`` -> collateral terms;
-``s/<market>/<lender>`` -> shares (scaled); ``p/<market>/<borrower>`` -> position
-``{"scaled_debt", "collateral": {symbol: amount}, "loan": trade id or "", "n"}``;
+State: ``m/<market>`` -> market configuration, ``st/<market>`` -> its per-call state
+(:data:`STATE_FIELDS`; read both with :func:`read_market`); ``idx/<market>`` -> name;
+``c/<market>/<symbol>`` -> collateral terms; ``s/<market>/<lender>`` -> shares (scaled);
+``p/<market>/<borrower>`` -> position
+``{"scaled_debt", "collateral": {symbol: amount}, "loan": trade id or ""}``;
+``n/<market>/<borrower>`` -> loans opened so far;
 ``loan/<trade id>`` -> loan lifecycle record.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from glassledger.contracts import lending_math as lm
@@ -88,6 +94,7 @@ MARKET_DEFAULTS: dict[str, Any] = {
     "min_leftover": 1_000_00,  # Aave MIN_LEFTOVER_BASE ($1,000)
     "close_factor_bps": lm.DEFAULT_CLOSE_FACTOR_BPS,
     "price_max_age_ms": 0,  # 0: the chain's oracle_max_age_ms
+    "day_count": 360,  # days in the rate's year (actual/360; Aave: 365)
 }
 #: Collateral terms and defaults (see docs/funding.md).
 COLLATERAL_DEFAULTS: dict[str, Any] = {
@@ -117,26 +124,54 @@ LOAN = Lifecycle.of(
 
 #: Market fields held as rays (beyond the codec's 64-bit integers): stored as decimal strings.
 RAY_FIELDS = ("liquidity_index", "borrow_index", "rate_ray")
+#: Market fields that change with every call, stored apart (``st/<market>``) from the
+#: market's configuration (``m/<market>``) so a call rewrites only them.
+STATE_FIELDS = (
+    "liquidity_index",
+    "borrow_index",
+    "rate_ray",
+    "rate_height",
+    "scaled_supply",
+    "scaled_debt",
+    "cash_held",
+    "treasury",
+    "interest",
+    "deficit",
+    "socialized",
+    "liquidations",
+    "last_ms",
+    "marked_day",
+)
 
 
 def market_key(market: str) -> str:
     return f"m/{market}"
 
 
-def load_market(record: dict[str, Any]) -> dict[str, Any]:
-    """A stored market record with its ray fields as integers."""
-    m = dict(record)
+def read_market(get: Callable[[str], Any], market: str) -> dict[str, Any] | None:
+    """Market ``market`` (configuration and state, rays as integers) read through ``get``
+    (a contract's ``ctx.get`` or a view's reader of the pool's namespace); ``None`` if
+    absent."""
+    config = get(market_key(market))
+    if config is None:
+        return None
+    m = dict(config)
+    m.update(get(f"st/{market}"))
     for key in RAY_FIELDS:
         m[key] = int(m[key])
     return m
 
 
-def dump_market(m: dict[str, Any]) -> dict[str, Any]:
-    """The market record as stored (ray fields as decimal strings)."""
-    record = dict(m)
+def dump_state(m: dict[str, Any]) -> dict[str, Any]:
+    """The per-call part of a market as stored (rays as decimal strings)."""
+    state = {key: m[key] for key in STATE_FIELDS}
     for key in RAY_FIELDS:
-        record[key] = str(m[key])
-    return record
+        state[key] = str(m[key])
+    return state
+
+
+def dump_config(m: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in m.items() if key not in STATE_FIELDS}
 
 
 def lock_id(market: str, borrower: str, symbol: str) -> str:
@@ -167,7 +202,8 @@ def accrued(market: dict[str, Any], time_ms: int) -> dict[str, Any]:
         return m
     if m["scaled_debt"] and m["rate_ray"]:
         before = debt_of(m, m["scaled_debt"])
-        m["borrow_index"] = lm.ray_mul(m["borrow_index"], lm.growth(m["rate_ray"], dt))
+        factor = lm.growth(m["rate_ray"], dt, m["day_count"] * lm.DAY_MS)
+        m["borrow_index"] = lm.ray_mul(m["borrow_index"], factor)
         interest = debt_of(m, m["scaled_debt"]) - before
         reserve = interest * m["reserve_factor_bps"] // lm.BPS
         lenders = interest - reserve
@@ -186,15 +222,15 @@ def position_snapshot(
     position: dict[str, Any],
     terms: dict[str, dict[str, Any]],
     prices: dict[str, int],
-    decimals: dict[str, int],
 ) -> lm.Position:
-    """The :class:`~.lending_math.Position` of a stored position, with ``prices`` (scale 8)
-    and token ``decimals`` by symbol: what the contract and the views both evaluate."""
+    """The :class:`~.lending_math.Position` of a stored position with the collateral
+    ``terms`` and oracle ``prices`` (scale 8) by symbol: what the contract and the views both
+    evaluate."""
     collateral = tuple(
         lm.Collateral(
             symbol=symbol,
             amount=amount,
-            decimals=decimals[symbol],
+            decimals=terms[symbol]["decimals"],
             price_e8=prices[symbol],
             units_per_price=terms[symbol]["units_per_price"],
             ltv_bps=terms[symbol]["ltv_bps"],
@@ -206,7 +242,7 @@ def position_snapshot(
         if amount > 0
     )
     return lm.Position(
-        debt_of(market, position["scaled_debt"]), decimals[market["cash"]], collateral
+        debt_of(market, position["scaled_debt"]), market["cash_decimals"], collateral
     )
 
 
@@ -227,6 +263,7 @@ class Pool(Contract):
     """Pooled lending markets (module docstring)."""
 
     name = NAME
+    accepts_tokens = True
 
     # -- set-up (regulator) -----------------------------------------------------------------
     @method("regulator")
@@ -253,11 +290,13 @@ class Pool(Contract):
             0 < p["optimal_utilization_bps"] < lm.BPS, "optimal utilization must be in (0, 1)"
         )
         ctx.require(0 <= p["reserve_factor_bps"] < lm.BPS, "reserve factor must be in [0, 1)")
+        ctx.require(p["day_count"] in (360, 365), "day_count must be 360 or 365")
         ctx.require(0 < p["close_factor_bps"] <= lm.BPS, "close factor must be in (0, 100%]")
         m = dict(p)
         m.update(
             id=market,
             cash=cash,
+            cash_decimals=ctx.read("token", f"t/{cash}")["decimals"],
             operator=operator,
             liquidity_index=lm.RAY,
             borrow_index=lm.RAY,
@@ -275,6 +314,8 @@ class Pool(Contract):
             marked_day=ctx.time_ms // DAY_MS,
             collateral=[],
         )
+        ctx.put(market_key(market), dump_config(m))
+        ctx.put(f"idx/{market}", market)
         self._save(ctx, m)
         ctx.emit("market_opened", market=market, cash=cash, operator=operator)
 
@@ -302,10 +343,11 @@ class Pool(Contract):
         ctx.require(t["supply_cap"] >= 0, "supply_cap must be non-negative")
         previous = ctx.get(f"c/{market}/{symbol}")
         t["posted"] = previous["posted"] if previous else 0
+        t["decimals"] = ctx.read("token", f"t/{symbol}")["decimals"]
         ctx.put(f"c/{market}/{symbol}", t)
         if symbol not in m["collateral"]:
             m["collateral"] = sorted([*m["collateral"], symbol])
-            ctx.put(market_key(market), dump_market(m))
+            ctx.put(market_key(market), dump_config(m))
         ctx.emit("collateral_listed", market=market, symbol=symbol, **t)
 
     # -- lenders ------------------------------------------------------------------------------
@@ -578,35 +620,38 @@ class Pool(Contract):
 
     # -- hooks ----------------------------------------------------------------------------------
     def begin_block(self, ctx: Context) -> None:
-        """Accrue every market to the block time; pick up a newly posted oracle base rate."""
+        """Accrue every market to the block time."""
         for _, name in ctx.scan("idx/"):
-            m = accrued(load_market(ctx.get(market_key(name))), ctx.time_ms)
+            m = accrued(read_market(ctx.get, name), ctx.time_ms)
+            ctx.put(f"st/{name}", dump_state(m))
+
+    def end_block(self, ctx: Context) -> None:
+        """Pick up a base rate the oracle posted in this block (it applies from now on);
+        once a day, mark every open borrow in the trades register at its accrued debt."""
+        day = ctx.time_ms // DAY_MS
+        for _, name in ctx.scan("idx/"):
+            m = read_market(ctx.get, name)
+            changed = False
             if m["rate_key"]:
                 point = ctx.read("oracle", oracle.point_key("rate", m["rate_key"]))
                 if point is not None and point["height"] != m["rate_height"]:
                     self._refresh_rate(ctx, m)
-            ctx.put(market_key(name), dump_market(m))
-
-    def end_block(self, ctx: Context) -> None:
-        """Once a day, mark every open borrow in the trades register at its accrued debt."""
-        day = ctx.time_ms // DAY_MS
-        for _, name in ctx.scan("idx/"):
-            m = load_market(ctx.get(market_key(name)))
-            if m["marked_day"] == day:
-                continue
-            m["marked_day"] = day
-            ctx.put(market_key(name), dump_market(m))
-            for key, pos in ctx.scan(f"p/{name}/"):
-                if pos["loan"]:
-                    borrower = key.split("/", 2)[2]
-                    self._mark(ctx, m, borrower, pos, None)
+                    changed = True
+            if m["marked_day"] != day:
+                m["marked_day"] = day
+                changed = True
+                for key, pos in ctx.scan(f"p/{name}/"):
+                    if pos["loan"]:
+                        self._mark(ctx, m, key.split("/", 2)[2], pos, None)
+            if changed:
+                ctx.put(f"st/{name}", dump_state(m))
 
     # -- helpers ---------------------------------------------------------------------------------
     @staticmethod
     def _market(ctx: Context, market: str) -> dict[str, Any]:
-        m = ctx.get(market_key(market))
+        m = read_market(ctx.get, market)
         ctx.require(m is not None, f"no market {market!r}")
-        return load_market(m)
+        return m
 
     def _accrue(self, ctx: Context, market: str) -> dict[str, Any]:
         return accrued(self._market(ctx, market), ctx.time_ms)
@@ -614,8 +659,7 @@ class Pool(Contract):
     def _save(self, ctx: Context, m: dict[str, Any]) -> None:
         """Store the market after a call, with the rate its new utilization implies."""
         self._refresh_rate(ctx, m)
-        ctx.put(market_key(m["id"]), dump_market(m))
-        ctx.put(f"idx/{m['id']}", m["id"])
+        ctx.put(f"st/{m['id']}", dump_state(m))
 
     @staticmethod
     def _refresh_rate(ctx: Context, m: dict[str, Any]) -> None:
@@ -657,7 +701,7 @@ class Pool(Contract):
 
     def _snapshot(self, ctx: Context, m: dict[str, Any], pos: dict[str, Any]) -> lm.Position:
         """The position valued at fresh oracle prices (a stale price rejects the call)."""
-        terms, prices, decimals = {}, {}, {m["cash"]: self._decimals(ctx, m["cash"])}
+        terms, prices = {}, {}
         age = m["price_max_age_ms"] or None
         for symbol, amount in pos["collateral"].items():
             if amount <= 0:
@@ -665,12 +709,7 @@ class Pool(Contract):
             t = ctx.get(f"c/{m['id']}/{symbol}")
             terms[symbol] = t
             prices[symbol] = oracle.value(ctx, "price", t["price_key"], lm.PRICE_SCALE, age)
-            decimals[symbol] = self._decimals(ctx, symbol)
-        return position_snapshot(m, pos, terms, prices, decimals)
-
-    @staticmethod
-    def _decimals(ctx: Context, symbol: str) -> int:
-        return ctx.read("token", f"t/{symbol}")["decimals"]
+        return position_snapshot(m, pos, terms, prices)
 
     def _write_off(self, ctx: Context, m: dict[str, Any], borrower: str, amount: int) -> None:
         """Bad debt: the reserve absorbs first, the rest cuts every share's value."""

@@ -318,8 +318,7 @@ class GeniusReserve(ReserveRuleSet):
     * reserves at least equal to the coins outstanding (1:1, :func:`check_backing`);
     * redemption at par within two business days (:meth:`redemption_deadline`).
 
-    Liquidity is measured on business days (the base class's liquidity checks, on calendar
-    days, are switched off here and replaced in :meth:`extra_violations`).
+    Business days are the shared US calendar (:mod:`glassledger.contracts.business_days`).
     """
 
     name: ClassVar[str] = "GENIUS Act / OCC safe harbour"
@@ -330,42 +329,26 @@ class GeniusReserve(ReserveRuleSet):
     max_wam_days = 20
     max_issuer_bps = 4_000
     issuer_limit_exempt_kinds = frozenset({GOVERNMENT, CURRENCY, RESERVE_BALANCE})
-    daily_liquid_min_bps: int = 1_000
-    weekly_liquid_min_bps: int = 3_000
-    daily_business_days: int = 1
-    weekly_business_days: int = 5
+    min_daily_liquid_bps = 1_000
+    min_weekly_liquid_bps = 3_000
+    daily_horizon_business_days = 1
+    weekly_horizon_business_days = 5
     repo_max_business_days: int = 1
     min_backing_bps: int = 10_000
     redemption_business_days: int = 2
 
     def extra_violations(self, holdings: list[Holding], today: int) -> list[Violation]:
-        """Business-day liquidity minimums and overnight repo."""
-        found = []
-        total = sum(h.value for h in holdings)
-        for label, minimum, days, weekly in (
-            ("daily liquidity", self.daily_liquid_min_bps, self.daily_business_days, False),
-            ("weekly liquidity", self.weekly_liquid_min_bps, self.weekly_business_days, True),
-        ):
-            liquid = liquid_value(holdings, today, business_days=days, weekly=weekly)
-            if 10_000 * liquid < minimum * total:
-                found.append(
-                    Violation(
-                        label,
-                        f"{label} {_pct_breach(liquid, total, minimum, above=False)} is below "
-                        f"the {_pct(minimum)} minimum of {self.name}",
-                    )
-                )
+        """Repo must be overnight (mature by the next business day)."""
         last = add_business_days(today, self.repo_max_business_days)
-        for index, h in enumerate(holdings):
-            if h.kind == GOVERNMENT_REPO and h.maturity_day > last:
-                found.append(
-                    Violation(
-                        "overnight repo",
-                        f"holding {index}: repo maturing on day {h.maturity_day} is not "
-                        f"overnight (next business day {last}) under {self.name}",
-                    )
-                )
-        return found
+        return [
+            Violation(
+                "overnight repo",
+                f"holding {index}: repo maturing on day {h.maturity_day} is not overnight "
+                f"(next business day {last}) under {self.name}",
+            )
+            for index, h in enumerate(holdings)
+            if h.kind == GOVERNMENT_REPO and h.maturity_day > last
+        ]
 
     def redemption_deadline(self, today: int) -> int:
         """The last day a redemption requested on ``today`` may be paid (at par)."""

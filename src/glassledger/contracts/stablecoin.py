@@ -82,6 +82,7 @@ class Stablecoin(Contract):
     """Fiat-backed stable coins (module docstring)."""
 
     name = NAME
+    accepts_tokens = True
 
     @method("regulator")
     def register(

@@ -83,12 +83,24 @@ def check_value(value: Any, depth: int = 0) -> None:
 def to_jsonable(value: Any) -> Any:
     """A decoded value (or a struct) as JSON-ready data: bytes as hex strings, structs as
     maps of their fields, tuples as lists (for printing, indexing and APIs)."""
-    if isinstance(value, bytes):
+    kind = type(value)
+    if kind in _JSON_SCALARS:
+        return value
+    if kind is dict:
+        return {k: to_jsonable(v) for k, v in value.items()}
+    if kind is bytes:
         return value.hex()
     if isinstance(value, msgspec.Struct):
         return {f: to_jsonable(getattr(value, f)) for f in value.__struct_fields__}
-    if isinstance(value, dict):
-        return {k: to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [to_jsonable(v) for v in value]
     return value
+
+
+_JSON_SCALARS = frozenset({int, str, bool, type(None)})
+_JSON_ENCODER = msgspec.json.Encoder(order="sorted")
+
+
+def to_json(value: Any) -> str:
+    """:func:`to_jsonable` as compact JSON text with sorted keys."""
+    return _JSON_ENCODER.encode(to_jsonable(value)).decode()

@@ -27,4 +27,8 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "lottery_variant": "proportional",
     "max_missed_rounds": 50,
     "oracle_max_age_ms": 86_400_000,
+    # repo (issue 11): margin-call deadline after the call; price age for collateral (0: the
+    # oracle's limit)
+    "repo_margin_deadline_ms": 4 * 3_600_000,
+    "repo_price_max_age_ms": 0,
 }

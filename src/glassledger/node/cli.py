@@ -43,29 +43,6 @@ def progress() -> Progress:
     )
 
 
-def parse_args(raw: str) -> dict[str, Any]:
-    """JSON object of arguments; strings ``"hex:..."`` become bytes."""
-    try:
-        args = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise typer.BadParameter(f"--args is not valid JSON: {exc}") from exc
-    if not isinstance(args, dict):
-        raise typer.BadParameter("--args must be a JSON object")
-
-    def convert(value: Any) -> Any:
-        if isinstance(value, str) and value.startswith("hex:"):
-            return bytes.fromhex(value[4:])
-        if isinstance(value, list):
-            return [convert(v) for v in value]
-        if isinstance(value, dict):
-            return {k: convert(v) for k, v in value.items()}
-        if isinstance(value, float):
-            raise typer.BadParameter("floats are not allowed: use integers in minor units")
-        return value
-
-    return {k: convert(v) for k, v in args.items()}
-
-
 bench_app = typer.Typer(
     rich_markup_mode="markdown", help="Performance measurements.", no_args_is_help=True
 )
@@ -226,9 +203,9 @@ def register(app: typer.Typer) -> None:
         seconds: Annotated[float | None, typer.Option(help="Stop after this long.")] = None,
     ) -> None:
         """Run the embedded network (every authority key of the home in one process),
-        draining the inbox into blocks; or, with ``--config``, one node of a network."""
-        import time
-
+        draining the inbox into blocks (one node per home; SIGTERM or Ctrl-C stops it
+        after the step in progress, and nothing queued is lost); or, with ``--config``, one
+        node of a network."""
         if config is not None:
             from glassledger.node.config import load_config
             from glassledger.node.process import run_node
@@ -239,46 +216,27 @@ def register(app: typer.Typer) -> None:
                 fail(exc)
             return
 
-        from glassledger.ledger.crypto import BatchVerifier
-        from glassledger.node.embedded import EmbeddedNetwork
-        from glassledger.node.inbox import Inbox
+        from glassledger.node.runner import run_embedded
 
         h = Home(home)
         try:
-            chain = h.open_chain()
-            keys = h.authority_capable_keys()
+            with console.status("running the embedded network") as status:
+                report = run_embedded(
+                    h,
+                    blocks=blocks,
+                    until_empty=until_empty,
+                    seconds=seconds,
+                    on_status=status.update,
+                    on_refused=lambda line: console.print(f"[yellow]refused:[/yellow] {line}"),
+                )
         except GlassledgerError as exc:
             fail(exc)
-        inbox = Inbox(h.inbox)
-        duties = _regulator_duties(h, chain)
-        start_height, start = chain.height, time.monotonic()
-        with BatchVerifier() as verifier:
-            net = EmbeddedNetwork(chain, keys, verifier=verifier)
-            net.on_block = lambda block, certificate: net.submit_many(duties())
-            net.submit_many(duties())
-            with console.status("running the embedded network") as status:
-                while True:
-                    queued = inbox.pop_all()
-                    for outcome in net.submit_many(queued):
-                        if isinstance(outcome, Exception):
-                            console.print(f"[yellow]refused:[/yellow] {outcome}")
-                    net.step()
-                    status.update(
-                        f"height {chain.height}, mempool {len(net.mempool)}, "
-                        f"{sum(c.tx_count for c in net.commits)} transactions committed"
-                    )
-                    if blocks is not None and chain.height - start_height >= blocks:
-                        break
-                    if until_empty and not queued and len(net.mempool) == 0 and not inbox.pending():
-                        break
-                    if seconds is not None and time.monotonic() - start >= seconds:
-                        break
-                    time.sleep(0.002)
-        inbox.close()
-        committed = sum(c.tx_count for c in net.commits)
+        for line in report.quarantined:
+            console.print(f"[yellow]{line}[/yellow]")
+        stopped = f", stopped by {report.stopped_by}" if report.stopped_by else ""
         console.print(
-            f"height {chain.height} ({chain.height - start_height} new blocks, "
-            f"{committed} transactions)"
+            f"height {report.height} ({report.height - report.start_height} new blocks, "
+            f"{report.committed} transactions{stopped})"
         )
 
     @app.command()
@@ -296,13 +254,20 @@ def register(app: typer.Typer) -> None:
                 "the receipt, instead of queueing in the home's inbox.",
             ),
         ] = None,
-        wait: Annotated[float, typer.Option(help="Seconds to wait for the receipt.")] = 30.0,
+        wait: Annotated[
+            bool,
+            typer.Option(
+                "--wait/--no-wait",
+                help="Wait for the receipt while a node runs on the home (default), or only "
+                "queue the transaction.",
+            ),
+        ] = True,
+        timeout: Annotated[float, typer.Option(help="Seconds to wait for the receipt.")] = 60.0,
     ) -> None:
-        """Sign a transaction and queue it for the node (or submit it to a networked node
-        with ``--node`` and wait for its receipt)."""
-        from glassledger.ledger.execution import last_nonce
-        from glassledger.ledger.tx import Transaction
-        from glassledger.node.inbox import Inbox
+        """Sign a transaction, queue it for the node (or submit it to a networked node with
+        ``--node``) and wait for its receipt: the block height and status, with the typed
+        reason when it was rejected."""
+        from glassledger.node.submit import parse_args, queue_transaction, wait_for_receipt
 
         h = Home(home)
         if node_address is not None:
@@ -311,7 +276,7 @@ def register(app: typer.Typer) -> None:
             try:
                 keys = h.load_keys(sender)
                 receipt = submit_and_wait(
-                    h, node_address, keys, contract, method, parse_args(args), wait
+                    h, node_address, keys, contract, method, parse_args(args), timeout
                 )
             except GlassledgerError as exc:
                 fail(exc)
@@ -330,18 +295,45 @@ def register(app: typer.Typer) -> None:
             )
             raise typer.Exit(1)
         try:
-            chain = h.open_chain()
-            keys = h.load_keys(sender)
-            nonce = _next_nonce(h, last_nonce(chain.state, keys.public))
-            signed = Transaction(
-                chain.chain_id, keys.public, nonce, contract, method, parse_args(args)
-            ).sign(keys)
+            queued = queue_transaction(h, contract, method, sender, args)
         except GlassledgerError as exc:
             fail(exc)
-        inbox = Inbox(h.inbox)
-        inbox.push(signed.encode())
-        inbox.close()
-        console.print(f"queued {signed.hash.hex()} (nonce {nonce})")
+        console.print(f"queued {queued.hash.hex()} (nonce {queued.nonce})", highlight=False)
+        if not wait:
+            return
+        try:
+            receipt = wait_for_receipt(h, queued.hash, timeout)
+        except GlassledgerError as exc:
+            fail(exc)
+        if receipt is None:
+            console.print(
+                "no node is running on this home: the transaction stays queued until one runs "
+                "(glassledger node)",
+                highlight=False,
+            )
+            return
+        console.print(receipt.describe(), highlight=False)
+        if not receipt.ok:
+            raise typer.Exit(1)
+
+    @app.command()
+    def receipt(
+        tx_hash: Annotated[str, typer.Argument(help="Transaction hash (hex), as `tx` printed.")],
+        home: HomeOption = DEFAULT_HOME,
+    ) -> None:
+        """How a queued transaction ended: its block and status, or why it was refused."""
+        from glassledger.node.submit import find_receipt
+
+        try:
+            found = find_receipt(Home(home), bytes.fromhex(tx_hash))
+        except ValueError:
+            fail(ValueError(f"{tx_hash[:80]!r} is not a hex transaction hash"))
+        except GlassledgerError as exc:
+            fail(exc)
+        if found is None:
+            console.print("no receipt yet: still queued, or unknown to this home")
+            raise typer.Exit(1)
+        console.print(found.describe(), highlight=False)
 
     @app.command()
     def chain(home: HomeOption = DEFAULT_HOME) -> None:
@@ -407,6 +399,7 @@ def register(app: typer.Typer) -> None:
         certificate, checked as a light client would: quorum of seals, then the proof against
         the header's state root."""
         from glassledger.ledger.authorities import authority_keys_at
+        from glassledger.ledger.codec import decode
         from glassledger.ledger.verify import bundle, check_bundle
 
         try:
@@ -421,6 +414,10 @@ def register(app: typer.Typer) -> None:
         except GlassledgerError as exc:
             fail(exc)
         out = to_jsonable(proven.proof)
+        out["value"] = (
+            None if proven.proof.value is None else to_jsonable(decode(proven.proof.value, Any))
+        )
+        out["value_hex"] = None if proven.proof.value is None else proven.proof.value.hex()
         out["height"] = h
         out["state_root"] = proven.header.state_root.hex()
         out["certificate_seals"] = len(proven.certificate.seals)
@@ -475,35 +472,6 @@ def register(app: typer.Typer) -> None:
         console.print(f"[green]verified[/green] {store.head_height() + 1} blocks")
 
 
-def _regulator_duties(home: Home, chain):
-    """When the home holds the regulator's key, the node does the regulator's share of the
-    authority elections: commit a fresh secret seed before each draw closes and reveal it
-    after (seeds kept in ``HOME/regulator-seeds.json``, mode 0600). Returns a callable that
-    gives the signed transactions due now (none without the regulator's key)."""
-    from glassledger.ledger.execution import last_nonce
-    from glassledger.ledger.tx import Transaction
-    from glassledger.node.regulator import DrawSeeds
-
-    regulators = [p.id for p in home.load_genesis().participants if "regulator" in p.roles]
-    if not regulators or not home.key_file(regulators[0]).exists():
-        return lambda: []
-    keys = home.load_keys(regulators[0])
-    seeds = DrawSeeds(home.path / "regulator-seeds.json")
-    nonce = [0]
-
-    def due() -> list[bytes]:
-        calls = seeds.due(chain.state, chain.height + 1)
-        out = []
-        for method, args in calls:
-            nonce[0] = max(nonce[0], last_nonce(chain.state, keys.public) + 1)
-            tx = Transaction(chain.chain_id, keys.public, nonce[0], "governance", method, args)
-            out.append(tx.sign(keys).encode())
-            nonce[0] += 1
-        return out
-
-    return due
-
-
 def _export_or_follow(home: Path, dest: Path, follow_seconds: float | None) -> None:
     from glassledger.ledger.sqlite_store import SQLiteStore
     from glassledger.node.bookkeeper import Bookkeeper
@@ -529,22 +497,3 @@ def _export_or_follow(home: Path, dest: Path, follow_seconds: float | None) -> N
         fail(exc)
     console.print(f"{dest}: {keeper.chain.height + 1} blocks, every signature and root checked")
     keeper.close()
-
-
-def _next_nonce(home: Home, last_committed: int) -> int:
-    """Next nonce after the committed one and any queued in the inbox for this sender."""
-    return last_committed + 1 + _queued_nonce_offset(home)
-
-
-def _queued_nonce_offset(home: Home) -> int:
-    # Queued transactions are not yet in state; the node drains the inbox in order, so a
-    # larger nonce is always safe (nonces need only increase).
-    if not home.inbox.exists():
-        return 0
-    from glassledger.node.inbox import Inbox
-
-    inbox = Inbox(home.inbox)
-    try:
-        return inbox.pending()
-    finally:
-        inbox.close()

@@ -22,11 +22,13 @@ simulation needs from the ledger is the state transition and the evidence (certi
 receipts, events, roots), and those are the real ones. Sealing with every authority (not a
 bare quorum) keeps governance from counting missed rounds against absent signers.
 
-**Governance keeps running.** The regulator node's off-ledger duty, committing and revealing
-the seeds of the authority draws (:class:`~glassledger.node.regulator.DrawSeeds`), is done
-by the harness: every block carries the regulator's ``commit_seed`` / ``reveal_seed`` when one
-is due, with seeds from a seeded generator (``draw_seed``), so periodic elections and
-by-elections run in long simulations and the set of sealing authorities follows them.
+**Governance keeps running.** The committers' off-ledger duty, committing and revealing the
+seeds of the authority draws (:class:`~glassledger.node.regulator.DrawSeeds`), is done by the
+harness for the regulator and for every genesis participant whose key is in the pool (the
+authorities sitting when a draw opens are its committers): every block carries the
+``commit_seed`` / ``reveal_seed`` calls due, with seeds from a seeded generator
+(``draw_seed``), so periodic elections and by-elections run in long simulations and the set
+of sealing authorities follows them.
 
 Determinism: with the same genesis, the same calls at the same times and the same
 ``draw_seed``, the state root after each block is the same byte for byte (keys, signatures,
@@ -58,7 +60,7 @@ from glassledger.ledger.store import MemoryStore
 from glassledger.ledger.tx import Event, Receipt, SignedTransaction, Transaction
 from glassledger.node.devnet import devnet_genesis
 from glassledger.node.genesis import Genesis, build_genesis
-from glassledger.node.regulator import DrawSeeds
+from glassledger.node.regulator import DrawDuties
 
 DAY_MS = 86_400_000
 REGULATOR = "regulator"
@@ -105,7 +107,8 @@ class ClockedChain:
     The one chain harness of the project: simulations, scenarios and tests build on it.
     Build with :meth:`start`. ``keys(participant_id)`` gives a participant's key pair (to
     sign transactions and seals); ``key_pool`` maps public keys to the pairs the harness may
-    seal with; ``seeds`` makes the regulator's draw seeds (``None``: no regulator duties);
+    seal with; ``seeds`` does the draw duties of the regulator and of every genesis
+    participant (committers of the authority draws; ``None``: no duties);
     ``block_ms`` is the default step between blocks; ``system_events`` collects the hook
     events of every block, in order.
     """
@@ -114,7 +117,7 @@ class ClockedChain:
     chain: Chain
     keys: Callable[[str], KeyPair]
     key_pool: dict[bytes, KeyPair]
-    seeds: DrawSeeds | None = None
+    seeds: DrawDuties | None = None
     nonces: dict[str, int] = field(default_factory=dict)
     block_ms: int = 1_000
     system_events: list[tuple[int, Event]] = field(default_factory=list)
@@ -132,7 +135,8 @@ class ClockedChain:
         """A new chain from ``genesis`` (default: the devnet's; block 0 at
         ``genesis.time_ms``), in memory or in a new SQLite store at ``path``. ``registry``
         defaults to the standard contracts. When the genesis has a ``regulator`` and
-        ``draw_seed`` is not ``None``, the harness performs the regulator's draw duties with
+        ``draw_seed`` is not ``None``, the harness performs the draw duties (regulator and
+        sitting authorities) with
         seeds from ``random.Random(draw_seed)`` (simulations only: a predictable seed lets a
         proposer steer a real draw); ``draw_seed=None`` leaves them to the caller."""
         genesis = genesis if genesis is not None else devnet_genesis()
@@ -149,7 +153,11 @@ class ClockedChain:
         pool = {keys(p.id).public: keys(p.id) for p in genesis.participants}
         seeds = None
         if draw_seed is not None and any(p.id == REGULATOR for p in genesis.participants):
-            seeds = DrawSeeds(random_bytes=random.Random(draw_seed).randbytes)
+            generator = random.Random(draw_seed)
+            committers = [(p.id, keys(p.id), "regulator" in p.roles) for p in genesis.participants]
+            seeds = DrawDuties.for_keys(
+                genesis.chain_id, committers, random_bytes=lambda who: generator.randbytes
+            )
         return cls(genesis, Chain(registry, store, state), keys, pool, seeds, block_ms=block_ms)
 
     # ------------------------------------------------------------------ reading
@@ -230,8 +238,8 @@ class ClockedChain:
             raise ConfigError(
                 f"simulated clock cannot go back: block at {time_ms} ms, head at {self.time_ms}"
             )
-        duties = [] if self.seeds is None else self.seeds.due(self.chain.state, self.height + 1)
-        txs = [self.sign(REGULATOR, "governance", m, args) for m, args in duties]
+        duties = [] if self.seeds is None else self.seeds.calls(self.chain.state, self.height + 1)
+        txs = [self.sign(who, "governance", m, args) for who, m, args in duties]
         txs += [c if isinstance(c, SignedTransaction) else self.sign(*c) for c in calls]
         return self._seal(time_ms, txs, round_, frozenset(absent))
 

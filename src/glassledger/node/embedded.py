@@ -10,6 +10,10 @@ milliseconds (consensus timeouts, block timestamps); contracts see only block ti
 Equivocation evidence found by any engine is submitted to the governance contract at the
 next step, signed by ``reporter`` (default: the first key of the pool; any registered
 participant may report).
+
+With ``duties`` (:class:`~glassledger.node.regulator.DrawDuties` for the committers whose keys
+this process holds: the regulator and the authorities), their seed commitments and reveals of
+the authority draws are submitted after every commit.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from glassledger.errors import ConfigError
 from glassledger.ledger import codec
 from glassledger.ledger.block import Block, Certificate, quorum
 from glassledger.ledger.chain import Chain
+from glassledger.ledger.consensus.guard import SignState, VoteGuard
 from glassledger.ledger.consensus.messages import EquivocationEvidence
 from glassledger.ledger.consensus.qbft import QbftEngine
 from glassledger.ledger.consensus.transport import InProcessTransport
@@ -29,6 +34,7 @@ from glassledger.ledger.crypto import BatchVerifier, KeyPair
 from glassledger.ledger.execution import last_nonce
 from glassledger.ledger.tx import SignedTransaction, Transaction
 from glassledger.node.mempool import Mempool
+from glassledger.node.regulator import DrawDuties
 
 
 def wall_clock_ms() -> int:
@@ -60,12 +66,16 @@ class EmbeddedNetwork:
     clock: Callable[[], int] = wall_clock_ms
     on_block: Callable[[Block, Certificate], None] | None = None
     reporter: KeyPair | None = None
+    duties: DrawDuties | None = None
     commits: list[CommitRecord] = field(default_factory=list)
+    #: Sign state (double-sign guard) of each pool key, by public key; keys without one get
+    #: an in-memory guard. A node gives each key its :class:`FileSignState`.
+    guards: dict[bytes, VoteGuard] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.reporter is None and self.authority_keys:
             self.reporter = self.authority_keys[0]
-        self.mempool = Mempool(self.chain.chain_id, self.verifier)
+        self.mempool = Mempool(self.chain.chain_id, self.verifier, state=lambda: self.chain.state)
         self.transport = InProcessTransport()
         self.pool = {keys.public: keys for keys in self.authority_keys}
         self.engines: dict[bytes, QbftEngine] = {}
@@ -78,6 +88,7 @@ class EmbeddedNetwork:
     def start(self) -> None:
         if not self._started:
             self._started = True
+            self._submit_duties()
             self._sync_engines()
             self.transport.deliver_all()
 
@@ -96,6 +107,7 @@ class EmbeddedNetwork:
                     self.mempool.take,
                     self._committed,
                     on_evidence=self._evidence,
+                    vote_guard=self.guards.get(public),
                 )
                 self.engines[public] = engine
                 fresh.append(engine)
@@ -108,6 +120,25 @@ class EmbeddedNetwork:
                 f"this process holds {held} of {len(authorities)} authority keys; the "
                 f"embedded network needs a quorum of {quorum(len(authorities))}"
             )
+
+    def refusals(self) -> dict[bytes, str]:
+        """Pool keys of the next height's authorities that refuse to sign, with why (their
+        sign state is ahead of the store: see :meth:`SignState.refusal`)."""
+        out = {}
+        for public in self.chain.authorities():
+            guard = self.guards.get(public)
+            if isinstance(guard, SignState):
+                reason = guard.refusal(self.chain.height)
+                if reason is not None:
+                    out[public] = reason
+        return out
+
+    def able_to_finalize(self) -> bool:
+        """Whether the pool holds a quorum of next-height authority keys free to sign."""
+        authorities = self.chain.authorities()
+        refused = self.refusals()
+        able = sum(1 for k in authorities if k in self.pool and k not in refused)
+        return able >= quorum(len(authorities))
 
     def step(self) -> None:
         """Let each engine act on the current time, delivering all messages after each one
@@ -190,7 +221,12 @@ class EmbeddedNetwork:
         )
         if self.on_block is not None:
             self.on_block(block, certificate)
+        self._submit_duties()
         self._sync_engines()
+
+    def _submit_duties(self) -> None:
+        if self.duties is not None:
+            self.submit_many(self.duties.due(self.chain.state, self.chain.height + 1))
 
     def _evidence(self, evidence: EquivocationEvidence) -> None:
         self.evidence.append(evidence)

@@ -228,15 +228,19 @@ def session_tag(sender_nonce: bytes, receiver_nonce: bytes) -> bytes:
     return sha256(b"glassledger/session" + sender_nonce + receiver_nonce)
 
 
-def _message_payload(tag: bytes, seq: int, kind: int, body: bytes) -> bytes:
-    return tag + seq.to_bytes(8, "big") + bytes([kind]) + sha256(body)
+def _message_payload(tag: bytes, seq: int, kind: int, digest: bytes) -> bytes:
+    return tag + seq.to_bytes(8, "big") + bytes([kind]) + digest
 
 
-def sign_message(keys: KeyPair, tag: bytes, seq: int, kind: int, body: bytes) -> Signed:
-    payload = _message_payload(tag, seq, kind, body)
+def sign_message(
+    keys: KeyPair, tag: bytes, seq: int, kind: int, body: bytes, digest: bytes | None = None
+) -> Signed:
+    """``body`` signed for one session; ``digest`` may carry ``sha256(body)`` when the same
+    body goes to several peers (a proposal's block is hashed once, not once per peer)."""
+    payload = _message_payload(tag, seq, kind, digest or sha256(body))
     return Signed(seq, kind, body, keys.sign(MESSAGE_DOMAIN, payload))
 
 
 def message_valid(signed: Signed, key: bytes, tag: bytes) -> bool:
-    payload = _message_payload(tag, signed.seq, signed.kind, signed.body)
+    payload = _message_payload(tag, signed.seq, signed.kind, sha256(signed.body))
     return verify(key, MESSAGE_DOMAIN, payload, signed.signature)

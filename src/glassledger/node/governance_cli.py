@@ -187,24 +187,30 @@ def status(home: HomeOption = DEFAULT_HOME) -> None:
 
 @app.command()
 def draw(
-    sender: Annotated[str, typer.Option(help="The regulator's participant id.")] = "regulator",
+    sender: Annotated[
+        str, typer.Option(help="The committer: the regulator or a sitting authority.")
+    ] = "regulator",
     home: HomeOption = DEFAULT_HOME,
 ) -> None:
-    """As the regulator: queue the commitment or the reveal that the open draw needs now.
+    """As a committer (the regulator or a sitting authority): queue the commitment or the
+    reveal that the open draw needs now.
 
-    Seeds are kept in ``<home>/keys/draw-seeds.json`` (mode 0600) between the two steps; run
-    once while the draw is open (before its closing block) and once after it closes."""
-    from glassledger.ledger.execution import last_nonce
-    from glassledger.ledger.tx import Transaction
-    from glassledger.node.cli import _next_nonce
-    from glassledger.node.inbox import Inbox
+    Seeds are kept in ``<home>/draw-seeds/<sender>.json`` (mode 0600) between the two steps
+    (the node keeps the same file); run once while the draw is open (before its closing
+    block) and once after it closes (authorities: after the regulator's reveal)."""
     from glassledger.node.regulator import DrawSeeds
+    from glassledger.node.submit import queue_call
 
     h = Home(home)
     try:
         chain = h.open_chain()
         keys = h.load_keys(sender)
-        calls = DrawSeeds(h.keys / "draw-seeds.json").due(chain.state, chain.height + 1)
+        record = chain.state.get(f"identity/p/{sender}".encode())
+        roles = [] if record is None else msgspec.msgpack.decode(record)["roles"]
+        seeds = DrawSeeds(
+            h.draw_seed_file(sender), participant=sender, regulator="regulator" in roles
+        )
+        calls = seeds.due(chain.state, chain.height + 1)
     except GlassledgerError as exc:
         fail(exc)
     if not calls:
@@ -212,10 +218,10 @@ def draw(
             f"nothing due for block {chain.height + 1}: see `glassledger governance status`"
         )
         return
-    inbox = Inbox(h.inbox)
+    chain.store.close()
     for method, args in calls:
-        nonce = _next_nonce(h, last_nonce(chain.state, keys.public))
-        signed = Transaction(chain.chain_id, keys.public, nonce, NAME, method, args).sign(keys)
-        inbox.push(signed.encode())
+        try:
+            nonce = queue_call(h, keys, NAME, method, args).nonce
+        except GlassledgerError as exc:
+            fail(exc)
         console.print(f"queued governance.{method} for draw {args['draw']} (nonce {nonce})")
-    inbox.close()

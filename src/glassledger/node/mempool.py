@@ -6,23 +6,35 @@ verified in batches on all cores (:class:`~glassledger.ledger.crypto.BatchVerifi
 as transactions arrive*: batches go to worker processes in the background, so while the
 proposer executes one block the workers verify the next. A transaction with a bad signature
 is dropped with its reason recorded in :attr:`Mempool.dropped` and never reaches a block.
-Everything else (sender, nonce, permissions, contract rules) is decided by execution and
-recorded in the block's receipts.
+
+Given the chain's committed ``state`` (a callable), the mempool also drops, at admission and
+again when handing transactions to a proposal, those that could only be rejected at no cost
+to their sender: a sender key that is not registered (or a suspended participant) and a
+*replay* (nonce not above the sender's last committed nonce). Each drop is logged (logger
+``glassledger.mempool``); at admission the typed :class:`TxRejected` goes back to the
+submitter, at hand-out the drop is recorded in :attr:`Mempool.dropped` with its reason. Everything
+else (a registered sender's permissions, arguments, contract rules) is decided by execution
+and recorded in the block's receipts, so a registered sender always gets a receipt.
 
 Transactions leave in arrival order, so one sender's transactions keep their nonce order.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import OrderedDict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
 
 from glassledger.errors import DecodeError, RejectReason, TxRejected
 from glassledger.ledger.crypto import BatchVerifier
+from glassledger.ledger.execution import last_nonce, sender_identity
+from glassledger.ledger.state import Overlay, State
 from glassledger.ledger.tx import SignedTransaction, decode_transaction
+
+log = logging.getLogger("glassledger.mempool")
 
 #: Transactions per background verification batch.
 VERIFY_BATCH = 1_000
@@ -43,9 +55,14 @@ class Mempool:
     """Pending transactions of one node. ``capacity`` bounds the number held."""
 
     def __init__(
-        self, chain_id: str, verifier: BatchVerifier | None = None, capacity: int = 500_000
+        self,
+        chain_id: str,
+        verifier: BatchVerifier | None = None,
+        capacity: int = 500_000,
+        state: Callable[[], State | Overlay] | None = None,
     ) -> None:
         self.chain_id = chain_id
+        self.state = state
         self.capacity = capacity
         self.verifier = verifier or BatchVerifier(workers=1)
         self._known: set[bytes] = set()
@@ -58,6 +75,10 @@ class Mempool:
 
     def __len__(self) -> int:
         return len(self._known)
+
+    def __contains__(self, tx_hash: bytes) -> bool:
+        """Whether ``tx_hash`` is pending here (admitted and not yet committed or dropped)."""
+        return tx_hash in self._known
 
     # ------------------------------------------------------------------ admission
 
@@ -92,6 +113,10 @@ class Mempool:
         tx_hash = signed.hash
         if tx_hash in self._known:
             return tx_hash
+        refusal = self._free_rejection(signed)
+        if refusal is not None:  # refused to the submitter; a late duplicate is no news
+            log.warning("refused %s: %s", tx_hash.hex(), refusal)
+            raise refusal
         if len(self._known) >= self.capacity:
             raise TxRejected(
                 RejectReason.MEMPOOL_FULL,
@@ -102,6 +127,30 @@ class Mempool:
             self._oldest_unverified = time.monotonic()
         self._unverified.append((tx_hash, signed))
         return tx_hash
+
+    def _free_rejection(self, signed: SignedTransaction) -> TxRejected | None:
+        """Why ``signed`` could only be rejected at no cost (unregistered or suspended
+        sender, replayed nonce), given the committed state; ``None`` otherwise."""
+        if self.state is None:
+            return None
+        state = self.state()
+        try:
+            sender_identity(state, signed.tx.sender)
+        except TxRejected as exc:
+            return exc
+        last = last_nonce(state, signed.tx.sender)
+        if signed.tx.nonce <= last:
+            return TxRejected(
+                RejectReason.BAD_NONCE,
+                f"replay: nonce {signed.tx.nonce} is not above the sender's last committed "
+                f"nonce {last}",
+            )
+        return None
+
+    def _drop(self, tx_hash: bytes, refusal: TxRejected) -> None:
+        self._known.discard(tx_hash)
+        self.dropped.append(Dropped(tx_hash, refusal.reason, refusal.message))
+        log.warning("dropped %s: %s", tx_hash.hex(), refusal)
 
     # ------------------------------------------------------------------ verification
 
@@ -165,7 +214,12 @@ class Mempool:
         self._collect()
         chosen = []
         while self._ready and len(chosen) < limit:
-            chosen.append(self._ready.popitem(last=False))
+            tx_hash, tx = self._ready.popitem(last=False)
+            refusal = self._free_rejection(tx)
+            if refusal is None:
+                chosen.append((tx_hash, tx))
+            else:
+                self._drop(tx_hash, refusal)
         self._in_flight.update(chosen)
         return [tx for _, tx in chosen], [True] * len(chosen)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from glassledger.errors import DecodeError
 from glassledger.ledger.abc import Transport
-from glassledger.ledger.crypto import KeyPair
+from glassledger.ledger.crypto import KeyPair, sha256
 from glassledger.node.frames import (
     Auth,
     Frame,
@@ -63,11 +63,11 @@ class PeerConnection:
     closed: bool = False
     tasks: list[asyncio.Task] = field(default_factory=list)
 
-    def send(self, kind: Kind, body: bytes) -> None:
+    def send(self, kind: Kind, body: bytes, digest: bytes | None = None) -> None:
         if self.closed:
             return
         self.send_seq += 1
-        frame = sign_message(self.keys, self.send_tag, self.send_seq, kind, body)
+        frame = sign_message(self.keys, self.send_tag, self.send_seq, kind, body, digest)
         try:
             self.writer.write(encode_frame(frame))
         except (ConnectionError, RuntimeError):
@@ -112,6 +112,8 @@ class PeerTransport(Transport):
         self.refused_peers = 0
         #: Test-only fault: as proposer, send a different block to half of the peers.
         self.equivocator: Callable[[bytes], bytes | None] | None = None
+        #: Called with each newly authenticated connection.
+        self.on_connect: Callable[[PeerConnection], None] | None = None
 
     # ------------------------------------------------------------------ Transport
 
@@ -121,11 +123,12 @@ class PeerTransport(Transport):
     def broadcast(self, sender: bytes, payload: bytes) -> None:
         peers = list(self.peers.values())
         alternative = self.equivocator(payload) if self.equivocator is not None else None
+        digest = sha256(payload)
         for position, conn in enumerate(peers):
             if alternative is not None and position >= len(peers) // 2 + 1:
                 conn.send(Kind.CONSENSUS, alternative)
             else:
-                conn.send(Kind.CONSENSUS, payload)
+                conn.send(Kind.CONSENSUS, payload, digest)
 
     def send(self, sender: bytes, recipient: bytes, payload: bytes) -> None:
         conn = self.peers.get(recipient)
@@ -167,9 +170,10 @@ class PeerTransport(Transport):
         return True
 
     def send_all(self, kind: Kind, body: bytes, only: set[bytes] | None = None) -> None:
+        digest = sha256(body)
         for key, conn in list(self.peers.items()):
             if only is None or key in only:
-                conn.send(kind, body)
+                conn.send(kind, body, digest)
 
     # ------------------------------------------------------------------ connecting
 
@@ -277,6 +281,8 @@ class PeerTransport(Transport):
             address=address,
             peers=len(self.peers),
         )
+        if self.on_connect is not None:
+            self.on_connect(conn)
         await self._read_loop(conn)
 
     def _refuse(self, writer: asyncio.StreamWriter, address: str, key: bytes, reason: str) -> None:

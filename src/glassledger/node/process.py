@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import faulthandler
 import json
 import os
 import signal
@@ -35,11 +36,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from glassledger.contracts.registry import standard_registry
-from glassledger.errors import BlockInvalid, DecodeError, GlassledgerError, TxRejected
+from glassledger.errors import (
+    BlockInvalid,
+    DecodeError,
+    GlassledgerError,
+    RejectReason,
+    TxRejected,
+)
 from glassledger.ledger import codec
 from glassledger.ledger.block import Block, Certificate
 from glassledger.ledger.chain import Chain
-from glassledger.ledger.consensus.guard import FileVoteGuard
+from glassledger.ledger.consensus.guard import FileSignState, sign_state_path
 from glassledger.ledger.consensus.messages import (
     ConsensusMessage,
     EquivocationEvidence,
@@ -49,10 +56,11 @@ from glassledger.ledger.consensus.messages import (
 )
 from glassledger.ledger.consensus.qbft import QbftEngine, proposer_of
 from glassledger.ledger.consensus.wire import decode_packet, encode_packet
-from glassledger.ledger.crypto import BatchVerifier, load_key
+from glassledger.ledger.crypto import BatchVerifier, load_key, sha256
 from glassledger.ledger.execution import last_nonce
 from glassledger.ledger.sqlite_store import SQLiteStore
 from glassledger.ledger.tx import SignedTransaction, Transaction, decode_transaction
+from glassledger.ledger.verify import check_store
 from glassledger.node.config import NodeConfig, parse_address
 from glassledger.node.frames import (
     AwaitReceipts,
@@ -78,7 +86,7 @@ from glassledger.node.mempool import Mempool
 from glassledger.node.peer import PeerConnection, PeerTransport
 
 #: Blocks per catch-up request, and at most this many bytes of blocks per answer.
-CATCHUP_BLOCKS = 16
+CATCHUP_BLOCKS = 32
 CATCHUP_BYTES = 32 << 20
 #: A node this many blocks behind its best peer catches up by download (smaller gaps are
 #: closed by the consensus engine's own sync).
@@ -87,6 +95,10 @@ TIP_PERIOD_S = 0.5
 #: Accepted transactions still queued after this long are gossiped again.
 REGOSSIP_S = 3.0
 RECENT_COMMITTED = 500_000
+REGOSSIP_BATCH = 5_000
+REGOSSIP_MAX_S = 30.0
+#: A clean stop taking longer than this is abandoned (exit code 1, stacks in the log).
+STOP_TIMEOUT_S = 10
 OUTCOMES_KEPT = 200_000
 
 
@@ -142,15 +154,18 @@ class NetworkNode:
             store = SQLiteStore.create(store_path, block0, GENESIS_CERTIFICATE, state.data)
             self.chain: NodeChain = NodeChain(self.registry, store, state)
         else:
-            self.chain = NodeChain.open(self.registry, SQLiteStore.open(store_path))  # type: ignore[assignment]
-            if self.chain.store.get_block(0).hash != self.genesis_hash:
-                raise GlassledgerError(f"{store_path} holds another chain's genesis")
+            # The integrity check `glassledger verify` also runs (docs/ledger-storage.md).
+            store = SQLiteStore.open(store_path)
+            checked = check_store(store, genesis_hash=self.genesis_hash)
+            self.chain = NodeChain(self.registry, store, checked)
         self.verifier = BatchVerifier(workers=1)
-        self.mempool = Mempool(self.chain.chain_id, self.verifier)
+        self.mempool = Mempool(self.chain.chain_id, self.verifier, state=lambda: self.chain.state)
         self.chain.mempool = self.mempool
         self.chain.verifier = self.verifier
         self.ingress = IngressQueue(data / "ingress.sqlite")
-        self.guard = FileVoteGuard(data / "vote-guard.log")
+        # The sign state lives beside the key, not in the data directory: restoring or
+        # losing chain.sqlite cannot roll it back (docs/ledger-storage.md).
+        self.guard = FileSignState(sign_state_path(config.path(config.key)), self.keys.public)
         self.transport = PeerTransport(
             self.keys,
             self._hello,
@@ -169,16 +184,19 @@ class NetworkNode:
             on_evidence=self._evidence,
             vote_guard=self.guard,
         )
+        self.transport.on_connect = self._peer_connected
         if config.equivocate:
             self.transport.equivocator = self._equivocate
         #: Accepted here and not yet in a block: hash -> accept time (monotonic s).
         self.pending: dict[bytes, float] = {}
         self._pending_nonce: dict[bytes, int] = {}
-        self._gossiped: dict[bytes, float] = {}
+        #: Accepted here and queued: hash -> bytes, and when to gossip it again (backing off).
+        self._pending_raw: dict[bytes, bytes] = {}
+        self._gossiped: dict[bytes, tuple[float, float]] = {}
         self._recent: OrderedDict[bytes, int] = OrderedDict()
         self._outcomes: OrderedDict[bytes, ReceiptInfo] = OrderedDict()
         self._waiters: dict[bytes, list[asyncio.Future]] = {}
-        self._catchup_waiter: asyncio.Future | None = None
+        self._catchup_inbox: asyncio.Queue[bytes] | None = None
         self._catching_up = False
         self._catchup_task: asyncio.Future | None = None
         self._stop: asyncio.Event | None = None
@@ -186,6 +204,7 @@ class NetworkNode:
         self.evidence: list[EquivocationEvidence] = []
         self.caught_up_blocks = 0
         self.metrics = _Metrics(config.metrics) if config.metrics else None
+        self.duties = self._regulator_duties(data)
 
     # ------------------------------------------------------------------ logging and status
 
@@ -264,6 +283,11 @@ class NetworkNode:
             self.engine.start()
             await self._stop.wait()
         finally:
+            # a stop that does not finish in time leaves a trace of where it hangs, and exits
+            faulthandler.dump_traceback_later(STOP_TIMEOUT_S, exit=True, file=self.log_stream)
+            self.event("stopping", height=self.chain.height)
+            if self._catchup_task is not None:
+                tasks.append(self._catchup_task)
             for task in tasks:
                 task.cancel()
             for task in tasks:
@@ -271,6 +295,7 @@ class NetworkNode:
                     await task
             await self.transport.stop()
             self.close()
+            faulthandler.cancel_dump_traceback_later()
             self.event("stopped", height=self.chain.height)
 
     def close(self) -> None:
@@ -357,6 +382,8 @@ class NetworkNode:
             )
         while len(self._recent) > RECENT_COMMITTED:
             self._recent.popitem(last=False)
+        if self.duties is not None:
+            self._perform_duties()
         self.event(
             "commit",
             height=height,
@@ -365,6 +392,32 @@ class NetworkNode:
             proposer=self.participant_of(block.header.proposer),
             peers=len(self.transport.peers),
         )
+
+    def _regulator_duties(self, data: Path):
+        """The regulator's node commits and reveals the authority draws' seeds (kept in
+        ``data/regulator-seeds.json``), as the embedded node does."""
+        from glassledger.node.regulator import DrawSeeds
+
+        participant = self.participant_of(self.keys.public)
+        raw = self.chain.state.get(b"identity/p/" + (participant or "").encode())
+        if raw is None or "regulator" not in codec.decode(raw, dict).get("roles", []):
+            return None
+        return DrawSeeds(data / "regulator-seeds.json")
+
+    def _perform_duties(self) -> None:
+        calls = self.duties.due(self.chain.state, self.chain.height + 1)
+        if not calls:
+            return
+        nonce = self._next_nonce(self.keys.public)
+        txs = []
+        for method, args in calls:
+            tx = Transaction(
+                self.chain.chain_id, self.keys.public, nonce, "governance", method, args
+            )
+            txs.append(tx.sign(self.keys).encode())
+            nonce += 1
+        self.event("regulator_duty", calls=[m for m, _ in calls])
+        self.accept(txs)
 
     def _evidence(self, evidence: EquivocationEvidence) -> None:
         culprit = self.participant_of(evidence.first.signer)
@@ -427,8 +480,6 @@ class NetworkNode:
     def _check(self, raw: bytes) -> tuple[SignedTransaction, bytes]:
         """Decode and admit one transaction; :class:`TxRejected`/:class:`DecodeError` with the
         reason (duplicate, replay, wrong chain, malformed)."""
-        from glassledger.errors import RejectReason
-
         signed = decode_transaction(raw)
         if signed.tx.chain_id != self.chain.chain_id:
             raise TxRejected(RejectReason.WRONG_CHAIN, f"transaction is for {signed.tx.chain_id!r}")
@@ -452,9 +503,13 @@ class NetworkNode:
         hashes: list[bytes] = []
         refusals: list[str] = []
         accepted: list[tuple[bytes, bytes, SignedTransaction]] = []
+        seen: set[bytes] = set()
         for raw in raws:
             try:
                 signed, tx_hash = self._check(raw)
+                if tx_hash in seen:
+                    raise TxRejected(RejectReason.MALFORMED, "duplicate: twice in one submission")
+                seen.add(tx_hash)
             except (TxRejected, DecodeError) as exc:
                 reason = exc.message if isinstance(exc, TxRejected) else str(exc)
                 if isinstance(exc, TxRejected) and not reason.startswith(("replay", "duplicate")):
@@ -468,11 +523,12 @@ class NetworkNode:
             accepted.append((tx_hash, raw, signed))
         self.ingress.add((h, raw) for h, raw, _ in accepted)
         now = time.monotonic()
-        for tx_hash, _, signed in accepted:
+        for tx_hash, raw, signed in accepted:
             self.pending[tx_hash] = now
             sender = signed.tx.sender
             self._pending_nonce[sender] = max(self._pending_nonce.get(sender, -1), signed.tx.nonce)
-            self._gossiped[tx_hash] = now
+            self._pending_raw[tx_hash] = raw
+            self._gossiped[tx_hash] = (now + REGOSSIP_S, REGOSSIP_S)
         self.mempool.submit_many([s for _, _, s in accepted])
         self._gossip([raw for _, raw, _ in accepted])
         return Submitted(hashes, refusals)
@@ -483,19 +539,34 @@ class NetworkNode:
             self.transport.send_all(Kind.TXS, codec.encode(raws), only=authorities)
 
     def _regossip(self) -> None:
+        """Gossip again what stays queued here (authorities holding it may have been killed),
+        each transaction after 3, 6, 12... s, at most :data:`REGOSSIP_BATCH` at a time."""
         now = time.monotonic()
-        due = [h for h, t in self._gossiped.items() if now - t >= REGOSSIP_S]
-        if not due:
-            return
-        raws = dict(self.ingress.all())
         batch = []
-        for tx_hash in due:
-            self._gossiped[tx_hash] = now
-            if tx_hash in raws:
-                batch.append(raws[tx_hash])
+        for tx_hash, (due, _) in self._gossiped.items():
+            if due <= now:
+                batch.append(tx_hash)
+                if len(batch) >= REGOSSIP_BATCH:
+                    break
+        raws = []
+        for tx_hash in batch:
+            _, interval = self._gossiped[tx_hash]
+            interval = min(2 * interval, REGOSSIP_MAX_S)
+            self._gossiped[tx_hash] = (now + interval, interval)
+            raw = self._pending_raw[tx_hash]
+            raws.append(raw)
+            if tx_hash not in self.mempool:
                 with contextlib.suppress(TxRejected, DecodeError):
-                    self.mempool.submit(raws[tx_hash])
-        self._gossip(batch)
+                    self.mempool.submit(raw)
+        self._gossip(raws)
+
+    def _peer_connected(self, conn: PeerConnection) -> None:
+        """A (re)connected authority gets every transaction still queued here: it may have
+        restarted with an empty mempool."""
+        if conn.key in self.chain.authorities() and self._pending_raw:
+            raws = list(self._pending_raw.values())
+            for start in range(0, len(raws), REGOSSIP_BATCH):
+                conn.send(Kind.TXS, codec.encode(raws[start : start + REGOSSIP_BATCH]))
 
     def _on_gossip(self, body: bytes) -> None:
         try:
@@ -505,6 +576,9 @@ class NetworkNode:
             return
         fresh = []
         for raw in raws:
+            quick = sha256(raw)  # the hash of canonical bytes: known ones skip decoding
+            if quick in self.mempool or quick in self._recent:
+                continue
             try:
                 signed, _ = self._check(raw)
             except (TxRejected, DecodeError):
@@ -520,6 +594,7 @@ class NetworkNode:
         for h in hashes:
             self.pending.pop(h, None)
             self._gossiped.pop(h, None)
+            self._pending_raw.pop(h, None)
         self.ingress.remove(hashes)
 
     def _reload_pending(self) -> None:
@@ -541,7 +616,8 @@ class NetworkNode:
             except DecodeError:
                 continue
             self.pending[tx_hash] = now
-            self._gossiped[tx_hash] = now - REGOSSIP_S
+            self._pending_raw[tx_hash] = raw
+            self._gossiped[tx_hash] = (now, REGOSSIP_S / 2)
             sender = signed.tx.sender
             self._pending_nonce[sender] = max(self._pending_nonce.get(sender, -1), signed.tx.nonce)
             kept.append(signed)
@@ -610,9 +686,8 @@ class NetworkNode:
             elif kind == Kind.BLOCKS_REQUEST:
                 self._serve_blocks(conn, codec.decode(body, BlocksRequest))
             elif kind == Kind.BLOCKS:
-                waiter = self._catchup_waiter
-                if waiter is not None and not waiter.done():
-                    waiter.set_result(body)
+                if self._catchup_inbox is not None:
+                    self._catchup_inbox.put_nowait(body)
             else:
                 self.event("frame_dropped", peer=conn.name, reason=f"unknown kind {kind}")
         except DecodeError as exc:
@@ -641,35 +716,48 @@ class NetworkNode:
         await self._catch_up()
 
     async def _catch_up(self) -> None:
+        """Download and commit blocks from the highest peer until level with it. One request
+        is kept ahead: the next batch travels while this one is checked."""
         if self._catching_up:
             return
         self._catching_up = True
         start_height, start = self.chain.height, time.monotonic()
         txs = 0
+        inbox: asyncio.Queue[bytes] = asyncio.Queue()
+        self._catchup_inbox = inbox
         try:
             while True:
                 peers = sorted(self.transport.peers.values(), key=lambda c: -c.height)
                 if not peers or peers[0].height <= self.chain.height:
                     break
                 peer = peers[0]
-                loop = asyncio.get_running_loop()
-                self._catchup_waiter = loop.create_future()
-                request = BlocksRequest(self.chain.height + 1, CATCHUP_BLOCKS)
-                peer.send(Kind.BLOCKS_REQUEST, codec.encode(request))
-                try:
-                    body = await asyncio.wait_for(self._catchup_waiter, 10.0)
-                except TimeoutError:
-                    break
-                batch = codec.decode(body, BlockBatch, max_size=1 << 30)
-                peer.height = max(peer.height, batch.tip)
-                committed = self._apply_batch(batch, peer)
-                txs += committed[1]
-                if committed[0] == 0:
-                    break
-                await asyncio.sleep(0)
+                before = self.chain.height
+                asked = before + 1
+                peer.send(Kind.BLOCKS_REQUEST, codec.encode(BlocksRequest(asked, CATCHUP_BLOCKS)))
+                while True:
+                    try:
+                        body = await asyncio.wait_for(inbox.get(), 10.0)
+                    except TimeoutError:
+                        break
+                    batch = codec.decode(body, BlockBatch, max_size=1 << 30)
+                    peer.height = max(peer.height, batch.tip)
+                    if not batch.blocks:
+                        break
+                    following = batch.blocks[-1].header.height + 1
+                    if following <= batch.tip and following > asked:
+                        asked = following
+                        request = BlocksRequest(following, CATCHUP_BLOCKS)
+                        peer.send(Kind.BLOCKS_REQUEST, codec.encode(request))
+                    committed = self._apply_batch(batch, peer)
+                    txs += committed[1]
+                    await asyncio.sleep(0)
+                    if committed[0] == 0 or following > batch.tip:
+                        break
+                if self.chain.height == before:
+                    break  # no progress from the best peer: the engine's sync takes over
         finally:
             self._catching_up = False
-            self._catchup_waiter = None
+            self._catchup_inbox = None
         gained = self.chain.height - start_height
         if gained:
             elapsed = time.monotonic() - start
@@ -752,7 +840,15 @@ class _Metrics:
 def run_node(config: NodeConfig) -> None:
     """Run one node until SIGTERM or SIGINT."""
     node = NetworkNode(config)
-    asyncio.run(node.run())
+    profile = os.environ.get("GLASSLEDGER_PROFILE")
+    if not profile:
+        asyncio.run(node.run())
+        return
+    import cProfile  # a performance investigation: profile written on a clean stop
+
+    profiler = cProfile.Profile()
+    profiler.runcall(asyncio.run, node.run())
+    profiler.dump_stats(f"{profile}.{config.name}")
 
 
 def main(argv: list[str] | None = None) -> int:

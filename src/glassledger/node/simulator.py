@@ -16,7 +16,25 @@ order. Each replica is a real :class:`QbftEngine` on its own :class:`Chain` and
   proposes a fresh block justified by the round changes that report no prepared block,
   hiding a possible lock (``HIDE_LOCK``);
 * an intruder outside the authority set sending signed votes, votes with forged signer
-  fields, garbage bytes and an oversized payload.
+  fields, garbage bytes and an oversized payload;
+* selective withholding (``WITHHOLD``): an authority that sends each of its messages to only
+  one peer (a different one per height) and never answers sync requests;
+* forged sync responses (``FORGE_SYNC``): an authority that pushes sync responses to its peers
+  with blocks that do not match their certificates, or with certificates sealed by itself
+  alone;
+* **colluding keys** (``COLLUDE``): the replicas in this mode act as one cabal. When one of
+  them proposes, it sends one block to half of the honest replicas and another to the other
+  half, and every colluder votes (PREPARE and COMMIT, with commit seals) for each block towards
+  its half. With ``f + 1`` colluders each half reaches a quorum: two blocks are finalized at one
+  height. This is *beyond* what BFT tolerates, and the checker must catch it: the run records
+  the SAFETY violation, and :attr:`SimResult.double_signers` lists the keys that sealed both
+  conflicting certificates (at least ``f + 1`` of them, all colluders): the evidence governance
+  acts on.
+
+:func:`byzantine_config` draws seeded runs of the new modes: ``f`` Byzantine authorities
+(withholding, forged sync, and the older modes) combined with crashes of honest replicas that
+restart, or a cabal of ``f + 1`` colluders. ``benchmarks/consensus_byzantine.py`` runs at least
+1,000 of them; docs/benchmarks.md has the figures.
 
 With ``report_evidence``, equivocation evidence found by honest replicas is submitted to the
 governance contract as a transaction, which evicts the culprit from the authority set.
@@ -50,6 +68,7 @@ from glassledger.ledger.consensus.messages import (
     ConsensusMessage,
     EquivocationEvidence,
     SignedVote,
+    SyncResponse,
     Vote,
     VoteKind,
 )
@@ -73,6 +92,23 @@ class Byzantine(StrEnum):
     SILENT = "silent"
     INVALID_BLOCK = "invalid_block"
     HIDE_LOCK = "hide_lock"
+    WITHHOLD = "withhold"
+    FORGE_SYNC = "forge_sync"
+    COLLUDE = "collude"
+
+
+#: Modes within BFT's bound for any number up to ``f`` (``COLLUDE`` needs a cabal of ``f + 1``
+#: to do harm, and then breaks safety by design).
+TOLERATED = tuple(mode for mode in Byzantine if mode != Byzantine.COLLUDE)
+#: The modes of the original fault mix (``random_config`` keeps drawing among these, so its
+#: seeds replay as before).
+CLASSIC = (
+    Byzantine.EQUIVOCATE,
+    Byzantine.DOUBLE_VOTE,
+    Byzantine.SILENT,
+    Byzantine.INVALID_BLOCK,
+    Byzantine.HIDE_LOCK,
+)
 
 
 @dataclass(frozen=True)
@@ -149,6 +185,9 @@ class SimResult:
     messages: int
     fingerprint: str
     live: bool
+    #: Keys that sealed two conflicting finalized blocks at one height (from the honest
+    #: replicas' certificates): who a safety violation convicts.
+    double_signers: list[bytes] = field(default_factory=list)
 
     @property
     def safe(self) -> bool:
@@ -194,8 +233,9 @@ class _ByzantineTransport(_SimTransport):
         self.mode = mode
 
     def send(self, sender: bytes, recipient: bytes, payload: bytes) -> None:
-        if self.mode != Byzantine.SILENT:
-            super().send(sender, recipient, payload)
+        if self.mode in (Byzantine.SILENT, Byzantine.WITHHOLD):
+            return  # silent; the withholder never answers sync requests
+        super().send(sender, recipient, payload)
 
     def broadcast(self, sender: bytes, payload: bytes) -> None:
         if self.mode == Byzantine.SILENT:
@@ -203,6 +243,14 @@ class _ByzantineTransport(_SimTransport):
         msg = decode_packet(payload)
         assert isinstance(msg, ConsensusMessage)
         kind = msg.vote.vote.kind
+        if self.mode == Byzantine.WITHHOLD:
+            self._withhold(msg, payload)
+            return
+        if self.mode == Byzantine.COLLUDE:
+            self._collude(msg, payload)
+            return
+        if self.mode == Byzantine.FORGE_SYNC:
+            self._forge_sync(msg)
         if self.mode == Byzantine.EQUIVOCATE and kind == VoteKind.PROPOSAL:
             self._equivocate(msg, payload)
             return
@@ -216,6 +264,88 @@ class _ByzantineTransport(_SimTransport):
 
     def _keys(self) -> KeyPair:
         return self.sim.replicas[self.index].keys
+
+    def _peers(self) -> list[int]:
+        return [i for i in range(len(self.sim.replicas)) if i != self.index]
+
+    def _withhold(self, msg: ConsensusMessage, payload: bytes) -> None:
+        """Send to one peer only, a different one per height (selective withholding)."""
+        peers = self._peers()
+        self.sim._send(self.index, peers[msg.vote.vote.height % len(peers)], payload)
+
+    def _forge_sync(self, msg: ConsensusMessage) -> None:
+        """Push a forged sync response for the next height to every peer: the replica's own
+        next block under a certificate sealed by itself alone, or a decided block with one
+        transaction dropped under that block's real certificate."""
+        chain = self.sim.replicas[self.index].chain
+        assert chain is not None
+        height = msg.vote.vote.height
+        if self.sim.rng.random() < 0.5 and 1 <= height - 1 <= chain.height:
+            real = chain.store.get_block(height - 1)
+            forged = Block(real.header, real.txs[1:] + real.txs[:1], real.last_commit)
+            if forged.hash == real.hash:  # fewer than two transactions: change the header
+                header = msgspec.structs.replace(
+                    real.header, timestamp_ms=real.header.timestamp_ms + 1
+                )
+                forged = Block(header, real.txs, real.last_commit)
+            certificate = chain.store.get_certificate(height - 1)
+        else:
+            forged = chain.propose(self.sim._clock(self.index)() + 1, self._keys().public, [])
+            certificate = Certificate(0, (CommitSeal.make(self._keys(), forged.hash),) * 3)
+        packet = encode_packet(SyncResponse((forged,), (certificate,)))
+        for other in self._peers():
+            self.sim._send(self.index, other, packet)
+        self.sim.forged_syncs += 1
+
+    def _collude(self, msg: ConsensusMessage, payload: bytes) -> None:
+        """The cabal's broadcast: split proposals between the two halves of the honest
+        replicas, and vote for every block of the split towards its half (module doc)."""
+        vote = msg.vote.vote
+        cabal = [i for i, m in self.sim.config.byzantine.items() if m == Byzantine.COLLUDE]
+        honest = [i for i in range(len(self.sim.replicas)) if i not in self.sim.config.byzantine]
+        halves = (honest[: (len(honest) + 1) // 2], honest[(len(honest) + 1) // 2 :])
+        friends = [i for i in cabal if i != self.index]
+        key = (vote.height, vote.round)
+        if vote.kind == VoteKind.PROPOSAL and msg.block is not None:
+            alternative = self._alternative(msg)
+            self.sim.splits[key] = (msg.vote.vote.digest, alternative.vote.vote.digest)
+            variants = (payload, encode_packet(alternative))
+            for half, packet in zip(halves, variants, strict=True):
+                for other in half + friends:
+                    self.sim._send(self.index, other, packet)
+            return
+        split = self.sim.splits.get(key)
+        if split is None or vote.kind not in (VoteKind.PREPARE, VoteKind.COMMIT):
+            for other in self._peers():
+                self.sim._send(self.index, other, payload)
+            return
+        for half, digest in zip(halves, split, strict=True):
+            other_vote = Vote(vote.kind, vote.chain_id, vote.height, vote.round, digest)
+            seal = (
+                CommitSeal.make(self._keys(), digest, vote.round)
+                if vote.kind == VoteKind.COMMIT
+                else None
+            )
+            packet = encode_packet(
+                ConsensusMessage(SignedVote.make(self._keys(), other_vote), seal=seal)
+            )
+            for other in half + friends:
+                self.sim._send(self.index, other, packet)
+
+    def _alternative(self, msg: ConsensusMessage) -> ConsensusMessage:
+        """Another valid proposal for the same height and round (the equivocating block)."""
+        chain = self.sim.replicas[self.index].chain
+        block = msg.block
+        assert chain is not None and block is not None
+        alternative = chain.propose(block.header.timestamp_ms + 1, self._keys().public, block.txs)
+        vote = msg.vote.vote
+        alt_vote = Vote(vote.kind, vote.chain_id, vote.height, vote.round, alternative.hash)
+        return ConsensusMessage(
+            SignedVote.make(self._keys(), alt_vote),
+            block=alternative,
+            prepares=msg.prepares,
+            round_changes=msg.round_changes,
+        )
 
     def _equivocate(self, msg: ConsensusMessage, payload: bytes) -> None:
         """Send the real proposal to half of the peers and another valid block to the rest."""
@@ -297,6 +427,11 @@ class Simulation:
         self.violations: list[str] = []
         self.evidence: list[EquivocationEvidence] = []
         self.messages = 0
+        #: (height, round) -> the two block digests of a colluders' split proposal
+        self.splits: dict[tuple[int, int], tuple[bytes, bytes]] = {}
+        #: (height, block hash) -> the certificate an honest replica finalized it with
+        self.certificates: dict[tuple[int, bytes], Certificate] = {}
+        self.forged_syncs = 0
         genesis = devnet_genesis(
             authorities=config.authorities,
             clients=CLIENTS,
@@ -396,6 +531,7 @@ class Simulation:
         self._record(index, "commit", f"{height}:{block.hash.hex()[:16]}:r{certificate.round}")
         if index in self.config.byzantine:
             return
+        self.certificates.setdefault((height, block.hash), certificate)
         known = self.finalized.setdefault(height, block.hash)
         if known != block.hash:
             self.violations.append(
@@ -501,6 +637,8 @@ class Simulation:
                     self._record(-1, "healed", f"honest height {self._heal_height}")
                 if self._honest_done():
                     break
+            if self.violations:
+                break  # a fork is final: nothing later can undo it
         self._check_stores()
         heights = {r.index: r.store.head_height() for r in self.replicas}
         live = self._honest_done()
@@ -516,7 +654,20 @@ class Simulation:
             messages=self.messages,
             fingerprint=self._digest.hexdigest(),
             live=live,
+            double_signers=self._double_signers(),
         )
+
+    def _double_signers(self) -> list[bytes]:
+        """Keys that sealed two different finalized blocks at one height, sorted."""
+        by_height: dict[int, list[Certificate]] = {}
+        for (height, _), certificate in self.certificates.items():
+            by_height.setdefault(height, []).append(certificate)
+        culprits: set[bytes] = set()
+        for certificates in by_height.values():
+            for i, first in enumerate(certificates):
+                for second in certificates[i + 1 :]:
+                    culprits |= {s.signer for s in first.seals} & {s.signer for s in second.seals}
+        return sorted(culprits)
 
     def _event_tick(self) -> None:
         for replica in self.replicas:
@@ -596,7 +747,7 @@ def random_config(seed: int, target_height: int = 4) -> SimConfig:
             restart = at + rng.randint(200, 3_000) if rng.random() < 0.7 else None
             config.crashes += (Crash(index, at, restart),)
         elif fault == "byzantine":
-            config.byzantine[index] = rng.choice(list(Byzantine))
+            config.byzantine[index] = rng.choice(CLASSIC)
     if rng.random() < 0.5:
         start = rng.randint(0, 1_500)
         members = list(range(n))
@@ -605,6 +756,61 @@ def random_config(seed: int, target_height: int = 4) -> SimConfig:
         groups = (tuple(sorted(members[:cut])), tuple(sorted(members[cut:])))
         config.partitions = (Partition(start, start + rng.randint(200, 4_000), groups),)
     return config
+
+
+def byzantine_config(seed: int, target_height: int = 4) -> SimConfig:
+    """A seeded run of the adversarial modes. One run in ten is a cabal of ``f + 1``
+    colluders among ``3f + 1`` (beyond BFT: the checker must report the fork and its double
+    signers); the
+    others have exactly ``f`` Byzantine authorities (any tolerated mode, withholding and
+    forged sync responses most often) *and* crashes of up to ``f`` honest replicas that
+    restart, on a lossy, reordering network: safety must hold, and liveness once the crashed
+    replicas are back."""
+    rng = random.Random(seed * 104_729 + 3)
+    cabal = rng.random() < 0.1
+    # a cabal of f + 1 forks only where two quorums meet in exactly f + 1 keys: n = 3f + 1
+    n = rng.choice([4, 7]) if cabal else rng.choice([4, 4, 5, 7])
+    f = (n - 1) // 3
+    config = SimConfig(
+        seed=seed,
+        authorities=n,
+        target_height=target_height,
+        delay_ms=(1, rng.choice([10, 40, 120])),
+        loss=rng.choice([0.0, 0.02, 0.1]),
+        duplicate=rng.choice([0.0, 0.05]),
+        reorder=rng.choice([0.0, 0.1, 0.3]),
+        intruder=rng.random() < 0.3,
+        clock_skew_ms=rng.choice([0, 20]),
+        report_evidence=rng.random() < 0.5,
+    )
+    members = list(range(n))
+    rng.shuffle(members)
+    if cabal:
+        config.byzantine = {i: Byzantine.COLLUDE for i in members[: f + 1]}
+        config.max_time_ms = 30_000
+        return config
+    weighted = [Byzantine.WITHHOLD, Byzantine.FORGE_SYNC] * 3 + list(CLASSIC)
+    config.byzantine = {i: rng.choice(weighted) for i in members[:f]}
+    for index in members[f : f + rng.randint(1, f)]:
+        at = rng.randint(50, 1_500)
+        config.crashes += (Crash(index, at, at + rng.randint(200, 2_000)),)
+    return config
+
+
+def verdict(result: SimResult) -> str:
+    """``ok`` (safe and live), ``caught`` (a colluders' fork reported with at least ``f + 1``
+    double signers, all colluders), or a failure: ``UNSAFE``, ``NOT LIVE``, ``MISSED`` (a
+    cabal run without a reported fork or with an innocent among the signers)."""
+    config = result.config
+    cabal = {i for i, m in config.byzantine.items() if m == Byzantine.COLLUDE}
+    if len(cabal) > (config.authorities - 1) // 3:
+        keys = {KeyPair.from_name(f"dealer-{i}").public for i in cabal}
+        signers = set(result.double_signers)
+        caught = not result.safe and len(signers) > (config.authorities - 1) // 3
+        return "caught" if caught and signers <= keys else "MISSED"
+    if not result.safe:
+        return "UNSAFE"
+    return "ok" if result.live else "NOT LIVE"
 
 
 def main(argv: list[str] | None = None) -> int:

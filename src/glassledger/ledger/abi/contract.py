@@ -118,6 +118,9 @@ class Contract:
 
     name: ClassVar[str]
     methods: ClassVar[dict[str, MethodSpec]]
+    #: Whether the contract may hold tokens (``contract:<name>`` as a recipient). Tokens sent
+    #: to a contract that cannot spend them are stuck for good, so the default is no.
+    accepts_tokens: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -288,6 +291,12 @@ class Context:
     def is_contract(self, name: str) -> bool:
         """Whether a contract named ``name`` runs on this chain."""
         return name in self._block.registry.contracts
+
+    def accepts_tokens(self, name: str) -> bool:
+        """Whether a contract named ``name`` runs on this chain and declares
+        :attr:`Contract.accepts_tokens`."""
+        contract = self._block.registry.contracts.get(name)
+        return contract is not None and contract.accepts_tokens
 
     def read(self, contract: str, key: str, default: Any = None) -> Any:
         raw = self._store.get(contract.encode() + b"/" + key.encode())

@@ -7,13 +7,12 @@ of the begin/end-block hooks.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from glassledger.errors import DecodeError
 from glassledger.ledger.abc import BlockStore
-from glassledger.ledger.codec import decode, to_jsonable
+from glassledger.ledger.codec import decode, to_json
 
 BALANCE_PREFIX = "b/"
 KEY_PREFIX = "k/"
@@ -46,8 +45,7 @@ class BlockRows:
         )
 
 
-def _json(value: Any) -> str:
-    return json.dumps(to_jsonable(value), sort_keys=True, separators=(",", ":"))
+_json = to_json
 
 
 def block_rows(store: BlockStore, height: int, key_owner: dict[str, str]) -> BlockRows:
