@@ -23,6 +23,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import signal
 import sys
 import tempfile
 import time
@@ -85,7 +87,7 @@ class Cluster:
             try:
                 process.wait(30)
             except Exception:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
 
     def client(self, name: str) -> NodeClient:
         return NodeClient(self.entries[name].listen, self.chain_id, self.genesis_hash, "bench")

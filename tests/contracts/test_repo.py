@@ -145,7 +145,8 @@ def test_substitution(fc):
     record = fc.get("repo", "r/R1")
     assert record["collateral"] == {BILL: bill_face}
     assert fc.get("token", "l/repo/R1/c/" + NOTE) is None
-    assert fc.get("repo", "ix/" + NOTE) is None and fc.get("repo", "ix/" + BILL) == {"0": 1}
+    assert fc.get("repo", "ix/" + NOTE) is None
+    assert rb.decode_index_value(fc.get("repo", "ix/" + BILL)) == {"0": 1}
     before = _snapshot(fc)
     receipt = fc.call(
         SELLER,
@@ -333,3 +334,12 @@ def test_stale_price_rejects_and_leaves_repos_unmarked(fc):
     assert not receipt.ok and "stale" in receipt.message
     assert _snapshot(fc) == before
     assert not fc.events("margin_call")
+
+
+def test_daily_mark_updates_the_trades_register(fc):
+    _open(fc, term_days=0)
+    assert fc.get("trades", "tr/repo/R1")["mtm"] == CASH
+    fc.advance_to(tm.iso_of(fc.day + 2), hour=0)
+    fc.commit()  # the re-marking of the trades may take more than the day's first block
+    assert fc.get("repo", "mark_cursor") is None
+    assert fc.get("trades", "tr/repo/R1")["mtm"] == CASH + CASH * 530 * 2 // 3_600_000
