@@ -316,6 +316,24 @@ def register(app: typer.Typer) -> None:
         if not receipt.ok:
             raise typer.Exit(1)
 
+    @app.command("catch-up")
+    def catch_up(
+        source: Annotated[
+            Path, typer.Argument(help="Another copy of the chain (a peer's chain.sqlite).")
+        ],
+        home: HomeOption = DEFAULT_HOME,
+    ) -> None:
+        """Commit the blocks this home's store lacks from another copy of the chain, each only
+        if its certificate verifies and re-execution reproduces its roots (after restoring a
+        damaged store: docs/ledger-storage.md)."""
+        from glassledger.node.runner import catch_up_from_store
+
+        try:
+            head = catch_up_from_store(Home(home), source)
+        except GlassledgerError as exc:
+            fail(exc)
+        console.print(f"caught up to height {head}")
+
     @app.command()
     def receipt(
         tx_hash: Annotated[str, typer.Argument(help="Transaction hash (hex), as `tx` printed.")],
