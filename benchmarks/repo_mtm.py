@@ -39,8 +39,6 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.repo_market import NOTE, market
-
 from glassledger.contracts import repo_book as rb
 from glassledger.contracts import treasury
 from glassledger.contracts import treasury_math as tm
@@ -48,6 +46,7 @@ from glassledger.ledger.abi import BlockInfo, Context
 from glassledger.ledger.codec import decode, encode
 from glassledger.ledger.execution import load_params
 from glassledger.ledger.state import Overlay
+from support.repo_market import NOTE, market
 
 SELLERS = ("dealer-0", "dealer-1", "dealer-2")
 BUYERS = ("fund-0", "client-0", "client-1")

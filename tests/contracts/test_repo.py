@@ -5,11 +5,11 @@ rollover, open repos, tri-party allocation, and bad input rejected with nothing 
 from __future__ import annotations
 
 import pytest
-from tests.support.repo_market import BILL, BOND, NOTE, market, post_prices
-from tests.support.securities import SecuritiesChain
 
 from glassledger.contracts import repo_book as rb
 from glassledger.contracts import treasury_math as tm
+from support.repo_market import BILL, BOND, NOTE, market, post_prices
+from support.securities import SecuritiesChain
 
 CASH = 10_000_000_00  # USD 10m
 FACE = 10_500_000_00
@@ -248,7 +248,7 @@ def test_triparty_allocation_and_top_up(fc):
     record = fc.get("repo", "r/T1")
     assert fc.get("repo", f"box/{SELLER}")[BILL] == 8_000_000_00 - chosen[BILL]
     post_prices(fc, note=95 * tm.E8)
-    allocated = [e for e in fc.system_events if e.name == "allocated"]
+    allocated = fc.events("allocated")
     assert allocated and not fc.events("margin_call")  # the agent topped it up
     after = fc.get("repo", "r/T1")["collateral"]
     assert sum(after.values()) > sum(record["collateral"].values())

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.support.repo_market import BILL, NOTE, market, post_prices
 
 from glassledger.contracts import treasury_math as tm
+from support.repo_market import BILL, NOTE, market, post_prices
 
 SELLERS = ("dealer-0", "dealer-1", "dealer-2")
 BUYERS = ("fund-0", "client-0", "client-1")

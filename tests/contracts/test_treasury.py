@@ -4,9 +4,9 @@ hooks out of the paying agent's escrow, failure to pay, prices and yields from t
 from __future__ import annotations
 
 import pytest
-from tests.support.securities import SecuritiesChain
 
 from glassledger.contracts import treasury_math as tm
+from support.securities import SecuritiesChain
 
 NOTE = "912828YK0"
 BILL = "912796CX5"
@@ -14,7 +14,7 @@ BILL = "912796CX5"
 
 @pytest.fixture
 def fc() -> SecuritiesChain:
-    return SecuritiesChain()
+    return SecuritiesChain.create()
 
 
 def _note(fc: SecuritiesChain, face: int = 1_000_000_00, fund: int = 0) -> None:

@@ -122,3 +122,19 @@ def test_verify_and_proof_take_checkpoints_on_the_command_line(tmp_path):
         result = runner.invoke(app, [*command, "--home", home, "--checkpoint", str(other)])
         assert result.exit_code == 1
         assert "block 1" in result.output and "Traceback" not in result.output
+
+
+def test_a_bookkeeper_whose_source_forks_holds_the_evidence(tmp_path):
+    from glassledger.node.bookkeeper import Bookkeeper
+
+    a, b = forked_pair()
+    keeper = Bookkeeper.start(a.store, tmp_path / "books.sqlite")
+    keeper.sync()
+    assert keeper.chain.height == 1
+    b.advance()
+    keeper.source = b.store  # the source was restored and sealed another block 1
+    with pytest.raises(ForkDetected, match="evidence of double-signing") as caught:
+        keeper.sync()
+    signers, problem = double_signers(caught.value.evidence)
+    assert problem is None and signers == caught.value.signers
+    keeper.close()
