@@ -72,11 +72,17 @@ def test_store_far_behind_the_sign_marks_refuses_and_says_why(tmp_path):
         transfer(home, "client-1", amount)
         ok("node", "--home", home, "--until-empty")
     before = {h: header_hash(home, h) for h in range(1, 4)}
+    peer = tmp_path / "peer"  # another node's copy of the chain, before the restore
+    peer.mkdir()
+    for f in (tmp_path / "H").glob("chain.sqlite*"):
+        shutil.copy2(f, peer / f.name)
     for f in (tmp_path / "H").glob("chain.sqlite*"):
         f.unlink()
     for name, data in backup.items():
         (tmp_path / "H" / name).write_bytes(data)
-    transfer(home, "client-2", 7)
+    args = json.dumps({"symbol": "USD", "to": "client-2", "amount": 7})
+    queued = ok("tx", "token", "transfer", "--home", home, "--sender", "client-0", "--args", args)
+    stale_hash = queued.split()[1]
     result = run("node", "--home", home, "--until-empty", "--seconds", "10")
     assert result.exit_code == 1
     out = " ".join(result.output.split())
@@ -84,3 +90,14 @@ def test_store_far_behind_the_sign_marks_refuses_and_says_why(tmp_path):
     assert "Traceback" not in out
     assert header_hash(home, 1) is None  # nothing sealed at heights the keys signed before
     assert all(before.values())
+    # the operator's next step: catch up from a peer's copy, then the node runs again
+    assert "caught up" in ok("catch-up", str(peer / "chain.sqlite"), "--home", home)
+    ok("node", "--home", home, "--until-empty", "--seconds", "20")
+    assert {h: header_hash(home, h) for h in range(1, 4)} == before
+    # the transfer signed against the restored store reused nonce 0: it ends in a receipt
+    stale = run("receipt", stale_hash, "--home", home)
+    assert "bad_nonce" in stale.output
+    transfer(home, "client-2", 8)
+    ok("node", "--home", home, "--until-empty", "--seconds", "20")
+    state = json.loads(ok("state", "token/b/USD/client-2", "--home", home))
+    assert state["value"] == 1_000_000_00 + 8
