@@ -37,6 +37,7 @@ OFF_LEDGER = (
     "glassledger.liquidity",
     "glassledger.sim",
     "glassledger.tables",
+    "glassledger.schemas",
     "glassledger.demo",
     "glassledger.cli",
 )
