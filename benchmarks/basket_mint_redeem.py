@@ -2,7 +2,7 @@
 
 Run: ``.venv/bin/python benchmarks/basket_mint_redeem.py [--calls 4000] [--rounds 2]``
 
-One :class:`~glassledger.ledger.node.EmbeddedNetwork` (four QBFT authorities in process,
+One :class:`~glassledger.node.embedded.EmbeddedNetwork` (four QBFT authorities in process,
 mempool, batch signature verification) over a SQLite block store (WAL, ``synchronous=FULL``),
 as ``glassledger demo`` runs it, on the basket devnet (:mod:`glassledger.sim.basket_devnet`).
 Each round measures, on the same network:
@@ -30,10 +30,10 @@ from glassledger.contracts.registry import standard_registry
 from glassledger.ledger.chain import Chain
 from glassledger.ledger.crypto import BatchVerifier, KeyPair
 from glassledger.ledger.execution import last_nonce
-from glassledger.ledger.genesis import GENESIS_CERTIFICATE, build_genesis
-from glassledger.ledger.node import EmbeddedNetwork, wall_clock_ms
 from glassledger.ledger.sqlite_store import SQLiteStore
 from glassledger.ledger.tx import SignedTransaction, Transaction
+from glassledger.node.embedded import EmbeddedNetwork, wall_clock_ms
+from glassledger.node.genesis import GENESIS_CERTIFICATE, build_genesis
 from glassledger.sim import basket_devnet as devnet
 
 DEALERS = [devnet.dealer(k) for k in devnet.CURRENCIES]

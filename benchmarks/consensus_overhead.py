@@ -21,9 +21,9 @@ from glassledger.ledger.block import Certificate, CommitSeal, quorum
 from glassledger.ledger.chain import Chain
 from glassledger.ledger.consensus import InProcessTransport, QbftEngine
 from glassledger.ledger.crypto import KeyPair
-from glassledger.ledger.devnet import GENESIS_TIME_MS, Signer, devnet_genesis
-from glassledger.ledger.genesis import GENESIS_CERTIFICATE, build_genesis
 from glassledger.ledger.store import MemoryStore
+from glassledger.node.devnet import GENESIS_TIME_MS, Signer, devnet_genesis
+from glassledger.node.genesis import GENESIS_CERTIFICATE, build_genesis
 
 CLIENTS = 50
 

@@ -20,15 +20,15 @@ import argparse
 import hashlib
 import time
 
-from glassledger.contracts.framework import Registry
 from glassledger.contracts.lottery import elect, uniform_draws
 from glassledger.contracts.registry import standard_registry
+from glassledger.ledger.abi import Registry
 from glassledger.ledger.block import Certificate, CommitSeal
 from glassledger.ledger.chain import Chain
 from glassledger.ledger.crypto import KeyPair
-from glassledger.ledger.devnet import Signer, devnet_genesis
-from glassledger.ledger.genesis import GENESIS_CERTIFICATE, build_genesis
 from glassledger.ledger.store import MemoryStore
+from glassledger.node.devnet import Signer, devnet_genesis
+from glassledger.node.genesis import GENESIS_CERTIFICATE, build_genesis
 
 
 def chain_seconds(registry: Registry, blocks: int, transfers: int) -> float:

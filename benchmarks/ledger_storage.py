@@ -29,11 +29,11 @@ from glassledger.ledger import codec
 from glassledger.ledger.block import Certificate, CommitSeal
 from glassledger.ledger.chain import Chain
 from glassledger.ledger.crypto import BatchVerifier, KeyPair, verify
-from glassledger.ledger.devnet import Signer, devnet_genesis
-from glassledger.ledger.genesis import GENESIS_CERTIFICATE, build_genesis
 from glassledger.ledger.sqlite_store import SQLiteStore
 from glassledger.ledger.store import MemoryStore
 from glassledger.ledger.verify import prove, verify_chain
+from glassledger.node.devnet import Signer, devnet_genesis
+from glassledger.node.genesis import GENESIS_CERTIFICATE, build_genesis
 
 CLIENTS = 200
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from glassledger.ledger.bench import format_result, run
+from glassledger.node.bench import format_result, run
 
 
 def main() -> None:

@@ -23,13 +23,15 @@ CORE = [
             "codec",
             "crypto",
             "execution",
-            "genesis",
             "merkle",
+            "params",
             "state",
             "tx",
         )
     ),
+    *sorted((PACKAGE / "ledger" / "abi").glob("*.py")),
     PACKAGE / "ledger" / "consensus" / "messages.py",
+    PACKAGE / "node" / "genesis.py",
 ]
 OFF_LEDGER = (
     "glassledger.risk",

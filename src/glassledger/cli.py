@@ -26,12 +26,15 @@ import typer
 from typer._click import exceptions as clicks  # typer 0.29 vendors click
 from typer.core import TyperGroup
 
+from glassledger.api import cli as api_cli
 from glassledger.basket import cli as basket_cli
 from glassledger.basket import coin_cli
 from glassledger.errors import GlassledgerError
-from glassledger.ledger import cli as ledger_cli
-from glassledger.ledger import governance_cli
+from glassledger.funding import cli as funding_cli
 from glassledger.liquidity import cli as liquidity_cli
+from glassledger.node import cli as node_cli
+from glassledger.node import governance_cli, keys_cli
+from glassledger.node.indexer import cli as index_cli
 from glassledger.risk import cli as risk_cli
 
 EXIT_OK = 0
@@ -126,12 +129,16 @@ app = typer.Typer(
 )
 
 
-ledger_cli.register(app)
+node_cli.register(app)
 app.add_typer(risk_cli.app, name="risk")
 app.add_typer(basket_cli.app, name="basket")
 app.add_typer(coin_cli.app, name="coin")
 app.add_typer(liquidity_cli.app, name="liquidity")
+app.add_typer(funding_cli.app, name="funding")
 app.add_typer(governance_cli.app, name="governance")
+app.command("serve")(api_cli.serve)
+app.command("index")(index_cli.index)
+app.add_typer(keys_cli.app, name="keys")
 
 
 @app.command()

@@ -31,13 +31,13 @@ from rich.table import Table
 from glassledger.contracts.registry import standard_registry
 from glassledger.ledger.authorities import authorities_at
 from glassledger.ledger.crypto import BatchVerifier, KeyPair, save_key
-from glassledger.ledger.devnet import GENESIS_TIME_MS
 from glassledger.ledger.execution import last_nonce
-from glassledger.ledger.genesis import BalanceSpec, Genesis, ParticipantSpec
-from glassledger.ledger.home import Home, init_home
-from glassledger.ledger.node import EmbeddedNetwork, wall_clock_ms
 from glassledger.ledger.tx import SignedTransaction, Transaction
 from glassledger.ledger.verify import prove, verify_chain
+from glassledger.node.devnet import GENESIS_TIME_MS
+from glassledger.node.embedded import EmbeddedNetwork, wall_clock_ms
+from glassledger.node.genesis import BalanceSpec, Genesis, ParticipantSpec
+from glassledger.node.home import Home, init_home
 from glassledger.sim import basket_devnet
 
 console = Console()

@@ -12,11 +12,12 @@ Layout of the family::
     ├── DecodeError             bytes that are not a valid canonical encoding
     ├── CryptoError             bad key file, wrong passphrase, malformed key
     ├── TxRejected              a transaction refused by the ledger (see RejectReason)
+    │   └── ContractError       a contract's business rule
+    │       └── InvalidTransition   a lifecycle event not allowed in the current state
     ├── BlockInvalid            a block or commit certificate that fails validation
     ├── ConsensusError          a consensus message that is invalid or out of place
     ├── StoreError              storage problems; IntegrityError when verify finds tampering
-    │   └── IntegrityError
-    └── InvalidTransition       a lifecycle event not allowed in the current state
+        └── IntegrityError
 """
 
 from __future__ import annotations
@@ -150,9 +151,11 @@ class IntegrityError(StoreError):
     """Stored data does not match its commitments (tampered block, root mismatch)."""
 
 
-class InvalidTransition(GlassledgerError):
-    """A lifecycle event that the current state's transition table does not allow."""
+class InvalidTransition(ContractError):
+    """A lifecycle event that the current state's transition table does not allow. On the
+    ledger it rejects the transaction like any business-rule violation (``contract_error``)."""
 
-    def __init__(self, machine: str, state: str, event: str) -> None:
+    def __init__(self, machine: str, state: str, event: str, allowed: tuple[str, ...] = ()) -> None:
         self.machine, self.state, self.event = machine, state, event
-        super().__init__(f"{machine}: event {event!r} is not allowed in state {state!r}")
+        hint = f"; allowed: {', '.join(allowed)}" if allowed else "; it is final"
+        super().__init__(f"{machine}: event {event!r} is not allowed in state {state!r}{hint}")

@@ -39,9 +39,25 @@ def test_interest_rate_week_of_2024_07_29():
     # IMF SDR Interest Rate Calculation page, week of Jul 29, 2024: 3.942%.
     rates = ["CNY=0.103987", "EUR=0.818719", "JPY=0.00489568", "GBP=0.970514", "USD=0.753885"]
     yields = ["CNY=1.3979", "EUR=3.473694", "JPY=0.05", "GBP=5.17123", "USD=5.3"]
-    args = [f"--rate={r}" for r in rates] + [f"--yield={y}" for y in yields]
+    args = [f"--basket-per-unit={r}" for r in rates] + [f"--yield={y}" for y in yields]
     code, output = run("interest", *args)
     assert code == 0 and "3.942%" in output
+
+
+def test_each_kind_of_rate_has_its_own_option_name():
+    # Three meanings of "rate": US dollars per unit, basket units per unit, interest rates.
+    # No basket command takes a bare --rate any more.
+    for command in ("amounts", "interest", "drift", "value"):
+        code, output = run(command, "--help")
+        assert code == 0 and "--rate " not in output and "--rates " not in output
+    assert "--usd-per-unit" in run("amounts", "--help")[1]
+    assert "--usd-per-unit" in run("drift", "--help")[1]
+    assert "--basket-per-unit" in run("interest", "--help")[1]
+    assert run("amounts", "--rate", "EUR=1.1")[0] == 2
+    # Fixing libra-2019's amounts at exchange rates in US dollars per unit.
+    usd = ["EUR=1.10", "JPY=0.0093023", "GBP=1.24", "SGD=0.725"]
+    code, output = run("amounts", "--basket", "libra-2019", *[f"--usd-per-unit={u}" for u in usd])
+    assert code == 0 and "SGD" in output
 
 
 def test_drift_and_errors(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from glassledger.cli import app
-from glassledger.ledger.home import init_home
+from glassledger.node.home import init_home
 from glassledger.sim import basket_devnet as devnet
 from support.basket import BasketChain
 
@@ -14,7 +14,7 @@ runner = CliRunner()
 
 def test_status_at_the_head_and_at_a_past_height(tmp_path):
     home = init_home(tmp_path / "home", devnet.basket_genesis())
-    chain = BasketChain(path=home.store, fee_bps=10)
+    chain = BasketChain.create(path=home.store, fee_bps=10)
     chain.ok(devnet.dealer("USD"), "basket", "mint", units=4)
     before = chain.height
     chain.ok(devnet.dealer("USD"), "basket", "mint", units=6)
@@ -34,5 +34,13 @@ def test_status_at_the_head_and_at_a_past_height(tmp_path):
     past = status("--height", str(before))
     assert "4,000" in past and "231,252" in past  # 4 units: USD owed 4 x 578.13
 
-    missing = runner.invoke(app, ["coin", "status", "--home", str(tmp_path / "none")])
+    missing = runner.invoke(
+        app, ["coin", "status", "--home", str(tmp_path / "none")], env={"COLUMNS": "200"}
+    )
     assert missing.exit_code == 1 and "no block store" in missing.output
+    assert "glassledger demo --home" in missing.output  # says how to get a home
+
+
+def test_status_says_it_needs_a_home_made_by_the_demo():
+    result = runner.invoke(app, ["coin", "status", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0 and "demo --home" in result.output

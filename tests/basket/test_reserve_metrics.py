@@ -7,7 +7,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from glassledger.basket.reserve_metrics import reserve_metrics
+from glassledger.basket.reserve_metrics import first_days_within, reserve_metrics
+from glassledger.contracts.business_days import (
+    days_from_civil,
+    first_day_within,
+    within_business_days,
+)
 from glassledger.errors import InputError
 
 
@@ -42,7 +47,9 @@ def test_hand_example_with_a_floater():
 
 
 def _direct(holdings, rates, daily_horizon=1, weekly_horizon=5):
-    """Straightforward per-day loop: the definition, holding by holding."""
+    """Straightforward per-day loop: the definition, holding by holding (horizons in US
+    business days of the on-ledger calendar)."""
+    origin = (rates.index[0] - pd.Timestamp("1970-01-01")).days
     rows = []
     for t, (_, rate) in enumerate(rates.iterrows()):
         value = wam = wal = daily = weekly = 0.0
@@ -57,8 +64,11 @@ def _direct(holdings, rates, daily_horizon=1, weekly_horizon=5):
             value += v
             wam += v * to_reset
             wal += v * to_maturity
-            daily += v if (h.daily_liquid or to_maturity <= daily_horizon) else 0.0
-            weekly += v if (h.weekly_liquid or to_maturity <= weekly_horizon) else 0.0
+            today, maturity = origin + t, origin + h.maturity_day  # ledger day numbers
+            near_daily = within_business_days(today, maturity, daily_horizon)
+            near_weekly = within_business_days(today, maturity, weekly_horizon)
+            daily += v if (h.daily_liquid or near_daily) else 0.0
+            weekly += v if (h.weekly_liquid or near_weekly) else 0.0
         rows.append(
             [value]
             + ([wam / value, wal / value, daily / value, weekly / value] if value else [np.nan] * 4)
@@ -113,3 +123,42 @@ def test_bad_holding_named():
     holdings.loc[0, ["maturity_day", "currency"]] = [9, "CHF"]
     with pytest.raises(InputError, match="CHF"):
         reserve_metrics(holdings, _rates(3))
+
+
+def _one(maturity_day, start="2024-01-05", days=10):
+    holdings = pd.DataFrame(
+        {
+            "currency": ["USD", "USD"],
+            "amount": [100.0, 100.0],
+            "start_day": [0, 0],
+            "maturity_day": [maturity_day, 60],
+            "reset_period": [0, 0],
+            "daily_liquid": [False, False],
+            "weekly_liquid": [False, False],
+        }
+    )
+    rates = pd.DataFrame({"USD": 1.0}, index=pd.date_range(start, periods=days))
+    return reserve_metrics(holdings, rates).iloc[0]
+
+
+def test_liquid_horizons_are_business_days():
+    # Rule 2a-7: daily liquid = maturing within one business day, weekly within five.
+    # Friday 5 January 2024: a Monday maturity (3 calendar days) is daily liquid.
+    assert _one(3)["daily_liquid_share"] == pytest.approx(0.5)
+    # A maturity 7 calendar days on (the next Friday) is 5 business days: weekly liquid.
+    assert _one(7)["weekly_liquid_share"] == pytest.approx(0.5)
+    # Friday 12 January 2024: Monday the 15th is Martin Luther King Day, so Tuesday is the
+    # next business day (daily liquid) and Monday 22 January is 5 business days on.
+    assert _one(4, start="2024-01-12")["daily_liquid_share"] == pytest.approx(0.5)
+    assert _one(10, start="2024-01-12")["weekly_liquid_share"] == pytest.approx(0.5)
+    assert _one(11, start="2024-01-12")["weekly_liquid_share"] == pytest.approx(0.0)
+
+
+@given(st.lists(st.integers(0, 40_000), min_size=1, max_size=20), st.integers(1, 10))
+def test_vectorised_first_day_agrees_with_the_ledger_calendar(targets, horizon):
+    fast = first_days_within(np.array(targets), horizon)
+    assert list(fast) == [first_day_within(t, horizon) for t in targets]
+    for t, first in zip(targets, fast, strict=True):
+        assert within_business_days(int(first), t, horizon)
+        assert not within_business_days(int(first) - 1, t, horizon)
+    assert days_from_civil(1970, 1, 1) == 0

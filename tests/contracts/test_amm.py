@@ -46,7 +46,7 @@ def market_rate(chain: BasketChain) -> Fraction:
 
 
 def test_arbitrage_pulls_the_market_rate_toward_the_theoretical_rate():
-    chain = BasketChain()
+    chain = BasketChain.create()
     chain.ok(US, "basket", "mint", units=50)
     rates = {"USD": 10**10, **chain.rates}
     theoretical = theoretical_rate(chain.get("basket", "config"), rates)
@@ -80,7 +80,7 @@ def test_arbitrage_pulls_the_market_rate_toward_the_theoretical_rate():
 
 
 def test_liquidity_comes_back_pro_rata_and_the_last_share_stays():
-    chain = BasketChain()
+    chain = BasketChain.create()
     chain.ok(US, "basket", "mint", units=3)
     chain.ok(
         US,

@@ -22,7 +22,7 @@ def rates(chain: BasketChain) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def coin() -> BasketChain:
-    return BasketChain(fee_bps=10)
+    return BasketChain.create(fee_bps=10)
 
 
 def test_theoretical_rate_reproduces_the_imf_sdr_valuation_of_29_november_2022():
@@ -87,7 +87,7 @@ def test_only_admitted_authorized_dealers_mint_and_coins_cannot_be_minted_direct
 
 
 def test_adequacy_views_and_the_three_rates_after_fx_moves():
-    chain = BasketChain()
+    chain = BasketChain.create()
     chain.ok(devnet.dealer("EUR"), "basket", "mint", units=10)
     book = chain.book()
     check = adequacy(book, rates(chain))

@@ -13,7 +13,7 @@ US, JP = devnet.dealer("USD"), devnet.dealer("JPY")
 
 def funded_chain() -> BasketChain:
     """Two dealers with basket currencies and 5 creation units of coin inventory at the pool."""
-    chain = BasketChain(fee_bps=5, window_blocks=5)
+    chain = BasketChain.create(fee_bps=5, window_blocks=5)
     calls = []
     for d in (US, JP):
         calls.append((d, "basket", "mint", {"units": 5}))
@@ -117,7 +117,7 @@ def test_a_surge_of_yen_demand_leaves_the_pool_an_exact_basket_and_the_fx_with_t
     # Seed 004 II.(2): users in one currency area pay their dealer in local currency; the
     # dealer delivers the basket to the pool, so the pool's composition does not drift and
     # the intrinsic rate keeps equal to the theoretical rate when the yen then falls 10%.
-    chain = BasketChain(window_blocks=5)
+    chain = BasketChain.create(window_blocks=5)
     funding = [
         (JP, "basket", "deposit", {"symbol": k, "amount": p * 60})
         for k, p in devnet.SDR_2022_UNIT.items()
@@ -149,7 +149,7 @@ def test_a_surge_of_yen_demand_leaves_the_pool_an_exact_basket_and_the_fx_with_t
 
 
 def test_purchases_wait_for_the_close_and_a_suspended_user_does_not_hold_up_the_others():
-    chain = BasketChain(window_blocks=5)
+    chain = BasketChain.create(window_blocks=5)
     gb = devnet.dealer("GBP")
     funding = [
         (gb, "basket", "deposit", {"symbol": k, "amount": p * 10})

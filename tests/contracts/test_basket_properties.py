@@ -172,7 +172,7 @@ def check_invariants(chain: BasketChain) -> None:
 )
 @given(actions=st.lists(ACTIONS, min_size=1, max_size=14))
 def test_balance_sheet_identity_and_token_conservation_after_every_transaction(actions):
-    chain = BasketChain(fee_bps=7, window_blocks=3)
+    chain = BasketChain.create(fee_bps=7, window_blocks=3)
     funding = []
     for d in DEALERS:
         funding.append((d, "basket", "mint", {"units": 12}))

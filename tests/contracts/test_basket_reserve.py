@@ -4,6 +4,7 @@ rebalancing and recomposition (seeds 002 and 004)."""
 
 from __future__ import annotations
 
+from glassledger.contracts import business_days as bd
 from glassledger.contracts.basket_book import (
     adequacy,
     balance_sheet,
@@ -27,7 +28,7 @@ def today(chain: BasketChain) -> int:
 
 
 def with_reserve(units: int = 100, **setup) -> BasketChain:
-    chain = BasketChain(**setup)
+    chain = BasketChain.create(**setup)
     chain.ok(US, "basket", "mint", units=units)
     return chain
 
@@ -92,12 +93,77 @@ def test_liquidity_fee_and_gate_follow_the_2014_weekly_liquid_triggers():
     paid = redeemed.events[-1].data["paid"]
     for k, per_unit in devnet.SDR_2022_UNIT.items():
         assert paid[k] == per_unit - -(-per_unit * 100 // 10_000)
-    chain.ok("spv", "basket", "impose_gate", days=3)
+    gate = chain.ok("spv", "basket", "impose_gate", days=3).events[-1].data
     gated = chain.call(US, "basket", "redeem", units=1)
     assert not gated.ok and "gated" in gated.message
-    chain.commit(step_ms=3 * DAY_MS)  # the gate expires
+    # Three business days (a weekend in between makes it more calendar days).
+    assert bd.business_days_between(gate["from_day"], gate["until_day"]) == 3
+    step_to_day(chain, gate["until_day"])  # the gate expires
     chain.post_rates(devnet.RATES_E10)
     assert chain.call(US, "basket", "redeem", units=1).ok
+
+
+def step_to_day(chain: BasketChain, day: int) -> None:
+    """Commit one block on ledger day ``day`` (days since 1970-01-01)."""
+    chain.commit(step_ms=(day - today(chain)) * DAY_MS)
+
+
+def illiquid_2014(step_to_friday: bool = True) -> BasketChain:
+    """A 2014 fund with weekly liquid assets near 5% for 200 days (a gate is permitted), on a
+    Friday."""
+    params = {"min_weekly_liquid_bps": 0, "min_daily_liquid_bps": 0, "max_issuer_bps": 10_000}
+    params |= {"max_wam_days": 397, "max_wal_days": 397}
+    chain = with_reserve(rules="2a7-2014", rule_params=params)
+    if step_to_friday:
+        step_to_day(chain, today(chain) + (4 - bd.weekday(today(chain))) % 7)
+        chain.post_rates(devnet.RATES_E10)
+    for k in devnet.CURRENCIES:
+        amount = chain.book().deposits(k) * 95 // 100
+        assert invest(chain, k, amount, 200, kind="commercial_paper", issuer="ACME").ok
+    return chain
+
+
+def test_a_2014_gate_counts_business_days():
+    # 17 CFR 270.2a-7(c)(2)(ii) (2014): a gate suspends redemptions for business days. A
+    # 3-business-day gate imposed on a Friday still holds on Monday and Tuesday.
+    chain = illiquid_2014()
+    friday = today(chain)
+    assert bd.weekday(friday) == 4
+    gate = chain.ok("spv", "basket", "impose_gate", days=3).events[-1].data
+    assert gate["from_day"] == friday
+    step_to_day(chain, friday + 3)  # Monday
+    chain.post_rates(devnet.RATES_E10)
+    assert "gated" in chain.call(US, "basket", "redeem", units=1).message
+    step_to_day(chain, gate["until_day"])
+    chain.post_rates(devnet.RATES_E10)
+    assert chain.call(US, "basket", "redeem", units=1).ok
+
+
+def test_a_2014_gate_is_limited_to_10_business_days_in_any_90_day_period():
+    # "may not suspend redemptions for more than 10 business days in any 90-day period".
+    chain = illiquid_2014()
+    first = chain.ok("spv", "basket", "impose_gate", days=10).events[-1].data
+    step_to_day(chain, first["until_day"])
+    chain.post_rates(devnet.RATES_E10)
+    second = chain.call("spv", "basket", "impose_gate", days=10)
+    assert not second.ok and "more than the 10 allowed" in second.message
+    assert not chain.call("spv", "basket", "impose_gate", days=1).ok
+    step_to_day(chain, first["until_day"] + 89)  # 90 days after its last gated day
+    chain.post_rates(devnet.RATES_E10)
+    assert chain.call("spv", "basket", "impose_gate", days=10).ok
+
+
+def test_a_gate_lifted_early_leaves_the_rest_of_the_allowance():
+    chain = illiquid_2014()
+    friday = today(chain)
+    chain.ok("spv", "basket", "impose_gate", days=10)
+    step_to_day(chain, friday + 3)  # Monday: Friday and Monday were gated
+    chain.post_rates(devnet.RATES_E10)
+    chain.ok("spv", "basket", "lift_gate")
+    step_to_day(chain, friday + 4)
+    chain.post_rates(devnet.RATES_E10)
+    assert not chain.call("spv", "basket", "impose_gate", days=9).ok
+    assert chain.call("spv", "basket", "impose_gate", days=8).ok
 
 
 def negative_rates(chain: BasketChain, days: int) -> None:
@@ -208,6 +274,17 @@ def test_institutional_coin_under_2023_pays_the_mandatory_fee_above_5_percent_ne
     assert first == {k: 5 * p for k, p in devnet.SDR_2022_UNIT.items()}  # exactly 5%: no fee
     second = chain.ok(US, "basket", "redeem", units=1).events[-1].data["paid"]  # 6% today
     assert second == {k: p - -(-p * 100 // 10_000) for k, p in devnet.SDR_2022_UNIT.items()}
+
+
+def test_the_2023_mandatory_fee_compares_net_redemptions_exactly():
+    # 26 of 519 units is 5.0096% of net assets: more than 5%, so the fee is due (flooring the
+    # share to 500 bps first would have waived it).
+    chain = with_reserve(units=519, rules="2a7-2023", institutional=True)
+    chain.commit(step_ms=DAY_MS)
+    chain.post_rates(devnet.RATES_E10)
+    paid = chain.ok(US, "basket", "redeem", units=26).events[-1].data["paid"]
+    fee = {k: -(-26 * p * 100 // 10_000) for k, p in devnet.SDR_2022_UNIT.items()}
+    assert paid == {k: 26 * p - fee[k] for k, p in devnet.SDR_2022_UNIT.items()}
     refused = chain.call("spv", "basket", "impose_gate", days=1)
     assert not refused.ok and "permits no gate" in refused.message
 

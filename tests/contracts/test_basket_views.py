@@ -13,7 +13,7 @@ US = devnet.dealer("USD")
 
 
 def test_snapshot_at_the_head_and_at_a_past_height(tmp_path):
-    chain = BasketChain(path=tmp_path / "chain.sqlite", fee_bps=10)
+    chain = BasketChain.create(path=tmp_path / "chain.sqlite", fee_bps=10)
     chain.ok(US, "basket", "mint", units=40)
     first = chain.height
     chain.post_rate("USD.DEPOSIT", 450)
@@ -58,7 +58,7 @@ def test_a_basket_chain_replays_to_the_same_roots(tmp_path):
     from glassledger.contracts.registry import standard_registry
     from glassledger.ledger.verify import verify_chain
 
-    chain = BasketChain(path=tmp_path / "chain.sqlite", fee_bps=5, window_blocks=3)
+    chain = BasketChain.create(path=tmp_path / "chain.sqlite", fee_bps=5, window_blocks=3)
     user = devnet.user("EUR", 0)
     chain.post_rate("EUR.DEPOSIT", 250)
     chain.commit(

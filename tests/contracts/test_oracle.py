@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 
 from glassledger.contracts import oracle
-from glassledger.contracts.framework import ANY, Context, Contract, method
 from glassledger.contracts.registry import standard_registry
-from glassledger.ledger.devnet import GENESIS_TIME_MS
+from glassledger.ledger.abi import ANY, Context, Contract, method
+from glassledger.node.clocked import ClockedChain
+from glassledger.node.devnet import GENESIS_TIME_MS
 
-from .conftest import GovChain
+from .conftest import gov_chain
 
-MAX_AGE_MS = 5_000  # blocks are 1 s apart in GovChain
+MAX_AGE_MS = 5_000  # blocks are 1 s apart in the harness
 
 
 class PriceReader(Contract):
@@ -25,13 +26,13 @@ class PriceReader(Contract):
 
 
 @pytest.fixture
-def chain() -> GovChain:
+def chain() -> ClockedChain:
     registry = standard_registry()
     registry.contracts["reader"] = PriceReader()
-    return GovChain(params={"oracle_max_age_ms": MAX_AGE_MS}, registry=registry)
+    return gov_chain(params={"oracle_max_age_ms": MAX_AGE_MS}, registry=registry)
 
 
-def post(chain: GovChain, who: str = "regulator", **point):
+def post(chain: ClockedChain, who: str = "regulator", **point):
     fields = {
         "kind": "price",
         "key": "UST-10Y",
@@ -40,11 +41,11 @@ def post(chain: GovChain, who: str = "regulator", **point):
         "observed_ms": chain.chain.head.timestamp_ms,
         **point,
     }
-    return chain.commit_one(who, "oracle", "post", **fields)
+    return chain.call(who, "oracle", "post", **fields)
 
 
-def read(chain: GovChain, scale: int = 8, key: str = "UST-10Y", kind: str = "price"):
-    return chain.commit_one("client-0", "reader", "read", kind=kind, key=key, scale=scale)
+def read(chain: ClockedChain, scale: int = 8, key: str = "UST-10Y", kind: str = "price"):
+    return chain.call("client-0", "reader", "read", kind=kind, key=key, scale=scale)
 
 
 def test_regulator_posts_and_a_contract_reads_the_value_in_force(chain):

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+import glassledger.contracts.business_days as bd
 import glassledger.contracts.reserve_rules as rr
 from glassledger.contracts.reserve_rules import (
     DEPOSIT,
@@ -18,6 +19,7 @@ from glassledger.contracts.reserve_rules import (
     Holding,
     MiCAReserve,
     MiCASignificantReserve,
+    Ratio,
     Rule2a7v2010,
     Rule2a7v2014,
     Rule2a7v2023,
@@ -146,19 +148,22 @@ def test_limits_are_parameters():
 def test_2014_fees_and_gates_follow_weekly_liquidity():
     rules = Rule2a7v2014()
     terms = rules.redemption_terms(
-        weekly_liquid_bps=3_500, net_redemptions_bps=0, institutional=True
+        weekly_liquid=Ratio(3500, 10_000), net_redemptions=Ratio(0, 10_000), institutional=True
     )
     assert (terms.fee_bps, terms.gate_permitted) == (0, False)
     terms = rules.redemption_terms(
-        weekly_liquid_bps=2_000, net_redemptions_bps=0, institutional=True
+        weekly_liquid=Ratio(2000, 10_000), net_redemptions=Ratio(0, 10_000), institutional=True
     )
     assert (terms.fee_bps, terms.max_fee_bps, terms.gate_permitted) == (0, 200, True)
     terms = rules.redemption_terms(
-        weekly_liquid_bps=900, net_redemptions_bps=0, institutional=False
+        weekly_liquid=Ratio(900, 10_000), net_redemptions=Ratio(0, 10_000), institutional=False
     )
     assert (terms.fee_bps, terms.gate_permitted) == (100, True)
     gov_fund = rules.redemption_terms(
-        weekly_liquid_bps=900, net_redemptions_bps=0, institutional=False, government_fund=True
+        weekly_liquid=Ratio(900, 10_000),
+        net_redemptions=Ratio(0, 10_000),
+        institutional=False,
+        government_fund=True,
     )
     assert gov_fund.gate_permitted is False and gov_fund.fee_bps == 0
 
@@ -166,19 +171,22 @@ def test_2014_fees_and_gates_follow_weekly_liquidity():
 def test_2023_removes_gates_and_makes_fees_mandatory_on_large_outflows():
     rules = Rule2a7v2023()
     low_liquidity = rules.redemption_terms(
-        weekly_liquid_bps=900, net_redemptions_bps=0, institutional=True
+        weekly_liquid=Ratio(900, 10_000), net_redemptions=Ratio(0, 10_000), institutional=True
     )
     assert low_liquidity.gate_permitted is False and low_liquidity.fee_bps == 0
     outflow = rules.redemption_terms(
-        weekly_liquid_bps=6_000, net_redemptions_bps=501, institutional=True
+        weekly_liquid=Ratio(6000, 10_000), net_redemptions=Ratio(501, 10_000), institutional=True
     )
     assert outflow.fee_bps == 100
     costed = rules.redemption_terms(
-        weekly_liquid_bps=6_000, net_redemptions_bps=800, institutional=True, estimated_cost_bps=35
+        weekly_liquid=Ratio(6000, 10_000),
+        net_redemptions=Ratio(800, 10_000),
+        institutional=True,
+        estimated_cost_bps=35,
     )
     assert costed.fee_bps == 35
     retail = rules.redemption_terms(
-        weekly_liquid_bps=6_000, net_redemptions_bps=800, institutional=False
+        weekly_liquid=Ratio(6000, 10_000), net_redemptions=Ratio(800, 10_000), institutional=False
     )
     assert (retail.fee_bps, retail.max_fee_bps) == (0, 200)
 
@@ -203,13 +211,16 @@ def test_capital_buffer():
         check_capital_buffer(5, 1000, Rule2a7v2023(min_capital_buffer_bps=100))
 
 
-def test_module_is_deterministic_by_construction():
-    # No floats, no clock, no I/O, nothing imported from off-ledger packages.
-    tree = ast.parse(Path(rr.__file__).read_text())
+@pytest.mark.parametrize("module", [rr, bd], ids=lambda m: m.__name__)
+def test_module_is_deterministic_by_construction(module):
+    # No floats, no clock, no I/O, nothing imported from off-ledger packages: the rules and
+    # their business-day calendar (holidays computed by rule, not read from anywhere).
+    tree = ast.parse(Path(module.__file__).read_text())
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
         a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
     }
-    assert imported <= {"__future__", "dataclasses", "typing", "glassledger.errors"}
+    allowed = {"__future__", "dataclasses", "typing", "functools", "glassledger.errors"}
+    assert imported <= allowed | {"glassledger.contracts.business_days"}
     floats = [
         n for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, float)
     ]
@@ -316,7 +327,9 @@ def test_on_ledger_figures_agree_with_the_off_ledger_sweep(holdings):
             "weekly_liquid": [h.weekly_liquid for h in holdings],
         }
     )
-    rates = pd.DataFrame({"USD": np.ones(2)}, index=pd.date_range("2024-01-01", periods=2))
+    # Day 1 of the sweep is ledger day TODAY (days since 1970-01-01): same business days.
+    first = pd.Timestamp("1970-01-01") + pd.Timedelta(days=TODAY - 1)
+    rates = pd.DataFrame({"USD": np.ones(2)}, index=pd.date_range(first, periods=2))
     day1 = reserve_metrics(table, rates).iloc[1]  # day 1 of the sweep is TODAY
     fixed = [
         Holding(
@@ -335,7 +348,7 @@ def test_on_ledger_figures_agree_with_the_off_ledger_sweep(holdings):
     assert abs(day1["wal_days"] - wal_days(fixed, TODAY)) <= 0.5 + 1e-9
     assert abs(day1["wam_days"] - wam_days(fixed, TODAY)) <= 0.5 + 1e-9
     weekly = share_bps(
-        liquid_value(fixed, TODAY, horizon_days=5, weekly=True), sum(h.value for h in fixed)
+        liquid_value(fixed, TODAY, business_days=5, weekly=True), sum(h.value for h in fixed)
     )
     assert abs(day1["weekly_liquid_share"] * 10_000 - weekly) <= 0.5 + 1e-6
 
@@ -360,3 +373,77 @@ def test_floating_and_stable_nav():
     assert nav_per_unit_bps(99_655, 100_000, Rule2a7v2023(), institutional_prime=False) == 10_000
     with pytest.raises(ContractError, match=r"0\.9940 deviates"):
         nav_per_unit_bps(99_400, 100_000, Rule2a7v2023(), institutional_prime=False)
+
+
+# -- business days, agency discount notes, exact figures in messages -------------------------
+
+FRIDAY = 20_000  # 2024-10-04, a Friday (ledger day numbers are days since 1970-01-01)
+
+
+def _at(kind, value, maturity_day, issuer="ACME"):
+    return Holding("USD", issuer, kind, value, value, maturity_day, maturity_day)
+
+
+def test_a_friday_to_monday_maturity_is_daily_liquid_and_seven_days_weekly():
+    rules = Rule2a7v2023()
+    monday, next_friday = FRIDAY + 3, FRIDAY + 7
+    holdings = [_at("commercial_paper", 100, monday), _at("commercial_paper", 100, next_friday)]
+    assert rr.daily_liquid_value(holdings, FRIDAY, rules) == 100
+    assert rr.weekly_liquid_value(holdings, FRIDAY, rules) == 200
+    # Columbus Day, Monday 14 October 2024: from Friday the 11th one business day is Tuesday
+    # the 15th and five are Monday the 21st.
+    assert rr.daily_liquid_value([_at("repo", 5, FRIDAY + 11)], FRIDAY + 7, rules) == 5
+    assert rr.weekly_liquid_value([_at("repo", 5, FRIDAY + 17)], FRIDAY + 7, rules) == 5
+    assert rr.weekly_liquid_value([_at("repo", 5, FRIDAY + 18)], FRIDAY + 7, rules) == 0
+
+
+def test_agency_discount_notes_of_60_days_or_less_are_weekly_liquid():
+    # 17 CFR 270.2a-7(a), "weekly liquid assets" (iii): agency discount notes with a remaining
+    # maturity of 60 days or less. Not under MiCA, and not daily liquid.
+    note = rr.AGENCY_DISCOUNT_NOTE
+    holdings = [_at(note, 100, FRIDAY + 60), _at(note, 100, FRIDAY + 61)]
+    assert rr.weekly_liquid_value(holdings, FRIDAY, Rule2a7v2010()) == 100
+    assert rr.weekly_liquid_value(holdings, FRIDAY, Rule2a7v2023()) == 100
+    assert rr.daily_liquid_value(holdings, FRIDAY, Rule2a7v2023()) == 0
+    assert rr.weekly_liquid_value(holdings, FRIDAY, MiCAReserve()) == 0
+    assert rr.weekly_liquid_value([_at("agency", 100, FRIDAY + 30)], FRIDAY, Rule2a7v2023()) == 0
+
+
+def test_limit_messages_show_the_breach():
+    # WAM of 60.001 days against 60: the message must not read "60 days exceeds 60".
+    holdings = [gov(999, 60), cp(1, 61)]  # WAM = (999 * 60 + 61) / 1000 = 60.001
+    found = violations(holdings, TODAY, Rule2a7v2023(max_issuer_bps=10_000))
+    assert [v.message for v in found if v.rule == "WAM"] == [
+        "WAM 60.001 days exceeds the 60-day limit of Rule 2a-7 (2023)"
+    ]
+    # Daily liquid 9.9999% against a 10% minimum.
+    illiquid = [gov(99_999, 30), cp(900_001, 30)]
+    found = violations(illiquid, TODAY, Rule2a7v2010(max_issuer_bps=10_000))
+    message = next(v.message for v in found if v.rule == "daily liquid assets")
+    assert message.startswith("daily liquid assets 9.9999% are below the 10% minimum")
+
+
+@given(st.integers(1, 10**9), st.integers(1, 10**9), st.integers(0, 10_000))
+def test_a_breach_message_never_prints_a_figure_on_the_wrong_side_of_its_limit(
+    part, extra, limit_bps
+):
+    total = part + extra
+    if 10_000 * part > limit_bps * total:
+        shown = rr._pct_breach(part, total, limit_bps, above=True)
+        assert Fraction(shown.rstrip("%")) * 100 > limit_bps
+    elif 10_000 * part < limit_bps * total:
+        shown = rr._pct_breach(part, total, limit_bps, above=False)
+        assert Fraction(shown.rstrip("%")) * 100 < limit_bps
+
+
+def test_net_redemptions_are_compared_exactly():
+    # 26 of 519 units = 5.0096%: more than 5%, the 2023 mandatory fee applies (a share floored
+    # to 500 bps first would not be "more than 5%").
+    terms = Rule2a7v2023().redemption_terms(
+        weekly_liquid=Ratio(1, 1), net_redemptions=Ratio(26, 519), institutional=True
+    )
+    assert terms.fee_bps == 100
+    exact = Rule2a7v2023().redemption_terms(
+        weekly_liquid=Ratio(1, 1), net_redemptions=Ratio(25, 500), institutional=True
+    )
+    assert exact.fee_bps == 0

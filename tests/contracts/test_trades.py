@@ -9,7 +9,7 @@ from support.desk import DAY_MS, DeskChain
 
 @pytest.fixture
 def desk() -> DeskChain:
-    return DeskChain()
+    return DeskChain.create()
 
 
 def test_booking_records_netting_set_and_trade(desk):
@@ -34,9 +34,8 @@ def test_booking_records_netting_set_and_trade(desk):
 
 
 def test_participants_cannot_write_the_register_directly(desk):
-    tx = desk.signer.tx("dealer-0", "trades", "mark", trade_id="t1", mtm=5)
-    block = desk.chain.propose(desk.chain.head.timestamp_ms + 1, desk.keys[1].public, [tx])
-    (r,) = desk.chain.receipts_of(block.hash).receipts
+    tx = desk.tx("dealer-0", "trades", "mark", trade_id="t1", mtm=5)
+    (r,) = desk.commit([tx])
     assert r.reason == "permission_denied"
 
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from glassledger.contracts.registry import standard_registry
 from glassledger.ledger.chain import Chain
-from glassledger.ledger.devnet import devnet_genesis
-from glassledger.ledger.genesis import GENESIS_CERTIFICATE, build_genesis
 from glassledger.ledger.sqlite_store import SQLiteStore
 from glassledger.ledger.verify import verify_chain
+from glassledger.node.devnet import devnet_genesis
+from glassledger.node.genesis import GENESIS_CERTIFICATE, build_genesis
 
 WRITER = Path(__file__).with_name("crash_writer.py")
 KILLS = 20

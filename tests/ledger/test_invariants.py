@@ -69,8 +69,8 @@ def build_tx(dev, op) -> tuple[SignedTransaction, str | None]:
         expected = None if who == "bank" else "permission_denied"
         return dev.tx(who, "token", "burn", symbol="USD", amount=amount), expected
     args = {"symbol": "USD", "to": "client-0", "amount": amount}
-    keys = dev.signer.keys(target)
-    nonce = dev.signer.nonces.get(target, 0)
+    keys = dev.keys(target)
+    nonce = dev.nonces.get(target, 0)
     base = Transaction(dev.genesis.chain_id, keys.public, nonce, "token", "transfer", args)
     if who == "wrong_chain":
         signed = msgspec.structs.replace(base, chain_id="other-chain").sign(keys)

@@ -10,9 +10,9 @@ from glassledger.errors import StoreError
 from glassledger.ledger import codec
 from glassledger.ledger.block import Certificate
 from glassledger.ledger.chain import Chain
-from glassledger.ledger.genesis import GENESIS_CERTIFICATE
 from glassledger.ledger.sqlite_store import SQLiteStore
 from glassledger.ledger.tx import Event
+from glassledger.node.genesis import GENESIS_CERTIFICATE
 
 
 def run_activity(dev) -> None:
@@ -83,7 +83,6 @@ def test_reopen_resumes_the_chain(pair, tmp_path):
     assert chain.height == 4
     assert chain.state.root == store.get_header(4).state_root
     disk.chain = chain
-    disk.store = store
     receipts = disk.commit(
         [disk.tx("client-0", "token", "transfer", symbol="USD", to="client-2", amount=3)]
     )

@@ -16,7 +16,13 @@ from glassledger.ledger.block import Certificate, CommitSeal
 from glassledger.ledger.crypto import BatchVerifier
 from glassledger.ledger.sqlite_store import SQLiteStore
 from glassledger.ledger.tx import SignedTransaction
-from glassledger.ledger.verify import ChainIntegrityError, prove, prove_many, verify_chain
+from glassledger.ledger.verify import (
+    ChainIntegrityError,
+    check_store,
+    prove,
+    prove_many,
+    verify_chain,
+)
 
 BALANCE = b"token/b/USD/client-1"
 
@@ -102,7 +108,7 @@ def test_undecodable_blob_is_reported_at_its_height(disk):
 
 def test_a_forged_certificate_is_detected(disk):
     header = disk.store.get_block(3).header
-    outsider = disk.signer.keys("client-0")
+    outsider = disk.keys("client-0")
     seals = [*disk.store.get_certificate(3).seals[:2], CommitSeal.make(outsider, header.hash)]
     store = tamper(
         disk,
@@ -140,12 +146,12 @@ def test_a_certificate_short_of_a_quorum_is_detected(disk):
         (
             "UPDATE changes SET prev = NULL WHERE height = 3 AND key = ?",
             (BALANCE,),
-            "block 3: the stored replaced values differ",
+            "block 3: the stored state changes and replaced values disagree",
         ),
         (
             "UPDATE changes SET value = x'07' WHERE height = 1 AND key = ?",
             (BALANCE,),
-            "block 1: the stored state changes differ",
+            "the stored state changes and replaced values disagree",
         ),
         (
             "UPDATE state SET value = ? WHERE key = ?",
@@ -163,10 +169,12 @@ def test_tampered_records_are_detected(disk, sql, params, message):
     store = tamper(disk, sql, *params)
     with pytest.raises(ChainIntegrityError, match=message):
         verify_chain(store, disk.registry)
+    with pytest.raises(ChainIntegrityError, match=message):  # start-up's check agrees
+        check_store(store)
 
 
 def test_a_genesis_certificate_is_empty(disk):
-    outsider = disk.signer.keys("client-0")
+    outsider = disk.keys("client-0")
     seal = CommitSeal.make(outsider, disk.store.get_header(0).hash)
     store = tamper(
         disk,
@@ -348,7 +356,7 @@ def test_a_light_client_checks_certificate_and_proof_together(tmp_path):
     from glassledger.ledger.verify import ProofBundle, bundle, check_bundle
     from support.desk import DeskChain
 
-    desk = DeskChain()
+    desk = DeskChain.create()
     desk.send(("client-0", "token", "transfer", {"symbol": "USD", "to": "client-1", "amount": 5}))
     keys = [KeyPair.from_name(f"dealer-{i}").public for i in range(4)]
     key = b"token/b/USD/client-1"

@@ -55,6 +55,40 @@ def test_indicators_with_user_srf_file(tmp_path):
     assert "srf_take_up" in result.output and "74.60" in result.output
 
 
+def test_indicators_take_the_shipped_srf_points(tmp_path):
+    from glassledger.liquidity.data import REPORTED_SRF_FILE, sample_path
+
+    result = runner.invoke(
+        app,
+        [
+            "liquidity",
+            "indicators",
+            "--start",
+            "2025-12-01",
+            "--end",
+            "2025-12-31",
+            "--srf-file",
+            str(sample_path(REPORTED_SRF_FILE)),
+            "--out",
+            str(tmp_path),
+        ],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "srf_take_up" in result.output and "74.60" in result.output
+
+
+def test_indicators_show_the_date_of_a_series_that_ended_before_the_latest_day(tmp_path):
+    result = runner.invoke(
+        app,
+        ["liquidity", "indicators", "--start", "2026-05-01", "--out", str(tmp_path)],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    line = next(row for row in result.output.splitlines() if "reserves_usd_bn" in row)
+    assert re.search(r"2026-\d\d-\d\d", line)  # as of its own (Wednesday) date
+
+
 def test_bad_srf_file_is_reported_with_row(tmp_path):
     srf = tmp_path / "bad.csv"
     srf.write_text("observation_date,RPONTTLD\n2025-12-31,lots\n")

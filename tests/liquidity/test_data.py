@@ -186,3 +186,32 @@ def test_reported_srf_points():
     srf = data.load_reported_srf()
     assert srf.loc["2025-12-31"] == 74.6 and srf.loc["2025-10-31"] == 50.35
     assert srf.index.is_monotonic_increasing
+
+
+def test_panel_has_no_print_on_days_without_a_market():
+    panel = data.build_panel("2018-12-24", "2026-01-05")
+    # Fed holidays are not business days: no row (they used to repeat the previous day).
+    for holiday in ("2018-12-25", "2019-01-01", "2025-07-04", "2026-01-01"):
+        assert pd.Timestamp(holiday) not in panel.index
+    # Good Friday 2019: the Fed was open, the repo market closed: no SOFR, no ON RRP.
+    assert panel.loc["2019-04-19", ["sofr_pct", "on_rrp_usd_bn"]].isna().all()
+    assert panel.loc["2019-04-19", "effr_pct"] == pytest.approx(2.44)
+    assert panel.index.equals(data.us_business_days("2018-12-24", "2026-01-05"))
+
+
+def test_carried_never_runs_past_the_end_of_the_data():
+    weekly = pd.Series([1.0, 2.0], index=pd.to_datetime(["2025-01-01", "2025-01-08"]))
+    days = pd.bdate_range("2025-01-01", "2025-01-20")
+    out = data.carried(weekly, days, 13)
+    assert out.loc["2025-01-07"] == 1.0 and out.loc["2025-01-08"] == 2.0
+    assert out.loc["2025-01-09":].isna().all()
+    panel = data.build_panel("2026-06-01", "2026-06-30")
+    last = data.load_sample("reserves").dropna().index[-1]
+    assert panel.loc[:last, "reserves_usd_bn"].notna().any()
+    assert panel.loc[last + pd.Timedelta(days=1) :, "reserves_usd_bn"].isna().all()
+
+
+def test_shipped_srf_points_pass_back_through_the_srf_reader():
+    srf = data.read_srf_file(data.sample_path(data.REPORTED_SRF_FILE))
+    assert len(srf) == 6 and srf.loc["2025-12-31"] == pytest.approx(74.6)
+    assert srf.name == "srf_usd_bn"

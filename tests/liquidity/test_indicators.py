@@ -34,7 +34,49 @@ def test_reserve_ratio_september_2019(ind):
     assert ind.loc["2019-09-18", "reserves_to_bank_assets_pct"] == pytest.approx(
         100 * 1394.122 / 17428.3792
     )
-    assert ind.loc["2019-09-18", "p_scarce"] == pytest.approx(0.5, abs=0.01)
+    # The scarcity threshold is calibrated before the spike (9.54 %), so by the spike week
+    # (8.00 %) reserves were scarce beyond doubt; with the spike week's own ratio as the
+    # threshold this read 0.5 and the alert could only fire after the event.
+    assert ind.loc["2019-09-18", "p_scarce"] > 0.99
+
+
+def test_scarcity_threshold_is_calibrated_on_data_before_the_spike():
+    panel = data.build_panel("2018-04-02", "2019-12-31")
+    full = indicators.compute_indicators(panel)
+    before = indicators.compute_indicators(panel.loc[:"2019-09-13"])
+    threshold = indicators.calibrate_scarce_threshold(before)
+    assert threshold == pytest.approx(indicators.RegimeThresholds().scarce_pct, abs=0.005)
+    # The data from the spike on cannot move it: it is the same with or without them.
+    assert indicators.calibrate_scarce_threshold(full) == threshold
+
+
+def test_scarcity_alert_warns_months_before_the_spike():
+    ind = indicators.compute_indicators(data.build_panel("2018-04-02", "2019-12-31"))
+    fired = indicators.alerts(ind)
+    first = indicators.alert_lead(fired, "scarce_reserves_likely", indicators.SEPT_2019_SPIKE)
+    assert first == pd.Timestamp("2019-04-17")
+    lead = len(data.us_business_days(first, "2019-09-16"))
+    assert lead >= 100  # business days of warning
+
+
+def test_ceiling_alert_fires_at_the_top_of_the_range():
+    frame = pd.DataFrame(
+        {"sofr_minus_top_bp": [-1.0, 0.0, 5.0, float("nan")]},
+        index=pd.bdate_range("2024-01-02", periods=4),
+    )
+    fired = indicators.alerts(frame)
+    assert list(fired["date"]) == list(frame.index[1:3])  # "at or above": 0 fires, NaN not
+
+
+def test_alerts_count_only_days_the_market_was_open():
+    ind = indicators.compute_indicators(data.build_panel("2019-01-01", "2019-12-31"))
+    spread = ind["sofr_minus_top_bp"]
+    assert (spread > 0).sum() == 18  # forward-filled holidays made it 20
+    fired = indicators.alerts(ind)
+    ceiling = fired[fired["alert"] == "sofr_above_ceiling"]
+    assert len(ceiling) == (spread >= 0).sum() == 23
+    assert pd.Timestamp("2019-01-01") not in ind.index  # a Fed holiday: no row
+    assert pd.isna(ind.loc["2019-04-19", "sofr_minus_top_bp"])  # Good Friday: no SOFR print
 
 
 def test_net_liquidity_formula(ind):

@@ -9,7 +9,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from glassledger.contracts.basket_book import holding_rate_keys, snapshot, value_e18
-from glassledger.ledger.devnet import devnet_genesis
 from glassledger.liquidity.interfaces import (
     DataRateSource,
     FundingMarket,
@@ -29,7 +28,8 @@ from glassledger.liquidity.ledger_link import (
 )
 from glassledger.liquidity.ledger_scenario import ReserveAllocation, run_parallel_dollar
 from glassledger.liquidity.model.scenario import sample_panel
-from glassledger.sim.ledger_clock import DAY_MS, ClockedChain, ms_of
+from glassledger.node.clocked import DAY_MS, ClockedChain, ms_of
+from glassledger.node.devnet import devnet_genesis
 
 SPIKE_DAY = pd.Timestamp("2026-03-16")
 

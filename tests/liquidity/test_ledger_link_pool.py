@@ -1,13 +1,13 @@
-"""A corridor shock reaches a pool-like on-ledger market through the same path as the basket:
-oracle posts -> the market's hooks -> :class:`LedgerMarket` readings beside SOFR.
+"""A corridor shock reaches the on-ledger lending pool through the same path as the basket:
+oracle posts -> the ``pool`` contract's hooks -> :class:`LendingPoolMarket` readings beside
+SOFR.
 
-``RepoPool`` is a test-only contract standing in for the on-ledger repo and lending pools of a
-later issue: one borrower (a relative-value fund, seed 001) finances tokenized 3-month bills
-at the oracle's ``USD.REPO`` rate plus a spread. Each new day, in ``begin_block``, the pool
-accrues interest on the debt at the rate in force, values the collateral at the oracle's
-``UST.BILL3M`` price and liquidates the position when the collateral no longer covers the
-debt plus the margin, or when the funding rate exceeds the borrower's carry (the basis trade
-stops paying: seed 001's deleveraging).
+The ``pool`` market ``USDPOOL`` lends USD at the oracle's ``USD.REPO`` rate (SOFR) plus a
+25 bp base, with a flat curve below the optimal utilization (``slope1_bps`` 0), so its borrow
+rate is SOFR + 25 bp whatever the utilization. A relative-value fund (seed 001's basis trade)
+finances tokenized 3-month bills there. A keeper watches the fund's health factor off the
+ledger with the contract's own function (:func:`glassledger.contracts.pool.position_snapshot`
+and :func:`glassledger.contracts.lending_math.account`) and liquidates when it falls below 1.
 """
 
 from __future__ import annotations
@@ -15,90 +15,21 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from glassledger.contracts import oracle
-from glassledger.contracts.framework import Context, Contract, Registry, method
-from glassledger.contracts.registry import standard_registry
-from glassledger.ledger.devnet import devnet_genesis
+from glassledger.contracts import lending_math as lm
+from glassledger.contracts import pool
 from glassledger.liquidity.interfaces import SimulatedRateSource, side_by_side
 from glassledger.liquidity.ledger_link import (
     LedgerMarket,
-    LedgerView,
-    MarketReading,
+    LendingPoolMarket,
     OnLedgerFundingMarket,
     OraclePublisher,
 )
-from glassledger.sim.ledger_clock import DAY_MS, ClockedChain, ms_of
+from glassledger.node.clocked import DAY_MS, ClockedChain, ms_of
+from glassledger.node.devnet import devnet_genesis
 
-BPS = 10_000
 START, SPIKE, END = "2026-03-02", pd.Timestamp("2026-03-16"), "2026-03-27"
-
-
-class RepoPool(Contract):
-    """Test-only pool (module docstring). Amounts in cents, rates in bps, prices x 1e8 per
-    100 of face value."""
-
-    name = "repo_pool"
-
-    @method("regulator")
-    def open(
-        self, ctx: Context, debt: int, face: int, spread_bps: int, margin_bps: int, carry_bps: int
-    ) -> None:
-        ctx.put(
-            "loan",
-            {
-                "debt": debt,
-                "face": face,
-                "spread_bps": spread_bps,
-                "margin_bps": margin_bps,
-                "carry_bps": carry_bps,
-                "day": ctx.time_ms // DAY_MS,
-                "interest": 0,
-                "rate_bps": 0,
-                "collateral_value": 0,
-                "liquidations": 0,
-                "open": True,
-            },
-        )
-
-    def begin_block(self, ctx: Context) -> None:
-        loan = ctx.get("loan")
-        day = ctx.time_ms // DAY_MS
-        if loan is None or not loan["open"] or day == loan["day"]:
-            return
-        days = day - loan["day"]
-        age = (days + 1) * DAY_MS
-        loan["rate_bps"] = oracle.value(ctx, "rate", "USD.REPO", 4, age) + loan["spread_bps"]
-        interest = loan["debt"] * loan["rate_bps"] * days // (BPS * 360)
-        loan["debt"] += interest
-        loan["interest"] += interest
-        price = oracle.value(ctx, "price", "UST.BILL3M", 8, age)
-        loan["collateral_value"] = loan["face"] * price // (100 * 10**8)
-        loan["day"] = day
-        short = loan["collateral_value"] * BPS < loan["debt"] * (BPS + loan["margin_bps"])
-        if short or loan["rate_bps"] > loan["carry_bps"]:
-            loan["open"] = False
-            loan["liquidations"] += 1
-            ctx.emit("liquidated", debt=loan["debt"], collateral_value=loan["collateral_value"])
-        ctx.put("loan", loan)
-
-
-class RepoPoolMarket:
-    """:class:`LedgerMarket` adapter of :class:`RepoPool`."""
-
-    name = "repo_pool"
-    contracts = ("repo_pool",)
-    rate_keys = ("USD.REPO",)
-    price_keys = ("UST.BILL3M",)
-
-    def reading(self, before: LedgerView, after: LedgerView) -> MarketReading:
-        start, end = before.get("repo_pool", "loan"), after.get("repo_pool", "loan")
-        years = (after.day - before.day) / 360
-        rate = 100.0 * (end["interest"] - start["interest"]) / start["debt"] / years
-        return MarketReading(
-            rate if start["open"] else float("nan"),
-            end["collateral_value"] / 100,
-            end["liquidations"] - start["liquidations"],
-        )
+M = "USDPOOL"
+MARKET = LendingPoolMarket(M, rate_keys=("USD.REPO",), price_keys=("UST.BILL3M",))
 
 
 def corridor(spike_bp: float) -> SimulatedRateSource:
@@ -113,69 +44,139 @@ def corridor(spike_bp: float) -> SimulatedRateSource:
     return SimulatedRateSource(frame)
 
 
-def run_pool(source: SimulatedRateSource) -> ClockedChain:
-    """Open the pool (USD 95 m debt against USD 100 m face of bills, 2 % margin, 25 bp
-    spread, carry break-even 5 %) and publish the corridor day by day."""
+def health_factor(ledger: ClockedChain, borrower: str) -> int:
+    """The borrower's health factor (wad) as the contract computes it, from committed state."""
+    get = lambda key: ledger.get("pool", key)  # noqa: E731
+    m = pool.accrued(pool.read_market(get, M), ledger.time_ms)
+    position = get(f"p/{M}/{borrower}")
+    if position is None or position["scaled_debt"] == 0:
+        return lm.NO_DEBT_HF
+    terms = {s: get(f"c/{M}/{s}") for s in position["collateral"]}
+    prices = {
+        s: ledger.get("oracle", f"v/price/{t['price_key']}")["value"] for s, t in terms.items()
+    }
+    return lm.account(pool.position_snapshot(m, position, terms, prices)).health_factor
+
+
+def run_pool(source: SimulatedRateSource, price_shock_pct: float = 0.0) -> ClockedChain:
+    """Three lenders deposit USD 900,000 each; the fund borrows USD 950,000 against
+    USD 1,000,000 face of bills (LTV 96%, liquidation threshold 97%). The corridor is
+    published day by day; on the spike day the bill price also falls by ``price_shock_pct``
+    (a fire sale). The keeper (``client-3``, USD 1,000,000) liquidates whenever the health
+    factor is below 1."""
     publisher = OraclePublisher(source)
     schedule = publisher.schedule(START, END)
     genesis = devnet_genesis()
     genesis.time_ms = ms_of(START) - DAY_MS
-    ledger = ClockedChain.start(genesis, Registry([*standard_registry(), RepoPool()]))
-    terms = {
-        "debt": 95_000_000_00,
-        "face": 100_000_000_00,
-        "spread_bps": 25,
-        "margin_bps": 200,
-        "carry_bps": 500,
-    }
+    ledger = ClockedChain.start(genesis)
     first = schedule.index[0]
+    setup = [
+        ("regulator", "token", "create", {"symbol": "UST3M", "decimals": 2, "issuer": "bank"}),
+        ("bank", "token", "mint", {"symbol": "UST3M", "to": "dealer-0", "amount": 10**8}),
+        (
+            "regulator",
+            "pool",
+            "open_market",
+            {
+                "market": M,
+                "cash": "USD",
+                "operator": "bank",
+                "params": {"rate_key": "USD.REPO", "base_rate_bps": 25, "slope1_bps": 0},
+            },
+        ),
+        (
+            "regulator",
+            "pool",
+            "list_collateral",
+            {
+                "market": M,
+                "symbol": "UST3M",
+                "terms": {
+                    "price_key": "UST.BILL3M",
+                    "units_per_price": 100,
+                    "ltv_bps": 9_600,
+                    "threshold_bps": 9_700,
+                    "bonus_bps": 10_100,
+                },
+            },
+        ),
+        *[
+            (f"client-{i}", "pool", "deposit", {"market": M, "amount": 900_000_00})
+            for i in range(3)
+        ],
+        ("dealer-0", "pool", "post_collateral", {"market": M, "symbol": "UST3M", "amount": 10**8}),
+        ("dealer-0", "pool", "borrow", {"market": M, "amount": 950_000_00}),
+    ]
     calls = publisher.calls(schedule.loc[first], ms_of(first))
-    assert not ledger.commit_on(first, [*calls, ("regulator", "repo_pool", "open", terms)]).rejected
+    assert not ledger.commit_on(first, [*calls, *setup]).rejected
     for date, row in schedule.iloc[1:].iterrows():
-        assert not ledger.commit_on(date, publisher.calls(row, ms_of(date))).rejected
+        calls = publisher.calls(row, ms_of(date))
+        if date == SPIKE and price_shock_pct:
+            calls = [
+                (who, c, m, a | {"value": int(a["value"] * (1 - price_shock_pct / 100))})
+                if a["key"] == "UST.BILL3M"
+                else (who, c, m, a)
+                for who, c, m, a in calls
+            ]
+        assert not ledger.commit_on(date, calls).rejected
+        if health_factor(ledger, "dealer-0") < lm.WAD:
+            keeper = (
+                "client-3",
+                "pool",
+                "liquidate",
+                {
+                    "market": M,
+                    "borrower": "dealer-0",
+                    "collateral": "UST3M",
+                    "debt_to_cover": 10**12,
+                },
+            )
+            block = ledger.commit_on(date, [keeper], hour=13.0)
+            assert not block.rejected, block.rejected[0].message
     return ledger
 
 
 @pytest.fixture(scope="module")
 def runs():
     calm, shocked = corridor(0.0), corridor(300.0)
-    return (calm, run_pool(calm)), (shocked, run_pool(shocked))
+    return (calm, run_pool(calm)), (shocked, run_pool(shocked, price_shock_pct=2.0))
 
 
-def test_the_pool_adapter_is_a_ledger_market():
-    assert isinstance(RepoPoolMarket(), LedgerMarket)
+def test_the_pool_is_a_ledger_market():
+    assert isinstance(MARKET, LedgerMarket)
 
 
 def test_calm_corridor_pool_funds_at_sofr_plus_spread_and_survives(runs):
     (source, ledger), _ = runs
-    market = OnLedgerFundingMarket(ledger.store, RepoPoolMarket())
-    history = market.history(source.daily.loc[START:END].index)
-    # realised rate = SOFR 3.62 % + 25 bp on the debt, actual/360; interest is rounded down
-    # to the cent: 1 cent a day on USD 95 m is 100 x 360 / 9.5e9 = 3.8e-6 % a year
-    assert history["funding_rate_pct"].iloc[:-1].to_numpy() == pytest.approx(3.87, abs=4e-6)
+    history = OnLedgerFundingMarket(ledger.store, MARKET).history(source.daily.loc[START:END].index)
+    # realised borrow rate = SOFR 3.62 % + 25 bp, actual/360; compounding every ms adds at most
+    # r^2 x days / 720 (0.0006 percentage points over a weekend)
+    assert history["funding_rate_pct"].iloc[:-1].to_numpy() == pytest.approx(3.87, abs=1e-3)
     assert history["liquidations"].sum() == 0
-    # collateral: 100 m face at 100 / (1 + 3.62 % x 91/360) per 100 = 99.0932...
-    assert history["collateral_value"].iloc[0] == pytest.approx(1e8 / (1 + 0.0362 * 91 / 360))
+    # collateral: 1,000,000 face at 100 / (1 + 3.62 % x 91/360) per 100
+    assert history["collateral_value"].iloc[0] == pytest.approx(
+        1e6 / (1 + 0.0362 * 91 / 360), rel=1e-8
+    )
 
 
-def test_a_sofr_spike_reaches_the_pool_rate_collateral_and_liquidation(runs):
+def test_a_sofr_spike_reaches_the_pool_rate_and_a_fire_sale_a_liquidation(runs):
     (_, calm), (source, shocked) = runs
     dates = source.daily.loc[START:END].index
-    before = OnLedgerFundingMarket(calm.store, RepoPoolMarket()).history(dates)
-    after = OnLedgerFundingMarket(shocked.store, RepoPoolMarket()).history(dates)
-    # the spike day's rate: SOFR 6.62 % + 25 bp, above the 5 % carry: liquidated the next day
-    assert after.at[SPIKE, "funding_rate_pct"] == pytest.approx(6.87, abs=4e-6)
-    assert after.at[SPIKE, "liquidations"] == 1 and after["liquidations"].sum() == 1
-    assert after.loc[SPIKE:, "funding_rate_pct"].iloc[1:].isna().all()  # no loan any more
+    before = OnLedgerFundingMarket(calm.store, MARKET).history(dates)
+    after = OnLedgerFundingMarket(shocked.store, MARKET).history(dates)
+    # the spike day's rate: SOFR 6.62 % + 25 bp
+    assert after.at[SPIKE, "funding_rate_pct"] == pytest.approx(6.87, abs=1e-3)
+    # the 2 % price fall takes the fund below a health factor of 1: one liquidation on the
+    # spike day, in the interval read from the previous business day's last block
+    previous = dates[dates.get_loc(SPIKE) - 1]
+    assert after.at[previous, "liquidations"] == 1 and after["liquidations"].sum() == 1
+    assert before["liquidations"].sum() == 0
+    events = shocked.store.events(contract="pool", name="liquidated")
+    assert len(events) == 1 and events[0].event.data["borrower"] == "dealer-0"
     # before the spike the bills already price in the expected spike (1/63 of 300 bp)
     day = dates[0]
     assert after.at[day, "collateral_value"] < before.at[day, "collateral_value"]
-    events = shocked.store.events(contract="repo_pool", name="liquidated")
-    assert len(events) == 1
-    # the same table as the basket: the pool's rate beside SOFR
     table = side_by_side(
-        source, [OnLedgerFundingMarket(shocked.store, RepoPoolMarket())], START, "2026-03-13"
+        source, [OnLedgerFundingMarket(shocked.store, MARKET)], START, "2026-03-12"
     )
-    assert table["repo_pool_minus_sofr_bp"].to_numpy() == pytest.approx(
-        25.0, abs=4e-4
-    )  # the same rounding, in bp
+    assert table[f"{MARKET.name}_minus_sofr_bp"].to_numpy() == pytest.approx(25.0, abs=0.1)

@@ -11,7 +11,7 @@ from support.desk import DeskChain
 
 @pytest.fixture
 def desk():
-    return DeskChain()
+    return DeskChain.create()
 
 
 def test_both_directions_mirror_each_other(desk):

@@ -26,7 +26,7 @@ def _book(ns, cp, tid, notional, days, mtm=0, dealer="dealer-0"):
 
 @pytest.fixture
 def desk():
-    desk = DeskChain()
+    desk = DeskChain.create()
     desk.run(_book("ns1", "client-0", "t1", 5_000_000_00, 700, mtm=40_000_00))
     desk.run(_book("ns2", "client-1", "t2", 2_000_000_00, 200, mtm=-10_000_00))
     desk.run(("dealer-0", "mark", {"trade_id": "t1", "mtm": 55_000_00}))

@@ -6,17 +6,13 @@ records trades on that interface").
 
 from __future__ import annotations
 
-from glassledger.contracts.framework import Context, Contract, Registry, method
 from glassledger.contracts.identity import Identity
 from glassledger.contracts.monitor import Monitor
 from glassledger.contracts.token import Token
 from glassledger.contracts.trades import Trades
-from glassledger.ledger.block import Certificate, CommitSeal
-from glassledger.ledger.chain import Chain
-from glassledger.ledger.crypto import KeyPair
-from glassledger.ledger.devnet import Signer, devnet_genesis
-from glassledger.ledger.genesis import GENESIS_CERTIFICATE, build_genesis
-from glassledger.ledger.store import MemoryStore
+from glassledger.ledger.abi import Context, Contract, Registry, method
+from glassledger.node.clocked import ClockedChain
+from glassledger.node.devnet import devnet_genesis
 
 DAY_MS = 86_400_000
 
@@ -69,16 +65,13 @@ class TradeDesk(Contract):
         ctx.call("trades", "mark", trade_id=trade_id, mtm=mtm)
 
 
-class DeskChain:
-    def __init__(self) -> None:
-        self.genesis = devnet_genesis()
-        self.registry = Registry([Identity(), Token(), Trades(), Monitor(), TradeDesk()])
-        block0, state = build_genesis(self.genesis, self.registry)
-        self.store = MemoryStore()
-        self.store.put_block(block0, GENESIS_CERTIFICATE, [], [], dict(state.data))
-        self.chain = Chain(self.registry, self.store, state)
-        self.signer = Signer(self.genesis.chain_id)
-        self.keys = [KeyPair.from_name(f"dealer-{i}") for i in range(4)]
+class DeskChain(ClockedChain):
+    """The devnet running the test desk on the one chain harness, one day per block."""
+
+    @classmethod
+    def create(cls) -> DeskChain:
+        registry = Registry([Identity(), Token(), Trades(), Monitor(), TradeDesk()])
+        return cls.start(devnet_genesis(), registry, draw_seed=None, block_ms=DAY_MS)
 
     def run(self, *calls):
         """Run ``(who, method, args)`` calls of the desk contract in one block."""
@@ -86,14 +79,4 @@ class DeskChain:
 
     def send(self, *calls):
         """Run ``(who, contract, method, args)`` calls in one block; returns the receipts."""
-        txs = [self.signer.tx(who, c, m, **args) for who, c, m, args in calls]
-        block = self.chain.propose(
-            self.chain.head.timestamp_ms + DAY_MS,
-            self.keys[(self.chain.height + 1) % 4].public,
-            txs,
-        )
-        receipts = self.chain.receipts_of(block.hash).receipts
-        self.chain.commit(
-            block, Certificate(0, tuple(CommitSeal.make(k, block.hash) for k in self.keys[:3]))
-        )
-        return receipts
+        return self.commit(calls)

@@ -1,5 +1,18 @@
 """``glassledger basket``: basket analytics from the command line (screening, weights,
-amounts, valuation, interest rate, delivery drift, reserve metrics)."""
+amounts, valuation, interest rate, delivery drift, reserve metrics).
+
+"Rate" has three meanings across these commands; each option names the one it takes:
+
+* ``--usd-per-unit CCY=x`` (``amounts``, ``drift``) and the ``USD_PER_UNIT`` file of
+  ``reserve``: exchange rates in US dollars per unit of the currency;
+* ``--basket-per-unit CCY=x`` (``interest``): exchange rates against the basket unit, basket
+  units per unit of the currency (the IMF's "SDR per currency unit");
+* ``--yield CCY=x`` (``interest``): interest rates, the three-month yields in percent, from
+  which the basket *interest rate* is computed.
+
+``value`` takes market quotes (``--quote``, ``--quotes-file``) as dealers quote them: US
+dollars per unit, or units per US dollar for the currencies in ``--per-usd``.
+"""
 
 from __future__ import annotations
 
@@ -128,15 +141,19 @@ def weights(
 @app.command()
 def amounts(
     basket: str = typer.Option("sdr-2022", help="shipped basket name"),
-    rate: list[str] = typer.Option(
-        [], help="USD per unit, CCY=x (to fix amounts of a basket without published ones)"
+    usd_per_unit: list[str] = typer.Option(
+        [],
+        "--usd-per-unit",
+        help="exchange rate, US dollars per unit, CCY=x (to fix amounts of a basket without "
+        "published ones)",
     ),
 ) -> None:
-    """Currency amounts of a shipped basket (published, or fixed from its weights at --rate)."""
+    """Currency amounts of a shipped basket (published, or fixed from its weights at the
+    --usd-per-unit exchange rates)."""
     from glassledger.basket.baskets import amounts_at
 
     chosen = _basket(basket)
-    rates = _pairs(rate, "--rate")
+    rates = _pairs(usd_per_unit, "--usd-per-unit")
     rates["USD"] = rates.get("USD", 1.0)
     result = amounts_at(chosen, rates)
     _show(result.rename("amount").to_frame(), chosen.description, "currency")
@@ -145,9 +162,11 @@ def amounts(
 @app.command()
 def value(
     basket: str = typer.Option("sdr-2022", help="shipped basket name"),
-    date: str | None = typer.Option(None, "--date", help="date to value (row of --rates)"),
-    rates: Path | None = typer.Option(None, help="CSV: date column then one column per currency"),
-    quote: list[str] = typer.Option([], help="market quote CCY=x (instead of --rates)"),
+    date: str | None = typer.Option(None, "--date", help="date to value (row of --quotes-file)"),
+    quotes_file: Path | None = typer.Option(
+        None, help="CSV of market quotes: date column then one column per currency"
+    ),
+    quote: list[str] = typer.Option([], help="market quote CCY=x (instead of --quotes-file)"),
     per_usd: str = typer.Option("JPY,CNY", help="currencies quoted in units per USD"),
 ) -> None:
     """Value one basket unit in USD the IMF way (Rule O-2(a)) on a date."""
@@ -159,15 +178,15 @@ def value(
         raise options_error(
             "this basket has no published amounts", "--basket", basket, "use sdr-2016 or sdr-2022"
         )
-    if rates is not None:
+    if quotes_file is not None:
         if quote:
-            raise options_error("give --rates or --quote, not both", "--quote", quote[0])
-        table = read(rates, RATES)
+            raise options_error("give --quotes-file or --quote, not both", "--quote", quote[0])
+        table = read(quotes_file, RATES)
         day = _date(date, "--date") if date is not None else None
         if day is None or day not in table.index:
             raise InputError(
-                "date not found in the rates file",
-                source=rates.name,
+                "date not found in the quotes file",
+                source=quotes_file.name,
                 field="date",
                 value=date,
                 hint=f"give --date, one of {table.index[0]:%Y-%m-%d} ... "
@@ -180,7 +199,9 @@ def value(
     missing = [c for c in chosen.amounts.index if c not in quotes.index]
     if missing:
         raise options_error(
-            f"no exchange rate for {missing}", "--rates" if rates else "--quote", missing[0]
+            f"no exchange rate for {missing}",
+            "--quotes-file" if quotes_file else "--quote",
+            missing[0],
         )
     usd_rates = to_usd_per_unit(quotes, tuple(c.strip().upper() for c in per_usd.split(",") if c))
     result = imf_valuation(chosen.amounts, usd_rates)
@@ -192,8 +213,14 @@ def value(
 @app.command()
 def interest(
     basket: str = typer.Option("sdr-2022", help="shipped basket name"),
-    rate: list[str] = typer.Option(..., help="exchange rate against the basket unit, CCY=x"),
-    yld: list[str] = typer.Option(..., "--yield", help="three-month yield in percent, CCY=x"),
+    basket_per_unit: list[str] = typer.Option(
+        ...,
+        "--basket-per-unit",
+        help="exchange rate against the basket unit: basket units per unit of currency, CCY=x",
+    ),
+    yld: list[str] = typer.Option(
+        ..., "--yield", help="interest rate: three-month yield in percent, CCY=x"
+    ),
     before_2014: bool = typer.Option(
         False, help="use Rule T-1 before Oct 2014 (2 decimals, no floor)"
     ),
@@ -210,8 +237,9 @@ def interest(
             basket,
             "use sdr-2016 or sdr-2022",
         )
-    rates, yields = _pairs(rate, "--rate"), _pairs(yld, "--yield", positive=False)
-    for option, given in (("--rate", rates), ("--yield", yields)):
+    rates = _pairs(basket_per_unit, "--basket-per-unit")
+    yields = _pairs(yld, "--yield", positive=False)
+    for option, given in (("--basket-per-unit", rates), ("--yield", yields)):
         missing = [c for c in chosen.amounts.index if c not in given.index]
         if missing:
             raise options_error(f"missing for {missing}", option, None, "give CCY=x for each")
@@ -222,8 +250,10 @@ def interest(
 @app.command()
 def drift(
     basket: str = typer.Option("libra-2019", help="shipped basket name"),
-    rate: list[str] = typer.Option(
-        ["EUR=1.10", "JPY=0.0093023", "GBP=1.24", "SGD=0.725"], help="USD per unit, CCY=x"
+    usd_per_unit: list[str] = typer.Option(
+        ["EUR=1.10", "JPY=0.0093023", "GBP=1.24", "SGD=0.725"],
+        "--usd-per-unit",
+        help="exchange rate, US dollars per unit, CCY=x",
     ),
     surge: str = typer.Option("SGD", help="currency of the demand surge"),
     outstanding: float = typer.Option(
@@ -239,7 +269,7 @@ def drift(
     from glassledger.basket.baskets import amounts_at
     from glassledger.basket.delivery import composition_chart, delivery_comparison
 
-    rates = _pairs(rate, "--rate")
+    rates = _pairs(usd_per_unit, "--usd-per-unit")
     rates["USD"] = 1.0
     chosen = _basket(basket)
     surge = surge.strip().upper()
@@ -316,8 +346,8 @@ def reserve(
     holdings: Path = typer.Argument(
         ..., help="holdings CSV (see glassledger.basket.reserve_metrics)"
     ),
-    rates: Path = typer.Argument(
-        ..., help="daily rates CSV: date column then USD per unit per currency"
+    usd_per_unit: Path = typer.Argument(
+        ..., help="exchange rates CSV: date column then US dollars per unit, one per currency"
     ),
     out: Path | None = typer.Option(None, help="write the daily metrics to .csv"),
 ) -> None:
@@ -327,8 +357,8 @@ def reserve(
 
     table = read(holdings, HOLDINGS)
     # Calendar days: a day without a fixing (weekend, holiday) keeps the last rate.
-    daily = read(rates, RATES).asfreq("D").ffill()
-    result = reserve_metrics(table, daily, source=holdings.name, rates_source=rates.name)
+    daily = read(usd_per_unit, RATES).asfreq("D").ffill()
+    result = reserve_metrics(table, daily, source=holdings.name, rates_source=usd_per_unit.name)
     if out is not None:
         result.to_csv(out)
     summary = result[

@@ -1,5 +1,8 @@
 """``glassledger coin``: the basket coin on the ledger, read from a node home at any height.
 
+It needs a node home whose chain runs the basket coin: ``glassledger demo --home DIR`` creates
+one (the demo sets the coin up on the SDR basket and has dealers mint and redeem).
+
 Reads the block store of a home (``--home``, as the ``glassledger`` ledger commands) and prints
 the views of :func:`glassledger.contracts.basket_book.snapshot`: the issuer's balance sheet per
 currency and in US dollars, per-currency and overall adequacy, the theoretical, intrinsic and
@@ -20,10 +23,12 @@ from glassledger.errors import GlassledgerError
 
 app = typer.Typer(
     rich_markup_mode="markdown",
-    help="The basket coin on the ledger (balance sheet, adequacy, rates)",
+    help="The basket coin on the ledger (balance sheet, adequacy, rates). Needs a node home "
+    "whose chain runs the coin: create one with `glassledger demo --home DIR`.",
     no_args_is_help=True,
 )
 console = Console()
+HINT = "create one with `glassledger demo --home DIR`, then pass `--home DIR`"
 
 
 @app.command()
@@ -33,10 +38,14 @@ def status(
     ] = Path(".glassledger"),
     height: Annotated[int | None, typer.Option(help="Block height (default: the head).")] = None,
 ) -> None:
-    """Balance sheet, adequacy and the three rates of the basket coin after block HEIGHT."""
+    """Balance sheet, adequacy and the three rates of the basket coin after block HEIGHT.
+
+    Needs a node home whose chain runs the basket coin, such as the one
+    `glassledger demo --home DIR` creates.
+    """
     from glassledger.contracts.basket_book import e18_to_minor, snapshot
-    from glassledger.ledger.home import Home
     from glassledger.ledger.sqlite_store import SQLiteStore
+    from glassledger.node.home import Home
 
     try:
         store = SQLiteStore.open(Home(home).store, readonly=True)
@@ -45,6 +54,7 @@ def status(
         view = snapshot(state.get)
     except (GlassledgerError, LookupError) as exc:
         console.print(f"[red]error:[/red] {exc}")
+        console.print(f"`coin status` reads a node home whose chain runs the basket coin: {HINT}")
         raise typer.Exit(1) from None
     book, sheet, check = view.book, view.sheet, view.adequacy
     sheet_table = Table(title=f"{book.config['coin']} issuer balance sheet after block {at}")

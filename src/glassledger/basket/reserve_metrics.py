@@ -8,15 +8,20 @@ Definitions (Rule 2a-7, 17 CFR 270.2a-7(a) and (d)):
 * **WAL** (weighted average life), days: value-weighted days to *final maturity*, resets
   ignored;
 * **daily liquid assets**: cash, direct government obligations and other assets flagged as such,
-  plus anything maturing within ``daily_horizon`` days (one business day in the rule);
-* **weekly liquid assets**: the same with the weekly flag and ``weekly_horizon`` (five business
-  days).
+  plus anything maturing within ``daily_horizon`` US business days (one in the rule);
+* **weekly liquid assets**: the same with the weekly flag and ``weekly_horizon`` (five US
+  business days).
+
+Business days are those of the shared US calendar (Federal Reserve holidays,
+:mod:`glassledger.contracts.business_days`), the one the on-ledger reserve rules use, so a
+Friday-to-Monday maturity is daily liquid here as on the ledger.
 
 Holdings table (one row per holding): ``currency``; ``amount`` (units of the currency, at par
 or amortised cost; the value is amount x USD rate); ``start_day`` (first day held),
 ``maturity_day`` (final maturity; held while start_day <= t < maturity_day); ``reset_period``
 (days between rate resets for a floater, 0 for fixed rate: WAM then uses maturity); the flags
-``daily_liquid`` and ``weekly_liquid``. Days are integers: calendar days since ``origin``.
+``daily_liquid`` and ``weekly_liquid``. Days are integers: calendar days since the first date
+of the rates table.
 
 The computation is an event sweep: each holding adds a constant amount on an interval of days,
 and the weighted days are linear in t on each interval, so every series is a cumulative sum of
@@ -28,6 +33,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from glassledger.contracts.business_days import is_business_day
 from glassledger.errors import InputError
 from glassledger.schemas import validate
 from glassledger.schemas.basket import HOLDINGS
@@ -47,19 +53,21 @@ def reserve_metrics(
     """Daily reserve metrics over the dates of ``rates``.
 
     ``rates``: rows = consecutive calendar dates (day 0 is the first row), columns =
-    currencies, USD per unit. Returns a DataFrame indexed by those dates with
+    currencies, USD per unit. ``daily_horizon`` / ``weekly_horizon``: US business days.
+    Returns a DataFrame indexed by those dates with
     ``units_<CCY>`` (units held), ``reserve_value_usd``, ``wam_days``, ``wal_days``,
     ``daily_liquid_share`` and ``weekly_liquid_share`` (decimals). Days with nothing held have
     NaN WAM/WAL/shares.
     """
     frame = _validated(holdings, rates, source, rates_source)
     days = len(rates)
+    origin = (pd.Timestamp(rates.index[0]) - pd.Timestamp("1970-01-01")).days
     value = np.zeros(days)
     wam_num, wal_num, daily, weekly = (np.zeros(days) for _ in range(4))
     result = pd.DataFrame(index=rates.index)
     for currency, group in frame.groupby("currency", sort=True):
         rate = rates[currency].to_numpy(dtype=float)
-        sums = _currency_sums(group, days, daily_horizon, weekly_horizon)
+        sums = _currency_sums(group, days, daily_horizon, weekly_horizon, origin)
         result[f"units_{currency}"] = sums["held"]
         value += sums["held"] * rate
         wam_num += sums["wam_weighted"] * rate
@@ -76,8 +84,23 @@ def reserve_metrics(
     return result
 
 
+def first_days_within(epoch_days: np.ndarray, horizon: int) -> np.ndarray:
+    """For each target day (days since 1970-01-01), the earliest day from which it lies within
+    ``horizon >= 1`` US business days: vectorised
+    :func:`glassledger.contracts.business_days.first_day_within`."""
+    targets = np.asarray(epoch_days, dtype=np.int64)
+    if targets.size == 0:
+        return targets
+    low = int(targets.min()) - 7 * horizon - 30
+    span = np.arange(low, int(targets.max()) + 1)
+    business = np.fromiter((is_business_day(int(d)) for d in span), bool, len(span))
+    before = np.r_[0, np.cumsum(business)]  # before[i]: business days in [low, low + i)
+    counts = before[targets - low]
+    return low + np.searchsorted(before, counts - horizon, side="right") - 1
+
+
 def _currency_sums(
-    group: pd.DataFrame, days: int, daily_horizon: int, weekly_horizon: int
+    group: pd.DataFrame, days: int, daily_horizon: int, weekly_horizon: int, origin: int
 ) -> dict[str, np.ndarray]:
     """Per-day sums for one currency (units): held amount, amount x days to reset/maturity,
     amount x days to maturity, daily and weekly liquid amounts."""
@@ -96,7 +119,8 @@ def _currency_sums(
     def liquid(flag: np.ndarray, horizon: int) -> np.ndarray:
         always = _interval_sum(start[flag], maturity[flag], amount[flag], days)
         near = ~flag
-        near_start = np.maximum(start[near], maturity[near] - horizon)
+        first = first_days_within(origin + maturity[near], horizon) - origin
+        near_start = np.maximum(start[near], first)
         return always + _interval_sum(near_start, maturity[near], amount[near], days)
 
     sums = {

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from glassledger.contracts.framework import ANY, Context, Contract, method
+from glassledger.ledger.abi import ANY, Context, Contract, method
 
 NAME = "amm"
 HOLDER = f"contract:{NAME}"
@@ -46,6 +46,7 @@ class Amm(Contract):
     """Constant-product pools; anyone registered opens one, provides liquidity and swaps."""
 
     name = NAME
+    accepts_tokens = True
 
     @method(ANY)
     def open_pool(

@@ -32,7 +32,8 @@ Time: days are ``block time // 86_400_000`` (days since the Unix epoch); interes
 basis points); securities mature and floating ones reset in the same hook.
 
 State (besides the books of :func:`~glassledger.contracts.basket_book.load_book`): ``config``,
-``dealer/<id>``, ``gate`` (``{"until_day"}``), ``liquidity_fee_bps``, ``day_flow``,
+``dealer/<id>``, ``gate`` (``{"from_day", "until_day"}``), ``gate_history`` (gated
+[first, until) day ranges within the rule set's window), ``liquidity_fee_bps``, ``day_flow``,
 ``recompose`` (pending), ``accrual_day``, ``sec_count``.
 """
 
@@ -56,14 +57,15 @@ from glassledger.contracts.basket_book import (
 )
 from glassledger.contracts.basket_netting import NettingMethods
 from glassledger.contracts.basket_reserve import RULE_SETS, ReserveMethods, rules_of
-from glassledger.contracts.framework import Context, Contract, method
 from glassledger.errors import ContractError
+from glassledger.ledger.abi import Context, Contract, method
 
 
 class Basket(ReserveMethods, NettingMethods, Contract):
     """The basket coin: issuer books, direct and netted creation/redemption, reserve rules."""
 
     name = NAME
+    accepts_tokens = True
 
     # ------------------------------------------------------------------ setup (regulator)
 

@@ -39,7 +39,7 @@ from typing import Any
 import msgspec
 
 from glassledger.contracts import oracle
-from glassledger.contracts.framework import Context
+from glassledger.ledger.abi import Context
 
 RATE_DECIMALS = 10
 VALUE_DECIMALS = 18

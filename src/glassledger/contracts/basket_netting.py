@@ -52,8 +52,8 @@ from glassledger.contracts.basket_book import (
     save_book,
     theoretical_rate,
 )
-from glassledger.contracts.framework import ANY, Context, method
 from glassledger.errors import ContractError
+from glassledger.ledger.abi import ANY, Context, method
 
 YEAR_MS = 365 * 86_400_000
 

@@ -12,7 +12,10 @@ methods, called by the manager named at setup (the custodian for :meth:`settle_i
 * Redemptions pay the liquidity fee the rule set imposes (its default fee below the trigger,
   or the manager's discretionary fee up to the permitted maximum) and stop while a gate is up;
   a gate can only be imposed when the rule set permits one (Rule 2a-7 of 2014: weekly liquid
-  assets below 30%), for at most :data:`GATE_MAX_DAYS` days.
+  assets below 30%), for at most 10 US business days in any 90-day period (the rule set's
+  ``gate_max_business_days`` and ``gate_window_days``; business days of
+  :mod:`glassledger.contracts.business_days`). Past gates are kept in ``gate_history`` while
+  they fall within the window.
 * Interest accrues on the first block of each day from oracle rates (kind ``rate``, scale 4 =
   basis points): ``<CCY>.DEPOSIT`` on deposits, each security's ``rate_key`` (``USD.BILL``,
   ``USD.REPO``...) on it; actual/``day_count``. It is receivable from the custodian until
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from glassledger.contracts import business_days as bd
 from glassledger.contracts import oracle
 from glassledger.contracts import reserve_rules as rr
 from glassledger.contracts.basket_book import (
@@ -38,10 +42,9 @@ from glassledger.contracts.basket_book import (
     today,
     value_e18,
 )
-from glassledger.contracts.framework import ANY, Context, method
 from glassledger.errors import ContractError
+from glassledger.ledger.abi import ANY, Context, method
 
-GATE_MAX_DAYS = 10
 RULE_SETS: dict[str, type[rr.ReserveRuleSet]] = {
     "none": rr.ReserveRuleSet,
     "2a7-2010": rr.Rule2a7v2010,
@@ -70,7 +73,9 @@ def rules_of(config: dict[str, Any]) -> rr.ReserveRuleSet:
 def portfolio(book: Book, rates: dict[str, int], day: int) -> list[rr.Holding]:
     """The reserve as rule-set holdings: one overnight deposit per currency at the custodian
     and each security, valued in 1e-18 USD. Government paper counts as daily and weekly
-    liquid (Rule 2a-7's "direct obligations of the US government")."""
+    liquid (Rule 2a-7's "direct obligations of the US government"); agency discount notes
+    (kind ``agency_discount_note``) are weekly liquid within 60 days of maturity by the rule
+    set itself (:func:`~glassledger.contracts.reserve_rules.weekly_liquid_value`)."""
     decimals = book.config["decimals"]
     holdings = [
         rr.Holding(
@@ -196,24 +201,55 @@ class ReserveMethods:
 
     @method(ANY)
     def impose_gate(self, ctx: Context, days: int) -> None:
-        """The manager suspends redemptions for ``days`` (at most ten) when the rule set
-        permits a gate (Rule 2a-7 of 2014: weekly liquid assets below 30%)."""
+        """The manager suspends redemptions for ``days`` US business days, from today (or the
+        next business day) on, when the rule set permits a gate (Rule 2a-7 of 2014: weekly
+        liquid assets below 30%) and the gate keeps the fund within the rule set's limit of
+        gated business days in any window (10 in any 90 days under Rule 2a-7 of 2014)."""
         book = self._manager_book(ctx)
-        config = book.config
-        ctx.require(0 < days <= GATE_MAX_DAYS, f"a gate lasts 1..{GATE_MAX_DAYS} days")
+        rules = rules_of(book.config)
+        day = today(ctx)
+        ctx.require(days > 0, f"a gate lasts at least one business day, got {days}")
+        ctx.require(ctx.get("gate") is None, "redemptions are already gated")
         terms = self._terms(ctx, book, 0)
         ctx.require(
-            terms.gate_permitted,
-            f"{rules_of(config).name} permits no gate now (weekly liquid assets "
-            f"{self._weekly_liquid_bps(ctx, book)} bps)",
+            terms.gate_permitted and rules.gate_max_business_days is not None,
+            f"{rules.name} permits no gate now (weekly liquid assets "
+            f"{self._weekly_liquid(ctx, book).floor_bps()} bps)",
         )
-        ctx.put("gate", {"until_day": today(ctx) + days})
-        ctx.emit("gate_imposed", until_day=today(ctx) + days)
+        first = bd.next_business_day(day)
+        until = bd.add_business_days(first, days - 1) + 1
+        window = rules.gate_window_days
+        history = [g for g in ctx.get("gate_history", []) if g[1] > day - window]
+        gated = sorted(
+            {
+                d
+                for start, end in [*history, [first, until]]
+                for d in range(start, end)
+                if bd.is_business_day(d)
+            }
+        )
+        most = max(sum(1 for e in gated if d <= e < d + window) for d in gated)
+        ctx.require(
+            most <= rules.gate_max_business_days,
+            f"a gate of {days} business days would suspend redemptions on {most} business days "
+            f"within {window} days, more than the {rules.gate_max_business_days} allowed by "
+            f"{rules.name}",
+        )
+        ctx.put("gate", {"from_day": first, "until_day": until})
+        ctx.put("gate_history", [*history, [first, until]])
+        ctx.emit("gate_imposed", from_day=first, until_day=until, business_days=days)
 
     @method(ANY)
     def lift_gate(self, ctx: Context) -> None:
-        """The manager ends a gate early."""
+        """The manager ends a gate early; today still counts as a gated day."""
         self._manager_book(ctx)
+        gate = ctx.get("gate")
+        ctx.require(gate is not None, "no gate is up")
+        history = ctx.get("gate_history", [])
+        if history and history[-1][0] == gate["from_day"]:
+            end = max(history[-1][0], min(history[-1][1], today(ctx) + 1))
+            history = [*history[:-1], [history[-1][0], end]]
+            ctx.put("gate_history", history)
         ctx.delete("gate")
         ctx.emit("gate_lifted")
 
@@ -239,22 +275,20 @@ class ReserveMethods:
         """Fees and gates the rule set allows now, with ``units`` more redeemed today."""
         flow = self._day_flow(ctx, book)
         net = flow["redeemed"] + units - flow["minted"]
-        start = max(flow["start_units"], 1)
         return rules_of(book.config).redemption_terms(
-            weekly_liquid_bps=self._weekly_liquid_bps(ctx, book),
-            net_redemptions_bps=max(net, 0) * BPS // start,
+            weekly_liquid=self._weekly_liquid(ctx, book),
+            net_redemptions=rr.Ratio(max(net, 0), max(flow["start_units"], 1)),
             institutional=book.config["institutional"],
         )
 
-    def _weekly_liquid_bps(self, ctx: Context, book: Book) -> int:
-        rules = rules_of(book.config)
+    def _weekly_liquid(self, ctx: Context, book: Book) -> rr.Ratio:
+        """Weekly liquid assets over total assets, exact (1/1 for an empty reserve)."""
         day = today(ctx)
         holdings = portfolio(book, fx_rates(ctx, book.currencies), day)
         total = sum(h.value for h in holdings)
         if total == 0:
-            return BPS
-        liquid = rr.liquid_value(holdings, day, horizon_days=rules.weekly_horizon_days, weekly=True)
-        return liquid * BPS // total
+            return rr.Ratio(1, 1)
+        return rr.Ratio(rr.weekly_liquid_value(holdings, day, rules_of(book.config)), total)
 
     def _day_flow(self, ctx: Context, book: Book) -> dict[str, int]:
         flow = ctx.get("day_flow")

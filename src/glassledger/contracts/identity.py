@@ -7,6 +7,15 @@ Only the regulator registers or changes participants. A participant record::
      glassledger.risk.rating_scale: 2100 = AAA, 1200 = BBB-; -1 when unrated), "category": str
      (investor category, e.g. "professional", "qualified", "retail"), "active": bool}
 
+Participant ids follow :mod:`glassledger.ledger.abi.names` (ASCII letters, digits and single
+``.``/``_``/``-`` separators, at most 64 characters).
+
+**The regulator role is fixed at genesis.** Genesis names exactly one regulator; at run time
+no participant can be granted the ``regulator`` role (``register`` and ``set_roles`` refuse
+it) and the regulator cannot lose it (``set_roles`` on the regulator must keep it), so there is
+always exactly one. Handing the role to another institution takes a new genesis (or a future
+governance procedure), not one signature of the sitting regulator.
+
 State layout: ``p/<id>`` -> record; ``k/<public key hex>`` -> participant id.
 """
 
@@ -14,8 +23,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from glassledger.contracts.framework import ROLES, Context, Contract, method
 from glassledger.errors import ContractError
+from glassledger.ledger.abi import ROLES, Context, Contract, method
+from glassledger.ledger.abi.names import MAX_ID_LENGTH, is_participant_id
 
 NAME = "identity"
 #: ``external_rating`` of a participant without one.
@@ -43,8 +53,11 @@ def make_record(
     category: str = "professional",
 ) -> dict[str, Any]:
     """A participant record (validated); shared by genesis and :meth:`Identity.register`."""
-    if not participant or "/" in participant or participant.startswith("contract:"):
-        raise ValueError(f"participant id {participant!r} is empty or uses a reserved form")
+    if not is_participant_id(participant):
+        raise ValueError(
+            f"participant id {participant!r} must be 1 to {MAX_ID_LENGTH} ASCII letters, digits "
+            "and single '.', '_' or '-' separators between them"
+        )
     unknown = set(roles) - ROLES
     if not roles or unknown:
         raise ValueError(f"participant {participant!r}: unknown role(s) {sorted(unknown)}")
@@ -90,8 +103,12 @@ class Identity(Contract):
         external_rating: int = UNRATED,
         category: str = "professional",
     ) -> None:
-        """Register a new participant with its public keys."""
+        """Register a new participant with its public keys (never with the ``regulator``
+        role: it is fixed at genesis)."""
         ctx.require(not ctx.has(participant_key(participant)), f"{participant!r} exists")
+        ctx.require(
+            "regulator" not in roles, "the regulator role is fixed at genesis: it cannot be granted"
+        )
         try:
             record = make_record(
                 participant, roles, keys, legal_name, lei, external_rating, category
@@ -106,10 +123,15 @@ class Identity(Contract):
 
     @method("regulator")
     def set_roles(self, ctx: Context, participant: str, roles: list[str]) -> None:
-        """Replace a participant's roles."""
+        """Replace a participant's roles (the ``regulator`` role can be neither granted nor
+        taken away: it is fixed at genesis)."""
         record = self._record(ctx, participant)
         unknown = set(roles) - ROLES
         ctx.require(bool(roles) and not unknown, f"unknown role(s) {sorted(unknown)}")
+        ctx.require(
+            ("regulator" in roles) == ("regulator" in record["roles"]),
+            "the regulator role is fixed at genesis: it cannot be granted or removed",
+        )
         record["roles"] = sorted(set(roles))
         ctx.put(participant_key(participant), record)
         ctx.emit("roles_changed", participant=participant, roles=record["roles"])

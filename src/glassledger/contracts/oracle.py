@@ -9,7 +9,9 @@ A data point is ``(kind, key, value, scale, observed_ms)``:
 * ``kind``: ``price`` (a price in the quote currency, e.g. key ``UST-912828YK0`` or ``SPX``),
   ``rate`` (a decimal interest rate, e.g. ``SOFR``), ``fx`` (units of quote currency per unit
   of base, key ``<base>/<quote>`` such as ``USD/CNY``), ``rating`` (a credit score, key = the
-  participant id);
+  participant id), ``mark`` (a derivative trade's mark-to-market, key = the trade id of the
+  ``derivative`` contract, value = MtM in minor units of its netting-set currency from party
+  A's side, any sign, ``scale`` 0; posted by the valuation agent);
 * ``value``: an integer (positive for prices and FX, non-negative for ratings, any sign for
   rates) meaning ``value / 10**scale`` units. A price of 101.25 with ``scale`` 8
   is ``10_125_000_000``; a rate of 5.33% (0.0533) in basis points is ``533`` with ``scale`` 4;
@@ -22,18 +24,28 @@ The value in force at block time is the latest posted one. Contracts read it wit
 absent or older than ``max_age_ms`` (default: chain parameter ``oracle_max_age_ms``) at the
 block time; the transaction that needed it is then rejected and its sender sees why.
 
-State layout: ``v/<kind>/<key>`` -> ``{"value", "scale", "observed_ms", "source", "height"}``.
+Many points of one kind go in one transaction with :meth:`Oracle.post_batch` (a valuation
+agent marking thousands of trades). Every post records the keys touched in the block under
+``touched/<kind>`` (``{"height", "keys"}``) so a contract's ``end_block`` (the derivative
+contract's margining) finds exactly the points posted in this block without a scan.
+
+State layout: ``v/<kind>/<key>`` -> ``{"value", "scale", "observed_ms", "source", "height"}``;
+``touched/<kind>`` -> ``{"height": int, "keys": [str]}``.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 
-from glassledger.contracts.framework import Context, Contract, method
 from glassledger.errors import ContractError
+from glassledger.ledger.abi import Context, Contract, method
 
 NAME = "oracle"
-KINDS = frozenset({"price", "rate", "fx", "rating"})
+KINDS = frozenset({"price", "rate", "fx", "rating", "mark"})
+#: Most points one ``post_batch`` carries.
+MAX_BATCH = 50_000
 POSITIVE_KINDS = frozenset({"price", "fx"})
 MAX_SCALE = 18
 MAX_KEY_LENGTH = 64
@@ -105,6 +117,39 @@ class Oracle(Contract):
     ) -> None:
         """Post the value of ``kind``/``key`` observed at ``observed_ms`` (ms since the Unix
         epoch): ``value / 10**scale`` units (see the module docstring for each kind's unit)."""
+        self._post(ctx, kind, key, value, scale, observed_ms)
+        ctx.emit("posted", kind=kind, key=key, value=value, scale=scale, observed_ms=observed_ms)
+        self._touch(ctx, kind, [key])
+
+    @method("oracle", "regulator")
+    def post_batch(
+        self, ctx: Context, kind: str, points: list[list[Any]], scale: int, observed_ms: int
+    ) -> None:
+        """Post many points of one ``kind`` observed at ``observed_ms``: ``points`` is
+        ``[[key, value], ...]`` (each as in :meth:`post`); one ``posted_batch`` event."""
+        ctx.require(0 < len(points) <= MAX_BATCH, f"a batch holds 1..{MAX_BATCH} points")
+        keys = []
+        for point in points:
+            ctx.require(
+                len(point) == 2 and type(point[0]) is str and type(point[1]) is int,
+                f"each point is [key, int value], got {point!r}",
+            )
+            self._post(ctx, kind, point[0], point[1], scale, observed_ms)
+            keys.append(point[0])
+        ctx.require(len(set(keys)) == len(keys), "a batch names each key once")
+        ctx.emit("posted_batch", kind=kind, count=len(points), scale=scale, observed_ms=observed_ms)
+        self._touch(ctx, kind, keys)
+
+    @staticmethod
+    def _touch(ctx: Context, kind: str, keys: list[str]) -> None:
+        touched = ctx.get(f"touched/{kind}")
+        if touched is None or touched["height"] != ctx.height:
+            touched = {"height": ctx.height, "keys": []}
+        touched["keys"] += keys
+        ctx.put(f"touched/{kind}", touched)
+
+    @staticmethod
+    def _post(ctx: Context, kind: str, key: str, value: int, scale: int, observed_ms: int) -> None:
         ctx.require(kind in KINDS, f"kind must be one of {sorted(KINDS)}, got {kind!r}")
         ctx.require(
             0 < len(key) <= MAX_KEY_LENGTH and key.isprintable(),
@@ -131,4 +176,3 @@ class Oracle(Contract):
             "height": ctx.height,
         }
         ctx.put(point_key(kind, key), record)
-        ctx.emit("posted", kind=kind, key=key, value=value, scale=scale, observed_ms=observed_ms)

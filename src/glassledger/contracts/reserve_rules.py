@@ -1,7 +1,9 @@
 """Reserve rule sets for a basket coin's reserve, run like a money-market fund (on-ledger).
 
 Deterministic: integers only (values in minor units of the reserve's reporting unit, days as
-integers, limits in basis points), no floats, no clock, no I/O. The basket contract calls
+integers, limits in basis points), no floats, no clock, no I/O. Business days are those of the
+shared US calendar (Federal Reserve holidays, :mod:`glassledger.contracts.business_days`).
+The basket contract calls
 :func:`check_portfolio` (or :func:`check_investment`) inside a transaction; a breach raises
 :class:`glassledger.errors.ContractError` naming the rule and the figures, so the transaction
 is rolled back.
@@ -16,7 +18,10 @@ lesson 6); every limit is a class attribute and can also be overridden per insta
 * :class:`Rule2a7v2010` -- amendments of Feb 23, 2010 (Release IC-29132): WAM <= 60 days
   (was 90), new WAL <= 120 days, daily liquid assets >= 10% and weekly >= 30% (taxable funds),
   securities of at most 397 days, at most 5% of assets in one issuer (government securities
-  exempt);
+  exempt). Daily liquid assets mature within one business day, weekly liquid assets within
+  five business days (17 CFR 270.2a-7(a), "daily liquid assets" and "weekly liquid assets");
+  agency discount notes with a remaining maturity of 60 days or less are weekly liquid
+  (item (iii) of "weekly liquid assets");
 * :class:`Rule2a7v2014` -- amendments of Jul 23, 2014 (Release IC-31166): liquidity fees and
   redemption gates: below 30% weekly liquid assets the board may impose a fee of up to 2% or
   suspend redemptions (gate, up to 10 business days in 90 days); below 10% a 1% fee applies
@@ -25,12 +30,16 @@ lesson 6); every limit is a class attribute and can also be overridden per insta
   >= 25%, weekly >= 50%; gates removed and fees no longer tied to liquidity thresholds;
   mandatory liquidity fee for institutional prime and institutional tax-exempt funds when
   daily net redemptions exceed 5% of net assets (the estimated liquidity cost, or 1% when it
-  cannot be estimated); discretionary fee of up to 2% for other non-government funds;
+  cannot be estimated), compared exactly (26 of 519 units, 5.0096%, pays the fee);
+  discretionary fee of up to 2% for other non-government funds;
 * :class:`MiCAReserve` -- Regulation (EU) 2023/1114 (MiCA) art. 36 and the EBA regulatory
   technical standards on the liquidity of the reserve of assets, as we read them: for each
   referenced official currency at least 30% of the reserve held as deposits with credit
   institutions (60% for a significant token, :class:`MiCASignificantReserve`), at least 10% of
-  the reserve maturing daily and 30% weekly.
+  the reserve maturing daily and 30% weekly;
+* :class:`GeniusReserve` -- the US GENIUS Act (2025) with the OCC's proposed safe harbour:
+  eligible assets, 10% daily / 30% weekly liquidity on business days, 40% per institution,
+  WAM <= 20 days, 1:1 backing, redemption within 2 business days (see its docstring).
 
 Not modelled (left as parameters to add): second-tier security limits, illiquid-security caps,
 affiliate aggregation, guarantees and demand features.
@@ -41,6 +50,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from glassledger.contracts.business_days import add_business_days, weekday  # noqa: F401 (re-exported)
 from glassledger.errors import ContractError
 
 #: Kinds of reserve assets known to the rule sets.
@@ -48,11 +58,22 @@ DEPOSIT = "deposit"
 GOVERNMENT = "government"
 GOVERNMENT_REPO = "government_repo"
 AGENCY = "agency"
+#: Agency discount notes: issued at a discount by a US government instrumentality, no coupon.
+AGENCY_DISCOUNT_NOTE = "agency_discount_note"
 REPO = "repo"
 COMMERCIAL_PAPER = "commercial_paper"
 CERTIFICATE_OF_DEPOSIT = "certificate_of_deposit"
 MONEY_MARKET_KINDS = frozenset(
-    {DEPOSIT, GOVERNMENT, GOVERNMENT_REPO, AGENCY, REPO, COMMERCIAL_PAPER, CERTIFICATE_OF_DEPOSIT}
+    {
+        DEPOSIT,
+        GOVERNMENT,
+        GOVERNMENT_REPO,
+        AGENCY,
+        AGENCY_DISCOUNT_NOTE,
+        REPO,
+        COMMERCIAL_PAPER,
+        CERTIFICATE_OF_DEPOSIT,
+    }
 )
 
 
@@ -92,6 +113,27 @@ class Violation:
 
 
 @dataclass(frozen=True)
+class Ratio:
+    """An exact share ``part / whole`` of two integers (``whole > 0``), compared with limits
+    in basis points by cross-multiplying: nothing is rounded before a test."""
+
+    part: int
+    whole: int
+
+    def above_bps(self, limit_bps: int) -> bool:
+        """True when the share is strictly more than ``limit_bps`` basis points."""
+        return 10_000 * self.part > limit_bps * self.whole
+
+    def below_bps(self, limit_bps: int) -> bool:
+        """True when the share is strictly less than ``limit_bps`` basis points."""
+        return 10_000 * self.part < limit_bps * self.whole
+
+    def floor_bps(self) -> int:
+        """The share in whole basis points, rounded down (for display and events only)."""
+        return 10_000 * self.part // self.whole
+
+
+@dataclass(frozen=True)
 class RedemptionTerms:
     """What applies to redemptions today: ``fee_bps`` charged unless the board decides
     otherwise, ``max_fee_bps`` the most the board may charge, ``gate_permitted`` whether
@@ -111,8 +153,13 @@ class ReserveRuleSet:
     max_maturity_days: int | None = None
     min_daily_liquid_bps: int | None = None
     min_weekly_liquid_bps: int | None = None
-    daily_horizon_days: int = 1
-    weekly_horizon_days: int = 5
+    daily_horizon_business_days: int = 1
+    weekly_horizon_business_days: int = 5
+    #: Agency discount notes maturing within this many calendar days are weekly liquid.
+    agency_discount_note_weekly_days: int | None = None
+    #: Gates: at most this many business days in any ``gate_window_days`` calendar days.
+    gate_max_business_days: int | None = None
+    gate_window_days: int = 90
     max_issuer_bps: int | None = None
     issuer_limit_exempt_kinds: frozenset[str] = frozenset()
     eligible_kinds: frozenset[str] | None = None
@@ -135,16 +182,21 @@ class ReserveRuleSet:
     def redemption_terms(
         self,
         *,
-        weekly_liquid_bps: int,
-        net_redemptions_bps: int,
+        weekly_liquid: Ratio,
+        net_redemptions: Ratio,
         institutional: bool,
         government_fund: bool = False,
         estimated_cost_bps: int | None = None,
     ) -> RedemptionTerms:
-        """Fees and gates available today. ``weekly_liquid_bps``: weekly liquid share;
-        ``net_redemptions_bps``: the day's net redemptions over net assets. No fees, no gates
-        unless a version says so."""
+        """Fees and gates available today. ``weekly_liquid``: weekly liquid assets over total
+        assets; ``net_redemptions``: the day's net redemptions over net assets at the start of
+        the day (both exact ratios). No fees, no gates unless a version says so."""
         return RedemptionTerms(fee_bps=0, max_fee_bps=0, gate_permitted=False)
+
+    def extra_violations(self, holdings: list[Holding], today: int) -> list[Violation]:
+        """Rules a version adds beyond the shared checks (none here); see
+        :class:`GeniusReserve`."""
+        return []
 
 
 class Rule2a7v2010(ReserveRuleSet):
@@ -159,12 +211,16 @@ class Rule2a7v2010(ReserveRuleSet):
     max_issuer_bps = 500
     issuer_limit_exempt_kinds = frozenset({GOVERNMENT, GOVERNMENT_REPO})
     eligible_kinds = MONEY_MARKET_KINDS
+    agency_discount_note_weekly_days = 60
 
 
 class Rule2a7v2014(Rule2a7v2010):
     """SEC Rule 2a-7 as amended in 2014: liquidity fees and redemption gates."""
 
     name: ClassVar[str] = "Rule 2a-7 (2014)"
+    #: A gate suspends redemptions for at most 10 business days in any 90-day period
+    #: (17 CFR 270.2a-7(c)(2)(ii)(B) as amended in 2014).
+    gate_max_business_days = 10
     fee_gate_trigger_weekly_bps: int = 3_000
     default_fee_trigger_weekly_bps: int = 1_000
     default_fee_bps: int = 100
@@ -174,18 +230,20 @@ class Rule2a7v2014(Rule2a7v2010):
     def redemption_terms(
         self,
         *,
-        weekly_liquid_bps: int,
-        net_redemptions_bps: int,
+        weekly_liquid: Ratio,
+        net_redemptions: Ratio,
         institutional: bool,
         government_fund: bool = False,
         estimated_cost_bps: int | None = None,
     ) -> RedemptionTerms:
         """Below the 30% weekly trigger the board may charge up to 2% or gate; below 10% a 1%
         fee applies by default. Government funds are not subject to fees and gates."""
-        if government_fund or weekly_liquid_bps >= self.fee_gate_trigger_weekly_bps:
+        if government_fund or not weekly_liquid.below_bps(self.fee_gate_trigger_weekly_bps):
             return RedemptionTerms(0, 0, False)
         default = (
-            self.default_fee_bps if weekly_liquid_bps < self.default_fee_trigger_weekly_bps else 0
+            self.default_fee_bps
+            if weekly_liquid.below_bps(self.default_fee_trigger_weekly_bps)
+            else 0
         )
         return RedemptionTerms(default, self.max_fee_bps, True)
 
@@ -196,13 +254,14 @@ class Rule2a7v2023(Rule2a7v2014):
     name: ClassVar[str] = "Rule 2a-7 (2023)"
     min_daily_liquid_bps = 2_500
     min_weekly_liquid_bps = 5_000
+    gate_max_business_days = None  # gates removed
     mandatory_fee_trigger_bps: int = 500
 
     def redemption_terms(
         self,
         *,
-        weekly_liquid_bps: int,
-        net_redemptions_bps: int,
+        weekly_liquid: Ratio,
+        net_redemptions: Ratio,
         institutional: bool,
         government_fund: bool = False,
         estimated_cost_bps: int | None = None,
@@ -213,7 +272,7 @@ class Rule2a7v2023(Rule2a7v2014):
         if government_fund:
             return RedemptionTerms(0, 0, False)
         fee = 0
-        if institutional and net_redemptions_bps > self.mandatory_fee_trigger_bps:
+        if institutional and net_redemptions.above_bps(self.mandatory_fee_trigger_bps):
             fee = self.default_fee_bps if estimated_cost_bps is None else estimated_cost_bps
         return RedemptionTerms(fee, max(self.max_fee_bps, fee), False)
 
@@ -233,6 +292,78 @@ class MiCASignificantReserve(MiCAReserve):
 
     name: ClassVar[str] = "MiCA art. 36 (significant token)"
     min_deposit_share_per_currency_bps = 6_000
+
+
+#: Kinds of reserve assets the GENIUS Act adds (sec. 4(a)(1)(A)).
+CURRENCY = "currency"
+RESERVE_BALANCE = "reserve_balance"
+GOVERNMENT_MONEY_FUND = "government_money_fund"
+
+
+class GeniusReserve(ReserveRuleSet):
+    """US GENIUS Act (Pub. L. 119-27, 2025) reserve of a payment stable coin, with the OCC's
+    proposed quantitative safe harbour (12 CFR part 15, proposed Feb 2026), as we read them
+    (docs/decisions.md cites the texts):
+
+    * eligible reserve assets (Act sec. 4(a)(1)(A)): coins and currency, balances at a Federal
+      Reserve Bank, demand deposits at insured depository institutions, Treasury bills, notes
+      and bonds with at most 93 days to maturity, overnight repo and reverse repo on them,
+      government money market funds investing in those;
+    * at least 10% of reserve assets as daily liquidity (flagged assets or receivable within
+      one business day) and 30% as weekly liquidity (within five business days);
+    * at most 40% of reserve assets at any one eligible financial institution (deposits, repo
+      counterparties, fund sponsors; Treasury securities, currency and Federal Reserve
+      balances are not held "at" an institution and are exempt);
+    * weighted average maturity of at most 20 days;
+    * reserves at least equal to the coins outstanding (1:1, :func:`check_backing`);
+    * redemption at par within two business days (:meth:`redemption_deadline`).
+
+    Business days are the shared US calendar (:mod:`glassledger.contracts.business_days`).
+    """
+
+    name: ClassVar[str] = "GENIUS Act / OCC safe harbour"
+    eligible_kinds = frozenset(
+        {CURRENCY, RESERVE_BALANCE, DEPOSIT, GOVERNMENT, GOVERNMENT_REPO, GOVERNMENT_MONEY_FUND}
+    )
+    max_maturity_days = 93
+    max_wam_days = 20
+    max_issuer_bps = 4_000
+    issuer_limit_exempt_kinds = frozenset({GOVERNMENT, CURRENCY, RESERVE_BALANCE})
+    min_daily_liquid_bps = 1_000
+    min_weekly_liquid_bps = 3_000
+    daily_horizon_business_days = 1
+    weekly_horizon_business_days = 5
+    repo_max_business_days: int = 1
+    min_backing_bps: int = 10_000
+    redemption_business_days: int = 2
+
+    def extra_violations(self, holdings: list[Holding], today: int) -> list[Violation]:
+        """Repo must be overnight (mature by the next business day)."""
+        last = add_business_days(today, self.repo_max_business_days)
+        return [
+            Violation(
+                "overnight repo",
+                f"holding {index}: repo maturing on day {h.maturity_day} is not overnight "
+                f"(next business day {last}) under {self.name}",
+            )
+            for index, h in enumerate(holdings)
+            if h.kind == GOVERNMENT_REPO and h.maturity_day > last
+        ]
+
+    def redemption_deadline(self, today: int) -> int:
+        """The last day a redemption requested on ``today`` may be paid (at par)."""
+        return add_business_days(today, self.redemption_business_days)
+
+
+def check_backing(reserve_value: int, outstanding: int, rules: ReserveRuleSet) -> None:
+    """Raise ``ContractError`` when the reserve is worth less than ``min_backing_bps`` of the
+    coins outstanding (both in minor units of the same currency)."""
+    minimum = getattr(rules, "min_backing_bps", None)
+    if minimum is not None and 10_000 * reserve_value < minimum * outstanding:
+        raise ContractError(
+            f"reserve {reserve_value} backs {outstanding} coins outstanding below the "
+            f"{_pct(minimum)} minimum of {rules.name}"
+        )
 
 
 # --- integer figures -------------------------------------------------------------------------
@@ -264,13 +395,50 @@ def wal_days(holdings: list[Holding], today: int) -> int:
     return round_half_up_div(*weighted_days(holdings, today, to_reset=False))
 
 
-def liquid_value(holdings: list[Holding], today: int, *, horizon_days: int, weekly: bool) -> int:
-    """Value of the daily (or weekly) liquid assets: flagged ones plus those maturing within
-    ``horizon_days``."""
-    return sum(
-        h.value
-        for h in holdings
-        if (h.weekly_liquid if weekly else h.daily_liquid) or h.maturity_day - today <= horizon_days
+def liquid_value(
+    holdings: list[Holding],
+    today: int,
+    *,
+    business_days: int,
+    weekly: bool,
+    agency_discount_note_days: int | None = None,
+) -> int:
+    """Value of the daily (or weekly) liquid assets on day ``today``: flagged ones, those
+    maturing within ``business_days`` US business days (a Friday-to-Monday maturity is within
+    one), and, when ``weekly`` and ``agency_discount_note_days`` is set, agency discount notes
+    with at most that many calendar days to maturity."""
+    horizon_end = add_business_days(today, business_days)
+
+    def liquid(h: Holding) -> bool:
+        if h.weekly_liquid if weekly else h.daily_liquid:
+            return True
+        if h.maturity_day <= horizon_end:
+            return True
+        return (
+            weekly
+            and agency_discount_note_days is not None
+            and h.kind == AGENCY_DISCOUNT_NOTE
+            and h.maturity_day - today <= agency_discount_note_days
+        )
+
+    return sum(h.value for h in holdings if liquid(h))
+
+
+def daily_liquid_value(holdings: list[Holding], today: int, rules: ReserveRuleSet) -> int:
+    """Daily liquid assets under ``rules`` (see :func:`liquid_value`)."""
+    return liquid_value(
+        holdings, today, business_days=rules.daily_horizon_business_days, weekly=False
+    )
+
+
+def weekly_liquid_value(holdings: list[Holding], today: int, rules: ReserveRuleSet) -> int:
+    """Weekly liquid assets under ``rules`` (see :func:`liquid_value`)."""
+    return liquid_value(
+        holdings,
+        today,
+        business_days=rules.weekly_horizon_business_days,
+        weekly=True,
+        agency_discount_note_days=rules.agency_discount_note_weekly_days,
     )
 
 
@@ -286,7 +454,7 @@ def violations(holdings: list[Holding], today: int, rules: ReserveRuleSet) -> li
     """Every rule of ``rules`` the portfolio breaks on day ``today`` (empty list = compliant).
 
     Limits are compared exactly (cross-multiplied integers); the figures in the messages are
-    rounded for reading."""
+    rounded for reading, with as many digits as it takes to show the breach."""
     found = _malformed(holdings, today)
     if found or not holdings:
         return found or [Violation("portfolio", "the reserve portfolio is empty")]
@@ -295,6 +463,7 @@ def violations(holdings: list[Holding], today: int, rules: ReserveRuleSet) -> li
     found += _liquidity_minimums(holdings, today, rules)
     found += _issuer_concentration(holdings, rules)
     found += _deposit_shares(holdings, rules)
+    found += rules.extra_violations(holdings, today)
     return found
 
 
@@ -317,8 +486,8 @@ def check_capital_buffer(equity: int, total_assets: int, rules: ReserveRuleSet) 
     minimum = rules.min_capital_buffer_bps
     if minimum is not None and 10_000 * equity < minimum * total_assets:
         raise ContractError(
-            f"capital buffer {_pct(share_bps(max(equity, 0), total_assets))} is below the "
-            f"{_pct(minimum)} minimum of {rules.name}"
+            f"capital buffer {_pct_breach(equity, total_assets, minimum, above=False)} is below "
+            f"the {_pct(minimum)} minimum of {rules.name}"
         )
 
 
@@ -415,8 +584,8 @@ def _maturity_limits(holdings: list[Holding], today: int, rules: ReserveRuleSet)
             found.append(
                 Violation(
                     label,
-                    f"{label} {_days(weighted, total)} days exceeds the {limit}-day limit"
-                    f" of {rules.name}",
+                    f"{label} {_breach(weighted, total, limit, 1, above=True, decimals=1)} "
+                    f"days exceeds the {limit}-day limit of {rules.name}",
                 )
             )
     return found
@@ -427,17 +596,17 @@ def _liquidity_minimums(
 ) -> list[Violation]:
     found = []
     total = sum(h.value for h in holdings)
-    for label, minimum, horizon, weekly in (
-        ("daily liquid assets", rules.min_daily_liquid_bps, rules.daily_horizon_days, False),
-        ("weekly liquid assets", rules.min_weekly_liquid_bps, rules.weekly_horizon_days, True),
+    for label, minimum, value in (
+        ("daily liquid assets", rules.min_daily_liquid_bps, daily_liquid_value),
+        ("weekly liquid assets", rules.min_weekly_liquid_bps, weekly_liquid_value),
     ):
-        liquid = liquid_value(holdings, today, horizon_days=horizon, weekly=weekly)
+        liquid = value(holdings, today, rules)
         if minimum is not None and 10_000 * liquid < minimum * total:
             found.append(
                 Violation(
                     label,
-                    f"{label} {_pct(share_bps(liquid, total))} are below the {_pct(minimum)} "
-                    f"minimum of {rules.name}",
+                    f"{label} {_pct_breach(liquid, total, minimum, above=False)} are below the "
+                    f"{_pct(minimum)} minimum of {rules.name}",
                 )
             )
     return found
@@ -454,7 +623,8 @@ def _issuer_concentration(holdings: list[Holding], rules: ReserveRuleSet) -> lis
     return [
         Violation(
             "issuer concentration",
-            f"issuer {issuer!r} is {_pct(share_bps(value, total))} of the reserve, above the "
+            f"issuer {issuer!r} is {_pct_breach(value, total, rules.max_issuer_bps, above=True)} "
+            "of the reserve, above the "
             f"{_pct(rules.max_issuer_bps)} limit of {rules.name}",
         )
         for issuer, value in sorted(by_issuer.items())
@@ -474,7 +644,8 @@ def _deposit_shares(holdings: list[Holding], rules: ReserveRuleSet) -> list[Viol
     return [
         Violation(
             "deposit share",
-            f"deposits are {_pct(share_bps(deposits, total))} of the {currency} reserve, below "
+            f"deposits are {_pct_breach(deposits, total, minimum, above=False)} of the "
+            f"{currency} reserve, below "
             f"the {_pct(minimum)} minimum of {rules.name}",
         )
         for currency, (deposits, total) in sorted(totals.items())
@@ -482,10 +653,45 @@ def _deposit_shares(holdings: list[Holding], rules: ReserveRuleSet) -> list[Viol
     ]
 
 
-def _days(weighted: int, total: int) -> str:
-    """Weighted days for a message: whole days, or one decimal when not whole."""
-    tenths = round_half_up_div(10 * weighted, total)
-    return str(tenths // 10) if tenths % 10 == 0 else f"{tenths // 10}.{tenths % 10}"
+def _decimal(units: int, decimals: int) -> str:
+    """An integer count of ``10**-decimals`` as a decimal string, trailing zeros dropped."""
+    sign, units = ("-", -units) if units < 0 else ("", units)
+    whole, rest = divmod(units, 10**decimals)
+    if rest == 0:
+        return f"{sign}{whole}"
+    return f"{sign}{whole}.{rest:0{decimals}d}".rstrip("0")
+
+
+def _breach(
+    num: int, den: int, limit_num: int, limit_den: int, *, above: bool, decimals: int
+) -> str:
+    """The figure ``num / den`` for a message about its breach of the limit
+    ``limit_num / limit_den`` (``above``: the figure exceeds the limit, else it falls short).
+
+    Rounded half up to ``decimals`` places when that still shows the breach; otherwise
+    rounded toward the limit (down when above, up when below) with as many more places as
+    it takes for the printed figure to differ from the limit: 60.001 days against a 60-day
+    limit prints "60.001", never "60"."""
+
+    def shows(value: int, places: int) -> bool:
+        scaled_limit = limit_num * 10**places
+        return value * limit_den > scaled_limit if above else value * limit_den < scaled_limit
+
+    rounded = round_half_up_div(num * 10**decimals, den)
+    if shows(rounded, decimals):
+        return _decimal(rounded, decimals)
+    for places in range(decimals, decimals + 40):
+        scaled = num * 10**places
+        toward = scaled // den if above else -(-scaled // den)
+        if shows(toward, places):
+            return _decimal(toward, places)
+    return f"{num}/{den}"
+
+
+def _pct_breach(part: int, total: int, limit_bps: int, *, above: bool) -> str:
+    """``part / total`` as a percentage showing its breach of ``limit_bps`` (see
+    :func:`_breach`): two decimals at most unless more are needed."""
+    return _breach(100 * part, total, limit_bps, 100, above=above, decimals=2) + "%"
 
 
 def _pct(bps: int) -> str:

@@ -14,7 +14,8 @@ set's ``currency``; times are block timestamps in ms; prices, rates and volatili
 integers scaled by ``1e8`` (``_e8``); tranche points in basis points.
 
 Events (public to the two parties, the guarantor and the regulator): ``netting_set_opened``,
-``trade_recorded``, ``trade_marked``, ``collateral_changed``, ``trade_closed``. Each carries
+``trade_recorded``, ``trade_marked``, ``trades_marked`` (many marks of one netting set),
+``collateral_changed``, ``guarantee_changed``, ``trade_closed``. Each carries
 ``netting_set``, so a reader knows exactly which netting sets a block touched.
 ``trade_closed`` carries what the rating system needs: size, tenor, collateral, guarantee,
 margined, defaulted, recovery.
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from glassledger.contracts.framework import CONTRACT, Context, Contract, method
+from glassledger.ledger.abi import CONTRACT, Context, Contract, method
 
 NAME = "trades"
 ASSET_CLASSES = ("IR", "FX", "CREDIT", "EQUITY", "COMMODITY")
@@ -174,6 +175,47 @@ class Trades(Contract):
         ns = self._netting_set(ctx, trade["netting_set"])
         self._emit(
             ctx, "trade_marked", ns, netting_set=trade["netting_set"], trade_id=trade_id, mtm=mtm
+        )
+
+    @method(CONTRACT)
+    def mark_many(self, ctx: Context, marks: list[list[Any]]) -> None:
+        """Set many open trades' market values at once (``[[trade_id, mtm], ...]``, minor
+        units, ``party_a``'s side): one ``trades_marked`` event per netting set, listing them
+        (an oracle valuation of thousands of trades in one block)."""
+        by_ns: dict[str, list[list[Any]]] = {}
+        for entry in marks:
+            ctx.require(
+                len(entry) == 2 and type(entry[0]) is str and type(entry[1]) is int,
+                f"mark_many: each mark is [trade_id, mtm], got {entry!r}",
+            )
+            trade = self._open_trade(ctx, entry[0])
+            trade["mtm"] = entry[1]
+            ctx.put(f"tr/{entry[0]}", trade)
+            by_ns.setdefault(trade["netting_set"], []).append(entry)
+        for netting_set, group in by_ns.items():
+            ns = self._netting_set(ctx, netting_set)
+            self._emit(ctx, "trades_marked", ns, netting_set=netting_set, marks=group)
+
+    @method(CONTRACT)
+    def set_guarantee(
+        self, ctx: Context, netting_set: str, guarantor: str, guarantee_amount: int
+    ) -> None:
+        """Record the third-party guarantee of ``party_b``'s obligations on a netting set
+        (``guarantor`` participant id, ``""`` for none; ``guarantee_amount`` minor units)."""
+        ns = self._netting_set(ctx, netting_set)
+        ctx.require(guarantee_amount >= 0, "guarantee_amount must be non-negative")
+        ctx.require(
+            not guarantor or ctx.read("identity", f"p/{guarantor}") is not None,
+            f"no participant {guarantor!r}",
+        )
+        ns.update(guarantor=guarantor, guarantee_amount=guarantee_amount)
+        self._emit(
+            ctx,
+            "guarantee_changed",
+            ns,
+            netting_set=netting_set,
+            guarantor=guarantor,
+            guarantee_amount=guarantee_amount,
         )
 
     @method(CONTRACT)

@@ -62,6 +62,10 @@ class Certificate(msgspec.Struct, array_like=True, frozen=True):
     seals: tuple[CommitSeal, ...]
 
 
+#: The genesis block is trusted by configuration, not signed: its certificate is empty.
+GENESIS_CERTIFICATE = Certificate(0, ())
+
+
 class BlockHeader(msgspec.Struct, array_like=True, frozen=True):
     """Header of block ``height``. ``timestamp_ms``: milliseconds since the Unix epoch,
     strictly greater than the parent's."""

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from glassledger.contracts.framework import Registry
 from glassledger.errors import BlockInvalid
 from glassledger.ledger.abc import BlockStore
+from glassledger.ledger.abi import Registry
 from glassledger.ledger.authorities import authorities_at
 from glassledger.ledger.block import (
     Block,

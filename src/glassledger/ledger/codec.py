@@ -60,9 +60,14 @@ def decode(data: bytes, type_: type[T], *, max_size: int = MAX_ENCODED_SIZE) -> 
     return value
 
 
+#: Exact types that need no check (a float is never among them).
+_PLAIN = frozenset({int, str, bytes, bool, type(None)})
+
+
 def check_value(value: Any, depth: int = 0) -> None:
     """Raise :class:`DecodeError` if ``value`` holds a float, a non-string map key, or nests
-    deeper than :data:`MAX_DEPTH`."""
+    deeper than :data:`MAX_DEPTH`. (Plain items of a container are not recursed into while
+    the depth allows them: the result is the same, the walk much shorter.)"""
     if depth > MAX_DEPTH:
         raise DecodeError(f"value nests deeper than {MAX_DEPTH} levels")
     if isinstance(value, float):
@@ -71,10 +76,38 @@ def check_value(value: Any, depth: int = 0) -> None:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise DecodeError(f"map keys must be strings, got {type(key).__name__}")
-            check_value(item, depth + 1)
+            if type(item) not in _PLAIN or depth >= MAX_DEPTH:
+                check_value(item, depth + 1)
     elif isinstance(value, list | tuple):
         for item in value:
-            check_value(item, depth + 1)
+            if type(item) not in _PLAIN or depth >= MAX_DEPTH:
+                check_value(item, depth + 1)
     elif isinstance(value, msgspec.Struct):
         for field in value.__struct_fields__:
             check_value(getattr(value, field), depth + 1)
+
+
+def to_jsonable(value: Any) -> Any:
+    """A decoded value (or a struct) as JSON-ready data: bytes as hex strings, structs as
+    maps of their fields, tuples as lists (for printing, indexing and APIs)."""
+    kind = type(value)
+    if kind in _JSON_SCALARS:
+        return value
+    if kind is dict:
+        return {k: to_jsonable(v) for k, v in value.items()}
+    if kind is bytes:
+        return value.hex()
+    if isinstance(value, msgspec.Struct):
+        return {f: to_jsonable(getattr(value, f)) for f in value.__struct_fields__}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    return value
+
+
+_JSON_SCALARS = frozenset({int, str, bool, type(None)})
+_JSON_ENCODER = msgspec.json.Encoder(order="sorted")
+
+
+def to_json(value: Any) -> str:
+    """:func:`to_jsonable` as compact JSON text with sorted keys."""
+    return _JSON_ENCODER.encode(to_jsonable(value)).decode()

@@ -8,7 +8,8 @@ receipts, and the caller commits them once the block is final.
 
 Checks on each transaction, in order, each with its :class:`RejectReason`: chain id
 (``wrong_chain``), signature (``bad_signature``), sender registered and active
-(``unknown_sender``), nonce greater than the sender's last (``bad_nonce``), contract and method
+(``unknown_sender``), nonce greater than the sender's last and at most :data:`MAX_NONCE_STEP`
+above it (``bad_nonce``), contract and method
 exist (``unknown_contract`` / ``unknown_method``), the sender holds a role the method allows
 (``permission_denied``), arguments match the method's types (``malformed_arguments``), and the
 contract's own rules (``contract_error``). A rejected transaction's writes are discarded and
@@ -22,18 +23,22 @@ from typing import Any
 
 import msgspec
 
-from glassledger.contracts.framework import (
+from glassledger.errors import RejectReason, TxRejected
+from glassledger.ledger import codec
+from glassledger.ledger.abi import (
     SYSTEM,
     BlockInfo,
     Context,
     Registry,
 )
-from glassledger.errors import RejectReason, TxRejected
-from glassledger.ledger import codec
 from glassledger.ledger.state import Overlay, State
 from glassledger.ledger.tx import Event, Receipt, SignedTransaction
 
 NONCE_PREFIX = b"sys/nonce/"
+#: Largest step between a sender's last nonce and the next (2**20). Gaps are allowed, but a
+#: jump to 2**64 - 1 would lock the sender out for good; with this bound, exhausting the
+#: 64-bit nonce space takes at least 2**44 transactions.
+MAX_NONCE_STEP = 1 << 20
 BLOCKHASH_PREFIX = b"sys/blockhash/"
 PARAMS_KEY = b"sys/params"
 
@@ -138,6 +143,12 @@ def _execute_tx(
             raise TxRejected(
                 RejectReason.BAD_NONCE,
                 f"nonce {tx.nonce} is not greater than the last used nonce {last}",
+            )
+        if tx.nonce > last + MAX_NONCE_STEP:
+            raise TxRejected(
+                RejectReason.BAD_NONCE,
+                f"nonce {tx.nonce} jumps more than {MAX_NONCE_STEP} above the last used "
+                f"nonce {last}",
             )
         contract, spec = registry.spec(tx.contract, tx.method)
         if not (spec.roles & roles or "any" in spec.roles):

@@ -36,7 +36,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from glassledger.errors import DecodeError, IntegrityError, StoreError
 from glassledger.ledger import codec
@@ -68,6 +68,7 @@ CREATE TABLE txs (
     message TEXT NOT NULL,
     PRIMARY KEY (height, idx)
 ) WITHOUT ROWID;
+CREATE INDEX txs_by_hash ON txs (hash);
 CREATE TABLE events (
     height INTEGER NOT NULL,
     tx_index INTEGER NOT NULL,
@@ -105,6 +106,25 @@ _UPSERT_STATE = (
     "WHERE height = ? AND value IS NOT NULL ON CONFLICT (key) DO UPDATE SET value = excluded.value"
 )
 _PUBLIC = "[]"
+
+
+class TxLocation(NamedTuple):
+    """A transaction's block height and index, and its receipt's status and reason."""
+
+    height: int
+    index: int
+    ok: bool
+    reason: str
+    message: str
+
+
+def damaged(path: Path, exc: BaseException) -> StoreError:
+    """The typed error for a store SQLite cannot read (truncated, overwritten, bit flips)."""
+    return StoreError(
+        f"the block store {path} is damaged ({exc}): stop the node, restore chain.sqlite "
+        "from a backup (or remove it), then catch up from peers "
+        "(docs/ledger-storage.md, 'Recovering a damaged store')"
+    )
 
 
 class SQLiteStore(BlockStore):
@@ -174,6 +194,12 @@ class SQLiteStore(BlockStore):
                 f"{path} is not a glassledger block store of schema {SCHEMA_VERSION} "
                 f"(application id {app_id:#x}, schema {version})"
             )
+        if not readonly:
+            try:  # receipts by transaction hash (`find_tx`); stores made before it lack it
+                db.execute("CREATE INDEX IF NOT EXISTS txs_by_hash ON txs (hash)")
+            except sqlite3.DatabaseError as exc:
+                db.close()
+                raise damaged(path, exc) from exc
         return cls(db, path, readonly)
 
     def close(self) -> None:
@@ -251,7 +277,64 @@ class SQLiteStore(BlockStore):
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         with self._lock:
-            return self._db.execute(sql, params).fetchall()
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.DatabaseError as exc:
+                raise damaged(self.path, exc) from exc
+
+    def check_file(self) -> None:
+        """Raise :class:`StoreError` unless SQLite finds the file (and its write-ahead log)
+        sound and the block table holds heights ``0..head`` without a gap. Reads every page
+        (``PRAGMA quick_check``): a truncated or overwritten file fails here."""
+        problems = [row[0] for row in self._rows("PRAGMA quick_check")]
+        if problems != ["ok"]:
+            raise damaged(self.path, "; ".join(str(p) for p in problems[:3]))
+        count, low, high = self._rows("SELECT count(*), min(height), max(height) FROM blocks")[0]
+        if count == 0 or low != 0 or high != count - 1:
+            raise damaged(
+                self.path, f"block heights are not 0..head ({count} blocks, {low}..{high})"
+            )
+
+    def history_problem(self) -> tuple[int, str] | None:
+        """Check the ``changes`` table against itself and the ``state`` table in SQL: each
+        write's replaced value is the previous write's value of that key, and the last write of
+        every key is the current state. Returns ``(height, what differs)``, or None."""
+        row = self._rows(
+            "SELECT height, key FROM (SELECT height, key, prev, "
+            "lag(value) OVER (PARTITION BY key ORDER BY height) AS before, "
+            "row_number() OVER (PARTITION BY key ORDER BY height) AS n FROM changes) "
+            "WHERE (n = 1 AND prev IS NOT NULL) OR (n > 1 AND prev IS NOT before) LIMIT 1"
+        )
+        if row:
+            return row[0][0], (
+                "the stored state changes and replaced values disagree: the value replaced "
+                f"at key {row[0][1]!r} is not the one written there before"
+            )
+        row = self._rows(
+            "SELECT key FROM (SELECT key, value, row_number() OVER "
+            "(PARTITION BY key ORDER BY height DESC) AS n FROM changes) AS last "
+            "WHERE n = 1 AND value IS NOT (SELECT value FROM state WHERE state.key = last.key) "
+            "UNION ALL SELECT key FROM state WHERE key NOT IN (SELECT key FROM changes) LIMIT 1"
+        )
+        if row:
+            return self.head_height(), (
+                f"the stored current state differs from the last value written at key {row[0][0]!r}"
+            )
+        return None
+
+    def find_tx(self, tx_hash: bytes) -> TxLocation | None:
+        """Where transaction ``tx_hash`` was included, with its receipt's status, or None."""
+        found = self._rows(
+            "SELECT height, idx, ok, reason, message FROM txs WHERE hash = ? "
+            "ORDER BY height LIMIT 1",
+            (tx_hash,),
+        )
+        return TxLocation(*found[0][:2], bool(found[0][2]), *found[0][3:]) if found else None
+
+    def get_state(self, key: bytes) -> bytes | None:
+        """One key of the current state (the state after the head block)."""
+        found = self._rows("SELECT value FROM state WHERE key = ?", (key,))
+        return found[0][0] if found else None
 
     def _block_row(self, height: int, columns: str) -> tuple:
         found = self._rows(f"SELECT {columns} FROM blocks WHERE height = ?", (height,))

@@ -28,12 +28,13 @@ from typing import TypeVar
 
 import msgspec
 
-from glassledger.contracts.framework import Registry
 from glassledger.errors import BlockInvalid, DecodeError, IntegrityError, StoreError
 from glassledger.ledger import codec
 from glassledger.ledger.abc import BlockStore
-from glassledger.ledger.authorities import authority_keys_at
+from glassledger.ledger.abi import Registry
+from glassledger.ledger.authorities import AUTHORITIES_KEY, authorities_at, authority_keys_at
 from glassledger.ledger.block import (
+    GENESIS_CERTIFICATE,
     BlockHeader,
     Certificate,
     authority_set_hash,
@@ -45,7 +46,6 @@ from glassledger.ledger.block import (
 from glassledger.ledger.chain import Chain
 from glassledger.ledger.crypto import BatchVerifier
 from glassledger.ledger.execution import PARAMS_KEY
-from glassledger.ledger.genesis import GENESIS_CERTIFICATE
 from glassledger.ledger.merkle import DEFAULT_DEPTH, StateProof
 from glassledger.ledger.state import State
 from glassledger.ledger.store import MemoryStore
@@ -66,6 +66,111 @@ class ChainIntegrityError(IntegrityError):
         super().__init__(f"block {height}: {self.what}")
 
 
+def check_store(
+    store: BlockStore,
+    *,
+    genesis_hash: bytes | None = None,
+    progress: Progress | None = None,
+) -> State:
+    """The integrity check shared by node start-up and :func:`verify_chain` (so that neither
+    accepts a store the other refuses); returns the current state, checked.
+
+    Without executing any contract it checks everything the header chain commits to: the
+    file itself (SQLite reads every page: truncation, overwritten pages), heights ``0..head``
+    without a gap, the genesis block, and for every later block that its header decodes and
+    links to its parent, its certificate carries a quorum of valid seals of that height's
+    authorities, its transactions hash to the header's transaction root (and match their
+    stored hashes), its receipts and events to the receipts root, its carried parent
+    certificate to the last-commit hash; that the history of state changes is consistent
+    with itself and with the current state, and that the current state hashes to the head's
+    state root. Only the begin/end-block hook events, which no root commits to, are left
+    to :func:`verify_chain`'s re-execution.
+
+    Raises :class:`ChainIntegrityError` naming the height, or :class:`StoreError` for a file
+    SQLite cannot read."""
+    check_file = getattr(store, "check_file", None)
+    if check_file is not None:
+        check_file()
+    head = store.head_height()
+    if head < 0:
+        raise IntegrityError("the store holds no block, not even genesis")
+    genesis_state = check_genesis(store, genesis_hash)
+    authorities = _AuthorityHistory(store, genesis_state)
+    previous = _read(0, store.get_block).header
+    if progress is not None:
+        progress(0)
+    for height in range(1, head + 1):
+        block = _read(height, store.get_block)
+        header = block.header
+        if header.height != height:
+            raise ChainIntegrityError(height, f"the stored header says height {header.height}")
+        if header.prev_hash != previous.hash:
+            raise ChainIntegrityError(
+                height, f"previous hash {header.prev_hash.hex()} is not block {height - 1}'s hash"
+            )
+        certificate = _read(height, store.get_certificate)
+        try:
+            verify_certificate(header, certificate, authorities.at(height))
+        except BlockInvalid as exc:
+            raise ChainIntegrityError(height, f"certificate: {exc}") from exc
+        if header.last_commit_hash != certificate_hash(block.last_commit):
+            raise ChainIntegrityError(height, "the carried parent certificate does not match")
+        receipts = _read(height, store.get_receipts)
+        hashes = [tx.hash for tx in block.txs]
+        if header.tx_root != tx_root(block.txs, hashes):
+            raise ChainIntegrityError(
+                height, "the stored transactions differ from the header (transaction root mismatch)"
+            )
+        if [r.tx_hash for r in receipts] != hashes:
+            raise ChainIntegrityError(height, "the stored receipts name other transactions")
+        if header.receipts_root != receipts_root(receipts):
+            raise ChainIntegrityError(height, "the stored receipts differ from the receipts root")
+        _read(height, store.get_system_events)  # decodable, at least
+        previous = header
+        if progress is not None:
+            progress(height)
+    history = getattr(store, "history_problem", None)
+    if history is not None and (problem := history()) is not None:
+        raise ChainIntegrityError(*problem)
+    data = store.load_state()
+    try:
+        state = State.from_items(data, state_depth(data))
+    except (DecodeError, ValueError, TypeError) as exc:
+        raise ChainIntegrityError(head, f"the current state is unreadable: {exc}") from exc
+    if state.root != previous.state_root:
+        raise ChainIntegrityError(
+            head, "the stored current state does not match the head's state root"
+        )
+    return state
+
+
+class _AuthorityHistory:
+    """The authority record in force before each height, from the stored state changes."""
+
+    def __init__(self, store: BlockStore, genesis: State) -> None:
+        self.store = store
+        self.value = genesis.get(AUTHORITIES_KEY)
+        self.height = 0
+
+    def at(self, height: int) -> list[bytes]:
+        """Keys that sign block ``height``, from the state after block ``height - 1``."""
+        while self.height < height - 1:
+            self.height += 1
+            changes = _read(self.height, self.store.get_changes)
+            if AUTHORITIES_KEY in changes:
+                self.value = changes[AUTHORITIES_KEY]
+        view = {} if self.value is None else {AUTHORITIES_KEY: self.value}
+        return [key for _, key in authorities_at(_Lookup(view), height)]
+
+
+class _Lookup:
+    def __init__(self, data: dict[bytes, bytes]) -> None:
+        self.data = data
+
+    def get(self, key: bytes) -> bytes | None:
+        return self.data.get(key)
+
+
 def verify_chain(
     store: BlockStore,
     registry: Registry,
@@ -78,9 +183,8 @@ def verify_chain(
     link, certificate, root and stored record (see the module docstring). Returns the head
     height verified. ``genesis_hash`` pins the genesis block; ``verifier`` checks each
     block's transaction signatures in batch (on all cores) instead of one by one."""
+    check_store(store, genesis_hash=genesis_hash)
     head = store.head_height()
-    if head < 0:
-        raise IntegrityError("the store holds no block, not even genesis")
     chain = _replay_genesis(store, registry, genesis_hash)
     if progress is not None:
         progress(0)
@@ -257,3 +361,61 @@ def check_bundle(bundle: ProofBundle, authorities: Iterable[bytes]) -> bytes | N
             "the header's state root"
         )
     return bundle.proof.value
+
+
+class ForkDetected(IntegrityError):
+    """The chain holds a different block than a certified checkpoint at the same height; when
+    both certificates hold, :attr:`evidence` proves double-signing by :attr:`signers`."""
+
+    def __init__(self, message: str, evidence=None, signers: list[bytes] | None = None) -> None:
+        super().__init__(message)
+        self.evidence = evidence
+        self.signers = signers or []
+
+
+def check_checkpoints(store: BlockStore, checkpoints: Iterable) -> list[str]:
+    """Refuse a chain that conflicts with a certified header it was given.
+
+    For each :class:`~glassledger.ledger.consensus.forks.Checkpoint` at a height the store
+    holds: the stored block must be the checkpoint's block. A different block whose own
+    certificate and the checkpoint's both hold quorums raises :class:`ForkDetected` with the
+    :class:`ConflictingCertificates` to submit to governance; a checkpoint whose certificate
+    does not hold raises :class:`IntegrityError`. Returns notes on checkpoints beyond the
+    head (not checkable yet)."""
+    from glassledger.ledger.consensus.forks import Checkpoint, conflict, double_signers
+
+    notes = []
+    head = store.head_height()
+    for checkpoint in checkpoints:
+        height = checkpoint.header.height
+        if height > head:
+            notes.append(f"checkpoint at height {height} is beyond the head ({head}): not checked")
+            continue
+        local = store.get_block(height).header
+        if local.hash == checkpoint.header.hash:
+            continue
+        if height == 0:
+            raise ForkDetected("block 0: the chain's genesis is not the checkpoint's")
+        authorities = authority_keys_at(store.state_at(height - 1), height)
+        try:
+            verify_certificate(checkpoint.header, checkpoint.certificate, authorities)
+        except BlockInvalid as exc:
+            raise IntegrityError(
+                f"block {height}: the checkpoint's certificate does not hold: {exc}"
+            ) from exc
+        mine = Checkpoint(local, store.get_certificate(height))
+        evidence = conflict(mine, authorities, checkpoint, authorities)
+        signers, problem = double_signers(evidence)
+        detail = (
+            f"{len(signers)} key(s) sealed both: evidence of double-signing "
+            "(submit it with `glassledger report-fork`)"
+            if problem is None
+            else problem
+        )
+        raise ForkDetected(
+            f"block {height}: the chain holds block {local.hash.hex()[:16]} but a certified "
+            f"checkpoint says {checkpoint.header.hash.hex()[:16]}; {detail}",
+            evidence if problem is None else None,
+            signers,
+        )
+    return notes

@@ -52,7 +52,11 @@ def indicators(
         False, help="Download fresh FRED data (FRED_API_KEY or CSV) and the DTS TGA table."
     ),
     cache_dir: Path | None = typer.Option(None, help="Cache for fetched series."),
-    srf_file: Path | None = typer.Option(None, help="FRED CSV of SRF take-up (RPONTTLD)."),
+    srf_file: Path | None = typer.Option(
+        None,
+        help="SRF take-up: a FRED CSV of RPONTTLD, or date,srf_usd_bn rows (the layout of the "
+        "shipped SRF_takeup_reported_2025.csv).",
+    ),
     tga_target: float = typer.Option(850.0, help="TGA target, USD bn."),
 ) -> None:
     """Latest indicators, regime probabilities and alerts as a table, plus charts."""
@@ -65,7 +69,7 @@ def indicators(
         if fetch:
             fetcher = fetching.FredFetcher(**({"cache_dir": cache_dir} if cache_dir else {}))
             loader = fetching.with_sample_fallback(fetcher)
-        extra = {"srf": data.read_fred_csv(srf_file, "srf")} if srf_file else None
+        extra = {"srf": data.read_srf_file(srf_file)} if srf_file else None
         tga = None
         if fetch:
             try:
@@ -85,8 +89,15 @@ def indicators(
     table = Table(title=f"Dollar liquidity on {latest.name.date()}")
     table.add_column("indicator")
     table.add_column("value", justify="right")
+    table.add_column("as of", justify="right")
     for column, value in latest.items():
-        table.add_row(column, _fmt(value))
+        # A series never runs past its last observation: a weekly figure published before
+        # the latest day is shown with its own date, not as if it were current.
+        known = frame.loc[: latest.name, column].dropna()
+        if pd.isna(value) and not known.empty:
+            table.add_row(column, _fmt(known.iloc[-1]), str(known.index[-1].date()))
+        else:
+            table.add_row(column, _fmt(value), "")
     console.print(table)
     fired = ind.alerts(frame.loc[[latest.name]])
     for _, alert in fired.iterrows():
@@ -207,7 +218,7 @@ def ledger(
     out: Path = typer.Option(Path("liquidity-out"), help="Directory for charts and CSV."),
 ) -> None:
     """Publish a corridor day by day to a basket-coin ledger; the reserve's yield beside SOFR."""
-    from glassledger.liquidity import charts
+    from glassledger.liquidity import charts, data
     from glassledger.liquidity.interfaces import DataRateSource, SimulatedRateSource
     from glassledger.liquidity.ledger_scenario import run_parallel_dollar
     from glassledger.liquidity.model import build_scenario
@@ -232,7 +243,7 @@ def ledger(
                 )
             source = SimulatedRateSource(result.daily)
             first = pd.Timestamp(start or built.days[0])
-        last = pd.bdate_range(first, periods=days)[-1]
+        last = data.next_us_business_days(first, days)[-1]
         with _progress() as progress:
             task = progress.add_task("publishing to the ledger", total=days)
             ledger_run = run_parallel_dollar(

@@ -33,6 +33,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from glassledger.contracts import business_days
 from glassledger.errors import InputError
 
 Unit = Literal["percent", "usd_bn", "usd_mn"]
@@ -199,7 +200,7 @@ SERIES: dict[str, SeriesSpec] = {
             "srf",
             "RPONTTLD",
             "usd_bn",
-            "daily",
+            "event",  # take-up on a few days: a day without a row had none
             "Fed overnight repo (Standing Repo Facility) take-up, all collateral",
             (0.0, 1_000.0),
         ),
@@ -621,9 +622,40 @@ REPORTED_SRF_FILE = "SRF_takeup_reported_2025.csv"
 
 def load_reported_srf() -> pd.Series:
     """SRF take-ups of 2025 as reported from NY Fed data (USD bn; a few dates, not a full
-    daily series; sources in the file)."""
-    frame = pd.read_csv(sample_path(REPORTED_SRF_FILE), parse_dates=["date"])
-    return frame.set_index("date")["srf_usd_bn"].rename("reported_srf_usd_bn")
+    daily series; sources in the file), read by :func:`read_srf_file`."""
+    return read_srf_file(sample_path(REPORTED_SRF_FILE)).rename("reported_srf_usd_bn")
+
+
+def read_srf_file(path: str | Path) -> pd.Series:
+    """SRF take-up (USD bn, column ``srf_usd_bn``) from either layout:
+
+    * a FRED download of RPONTTLD (``observation_date,RPONTTLD``), or
+    * the take-up points layout of the shipped ``SRF_takeup_reported_2025.csv``: a ``date``
+      column, a ``srf_usd_bn`` column and any further columns (``source``...).
+
+    Take-up is an event series: the file may list only the days with take-up (no gap check),
+    and a day without a row had none. Dates must be ISO and strictly increasing; values
+    numbers in USD bn within the plausible range.
+    """
+    source = Path(path).name
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    if not {"date", "srf_usd_bn"} <= set(frame.columns):
+        return read_fred_csv(path, "srf")
+    if frame.empty:
+        raise InputError("no take-up rows", source=source, row=2, field="srf_usd_bn")
+    raw = frame["srf_usd_bn"].str.strip()
+    values = pd.to_numeric(raw, errors="coerce")
+    bad = np.flatnonzero(values.isna().to_numpy())
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(
+            "not a number", source=source, row=i + 2, field="srf_usd_bn", value=raw.iloc[i]
+        )
+    index = _parse_dates(frame["date"].str.strip(), source, dayfirst=False)
+    out = pd.Series(values.to_numpy(), index=index, name=SERIES["srf"].column)
+    out.index.name = "date"
+    check_plausible(out, SERIES["srf"], source, "usd_bn")
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -682,14 +714,44 @@ SRF_LAUNCH = pd.Timestamp("2021-07-29")
 
 def carried(series: pd.Series, index: pd.DatetimeIndex, max_days: int) -> pd.Series:
     """The last observation on or before each day of ``index``, if at most ``max_days``
-    calendar days old (never across a longer gap, never past the end of the data)."""
+    calendar days old: never across a longer gap, and never past the end of the data (days
+    after the last observation are NaN, whatever ``max_days``)."""
     observed = series.dropna()
-    return observed.reindex(index, method="ffill", tolerance=pd.Timedelta(days=max_days))
+    out = observed.reindex(index, method="ffill", tolerance=pd.Timedelta(days=max_days))
+    if observed.empty:
+        return out
+    return out.where(index <= observed.index[-1])
+
+
+def us_business_days(start: str | pd.Timestamp, end: str | pd.Timestamp) -> pd.DatetimeIndex:
+    """US business days from ``start`` to ``end`` (inclusive): weekdays that are not Federal
+    Reserve holidays, from the shared calendar :mod:`glassledger.contracts.business_days`
+    (the one the on-ledger reserve rules use), named ``date``."""
+    first, last = pd.Timestamp(start), pd.Timestamp(end)
+    epoch = pd.Timestamp("1970-01-01")
+    holidays = [
+        epoch + pd.Timedelta(days=d)
+        for year in range(first.year, last.year + 1)
+        for d in business_days.fed_holidays(year)
+    ]
+    return pd.bdate_range(first, last, freq="C", holidays=holidays, name="date")
+
+
+def next_us_business_days(start: str | pd.Timestamp, periods: int) -> pd.DatetimeIndex:
+    """The first ``periods`` US business days on or after ``start``."""
+    first = pd.Timestamp(start)
+    days = us_business_days(first, first + pd.Timedelta(days=periods * 7 // 5 + 30))
+    return days[:periods]
+
+
+def published(series: pd.Series, index: pd.DatetimeIndex) -> pd.Series:
+    """A daily series on ``index`` as published: NaN on days without a print."""
+    return series[~series.index.duplicated(keep="last")].reindex(index)
 
 
 def weekly_on_days(weekly: pd.Series, index: pd.DatetimeIndex) -> pd.Series:
     """A Wednesday series carried forward to the following days of ``index`` (no look-ahead
-    before the Wednesday it refers to; at most 13 days)."""
+    before the Wednesday it refers to; at most 13 days; never past the last Wednesday)."""
     return carried(weekly, index, 13)
 
 
@@ -701,24 +763,29 @@ def build_panel(
     extra: dict[str, pd.Series] | None = None,
     issuance: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One row per business day from ``start`` to ``end`` with every series normalised.
+    """One row per US business day (:func:`us_business_days`: Federal Reserve holidays
+    excluded) from ``start`` to ``end`` with every series normalised.
 
-    Daily series are taken as published (holidays forward-filled, at most 7 days); weekly
-    Wednesday series (WALCL, WRESBAL, bank assets) are carried forward from their Wednesday.
+    Daily market series (SOFR, EFFR, ON RRP, bills, the DTS TGA) are taken as published: a day
+    the market was closed (a Good Friday, a SIFMA early holiday) has no print (NaN), never the
+    previous day's value, so statistics are over the days the market was open. Weekly
+    Wednesday series (WALCL, WRESBAL, bank assets) are levels carried forward from their
+    Wednesday (at most 13 days, over a missing week), never past the last observation; the
+    policy rates are step functions in force every day.
     The TGA is the daily DTS closing balance where available (``tga_daily``, default: the
     shipped DTS table) and the weekly WTREGEN average before. ``extra`` adds user series
     (e.g. ``{"srf": srf_series}``) already in normalised units. ``issuance`` (default: the
     shipped DTS Table IIIA) adds ``net_bills_usd_bn`` and ``net_coupons_usd_bn`` (marketable
     issues minus redemptions, NaN outside the table's dates).
     """
-    index = pd.bdate_range(start, end, name="date")
+    index = us_business_days(start, end)
     columns: dict[str, pd.Series] = {}
     for key in ("sofr", "effr", "on_rrp", "bill_3m"):
-        columns[SERIES[key].column] = carried(loader(key), index, 7)
+        columns[SERIES[key].column] = published(loader(key), index)
     for key in ("fed_assets", "reserves", "bank_assets"):
         columns[SERIES[key].column] = weekly_on_days(loader(key), index)
     daily_tga = load_sample_tga() if tga_daily is None else tga_daily
-    tga = carried(daily_tga, index, 7)
+    tga = published(daily_tga, index)
     tga = tga.combine_first(weekly_on_days(loader("tga_weekly"), index))
     columns["tga_usd_bn"] = tga
     debt = load_sample_issuance() if issuance is None else issuance

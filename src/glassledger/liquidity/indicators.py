@@ -19,11 +19,15 @@ Reserve regimes
     of the Reserve Demand Curve", FRB New York Staff Report 1019 (2022, rev. 2024): demand is
     satiated (flat curve, *abundant*) when reserves exceed 12-13 % of bank assets and
     increasingly steep below. We put the abundance threshold at 12.5 % with a 0.5 pp
-    standard deviation (the 12-13 % band), and the scarcity threshold at 8.0 % +/- 0.5 pp:
-    the ratio of reserves (WRESBAL) to commercial-bank assets (H.8 TLAACBW027SBOG) in the week
-    of the September 2019 repo spike (8.00 % on 2019-09-18, from the shipped data). The
+    standard deviation (the 12-13 % band). The scarcity threshold, 9.54 % +/- 0.5 pp of the
+    ratio of reserves (WRESBAL) to commercial-bank assets (H.8 TLAACBW027SBOG), is calibrated
+    on data *before* the event it is meant to warn of, the September 2019 repo spike
+    (:func:`calibrate_scarce_threshold`): the highest ratio such that, on the days from
+    April 2018 to 13 September 2019 with a ratio at or below it, SOFR printed above IOER on
+    at least 90 % of them (reserves no longer satiate the repo market). The ratio of the spike
+    week itself (8.00 %) would only flag the spike once it has happened. The
     thresholds are uncertain, so a regime is reported as probabilities
-    ``P(abundant) = Phi((x - 12.5) / 0.5)``, ``P(scarce) = 1 - Phi((x - 8.0) / 0.5)`` and
+    ``P(abundant) = Phi((x - 12.5) / 0.5)``, ``P(scarce) = 1 - Phi((x - 9.54) / 0.5)`` and
     ``P(ample) = 1 - P(abundant) - P(scarce)``, with x the ratio in percent. Bank assets after
     the last H.8 observation are extended at ``bank_asset_growth`` per year (flagged in the
     column ``bank_assets_extrapolated``); supply a fresh TLAACBW027SBOG to avoid this.
@@ -47,8 +51,51 @@ class RegimeThresholds:
 
     abundant_pct: float = 12.5
     abundant_sd_pct: float = 0.5
-    scarce_pct: float = 8.0
+    #: Calibrated on data before the September 2019 spike (:func:`calibrate_scarce_threshold`).
+    scarce_pct: float = 9.54
     scarce_sd_pct: float = 0.5
+
+
+#: The September 2019 repo spike (SOFR +315 bp over IOER): the event the scarcity alert is
+#: calibrated to warn of, on data that ends the business day before it starts building.
+SEPT_2019_SPIKE = pd.Timestamp("2019-09-17")
+SEPT_2019_CALIBRATION_END = pd.Timestamp("2019-09-13")
+
+
+def calibrate_scarce_threshold(
+    indicators: pd.DataFrame,
+    *,
+    end: pd.Timestamp = SEPT_2019_CALIBRATION_END,
+    share: float = 0.9,
+) -> float:
+    """The scarcity threshold (percent of bank assets) from data up to ``end`` only.
+
+    The highest reserves/bank-assets ratio ``r`` such that, on the days up to ``end`` with a
+    ratio at or below ``r``, SOFR printed above IORB (IOER) on at least ``share`` of them:
+    below it the repo market is no longer satiated with reserves. Days without a SOFR print
+    or a ratio are left out."""
+    window = indicators.loc[:end, ["reserves_to_bank_assets_pct", "sofr_minus_iorb_bp"]]
+    window = window.dropna().sort_values("reserves_to_bank_assets_pct", kind="stable")
+    above = (window["sofr_minus_iorb_bp"] > 0).to_numpy()
+    running = np.cumsum(above) / np.arange(1, len(above) + 1)
+    qualifying = np.flatnonzero(running >= share)
+    if qualifying.size == 0:
+        raise ValueError(f"no ratio below which SOFR exceeds IORB on {share:.0%} of the days")
+    return float(window["reserves_to_bank_assets_pct"].iloc[qualifying[-1]])
+
+
+def alert_lead(fired: pd.DataFrame, alert: str, event: pd.Timestamp) -> pd.Timestamp | None:
+    """First day of the unbroken run of days on which ``alert`` fired that reaches the
+    business day before ``event`` (days without data do not break a run); ``None`` when the
+    alert was not firing then. ``fired``: the output of :func:`alerts`."""
+    days = pd.DatetimeIndex(fired.loc[fired["alert"] == alert, "date"]).unique().sort_values()
+    days = days[days < event]
+    if days.empty or (event - days[-1]).days > 4:
+        return None
+    start = len(days) - 1
+    while start > 0 and (days[start] - days[start - 1]).days <= 4:
+        start -= 1
+    return days[start]
 
 
 def regime_probabilities(
@@ -114,8 +161,10 @@ def compute_indicators(
         out["srf_usd_bn"] = srf
     out["fed_assets_usd_bn"] = fed_assets
     out["net_liquidity_usd_bn"] = fed_assets - panel["tga_usd_bn"] - panel["on_rrp_usd_bn"]
-    out["sofr_minus_iorb_bp"] = 100.0 * (panel["sofr_pct"] - panel["iorb_pct"])
-    out["sofr_minus_top_bp"] = 100.0 * (panel["sofr_pct"] - panel["range_top_pct"])
+    # Rates are published to 2 decimals: round the spreads (to 1e-6 bp) so that SOFR at the
+    # top of the range is exactly 0, not a binary-float residue.
+    out["sofr_minus_iorb_bp"] = (100.0 * (panel["sofr_pct"] - panel["iorb_pct"])).round(6)
+    out["sofr_minus_top_bp"] = (100.0 * (panel["sofr_pct"] - panel["range_top_pct"])).round(6)
     for tail in ("sofr_p99", "sofr_p1"):  # SOFR percentiles, when supplied
         if f"{tail}_pct" in panel:
             out[f"{tail}_minus_iorb_bp"] = 100.0 * (panel[f"{tail}_pct"] - panel["iorb_pct"])
@@ -140,7 +189,8 @@ def compute_indicators(
 
 @dataclass(frozen=True)
 class AlertRule:
-    """An alert: fires on a day when ``column`` compared with ``threshold`` holds."""
+    """An alert: fires on a day when ``column`` compared with ``threshold`` holds: above it
+    (``above``) or below it, strictly unless ``inclusive`` ("at or above")."""
 
     name: str
     level: str
@@ -148,6 +198,15 @@ class AlertRule:
     above: bool
     threshold: float
     message: str
+    inclusive: bool = False
+
+    def fires(self, values: pd.Series) -> pd.Series:
+        """Boolean per day; False on days without a value."""
+        if self.above:
+            hit = values >= self.threshold if self.inclusive else values > self.threshold
+        else:
+            hit = values <= self.threshold if self.inclusive else values < self.threshold
+        return hit & values.notna()
 
 
 #: The alert rules (levels: info < warning < critical), evaluated by :func:`alerts`.
@@ -159,6 +218,7 @@ ALERT_RULES: tuple[AlertRule, ...] = (
         True,
         0.0,
         "SOFR at or above the top of the range: cash is tight, the SRF is the marginal lender",
+        inclusive=True,
     ),
     AlertRule(
         "srf_take_up",
@@ -182,7 +242,8 @@ ALERT_RULES: tuple[AlertRule, ...] = (
         "p_scarce",
         True,
         0.5,
-        "reserves more likely scarce than not (ratio to bank assets near Sept 2019)",
+        "reserves more likely scarce than not (below the ratio at which SOFR rose above IOER "
+        "before the Sept 2019 spike)",
     ),
     AlertRule(
         "reserves_below_satiation",
@@ -221,8 +282,7 @@ def alerts(indicators: pd.DataFrame, rules: tuple[AlertRule, ...] = ALERT_RULES)
         if rule.column not in indicators:
             continue
         values = indicators[rule.column]
-        fired = values > rule.threshold if rule.above else values < rule.threshold
-        for day, value in values[fired.fillna(False)].items():
+        for day, value in values[rule.fires(values)].items():
             rows.append((day, rule.name, rule.level, float(value), rule.message))
     frame = pd.DataFrame(rows, columns=["date", "alert", "level", "value", "message"])
     return frame.sort_values(["date", "alert"], kind="stable").reset_index(drop=True)
@@ -235,7 +295,8 @@ def stress_base_rates(indicators: pd.DataFrame, horizon_days: int = 20) -> pd.Da
     A base rate from the data (not a forecast): ``days`` is the number of days observed in
     the regime, ``p_sofr_at_ceiling`` the fraction followed by a ceiling touch.
     """
-    touch = (indicators["sofr_minus_top_bp"] >= 0).astype(float)
+    spread = indicators["sofr_minus_top_bp"]
+    touch = (spread >= 0).astype(float).where(spread.notna())  # no print: unknown, not 0
     ahead = touch[::-1].rolling(horizon_days, min_periods=1).max()[::-1].shift(-1)
     frame = pd.DataFrame({"regime": indicators["regime"], "ahead": ahead}).dropna()
     grouped = frame.groupby("regime")["ahead"]

@@ -13,8 +13,8 @@ descendants of repo collateral; seed 001: the corridor RRP < IORB < SRF and SOFR
 3. :class:`OnLedgerFundingMarket` reads a market back at each day's block and implements
    :class:`~glassledger.liquidity.interfaces.FundingMarket`, so
    :func:`~glassledger.liquidity.interfaces.side_by_side` puts the on-ledger rate beside SOFR.
-   A market plugs in by implementing :class:`LedgerMarket`; :class:`BasketReserveMarket` is
-   the first implementation.
+   A market plugs in by implementing :class:`LedgerMarket`: :class:`BasketReserveMarket` (the
+   basket reserve) and :class:`LendingPoolMarket` (a ``pool`` lending market).
 
 **Integer conversion.** A rate in percent becomes whole basis points, rounded half to even
 on the decimal the float prints (``to_bps(5.305) == 530``, ``to_bps(5.315) == 532``):
@@ -63,8 +63,9 @@ from glassledger.contracts.basket_book import load_book
 from glassledger.errors import InputError
 from glassledger.ledger.abc import BlockStore
 from glassledger.ledger.codec import decode
+from glassledger.liquidity.data import next_us_business_days
 from glassledger.liquidity.interfaces import RateSource
-from glassledger.sim.ledger_clock import Call, day_of, last_height_of_each_day
+from glassledger.node.clocked import Call, day_of, last_height_of_each_day
 
 #: Oracle rate key -> column (percent) of :meth:`OraclePublisher.rates_pct`.
 ORACLE_KEYS: dict[str, str] = {
@@ -145,7 +146,7 @@ class OraclePublisher:
             raise InputError(
                 "no corridor rates in the window", field="dates", value=f"{start}..{end}"
             )
-        ahead = pd.Timestamp(frame.index[-1]) + pd.offsets.BDay(BILL_HORIZON_BUSINESS_DAYS)
+        ahead = next_us_business_days(frame.index[-1], BILL_HORIZON_BUSINESS_DAYS + 1)[-1]
         sofr = self.source.corridor(frame.index[0], ahead)["sofr_pct"]
         frame["bill_pct"] = expected_sofr_pct(sofr).reindex(frame.index)
         panel = getattr(self.source, "panel", None)
@@ -257,8 +258,8 @@ class MarketReading:
 class LedgerMarket(Protocol):
     """The plug-in interface of an on-ledger market that funds at corridor rates.
 
-    Implemented now by :class:`BasketReserveMarket`; on-ledger repo and lending pools implement
-    it so that a corridor shock reaches them by the same path: the publisher posts the
+    Implemented by :class:`BasketReserveMarket` and :class:`LendingPoolMarket`; on-ledger repo
+    implements it so that a corridor shock reaches them by the same path: the publisher posts the
     corridor to the oracle, the pool's contract reads ``rate_keys`` (and ``price_keys`` for
     its collateral) in its hooks and moves its rates, collateral values and liquidations, and
     :class:`OnLedgerFundingMarket` reads them back beside SOFR.
@@ -313,6 +314,54 @@ class BasketReserveMarket:
         rate = np.nan if principal <= 0 else 100.0 * income / principal / years
         invested = end.invested(k) / 10 ** start.config["decimals"][k]
         return MarketReading(rate, invested, 0)
+
+
+@dataclass(frozen=True)
+class LendingPoolMarket:
+    """A ``pool`` market (:mod:`glassledger.contracts.pool`) as a :class:`LedgerMarket`.
+
+    The market prices off the oracle rate named by its ``rate_key`` (``rate_keys``; set when
+    the market is opened, e.g. ``USD.SOFR``) and values collateral at the ``price_keys`` of
+    its listed collateral. Funding rate: the realised borrow rate between the two blocks,
+    ``(borrow index after / before - 1) x day_count / days x 100`` percent a year on the
+    market's day count (actual/360 by default, SOFR's), days measured in ms of block time.
+    Collateral value: the collateral the borrowers have posted, at the oracle prices in force
+    at the end (major units of the cash). Liquidations: the count between the blocks.
+    """
+
+    market: str = "USDPOOL"
+    rate_keys: tuple[str, ...] = ("USD.SOFR",)
+    price_keys: tuple[str, ...] = ("UST.BILL3M",)
+    contracts: tuple[str, ...] = ("pool",)
+
+    @property
+    def name(self) -> str:
+        return f"pool_{self.market.lower()}"
+
+    def reading(self, before: LedgerView, after: LedgerView) -> MarketReading:
+        from glassledger.contracts import pool
+
+        start = pool.read_market(lambda key: before.get("pool", key), self.market)
+        end = pool.read_market(lambda key: after.get("pool", key), self.market)
+        if start is None or end is None:
+            return MarketReading(np.nan, np.nan, 0)
+        days = (after.time_ms - before.time_ms) / 86_400_000
+        growth = end["borrow_index"] / start["borrow_index"] - 1.0
+        rate = (
+            np.nan
+            if start["scaled_debt"] == 0 or days <= 0
+            else (100.0 * growth * end["day_count"] / days)
+        )
+        value = 0.0
+        for symbol in end["collateral"]:
+            terms = after.get("pool", f"c/{self.market}/{symbol}")
+            point = after.get("oracle", f"v/price/{terms['price_key']}")
+            if point is None or terms["posted"] == 0:
+                continue
+            price = point["value"] / 10 ** point["scale"]
+            units = terms["posted"] / 10 ** terms["decimals"]
+            value += units * price / terms["units_per_price"]
+        return MarketReading(rate, value, end["liquidations"] - start["liquidations"])
 
 
 @dataclass(frozen=True)

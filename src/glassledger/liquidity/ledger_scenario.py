@@ -1,7 +1,7 @@
 """The corridor on a ledger: a basket coin whose reserve earns the day's rates, end to end.
 
 :func:`run_parallel_dollar` starts the basket consortium (:mod:`glassledger.sim.basket_devnet`)
-on a :class:`~glassledger.sim.ledger_clock.ClockedChain` dated at the first corridor day,
+on a :class:`~glassledger.node.clocked.ClockedChain` dated at the first corridor day,
 sets the coin up under Rule 2a-7 (2023), lets the US dollar dealer create coins, and then, for
 every business day of the source:
 
@@ -34,8 +34,8 @@ from glassledger.liquidity.ledger_link import (
     OnLedgerFundingMarket,
     OraclePublisher,
 )
+from glassledger.node.clocked import DAY_MS, Call, ClockedChain, day_of, ms_of
 from glassledger.sim import basket_devnet as devnet
-from glassledger.sim.ledger_clock import DAY_MS, Call, ClockedChain, day_of, ms_of
 
 Progress = Callable[[int, int], None]
 MANAGER = "spv"

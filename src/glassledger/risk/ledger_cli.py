@@ -1,7 +1,9 @@
 """Risk read off the ledger: ``glassledger risk exposures`` and ``glassledger risk monitor``.
 
 Both read a node home at a block height (default: the head) and never write state except
-``monitor --submit``, which sends the warnings as a transaction signed by the regulator.
+``monitor --submit``, which sends the warnings as a transaction signed by the regulator:
+one sealed envelope per monitored institution, readable only by it and the regulator.
+``monitor --read --as <id>`` opens the warnings sealed to ``<id>`` with its key from the home.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from glassledger.errors import GlassledgerError
-from glassledger.ledger.home import Home
+from glassledger.node.home import Home
 from glassledger.tables import write_table
 
 console = Console()
@@ -65,16 +67,25 @@ def monitor(
         bool, typer.Option(help="Send the warnings to the ledger as the regulator.")
     ] = False,
     regulator: Annotated[str, typer.Option(help="Regulator participant id.")] = "regulator",
+    read: Annotated[
+        bool, typer.Option(help="Open the warnings sealed to --as (needs its key in the home).")
+    ] = False,
+    reader: Annotated[
+        str | None, typer.Option("--as", help="Participant reading its warnings (with --read).")
+    ] = None,
 ) -> None:
     """Seed 003's early warning on the ledger's exposures: dr_j per institution, the flagged
-    set and the cascade; with --submit, warnings go on the ledger visible only to each
-    warned institution."""
+    set and the cascade; with --submit, warnings go on the ledger sealed so that only each
+    institution (and the regulator) can read its own; with --read --as ID, ID reads them."""
     from glassledger.ledger.execution import last_nonce
-    from glassledger.ledger.inbox import Inbox
     from glassledger.ledger.tx import Transaction
+    from glassledger.node.inbox import Inbox
     from glassledger.risk.contagion.ledger_feed import warning_args, warnings_at
 
     h_home = Home(home)
+    if read:
+        _read_warnings(h_home, reader or regulator)
+        return
     try:
         chain = h_home.open_chain()
         h = chain.height if height is None else height
@@ -93,16 +104,62 @@ def monitor(
         return
     console.print(_frame_table(table, "warnings", ["institution", "round", "dr", "reason"]))
     if submit:
-        keys = h_home.load_keys(regulator)
+        try:
+            keys = h_home.load_keys(regulator)
+            args = warning_args(result, h, chain.state.data, regulator)
+        except GlassledgerError as exc:
+            console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(1) from exc
         tx = Transaction(
             chain.chain_id,
             keys.public,
             last_nonce(chain.state, keys.public) + 1,
             "monitor",
             "warn",
-            warning_args(result, h),
+            args,
         ).sign(keys)
         inbox = Inbox(h_home.inbox)
         inbox.push(tx.encode())
         inbox.close()
-        console.print(f"queued warnings as {tx.hash.hex()}")
+        console.print(
+            f"queued {len(args['envelopes'])} sealed warnings as {tx.hash.hex()} "
+            "(one per monitored institution; only it and the regulator can read each)"
+        )
+
+
+def _read_warnings(home: Home, participant: str) -> None:
+    """Print the warnings sealed to ``participant``, opened with its key from ``home``."""
+    from glassledger.risk.contagion.ledger_feed import read_warnings
+
+    try:
+        keys = home.load_keys(participant)
+        chain = home.open_chain()
+        opened = read_warnings(chain.store, participant, keys)
+    except GlassledgerError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    if not opened:
+        console.print(f"no warning envelope sealed to {participant!r}")
+        return
+    table = Table(title=f"warnings sealed to {participant}")
+    for column in (
+        "block",
+        "analysis height",
+        "institution",
+        "warned",
+        "round",
+        "dr_bps",
+        "reason",
+    ):
+        table.add_column(column)
+    for item in opened:
+        table.add_row(
+            str(item["block"]),
+            str(item["height"]),
+            item["institution"],
+            "yes" if item["warned"] else "no",
+            str(item["round"]) if item["warned"] else "",
+            str(item["dr_bps"]) if item["warned"] else "",
+            item["reason"],
+        )
+    console.print(table)

@@ -20,8 +20,8 @@ from __future__ import annotations
 from typing import Any
 
 from glassledger.ledger.crypto import KeyPair
-from glassledger.ledger.devnet import GENESIS_TIME_MS
-from glassledger.ledger.genesis import BalanceSpec, Genesis, ParticipantSpec, TokenSpec
+from glassledger.node.devnet import GENESIS_TIME_MS
+from glassledger.node.genesis import BalanceSpec, Genesis, ParticipantSpec, TokenSpec
 
 COIN = "GLC"
 COIN_DECIMALS = 6

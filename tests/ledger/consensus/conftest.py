@@ -8,9 +8,9 @@ import pytest
 
 from glassledger.contracts.registry import standard_registry
 from glassledger.ledger.chain import Chain
-from glassledger.ledger.devnet import GENESIS_TIME_MS, devnet_genesis
-from glassledger.ledger.genesis import GENESIS_CERTIFICATE, build_genesis
 from glassledger.ledger.store import MemoryStore
+from glassledger.node.devnet import GENESIS_TIME_MS, devnet_genesis
+from glassledger.node.genesis import GENESIS_CERTIFICATE, build_genesis
 
 
 class Clock:

@@ -10,10 +10,10 @@ from glassledger.ledger.consensus.qbft import QbftEngine
 from glassledger.ledger.consensus.transport import InProcessTransport
 from glassledger.ledger.consensus.wire import encode_packet
 from glassledger.ledger.crypto import KeyPair, sha256
-from glassledger.ledger.devnet import GENESIS_TIME_MS, Signer, devnet_genesis
-from glassledger.ledger.genesis import GENESIS_CERTIFICATE, build_genesis
-from glassledger.ledger.mempool import Mempool
 from glassledger.ledger.store import MemoryStore
+from glassledger.node.devnet import GENESIS_TIME_MS, Signer, devnet_genesis
+from glassledger.node.genesis import GENESIS_CERTIFICATE, build_genesis
+from glassledger.node.mempool import Mempool
 
 
 class Clock:

@@ -1,4 +1,4 @@
-"""The contagion monitor on ledger exposures: network at a height, warnings as restricted events.
+"""The contagion monitor on ledger exposures: network at a height, warnings as private payloads.
 
 Scenario: dealer-0 is owed USD 500,000 by client-0 on a USD 10m two-year swap and owes
 dealer-1 USD 300,000 on a USD 1m swap. With USD 100,000 of capital each, dealer-0's
@@ -11,8 +11,16 @@ from __future__ import annotations
 
 import pytest
 
-from glassledger.risk.contagion.ledger_feed import network_at, warning_args, warnings_at
+from glassledger.ledger.crypto import KeyPair
+from glassledger.risk.contagion.ledger_feed import (
+    network_at,
+    read_warnings,
+    warning_args,
+    warning_items,
+    warnings_at,
+)
 from support.desk import DeskChain
+from support.leak import assert_nowhere, find
 
 
 def _book(dealer, ns, cp, tid, notional, mtm):
@@ -32,7 +40,7 @@ def _book(dealer, ns, cp, tid, notional, mtm):
 
 @pytest.fixture
 def desk():
-    desk = DeskChain()
+    desk = DeskChain.create()
     desk.run(
         _book("dealer-0", "a", "client-0", "t1", 10_000_000_00, 500_000_00),
         _book("dealer-1", "b", "dealer-0", "t2", 1_000_000_00, 300_000_00),
@@ -71,16 +79,51 @@ def test_warnings_flag_and_cascade_then_reach_only_the_warned(desk):
     result = warnings_at(desk.store, height)
     assert result.flagged == ["dealer-0"]
     assert result.warned == ["dealer-0", "dealer-1"]
-    (receipt,) = desk.send(("regulator", "monitor", "warn", warning_args(result, height)))
+    args = warning_args(result, height, desk.chain.state.data)
+    assert len(args["envelopes"]) == 3  # every monitored institution, warned or not
+    (receipt,) = desk.send(("regulator", "monitor", "warn", args))
     assert receipt.ok, receipt.message
-    mine = desk.store.events(contract="monitor", name="warning", visible_to="dealer-1")
-    assert [e.event.data["institution"] for e in mine] == ["dealer-1"]
-    assert mine[0].event.data["round"] == 1
-    assert desk.store.events(contract="monitor", name="warning", visible_to="client-0") == []
-    everything = desk.store.events(contract="monitor", name="warning")  # the regulator's view
-    assert len(everything) == 2
-    (again,) = desk.send(("regulator", "monitor", "warn", warning_args(result, height)))
+    mine = read_warnings(desk.store, "dealer-1", KeyPair.from_name("dealer-1"))
+    assert [(w["institution"], w["warned"], w["round"]) for w in mine] == [("dealer-1", True, 1)]
+    assert mine[0]["dr_bps"] == warning_items(result)[1]["dr_bps"]
+    client = read_warnings(desk.store, "client-0", KeyPair.from_name("client-0"))
+    assert [(w["institution"], w["warned"]) for w in client] == [("client-0", False)]
+    regulator = read_warnings(desk.store, "regulator", KeyPair.from_name("regulator"))
+    assert sorted((w["institution"], w["warned"]) for w in regulator) == [
+        ("client-0", False),
+        ("dealer-0", True),
+        ("dealer-1", True),
+    ]
+    assert read_warnings(desk.store, "client-1", KeyPair.from_name("client-1")) == []
+    (again,) = desk.send(("regulator", "monitor", "warn", args))
     assert not again.ok and "already sent" in again.message
+
+
+def test_no_warning_plaintext_is_readable_by_a_copy_holder(desk):
+    """Issue 9 section 5: names, dr_bps and reasons used to be in the transaction, the
+    events and the state. Now every byte a non-recipient holds is searched for them."""
+    height = desk.chain.height
+    result = warnings_at(desk.store, height)
+    items = warning_items(result)
+    reasons = [item["reason"] for item in items]
+    assert all(len(r) > 8 for r in reasons)
+    desk.send(("regulator", "monitor", "warn", warning_args(result, height, desk.chain.state.data)))
+    assert_nowhere(desk, *reasons)
+    # positive control: the same search finds what is public
+    assert find(desk, "Dealer 1")  # a legal name in the identity state
+
+
+def test_sealing_only_to_the_warned_is_refused(desk):
+    """It would tell every copy holder who was warned, from the recipients' names."""
+    height = desk.chain.height
+    result = warnings_at(desk.store, height)
+    args = warning_args(result, height, desk.chain.state.data)
+    warned_only = {"height": height, "envelopes": args["envelopes"][1:]}
+    (receipt,) = desk.send(("regulator", "monitor", "warn", warned_only))
+    assert not receipt.ok and "one envelope per monitored institution" in receipt.message
+    public = {"height": height, "envelopes": [{"ciphertext": b"x", "keys": {"dealer-0": b""}}]}
+    (receipt,) = desk.send(("regulator", "monitor", "warn", public))
+    assert not receipt.ok and "sealed to one institution and the regulator" in receipt.message
 
 
 def test_only_the_regulator_warns(desk):

@@ -51,7 +51,7 @@ from glassledger.errors import ConsensusError, GlassledgerError, StoreError
 from glassledger.ledger.abc import Transport
 from glassledger.ledger.block import Block, Certificate, CommitSeal, quorum
 from glassledger.ledger.chain import Chain
-from glassledger.ledger.consensus.guard import VoteGuard
+from glassledger.ledger.consensus.guard import SignLock, SignState, VoteGuard
 from glassledger.ledger.consensus.messages import (
     NO_DIGEST,
     ConsensusMessage,
@@ -162,15 +162,58 @@ class QbftEngine:
         self._accused: set[tuple[bytes, int, int, int]] = set()
         self._last_sync_request_ms: int | None = None
         self._served: dict[tuple[bytes, int], int] = {}
+        self._refusal_logged = -1
         transport.register(keys.public, self.on_message)
 
     # ------------------------------------------------------------------ events
 
     def start(self) -> None:
-        """Begin agreeing on the block after the chain's head."""
+        """Begin agreeing on the block after the chain's head (resuming from the key's sign
+        state when it has already signed at that height)."""
         self._started = True
         self._enter_height(self.chain.height + 1)
+        self._resume()
         self.on_tick()
+
+    def refusal(self) -> str | None:
+        """Why this authority must not sign now (its sign state is ahead of the store), or
+        None. Logged once per height while it lasts."""
+        guard = self.vote_guard
+        if not isinstance(guard, SignState):
+            return None
+        reason = guard.refusal(self.chain.height)
+        if reason is not None and self._refusal_logged != self.chain.height:
+            self._refusal_logged = self.chain.height
+            log.warning("authority %s refuses to sign: %s", self.keys.public.hex()[:16], reason)
+        return reason
+
+    def _resume(self) -> None:
+        """After a restart at the height of the key's sign state: take back the block it
+        sealed there (its lock) and the round it reached, and send its COMMIT again (the
+        same digest at the same mark may be signed again), so the network can finish that
+        block instead of building a second one."""
+        guard = self.vote_guard
+        if not isinstance(guard, SignState) or self.refusal() is not None:
+            return
+        mark, lock = guard.mark, guard.lock
+        if mark is None or mark.height != self.height:
+            return
+        if mark.round > self.round:
+            self._enter_round(mark.round)
+        if lock is None or lock.height != self.height:
+            return
+        block = lock.block
+        self._blocks[block.hash] = block
+        self._prepared_round = lock.round
+        self._prepared_block = block
+        self._prepared_cert = lock.prepares
+        if lock.round == self.round:
+            self._proposals[lock.round] = block
+            self._committed_rounds.add(lock.round)
+            if self._sign_allowed(VoteKind.COMMIT, lock.round, block.hash):
+                vote = self._vote(VoteKind.COMMIT, lock.round, block.hash)
+                seal = make_seal(self.keys, block.hash, lock.round)
+                self._broadcast(ConsensusMessage(vote, seal=seal))
 
     def on_message(self, sender: bytes, payload: bytes) -> None:
         """Handle a payload from ``sender`` (a transport address; identities come from the
@@ -559,7 +602,8 @@ class QbftEngine:
         self._prepared_round = round_
         self._prepared_block = block
         self._prepared_cert = tuple(votes.values())
-        if self._sign_allowed(VoteKind.COMMIT, round_, digest):
+        lock = SignLock(self.height, round_, block, self._prepared_cert)
+        if self._sign_allowed(VoteKind.COMMIT, round_, digest, lock):
             vote = self._vote(VoteKind.COMMIT, round_, digest)
             self._broadcast(ConsensusMessage(vote, seal=make_seal(self.keys, digest, round_)))
 
@@ -598,10 +642,17 @@ class QbftEngine:
 
     # ------------------------------------------------------------------ sending
 
-    def _sign_allowed(self, kind: VoteKind, round_: int, digest: bytes) -> bool:
+    def _sign_allowed(
+        self, kind: VoteKind, round_: int, digest: bytes, lock: SignLock | None = None
+    ) -> bool:
         if self.keys.public not in self._members:
             return False
-        return self.vote_guard.allow(kind, self.height, round_, digest)
+        guard = self.vote_guard
+        if isinstance(guard, SignState):
+            if self.refusal() is not None:
+                return False
+            return guard.allow(kind, self.height, round_, digest, lock)
+        return guard.allow(kind, self.height, round_, digest)
 
     def _vote(self, kind: VoteKind, round_: int, digest: bytes, prepared: int = -1) -> SignedVote:
         vote = Vote(kind, self.chain.chain_id, self.height, round_, digest, prepared)
@@ -626,6 +677,8 @@ class QbftEngine:
         """Propose for ``round_``: the highest prepared block among the round changes, or
         a fresh block of transactions."""
         self._proposed.add(round_)
+        if self.refusal() is not None:
+            return
         prepared = [m for m in changes.values() if m.vote.vote.prepared_round >= 0]
         if prepared:
             best = max(prepared, key=lambda m: m.vote.vote.prepared_round)
@@ -646,7 +699,7 @@ class QbftEngine:
         )
 
     def _send_round_change(self) -> None:
-        if self.keys.public not in self._members:
+        if self.keys.public not in self._members or self.refusal() is not None:
             return
         block = self._prepared_block
         digest = NO_DIGEST if block is None else block.hash

@@ -127,6 +127,21 @@ def _curves(market: Market, x: np.ndarray, unlimited_srf: bool) -> np.ndarray:
     return np.vstack([mmf, bank_supply(market, x), srf, demand(market, x)])
 
 
+def late_operation(market: Market) -> float:
+    """Cash (USD bn) a Fed operation conducted *after* the morning market lends that day:
+    the demand money funds and banks leave unmet at the operation's minimum bid rate
+    (``market.srf_bp``), at most its limit. Zero without a facility.
+
+    The first ad hoc operation of 17 September 2019 was conducted at 9:30-9:45, after most
+    of the day's repo had traded: SOFR printed +315 bp, and the USD 53 bn it lent raised the
+    day's closing reserves (the next morning's market)."""
+    if math.isnan(market.srf_bp):
+        return 0.0
+    at = np.array([market.srf_bp])
+    mmf, bank, _, want = _curves(market, at, unlimited_srf=False)[:, 0]
+    return float(min(max(want - mmf - bank, 0.0), market.srf_limit))
+
+
 def clear(market: Market, grid: np.ndarray = SPREAD_GRID_BP, tol_bp: float = 0.01) -> Clearing:
     """Clear the market (vectorised over agents); see module docstring.
 

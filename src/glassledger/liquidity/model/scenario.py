@@ -11,7 +11,9 @@ A :class:`Scenario` holds, per business day (USD bn, percent):
   ``tga_usd_bn`` and issuance ``net_bills_usd_bn`` / ``net_coupons_usd_bn``;
 * optionally ``other_liabilities_usd_bn`` (currency, foreign repo pool...; replays take
   them from H.4.1 as fed assets - reserves - TGA - ON RRP on Wednesdays), otherwise they
-  grow at ``other_liabilities_growth``;
+  grow at ``other_liabilities_growth``; and ``facility_after_market`` (1.0 on a day the
+  Fed's operation is conducted after the morning market, as on 17 September 2019: it lends
+  what is left unmet at its minimum bid rate but does not cap that day's SOFR);
 * shocks: ``basis_shock`` (fraction of the relative-value funds' cash-Treasury positions
   lost that day on a widening of the cash-futures basis), ``leverage_mult`` (multiplies
   their leverage limits: a haircut increase), ``stress_mult`` (scales quarter- and
@@ -24,14 +26,25 @@ Named scenarios (:data:`SCENARIOS`) are built from the shipped data: two replays
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from glassledger.errors import InputError
-from glassledger.liquidity.data import build_panel, load_sample_issuance
-from glassledger.liquidity.model.params import POST_2020, InitialState, ModelParams
+from glassledger.liquidity.data import (
+    build_panel,
+    load_sample_issuance,
+    next_us_business_days,
+    us_business_days,
+)
+from glassledger.liquidity.model.params import (
+    POST_2020,
+    PREVIOUS_PARAMS,
+    PREVIOUS_POST_2020,
+    InitialState,
+    ModelParams,
+)
 
 REQUIRED_PATHS = (
     "on_rrp_rate_pct",
@@ -46,7 +59,7 @@ REQUIRED_PATHS = (
     "stress_mult",
 )
 REPLAY_PATHS = ("tga_usd_bn", "net_bills_usd_bn", "net_coupons_usd_bn")
-OPTIONAL_PATHS = ("other_liabilities_usd_bn",)
+OPTIONAL_PATHS = ("other_liabilities_usd_bn", "facility_after_market")
 
 
 @dataclass(frozen=True)
@@ -119,19 +132,46 @@ def other_liabilities(panel: pd.DataFrame, days: pd.DatetimeIndex) -> pd.Series:
     return other.reindex(other.index.union(days)).ffill().bfill().reindex(days)
 
 
+def previous_calibration(scenario: Scenario) -> Scenario:
+    """``scenario`` as the model was calibrated before issue 15 (the baseline of
+    ``benchmarks/corridor_fit.py``): the first day's market cleared at that day's own SOFR
+    print, the previous behavioural values (:data:`.params.PREVIOUS_PARAMS`, and
+    :data:`.params.PREVIOUS_POST_2020` for post-2020 scenarios), no month-start spill of
+    window dressing and no same-day TGA flows in the morning market."""
+    initial = replace(scenario.initial, calibration_spread_bp=None)
+    changes = dict(PREVIOUS_PARAMS)
+    if scenario.name != "sept-2019":  # post-2020 values back to the pre-issue-15 ones
+        defaults = ModelParams()
+        changes |= {k: getattr(defaults, k) for k in POST_2020} | PREVIOUS_POST_2020
+    params = scenario.params.with_(**changes)
+    return Scenario(scenario.name, scenario.description, initial, scenario.paths, params)
+
+
+#: Replays calibrate their first day's market on the median spread of this many open-market
+#: days (in-sample data; see :mod:`.fit`).
+CALIBRATION_DAYS = 10
+
+#: The New York Fed's first overnight repo operation of the episode: 17 September 2019.
+FED_REPO_OPERATIONS_START = pd.Timestamp("2019-09-17")
+
+
 def replay_sept_2019(
     panel: pd.DataFrame | None = None, params: ModelParams | None = None
 ) -> Scenario:
     """July-December 2019: no SRF; reserves near 8 % of bank assets; the 16 September tax
-    date and coupon settlement. The Fed's ad hoc repo operations are the backstop from 18
-    September: overnight and term operations at a minimum bid rate equal to IOER (1.80 %
+    date and coupon settlement. The Fed's ad hoc repo operations are the backstop from 17
+    September (the first overnight operation, USD 53 bn, was on Tuesday 17 September 2019):
+    overnight and term operations at a minimum bid rate equal to IOER (1.80 %
     from 19 September, NY Fed operating policy of 23 September 2019), USD 75 bn, 105 bn
     from 24 September and 165 bn from 11 October (overnight plus outstanding term), plus bill
     purchases of USD 60 bn a month from 15 October."""
     panel = sample_panel() if panel is None else panel
-    days = pd.bdate_range("2019-07-01", "2019-12-31")
+    days = us_business_days("2019-07-01", "2019-12-31")
     paths = _base_paths(days, panel)
-    ops = days >= "2019-09-18"
+    ops = days >= FED_REPO_OPERATIONS_START
+    # 17 September: announced that morning and conducted at 9:30-9:45, after most repo had
+    # traded (SOFR printed 5.25 %); it lent USD 53 bn into the day's close.
+    paths["facility_after_market"] = (days == FED_REPO_OPERATIONS_START).astype(float)
     paths["srf_rate_pct"] = paths["iorb_pct"].where(ops)
     paths["srf_limit_usd_bn"] = np.select(
         [days >= "2019-10-11", days >= "2019-09-24"], [165.0, 105.0], 75.0
@@ -144,7 +184,12 @@ def replay_sept_2019(
     paths["tga_target_usd_bn"] = panel["tga_usd_bn"].reindex(days).ffill()
     paths["other_liabilities_usd_bn"] = other_liabilities(panel, days)
     initial = InitialState.from_panel(
-        panel, days[0], mmf_repo_usd_bn=800.0, mmf_bills_usd_bn=650.0, public_bills_usd_bn=2_400.0
+        panel,
+        days[0],
+        mmf_repo_usd_bn=800.0,
+        mmf_bills_usd_bn=650.0,
+        public_bills_usd_bn=2_400.0,
+        calibration_days=CALIBRATION_DAYS,
     )
     if params is None:  # auctions bid near the minimum rate: far more elastic than the SRF
         params = ModelParams(tga_adjust_days=5.0, srf_elasticity_bn_per_bp=10.0)
@@ -159,7 +204,7 @@ def replay_2025(panel: pd.DataFrame | None = None, params: ModelParams | None = 
     """2025 with published TGA (DTS), marketable issuance (DTS IIIA), Fed assets (H.4.1)
     and policy rates; the SRF at the top of the range with no limit."""
     panel = sample_panel() if panel is None else panel
-    days = pd.bdate_range("2025-01-02", "2025-12-31")
+    days = us_business_days("2025-01-02", "2025-12-31")
     paths = _base_paths(days, panel)
     paths["fed_assets_usd_bn"] = panel["fed_assets_usd_bn"].reindex(days).ffill()
     paths["tga_usd_bn"] = panel["tga_usd_bn"].reindex(days).ffill()
@@ -177,6 +222,7 @@ def replay_2025(panel: pd.DataFrame | None = None, params: ModelParams | None = 
         mmf_repo_usd_bn=1_700.0,
         mmf_bills_usd_bn=2_300.0,
         public_bills_usd_bn=6_200.0,
+        calibration_days=CALIBRATION_DAYS,
     )
     params = ModelParams().with_(**POST_2020) if params is None else params
     return Scenario(
@@ -213,7 +259,7 @@ def projection(
     """
     panel = sample_panel() if panel is None else panel
     first = pd.Timestamp(start)
-    days = pd.bdate_range(first, periods=round(252 * years))
+    days = next_us_business_days(first, round(252 * years))
     last = panel.loc[:first].ffill().iloc[-1]
     paths = _base_paths(days)
     for col in ("on_rrp_rate_pct", "iorb_pct", "srf_rate_pct"):

@@ -172,7 +172,7 @@ def contagion(
 
 def _ledger_network(console: Console, home: Path, height: int | None):
     """The exposure network of a node home at ``height`` (see ``ledger_feed``)."""
-    from glassledger.ledger.home import Home
+    from glassledger.node.home import Home
     from glassledger.risk.contagion.ledger_feed import network_at
 
     chain = Home(home).open_chain()

@@ -11,6 +11,13 @@ height (major units); institutions without a capital entry are left out of the n
 their exposures, and listed in :attr:`LedgerNetwork.missing_capital`.
 
 Direction: creditor (lender) first, as everywhere in :mod:`glassledger.risk.contagion`.
+
+**Warnings are private payloads.** :func:`warning_args` seals one payload per monitored
+institution (every institution with a capital entry when the warnings are sent), warned or
+not, to that institution and the regulator (:func:`glassledger.ledger.private.seal`), each
+padded to :data:`WARNING_PAYLOAD_BYTES` so that warned and unwarned envelopes look alike.
+:func:`read_warnings` finds the envelopes sealed to a participant in the blocks and opens them
+with its key: what ``glassledger risk monitor --read --as <id>`` prints.
 """
 
 from __future__ import annotations
@@ -22,8 +29,11 @@ import numpy as np
 import pandas as pd
 
 from glassledger.contracts.monitor import DEFAULT_THRESHOLD_BPS
+from glassledger.errors import InputError
 from glassledger.ledger.abc import BlockStore
-from glassledger.ledger.codec import encode
+from glassledger.ledger.codec import decode, encode
+from glassledger.ledger.crypto import KeyPair
+from glassledger.ledger.private import Envelope, open_envelope, seal
 from glassledger.risk.contagion.network import ExposureNetwork
 from glassledger.risk.contagion.warning import EarlyWarning, early_warning
 from glassledger.risk.service import risk_at
@@ -104,8 +114,15 @@ def warnings_at(store: BlockStore, height: int, threshold: float | None = None) 
     return early_warning(ledger.network, ledger.threshold if threshold is None else threshold)
 
 
-def warning_args(result: EarlyWarning, height: int) -> dict:
-    """Arguments of ``monitor.warn`` for ``result`` (integers only: dr in basis points)."""
+#: Size of every sealed warning payload (bytes, before encryption): padding hides whether an
+#: institution was warned and how long its reason is.
+WARNING_PAYLOAD_BYTES = 1024
+_PAYLOAD_FIELDS = ("height", "institution", "warned", "round", "dr_bps", "reason")
+
+
+def warning_items(result: EarlyWarning) -> list[dict]:
+    """The warnings of ``result``, one per warned institution: ``institution``, cascade
+    ``round``, ``dr_bps`` (dr in basis points, integer) and ``reason``."""
     items = [
         {
             "institution": str(row["institution"]),
@@ -116,4 +133,90 @@ def warning_args(result: EarlyWarning, height: int) -> dict:
         for row in result.table().to_dict("records")
     ]
     encode(items)  # fail here, not on the ledger, if anything is not encodable
-    return {"height": height, "warnings": items}
+    return items
+
+
+def warning_payload(height: int, institution: str, item: dict | None) -> bytes:
+    """The plaintext sealed to ``institution`` for the analysis at ``height``: its warning
+    (``item``) or ``warned = False``, codec-encoded, length-prefixed and zero-padded to
+    :data:`WARNING_PAYLOAD_BYTES`."""
+    record = {
+        "height": height,
+        "institution": institution,
+        "warned": item is not None,
+        "round": -1 if item is None else item["round"],
+        "dr_bps": 0 if item is None else item["dr_bps"],
+        "reason": "" if item is None else item["reason"],
+    }
+    body = encode(record)
+    if len(body) + 2 > WARNING_PAYLOAD_BYTES:  # cut a very long reason to fit
+        record["reason"] = record["reason"][:400] + "..."
+        body = encode(record)
+    if len(body) + 2 > WARNING_PAYLOAD_BYTES:
+        raise InputError(f"the warning for {institution!r} does not fit in a payload")
+    return len(body).to_bytes(2, "big") + body + bytes(WARNING_PAYLOAD_BYTES - 2 - len(body))
+
+
+def read_payload(data: bytes) -> dict:
+    """Inverse of :func:`warning_payload`."""
+    size = int.from_bytes(data[:2], "big")
+    return decode(data[2 : 2 + size], dict)
+
+
+def _public_key(state: dict[bytes, bytes], participant: str) -> bytes:
+    raw = state.get(f"identity/p/{participant}".encode())
+    if raw is None:
+        raise InputError(f"{participant!r} is not a registered participant: cannot seal to it")
+    return bytes.fromhex(_decode(raw)["keys"][0])
+
+
+def warning_args(
+    result: EarlyWarning, height: int, state: dict[bytes, bytes], regulator: str = "regulator"
+) -> dict:
+    """Arguments of ``monitor.warn`` for ``result`` (the analysis at ``height``): one
+    envelope per institution monitored in ``state`` (the chain state the warnings are sent
+    on: capital entries and registered keys), sealed to it and the ``regulator``."""
+    return sealed_warning_args(warning_items(result), height, state, regulator)
+
+
+def sealed_warning_args(
+    warnings: list[dict], height: int, state: dict[bytes, bytes], regulator: str = "regulator"
+) -> dict:
+    """:func:`warning_args` for warning items given directly (``institution``, ``round``,
+    ``dr_bps``, ``reason``)."""
+    items = {item["institution"]: item for item in warnings}
+    monitored = sorted(
+        key[len(b"monitor/capital/") :].decode()
+        for key in state
+        if key.startswith(b"monitor/capital/")
+    )
+    unmonitored = sorted(set(items) - set(monitored))
+    if unmonitored:
+        raise InputError(f"warned institutions without a capital entry: {unmonitored}")
+    regulator_key = _public_key(state, regulator)
+    envelopes = []
+    for institution in monitored:
+        payload = warning_payload(height, institution, items.get(institution))
+        recipients = {institution: _public_key(state, institution), regulator: regulator_key}
+        envelopes.append(seal(payload, recipients, regulator).to_value())
+    return {"height": height, "envelopes": envelopes}
+
+
+def read_warnings(store: BlockStore, participant: str, keys: KeyPair) -> list[dict]:
+    """Every warning payload sealed to ``participant`` on the chain in ``store``, opened with
+    its ``keys`` (the regulator reads them all): dicts with ``height`` (of the analysis),
+    ``institution``, ``warned``, ``round``, ``dr_bps``, ``reason`` and ``block`` (where the
+    envelope was published). :class:`CryptoError` if an envelope does not open."""
+    out = []
+    for record in store.events(contract="monitor", name="warning"):
+        data = record.event.data
+        if record.tx_index is None:
+            continue
+        tx = store.get_block(record.height).txs[record.tx_index].tx
+        for value in tx.args.get("envelopes", []):
+            envelope = Envelope.from_value(value)
+            if envelope.hash != data["hash"] or participant not in envelope.keys:
+                continue
+            opened = read_payload(open_envelope(envelope, participant, keys))
+            out.append({**{f: opened[f] for f in _PAYLOAD_FIELDS}, "block": record.height})
+    return out

@@ -1,0 +1,5 @@
+"""``python -m glassledger``: the command line."""
+
+from glassledger.cli import app
+
+app()

@@ -1,0 +1,57 @@
+"""``glassledger serve``: the HTTP API (and dashboard) of a node home."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from glassledger.errors import GlassledgerError
+
+console = Console()
+
+
+def serve(
+    home: Annotated[
+        Path, typer.Option("--home", help="Node home directory.", envvar="GLASSLEDGER_HOME")
+    ] = Path(".glassledger"),
+    host: Annotated[str, typer.Option(help="Listen address.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Listen port.")] = 8000,
+    node: Annotated[
+        str | None,
+        typer.Option(help="Submit through this networked node (host:port) instead of the inbox."),
+    ] = None,
+    rate: Annotated[float, typer.Option(min=0.1, help="Requests per second per key.")] = 200.0,
+) -> None:
+    """Serve the API over a home's chain: signed requests, role-based views, event stream,
+    OpenAPI schema at /docs. Transactions go to the home's inbox (run `glassledger node`
+    beside it) or, with --node, to a networked node."""
+    import uvicorn
+
+    from glassledger.api.app import create_app
+    from glassledger.api.ledger import LedgerView, inbox_submitter, network_submitter
+    from glassledger.api.limits import RateLimiter
+    from glassledger.ledger.sqlite_store import SQLiteStore
+    from glassledger.node.home import Home
+
+    try:
+        h = Home(home)
+        h.open_chain().store.close()  # creates the store from genesis on first use
+        store = SQLiteStore.open(h.store, readonly=True)
+        if node is None:
+            submitter = inbox_submitter(h.inbox)
+        else:
+            from glassledger.contracts.registry import standard_registry
+            from glassledger.node.genesis import build_genesis
+
+            genesis = h.load_genesis()
+            genesis_hash = build_genesis(genesis, standard_registry())[0].hash
+            submitter = network_submitter(node, genesis.chain_id, genesis_hash)
+        app = create_app(LedgerView(store, submitter), RateLimiter(rate, 2 * rate))
+    except GlassledgerError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    console.print(f"glassledger API on http://{host}:{port} (OpenAPI: /docs)")
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -1,0 +1,168 @@
+"""An OTC desk on the devnet: dealers with cash, a guarantor, a CCP, a retail client, and
+helpers that run the RFQ exactly as participants do (seal, commit, sign, open, reveal).
+
+Shared by the derivative tests and the benchmarks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from glassledger.contracts.derivatives.terms import (
+    DAY_MS,
+    decode_quote,
+    encode_quote,
+    quote_commitment,
+    quote_terms,
+    sign_quote,
+)
+from glassledger.ledger.crypto import KeyPair, sha256
+from glassledger.ledger.private import Envelope, open_envelope, seal
+from glassledger.node.clocked import ClockedChain
+from glassledger.node.devnet import devnet_genesis
+from glassledger.node.genesis import BalanceSpec, ParticipantSpec
+
+CASH = 1_000_000_00  # $1,000,000.00 in cents
+DEALERS = ("dealer-0", "dealer-1", "dealer-2")
+EXTRA = [
+    ParticipantSpec("guarantor-g", ["guarantor"], legal_name="Guarantor G"),
+    ParticipantSpec("ccp-c", ["ccp"], legal_name="CCP C"),
+    ParticipantSpec("retail-r", ["client"], legal_name="Retail R", category="retail"),
+    ParticipantSpec("qualified-q", ["client"], legal_name="Qualified Q", category="qualified"),
+]
+
+
+def otc_chain(clients: int = 4, path=None, cash: int = CASH) -> ClockedChain:
+    """The devnet with the extra participants above; every dealer, the guarantor, the CCP
+    and the retail/qualified clients hold ``cash`` USD; clients hold the devnet's $1m."""
+    genesis = devnet_genesis(clients=clients, extra=EXTRA)
+    for who in (
+        *[f"dealer-{i}" for i in range(4)],
+        "guarantor-g",
+        "ccp-c",
+        "retail-r",
+        "qualified-q",
+    ):
+        genesis.balances.append(BalanceSpec("USD", who, cash))
+    return ClockedChain.start(genesis, path=path, draw_seed=None)
+
+
+def public(who: str) -> bytes:
+    return KeyPair.from_name(who).public
+
+
+@dataclass
+class SealedQuote:
+    """What a dealer sends (``envelope``, ``commitment``, ``signature``) and keeps
+    (``terms``, ``salt``)."""
+
+    envelope: dict[str, Any]
+    commitment: bytes
+    signature: bytes
+    terms: dict[str, Any]
+    salt: bytes
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+def make_quote(
+    rfq_id: str,
+    dealer: str,
+    client: str,
+    price: int,
+    valid_until_ms: int,
+    threshold: int = 0,
+    mta: int = 0,
+    call_window_ms: int = DAY_MS,
+) -> SealedQuote:
+    """A dealer's firm quote, sealed to the client and the regulator, committed and signed."""
+    terms = quote_terms(rfq_id, dealer, price, threshold, mta, call_window_ms, valid_until_ms)
+    salt = sha256(f"salt/{rfq_id}/{dealer}".encode())[:16]
+    commitment = quote_commitment(terms, salt)
+    signature = sign_quote(KeyPair.from_name(dealer), commitment)
+    envelope = seal(
+        encode_quote(terms, salt), {client: public(client), "regulator": public("regulator")}
+    )
+    quote = SealedQuote(envelope.to_value(), commitment, signature, terms, salt)
+    quote.args = {
+        "rfq_id": rfq_id,
+        "envelope": quote.envelope,
+        "commitment": commitment,
+        "signature": signature,
+    }
+    return quote
+
+
+def open_quote(envelope: dict[str, Any], client: str) -> tuple[dict[str, Any], bytes]:
+    """The client opens a sealed quote with its own key: ``(terms, salt)``."""
+    payload = open_envelope(Envelope.from_value(envelope), client, KeyPair.from_name(client))
+    return decode_quote(payload)
+
+
+def trade(
+    chain: ClockedChain,
+    rfq_id: str,
+    template: str,
+    params: dict[str, Any],
+    notional: int,
+    side: str,
+    client: str,
+    prices: dict[str, int],
+    winner: str | None = None,
+    threshold: int = 0,
+    mta: int = 0,
+    call_window_ms: int = DAY_MS,
+    guarantee_line: str = "",
+) -> dict[str, SealedQuote]:
+    """Request, quote by every dealer in ``prices``, accept ``winner`` (default: the first):
+    three blocks, each asserted accepted. Returns the sealed quotes."""
+    expiry = chain.time_ms + 60_000
+    chain.ok(
+        client,
+        "rfq",
+        "request",
+        rfq_id=rfq_id,
+        template_name=template,
+        params=params,
+        notional=notional,
+        side=side,
+        expiry_ms=expiry,
+        dealers=sorted(prices),
+        guarantee_line=guarantee_line,
+    )
+    quotes = {
+        d: make_quote(rfq_id, d, client, p, expiry + 60_000, threshold, mta, call_window_ms)
+        for d, p in prices.items()
+    }
+    receipts = chain.commit([chain.tx(d, "rfq", "quote", **q.args) for d, q in quotes.items()])
+    assert all(r.ok for r in receipts), [r.message for r in receipts]
+    winner = winner or next(iter(prices))
+    terms, salt = open_quote(quotes[winner].envelope, client)
+    chain.ok(client, "rfq", "accept", rfq_id=rfq_id, dealer=winner, terms=terms, salt=salt)
+    return quotes
+
+
+def post_marks(chain: ClockedChain, marks: dict[str, int]):
+    """The valuation agent posts marks (minor units, party A's side) in one batch."""
+    return chain.ok(
+        "regulator",
+        "oracle",
+        "post_batch",
+        kind="mark",
+        points=[[k, v] for k, v in marks.items()],
+        scale=0,
+        observed_ms=chain.time_ms,
+    )
+
+
+def post(chain: ClockedChain, kind: str, key: str, value_e8: int):
+    return chain.ok(
+        "regulator",
+        "oracle",
+        "post",
+        kind=kind,
+        key=key,
+        value=value_e8,
+        scale=8,
+        observed_ms=chain.time_ms,
+    )
