@@ -211,11 +211,20 @@ def test_bad_rates_files_are_refused_cleanly(tmp_path, rates):
 @pytest.mark.parametrize(
     "args",
     [
-        ("basket", "interest", "--basket", "libra-2019", "--rate", "USD=1", "--yield", "USD=1"),
+        (
+            "basket",
+            "interest",
+            "--basket",
+            "libra-2019",
+            "--basket-per-unit",
+            "USD=1",
+            "--yield",
+            "USD=1",
+        ),
         ("basket", "drift", "--surge", "XXX"),
         ("basket", "inflation", "--start", "2050", "--end", "2060"),
         ("basket", "inflation", "--start", "2010", "--end", "2000"),
-        ("basket", "amounts", "--rate", "EUR=-1"),
+        ("basket", "amounts", "--usd-per-unit", "EUR=-1"),
         ("basket", "drift", "--move", "nan"),
         ("risk", "saccr", FIXTURES / "saccr_bcbs_annex4_trades.csv", "--fx-rate", "EUR=-2"),
     ],

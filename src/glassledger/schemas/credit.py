@@ -129,8 +129,8 @@ RATINGS = Table(
 TRADE_HISTORY = Table(
     name="Closed trades",
     doc="Closed-trade history for internal ratings (`risk ratings TRADES`).",
-    key="trade_id",
     strict=False,
+    min_rows=0,
     fields=(
         Field("counterparty", "id", "counterparty id"),
         Field("trade_id", "id", "trade id, unique per counterparty"),
