@@ -42,6 +42,7 @@ class Snapshot:
     facility_ops: dict[str, dict[str, Any]] = field(default_factory=dict)
     facility_open: set[str] = field(default_factory=set)
     tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _price_cache: dict[tuple[str, str], int | None] = field(default_factory=dict, repr=False)
 
     @property
     def day(self) -> int:
@@ -50,7 +51,14 @@ class Snapshot:
     # ------------------------------------------------------------------ prices
 
     def full_price_e8(self, symbol: str, cash_symbol: str = "USD") -> int | None:
-        """Full price per 100 (scale 1e8) of a security, par for cash, None if unpriced."""
+        """Full price per 100 (scale 1e8) of a security, par for cash, None if unpriced
+        (computed once per symbol: accrued interest is exact rational arithmetic)."""
+        key = (symbol, cash_symbol)
+        if key not in self._price_cache:
+            self._price_cache[key] = self._full_price_e8(symbol, cash_symbol)
+        return self._price_cache[key]
+
+    def _full_price_e8(self, symbol: str, cash_symbol: str) -> int | None:
         if symbol == cash_symbol or (symbol in self.tokens and symbol not in self.securities):
             return PAR_E8 if symbol == cash_symbol else None
         sec = self.securities.get(symbol)

@@ -103,75 +103,64 @@ def participants(snap: Snapshot, cash_symbol: str = CASH) -> pd.DataFrame:
     locks, at market value), ``lent``, ``borrowed``, ``leverage`` (gross assets / (gross
     assets - borrowed); NaN when not positive), ``margin_excess`` (repos as seller),
     ``health_factor`` (lowest over pool positions), ``open_margin_calls``."""
-    rows: dict[str, dict[str, float]] = defaultdict(
-        lambda: {
-            "cash": 0,
-            "securities": 0,
-            "posted": 0,
-            "lent": 0,
-            "borrowed": 0,
-            "margin_excess": 0,
-            "health_factor": math.inf,
-            "open_margin_calls": 0,
-        }
-    )
+    columns = ("cash", "securities", "posted", "lent", "borrowed", "margin_excess")
+    index: dict[str, int] = {}
+    sums: list[list[int]] = []
+    health: list[float] = []
+    calls: list[int] = []
+
+    def row(who: str) -> int:
+        at = index.get(who)
+        if at is None:
+            at = index[who] = len(sums)
+            sums.append([0, 0, 0, 0, 0, 0])
+            health.append(math.inf)
+            calls.append(0)
+        return at
+
     for (symbol, holder), amount in snap.balances.items():
         if holder.startswith("contract:"):
             continue
         if symbol == cash_symbol:
-            rows[holder]["cash"] += amount
+            sums[row(holder)][0] += amount
         elif symbol in snap.securities:
-            rows[holder]["securities"] += snap.value(symbol, amount, cash_symbol)
+            sums[row(holder)][1] += snap.value(symbol, amount, cash_symbol)
     for lock_id, lock in snap.locks.items():
         if lock_id.startswith(("repo/", "pool/", "facility/")) and "/o/" not in lock_id:
-            rows[lock["holder"]]["posted"] += snap.value(
-                lock["symbol"], lock["amount"], cash_symbol
-            )
+            value = snap.value(lock["symbol"], lock["amount"], cash_symbol)
+            sums[row(lock["holder"])][2] += value
     for repo in snap.repos.values():
         if repo["state"] not in OPEN_REPO:
             continue
         due = _repo_due(snap, repo)
-        rows[repo["buyer"]]["lent"] += due
-        seller = rows[repo["seller"]]
-        seller["borrowed"] += due
+        sums[row(repo["buyer"])][3] += due
+        seller = row(repo["seller"])
+        sums[seller][4] += due
         _, adjusted = _repo_collateral(snap, repo)
-        seller["margin_excess"] += adjusted - due
-        seller["open_margin_calls"] += repo["state"] == "called"
+        sums[seller][5] += adjusted - due
+        calls[seller] += repo["state"] == "called"
     for position in _pool_positions(snap):
-        row = rows[position["borrower"]]
-        row["borrowed"] += position["debt"]
-        row["health_factor"] = min(row["health_factor"], position["health_factor"])
+        at = row(position["borrower"])
+        sums[at][4] += position["debt"]
+        health[at] = min(health[at], position["health_factor"])
     for _, lender, value in _pool_shares(snap):
-        rows[lender]["lent"] += value
+        sums[row(lender)][3] += value
     for op_id in snap.facility_open:
         op = snap.facility_ops.get(op_id) or {}
         who = op.get("lender") or op.get("borrower") or op.get("participant")
         if who:
-            side = "lent" if op.get("kind") == "rrp" else "borrowed"
-            rows[who][side] += op.get("cash", 0)
-    frame = pd.DataFrame.from_dict(rows, orient="index")
-    if frame.empty:
-        return pd.DataFrame(
-            columns=[
-                "participant",
-                "cash",
-                "securities",
-                "posted",
-                "lent",
-                "borrowed",
-                "leverage",
-                "margin_excess",
-                "health_factor",
-                "open_margin_calls",
-            ]
-        )
-    frame.index.name = "participant"
+            sums[row(who)][3 if op.get("kind") == "rrp" else 4] += op.get("cash", 0)
+    frame = pd.DataFrame(sums, columns=list(columns), dtype="int64")
+    frame.insert(0, "participant", list(index))
+    frame["health_factor"] = health
+    frame["open_margin_calls"] = calls
     assets = frame["cash"] + frame["securities"] + frame["posted"] + frame["lent"]
-    equity = assets - frame["borrowed"]
-    frame["leverage"] = np.where(equity > 0, assets / equity.where(equity > 0, 1), np.nan)
-    frame["open_margin_calls"] = frame["open_margin_calls"].astype(int)
+    equity = (assets - frame["borrowed"]).to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["leverage"] = np.where(equity > 0, assets.to_numpy(float) / equity, np.nan)
     active = (frame[["securities", "posted", "lent", "borrowed"]] != 0).any(axis=1)
-    columns = [
+    order = [
+        "participant",
         "cash",
         "securities",
         "posted",
@@ -182,7 +171,7 @@ def participants(snap: Snapshot, cash_symbol: str = CASH) -> pd.DataFrame:
         "health_factor",
         "open_margin_calls",
     ]
-    return frame.loc[active, columns].sort_index().reset_index()
+    return frame.loc[active, order].sort_values("participant").reset_index(drop=True)
 
 
 def collateral_by_issue(snap: Snapshot, cash_symbol: str = CASH) -> pd.DataFrame:
@@ -320,14 +309,16 @@ def _shares(amounts: dict[str, float]) -> dict[str, float]:
     return {k: v / total for k, v in positive.items()} if total else {}
 
 
-def concentration(snap: Snapshot, top: tuple[int, ...] = (1, 3, 5)) -> pd.DataFrame:
+def concentration(
+    snap: Snapshot, top: tuple[int, ...] = (1, 3, 5), positions: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Concentration of each side of the market (seed 000's failure mode: a few balance
     sheets): ``lenders`` (repo cash lent, pool shares, reverse repo at the facility),
     ``borrowers`` (repo cash borrowed, pool debt, standing repo), ``dealers`` (gross repo
     intermediation: lent plus borrowed, participants on both sides), ``collateral`` (posted
     value by issue). Columns: ``n``, top-N shares, and the Herfindahl-Hirschman index on the
     0..10,000 scale (10,000 = one name)."""
-    parts = participants(snap)
+    parts = participants(snap) if positions is None else positions
     lenders = dict(zip(parts["participant"], parts["lent"], strict=True)) if len(parts) else {}
     borrowers = (
         dict(zip(parts["participant"], parts["borrowed"], strict=True)) if len(parts) else {}

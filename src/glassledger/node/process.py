@@ -166,7 +166,9 @@ class NetworkNode:
         # start the workers now, before any socket is open: forked later, they would inherit
         # the listening sockets and hold the ports after a crash of this process
         self.verifier.submit([]).result()
-        self.mempool = Mempool(self.chain.chain_id, self.verifier, state=lambda: self.chain.state)
+        self.mempool = Mempool(
+            self.chain.chain_id, self.verifier, state=lambda: self.chain.committed
+        )
         self.chain.mempool = self.mempool
         self.chain.verifier = self.verifier
         self.ingress = IngressQueue(data / "ingress.sqlite")
@@ -224,7 +226,7 @@ class NetworkNode:
             self.metrics.refusals.labels(event).inc()
 
     def participant_of(self, key: bytes) -> str | None:
-        raw = self.chain.state.get(b"identity/k/" + key.hex().encode())
+        raw = self.chain.committed.get(b"identity/k/" + key.hex().encode())
         return None if raw is None else codec.decode(raw, str)
 
     def admit(self, key: bytes) -> str | None:
@@ -232,7 +234,7 @@ class NetworkNode:
         participant = self.participant_of(key)
         if participant is None:
             return "key not in the identity registry"
-        raw = self.chain.state.get(b"identity/p/" + participant.encode())
+        raw = self.chain.committed.get(b"identity/p/" + participant.encode())
         if raw is not None and not codec.decode(raw, dict).get("active", True):
             return f"participant {participant!r} is not active"
         return None
@@ -403,7 +405,7 @@ class NetworkNode:
         from glassledger.node.regulator import DrawSeeds
 
         participant = self.participant_of(self.keys.public)
-        raw = self.chain.state.get(b"identity/p/" + (participant or "").encode())
+        raw = self.chain.committed.get(b"identity/p/" + (participant or "").encode())
         if raw is None or "regulator" not in codec.decode(raw, dict).get("roles", []):
             return None
         return DrawSeeds(data / "regulator-seeds.json")
@@ -479,7 +481,9 @@ class NetworkNode:
     # ------------------------------------------------------------------ ingress
 
     def _next_nonce(self, sender: bytes) -> int:
-        return max(last_nonce(self.chain.state, sender), self._pending_nonce.get(sender, -1)) + 1
+        return (
+            max(last_nonce(self.chain.committed, sender), self._pending_nonce.get(sender, -1)) + 1
+        )
 
     def _check(self, raw: bytes) -> tuple[SignedTransaction, bytes]:
         """Decode and admit one transaction; :class:`TxRejected`/:class:`DecodeError` with the
@@ -494,7 +498,7 @@ class NetworkNode:
             )
         if tx_hash in self.pending:
             raise TxRejected(RejectReason.MALFORMED, "duplicate: already accepted, pending")
-        last = last_nonce(self.chain.state, signed.tx.sender)
+        last = last_nonce(self.chain.committed, signed.tx.sender)
         if signed.tx.nonce <= last:
             raise TxRejected(
                 RejectReason.BAD_NONCE,
