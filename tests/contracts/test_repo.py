@@ -343,3 +343,41 @@ def test_daily_mark_updates_the_trades_register(fc):
     fc.commit()  # the re-marking of the trades may take more than the day's first block
     assert fc.get("repo", "mark_cursor") is None
     assert fc.get("trades", "tr/repo/R1")["mtm"] == CASH + CASH * 530 * 2 // 3_600_000
+
+
+def test_open_repos_reach_the_risk_service(fc):
+    from glassledger.risk.ledger_view import portfolio_tables
+
+    _open(fc, "R1")
+    _open(fc, "R2", collateral={BILL: 10_400_000_00})
+    trades, netting_sets, _ = portfolio_tables(fc.chain.state.data)
+    repo_rows = trades[trades["netting_set"].str.startswith("repo/fund-0/dealer-0")]
+    assert len(repo_rows) == 4  # two repos, seen from both parties
+    buyer_side = repo_rows[repo_rows["netting_set"].str.endswith("|fund-0")]
+    assert sorted(buyer_side["mtm"]) == [CASH / 100, CASH / 100]
+    assert len(netting_sets[netting_sets["netting_set"].str.startswith("repo/")]) == 2
+    fc.ok(SELLER, "repo", "repurchase", repo_id="R1")
+    trades, _, _ = portfolio_tables(fc.chain.state.data)
+    assert (trades["netting_set"].str.startswith("repo/")).sum() == 2
+
+
+def test_triparty_account_too_small_opens_nothing(fc):
+    fc.ok(SELLER, "repo", "deposit", symbol=BILL, amount=3_000_000_00)
+    fc.ok(
+        SELLER,
+        "repo",
+        "propose",
+        repo_id="T2",
+        side="seller",
+        counterparty=BUYER,
+        cash=CASH,
+        rate_bps=520,
+        term_days=7,
+        schedule="GC",
+    )
+    buyer_cash = fc.balance(BUYER)
+    receipt = fc.call(BUYER, "repo", "accept", repo_id="T2")
+    assert not receipt.ok and "cannot cover" in receipt.message
+    assert fc.balance(BUYER) == buyer_cash
+    assert fc.get("repo", f"box/{SELLER}") == {BILL: 3_000_000_00}
+    assert fc.get("repo", "r/T2")["state"] == "proposed"
