@@ -17,9 +17,8 @@ import time
 import uuid
 from pathlib import Path
 
-from ledger_storage import build_chain
-
 from glassledger.node.indexer import PostgresSink, SQLiteSink, index_store
+from ledger_storage import build_chain
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ import typer
 from glassledger.api import cli as api_cli
 from glassledger.basket import cli as basket_cli
 from glassledger.basket import coin_cli
+from glassledger.funding import cli as funding_cli
 from glassledger.liquidity import cli as liquidity_cli
 from glassledger.node import cli as node_cli
 from glassledger.node import governance_cli, keys_cli
@@ -35,6 +36,7 @@ app.add_typer(risk_cli.app, name="risk")
 app.add_typer(basket_cli.app, name="basket")
 app.add_typer(coin_cli.app, name="coin")
 app.add_typer(liquidity_cli.app, name="liquidity")
+app.add_typer(funding_cli.app, name="funding")
 app.add_typer(governance_cli.app, name="governance")
 app.command("serve")(api_cli.serve)
 app.command("index")(index_cli.index)

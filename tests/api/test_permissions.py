@@ -158,6 +158,9 @@ def test_every_route_is_in_the_matrix(app):
         "/v1/risk/exposures": "risk_exposures",
         "/v1/risk/ratings": "risk_ratings",
         "/v1/risk/contagion": "risk_contagion",
+        "/v1/funding/positions": "funding_positions",
+        "/v1/funding/market": "funding_market",
+        "/v1/funding/concentration": "funding_concentration",
     }
     routes = {re.sub(r":path}", "}", r) for r in routes}
     assert routes == set(names), routes ^ set(names)

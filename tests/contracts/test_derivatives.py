@@ -416,3 +416,52 @@ def test_termination_and_novation_to_a_ccp(c):
     assert c.get("trades", "tr/T2.n")["netting_set"] == "ccp-c~client-0"
     assert c.get("trades", "tr/T2")["status"] == "terminated"
     assert c.get("derivative", f"ns/{NS}")["marks"] == {}
+
+
+def test_bulk_marks_reach_the_register_and_the_risk_view(c):
+    from glassledger.risk.ledger_view import read_records
+
+    trade(c, "M1", "irs", {}, 1_000_000_00, "pay_fixed", "client-0", {"dealer-0": 4_000_000})
+    trade(c, "M2", "irs", {}, 2_000_000_00, "receive_fixed", "client-0", {"dealer-0": 4_000_000})
+    post_marks(c, {"M1": 12_345_00, "M2": -2_345_00})
+    assert c.get("trades", f"mk/{NS}") == {"M1": 12_345_00, "M2": -2_345_00}
+    assert c.get("derivative", f"ns/{NS}")["mtm"] == 10_000_00
+    _, trades = read_records(c.chain.state.data, [NS])
+    assert {t["id"]: t["mtm"] for t in trades} == {"M1": 12_345_00, "M2": -2_345_00}
+    # a closed trade takes its last bulk mark into its record and leaves the map
+    c.ok("dealer-0", "derivative", "propose", trade_id="M1", action="termination")
+    c.ok("client-0", "derivative", "consent", trade_id="M1")
+    assert c.get("trades", "tr/M1")["mtm"] == 12_345_00
+    assert c.get("trades", f"mk/{NS}") == {"M2": -2_345_00}
+
+
+def test_a_missing_fixing_holds_its_trade_only_and_is_retried(c):
+    expiry = c.time_ms + 5 * DAY_MS
+    trade(
+        c,
+        "X1",
+        "european_option",
+        {"underlying": "price:NOPE", "strike_e8": 100 * 10**8, "expiry_ms": expiry},
+        10,
+        "buy",
+        "client-0",
+        {"dealer-0": 100_00},
+    )
+    trade(
+        c,
+        "X2",
+        "european_option",
+        {"underlying": "price:SPX", "strike_e8": 100 * 10**8, "expiry_ms": expiry},
+        10,
+        "buy",
+        "client-0",
+        {"dealer-0": 100_00},
+    )
+    c.commit_at(expiry - 5_000)
+    post(c, "price", "SPX", 90 * 10**8)
+    block = c.commit_at(expiry)
+    assert "observation_missing" in names(block) and "expiry" in names(block)
+    assert c.get("derivative", "c/X2")["state"] == "expired"
+    assert c.get("derivative", "c/X1")["state"] == "live"
+    post(c, "price", "NOPE", 120 * 10**8)  # the fixing arrives: exercised in this block
+    assert c.get("derivative", "c/X1")["state"] == "exercised"

@@ -49,6 +49,7 @@ def test_deposit_borrow_accrue_repay_withdraw(f):
     assert trade["status"] == "open" and trade["mtm"] == 150_000_00
     ns = f.get("trades", "ns/pool/USDPOOL/dealer-0")
     assert (ns["party_a"], ns["party_b"]) == ("bank", "dealer-0")
+    assert ns["im_received"] == 198_000_00  # 200,000 face at 99: the collateral held
     f.post_prices(bill=99 * E8, step_ms=30 * DAY_MS)
     owed = debt(f, "dealer-0")
     m = market(f)
@@ -65,6 +66,7 @@ def test_deposit_borrow_accrue_repay_withdraw(f):
     f.must(call("dealer-0", "repay", amount=0))
     assert 0 <= before - f.balance("dealer-0") - owed <= 1
     assert f.get("trades", "tr/pool/USDPOOL/dealer-0/1")["status"] == "terminated"
+    assert f.get("trades", "ns/pool/USDPOOL/dealer-0")["im_received"] == 0
     f.must(call("dealer-0", "release_collateral", symbol=BILL, amount=200_000_00))
     expected = claim(f, "client-0")
     f.must(call("client-0", "withdraw", amount=0))

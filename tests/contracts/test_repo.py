@@ -5,11 +5,11 @@ rollover, open repos, tri-party allocation, and bad input rejected with nothing 
 from __future__ import annotations
 
 import pytest
-from tests.support.repo_market import BILL, BOND, NOTE, market, post_prices
-from tests.support.securities import SecuritiesChain
 
 from glassledger.contracts import repo_book as rb
 from glassledger.contracts import treasury_math as tm
+from support.repo_market import BILL, BOND, NOTE, market, post_prices
+from support.securities import SecuritiesChain
 
 CASH = 10_000_000_00  # USD 10m
 FACE = 10_500_000_00
@@ -145,7 +145,8 @@ def test_substitution(fc):
     record = fc.get("repo", "r/R1")
     assert record["collateral"] == {BILL: bill_face}
     assert fc.get("token", "l/repo/R1/c/" + NOTE) is None
-    assert fc.get("repo", "ix/" + NOTE) is None and fc.get("repo", "ix/" + BILL) == {"0": 1}
+    assert fc.get("repo", "ix/" + NOTE) is None
+    assert rb.decode_index_value(fc.get("repo", "ix/" + BILL)) == {"0": 1}
     before = _snapshot(fc)
     receipt = fc.call(
         SELLER,
@@ -247,7 +248,7 @@ def test_triparty_allocation_and_top_up(fc):
     record = fc.get("repo", "r/T1")
     assert fc.get("repo", f"box/{SELLER}")[BILL] == 8_000_000_00 - chosen[BILL]
     post_prices(fc, note=95 * tm.E8)
-    allocated = [e for e in fc.system_events if e.name == "allocated"]
+    allocated = fc.events("allocated")
     assert allocated and not fc.events("margin_call")  # the agent topped it up
     after = fc.get("repo", "r/T1")["collateral"]
     assert sum(after.values()) > sum(record["collateral"].values())
@@ -333,3 +334,50 @@ def test_stale_price_rejects_and_leaves_repos_unmarked(fc):
     assert not receipt.ok and "stale" in receipt.message
     assert _snapshot(fc) == before
     assert not fc.events("margin_call")
+
+
+def test_daily_mark_updates_the_trades_register(fc):
+    _open(fc, term_days=0)
+    assert fc.get("trades", "tr/repo/R1")["mtm"] == CASH
+    fc.advance_to(tm.iso_of(fc.day + 2), hour=0)
+    fc.commit()  # the re-marking of the trades may take more than the day's first block
+    assert fc.get("repo", "mark_cursor") is None
+    assert fc.get("trades", "tr/repo/R1")["mtm"] == CASH + CASH * 530 * 2 // 3_600_000
+
+
+def test_open_repos_reach_the_risk_service(fc):
+    from glassledger.risk.ledger_view import portfolio_tables
+
+    _open(fc, "R1")
+    _open(fc, "R2", collateral={BILL: 10_400_000_00})
+    trades, netting_sets, _ = portfolio_tables(fc.chain.state.data)
+    repo_rows = trades[trades["netting_set"].str.startswith("repo/fund-0/dealer-0")]
+    assert len(repo_rows) == 4  # two repos, seen from both parties
+    buyer_side = repo_rows[repo_rows["netting_set"].str.endswith("|fund-0")]
+    assert sorted(buyer_side["mtm"]) == [CASH / 100, CASH / 100]
+    assert len(netting_sets[netting_sets["netting_set"].str.startswith("repo/")]) == 2
+    fc.ok(SELLER, "repo", "repurchase", repo_id="R1")
+    trades, _, _ = portfolio_tables(fc.chain.state.data)
+    assert (trades["netting_set"].str.startswith("repo/")).sum() == 2
+
+
+def test_triparty_account_too_small_opens_nothing(fc):
+    fc.ok(SELLER, "repo", "deposit", symbol=BILL, amount=3_000_000_00)
+    fc.ok(
+        SELLER,
+        "repo",
+        "propose",
+        repo_id="T2",
+        side="seller",
+        counterparty=BUYER,
+        cash=CASH,
+        rate_bps=520,
+        term_days=7,
+        schedule="GC",
+    )
+    buyer_cash = fc.balance(BUYER)
+    receipt = fc.call(BUYER, "repo", "accept", repo_id="T2")
+    assert not receipt.ok and "cannot cover" in receipt.message
+    assert fc.balance(BUYER) == buyer_cash
+    assert fc.get("repo", f"box/{SELLER}") == {BILL: 3_000_000_00}
+    assert fc.get("repo", "r/T2")["state"] == "proposed"

@@ -4,9 +4,9 @@ hooks out of the paying agent's escrow, failure to pay, prices and yields from t
 from __future__ import annotations
 
 import pytest
-from tests.support.securities import SecuritiesChain
 
 from glassledger.contracts import treasury_math as tm
+from support.securities import SecuritiesChain
 
 NOTE = "912828YK0"
 BILL = "912796CX5"
@@ -14,7 +14,7 @@ BILL = "912796CX5"
 
 @pytest.fixture
 def fc() -> SecuritiesChain:
-    return SecuritiesChain()
+    return SecuritiesChain.create()
 
 
 def _note(fc: SecuritiesChain, face: int = 1_000_000_00, fund: int = 0) -> None:
@@ -146,3 +146,19 @@ def test_only_the_issuer_issues_and_funds(fc):
     receipt = fc.call("dealer-0", "treasury", "fund", cusip=NOTE, amount=1)
     assert not receipt.ok
     assert not fc.call("ust", "treasury", "fund", cusip=NOTE, amount=10**15).ok  # no such cash
+
+
+def test_note_quote_has_accrued_interest_and_yield(fc):
+    _note(fc)
+    fc.post_price(NOTE, 99 * tm.E8, observed_ms=fc.time_ms)
+    q = _quote_at_head(fc, NOTE)
+    sec = fc.get("treasury", f"s/{NOTE}")
+    day = fc.day
+    assert q["accrued_e8"] == tm.accrued_per_100_e8(
+        4_000_000, 2, sec["schedule"], sec["issue_day"], day
+    )
+    assert q["full_e8"] == 99 * tm.E8 + q["accrued_e8"] > 99 * tm.E8
+    assert q["yield_e8"] > 4_000_000  # below par: yield above the coupon
+    price = tm.note_price_e8(4_000_000, 2, sec["schedule"], sec["issue_day"], day, q["yield_e8"])
+    # one 1e-8 of yield moves this 2-year note by about 180e-8 per 100: within half a step
+    assert abs(price - 99 * tm.E8) <= 100

@@ -126,3 +126,38 @@ def test_civil_day_numbers_agree_with_the_calendar(date):
     day = (date - datetime.date(1970, 1, 1)).days
     assert tm.day_of(date.isoformat()) == day
     assert tm.iso_of(day) == date.isoformat()
+
+
+_NOTE = (tm.day_of("2025-11-15"), tm.day_of("2035-11-15"))
+
+
+def test_note_at_par_on_a_coupon_date_yields_its_coupon():
+    issue, maturity = _NOTE
+    schedule = tm.coupon_schedule(issue, maturity)
+    for day in schedule[1:-1]:
+        assert tm.note_price_e8(4_125_000, 2, schedule, issue, day, 4_125_000) == tm.PAR_E8
+        assert tm.note_yield_e8(tm.PAR_E8, 4_125_000, 2, schedule, issue, day) == 4_125_000
+
+
+def test_last_period_is_the_money_market_form():
+    """With one period left: P = (100 + C/2) / (1 + (r/s)(i/2)) - AI."""
+    issue, maturity = tm.day_of("2025-11-15"), tm.day_of("2027-11-15")
+    schedule = tm.coupon_schedule(issue, maturity)
+    day = tm.day_of("2027-08-01")
+    r, s = maturity - day, maturity - schedule[-2]
+    i, c = Decimal("0.05"), Decimal(2)
+    expected = (100 + c) / (1 + Decimal(r) / s * i / 2) - c * (s - r) / s
+    got = Decimal(tm.note_price_e8(4_000_000, 2, schedule, issue, day, 5_000_000)) / tm.E8
+    assert abs(got - expected) < Decimal("0.00000001")
+
+
+@given(st.integers(1, 3_600), st.integers(-500_000, 15_000_000), st.integers(1, 10_000_000))
+def test_note_yield_round_trips_and_price_falls_with_yield(offset, yield_e8, rate_e8):
+    issue, maturity = _NOTE
+    schedule = tm.coupon_schedule(issue, maturity)
+    day = issue + offset
+    price = tm.note_price_e8(rate_e8, 2, schedule, issue, day, yield_e8)
+    assert tm.note_price_e8(rate_e8, 2, schedule, issue, day, yield_e8 + 1000) < price
+    back = tm.note_yield_e8(price, rate_e8, 2, schedule, issue, day)
+    # the price is rounded to 1e-8 per 100: the yield comes back within a few 1e-8
+    assert abs(back - yield_e8) <= 2

@@ -99,3 +99,13 @@ def test_network_init_up_status_tx_down(tmp_path):
     for node in nodes:
         last = node.config.parent.joinpath("node.log").read_text().splitlines()[-1]
         assert json.loads(last)["event"] == "stopped"
+
+
+def test_node_config_errors_are_one_line(tmp_path):
+    result = runner.invoke(app, ["node", "--config", str(tmp_path / "missing.toml")])
+    assert result.exit_code == 1
+    assert "invalid node configuration" in result.output and "Traceback" not in result.output
+    bad = tmp_path / "node.toml"
+    bad.write_text('name = "x"\nkey = "k.json"\ngenesis = "g.toml"\nlisten = "nowhere"\n')
+    result = runner.invoke(app, ["node", "--config", str(bad)])
+    assert result.exit_code == 1 and "is not host:port" in result.output

@@ -85,8 +85,9 @@ def test_kills_quorum_loss_restart_and_catch_up(tmp_path):
 
 def test_a_partition_between_two_pairs_stalls_without_forking_and_heals(tmp_path):
     net = LocalNet(tmp_path / "net", bookkeepers=0, proxied=True)
-    # the simulator's schedule, replayed against the processes: {0,1} | {2,3} for 4 s
-    sim = SimConfig(partitions=(Partition(0, 4_000, ((0, 1), (2, 3))),), delay_ms=(0, 2))
+    # the simulator's schedule, replayed against the processes: {0,1} | {2,3} (healed by
+    # hand once the stall is seen, so a loaded machine cannot make the check race the heal)
+    sim = SimConfig(partitions=(Partition(0, 120_000, ((0, 1), (2, 3))),), delay_ms=(0, 2))
     plan = FaultPlan.from_sim(sim, DEALERS)
     plan.partitions.clear()  # armed once the network runs
     proxy = FaultProxy(plan)
@@ -101,6 +102,7 @@ def test_a_partition_between_two_pairs_stalls_without_forking_and_heals(tmp_path
         time.sleep(1.5)
         stalled = _stalled(net, DEALERS, 2.0)
         assert plan.dropped > 0
+        plan.heal()
         net.wait_height(max(stalled.values()) + 3, DEALERS, timeout_s=60)
         net.terminate()
     finally:

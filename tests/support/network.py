@@ -7,6 +7,7 @@ every wait is bounded in time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -73,14 +74,19 @@ class LocalNet:
             entry = self.entries[name]
             log = open(entry.config.parent / "node.log", "ab")  # noqa: SIM115
             self.processes[name] = subprocess.Popen(
-                node_command(entry.config), stdout=log, stderr=log, stdin=subprocess.DEVNULL
+                node_command(entry.config),
+                stdout=log,
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # its own process group: kill takes its workers too
             )
             log.close()
 
     def kill(self, *names: str) -> None:
+        """``kill -9`` the node and its signature workers (a machine dying)."""
         for name in names:
             process = self.processes.pop(name)
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait(10)
 
     def terminate(self, *names: str, timeout_s: float = 15.0) -> dict[str, int]:
@@ -93,8 +99,8 @@ class LocalNet:
 
     def close(self) -> None:
         for process in self.processes.values():
-            if process.poll() is None:
-                process.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
             process.wait(10)
         self.processes.clear()
 

@@ -6,22 +6,15 @@ Shared by the derivative tests and the benchmarks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
-from glassledger.contracts.derivatives.terms import (
-    DAY_MS,
-    decode_quote,
-    encode_quote,
-    quote_commitment,
-    quote_terms,
-    sign_quote,
-)
+from glassledger.contracts.derivatives.terms import DAY_MS
 from glassledger.ledger.crypto import KeyPair, sha256
-from glassledger.ledger.private import Envelope, open_envelope, seal
+from glassledger.node import rfq_client
 from glassledger.node.clocked import ClockedChain
 from glassledger.node.devnet import devnet_genesis
 from glassledger.node.genesis import BalanceSpec, ParticipantSpec
+from glassledger.node.rfq_client import SealedQuote
 
 CASH = 1_000_000_00  # $1,000,000.00 in cents
 DEALERS = ("dealer-0", "dealer-1", "dealer-2")
@@ -52,19 +45,6 @@ def public(who: str) -> bytes:
     return KeyPair.from_name(who).public
 
 
-@dataclass
-class SealedQuote:
-    """What a dealer sends (``envelope``, ``commitment``, ``signature``) and keeps
-    (``terms``, ``salt``)."""
-
-    envelope: dict[str, Any]
-    commitment: bytes
-    signature: bytes
-    terms: dict[str, Any]
-    salt: bytes
-    args: dict[str, Any] = field(default_factory=dict)
-
-
 def make_quote(
     rfq_id: str,
     dealer: str,
@@ -75,28 +55,25 @@ def make_quote(
     mta: int = 0,
     call_window_ms: int = DAY_MS,
 ) -> SealedQuote:
-    """A dealer's firm quote, sealed to the client and the regulator, committed and signed."""
-    terms = quote_terms(rfq_id, dealer, price, threshold, mta, call_window_ms, valid_until_ms)
-    salt = sha256(f"salt/{rfq_id}/{dealer}".encode())[:16]
-    commitment = quote_commitment(terms, salt)
-    signature = sign_quote(KeyPair.from_name(dealer), commitment)
-    envelope = seal(
-        encode_quote(terms, salt), {client: public(client), "regulator": public("regulator")}
+    """A dealer's firm quote, sealed to the client and the regulator, committed and signed
+    (a fixed salt per quote keeps test runs reproducible)."""
+    return rfq_client.make_quote(
+        KeyPair.from_name(dealer),
+        rfq_id,
+        dealer,
+        {client: public(client), "regulator": public("regulator")},
+        price,
+        valid_until_ms,
+        threshold,
+        mta,
+        call_window_ms,
+        salt=sha256(f"salt/{rfq_id}/{dealer}".encode())[:16],
     )
-    quote = SealedQuote(envelope.to_value(), commitment, signature, terms, salt)
-    quote.args = {
-        "rfq_id": rfq_id,
-        "envelope": quote.envelope,
-        "commitment": commitment,
-        "signature": signature,
-    }
-    return quote
 
 
 def open_quote(envelope: dict[str, Any], client: str) -> tuple[dict[str, Any], bytes]:
     """The client opens a sealed quote with its own key: ``(terms, salt)``."""
-    payload = open_envelope(Envelope.from_value(envelope), client, KeyPair.from_name(client))
-    return decode_quote(payload)
+    return rfq_client.open_quote(envelope, client, KeyPair.from_name(client))
 
 
 def trade(

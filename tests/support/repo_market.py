@@ -3,9 +3,8 @@ funded, prices posted, collateral classes listed, a tri-party schedule."""
 
 from __future__ import annotations
 
-from tests.support.securities import SecuritiesChain
-
 from glassledger.contracts import treasury_math as tm
+from support.securities import SecuritiesChain
 
 NOTE = "912828YK0"  # 2-year 4% note, 2025-11-15 .. 2027-11-15
 BILL = "912796CX5"  # 26-week bill, 2026-01-01 .. 2026-07-02
@@ -16,7 +15,7 @@ BILL_PRICE = tm.bill_price_e8(4_000_000, 182)
 
 
 def market(fc: SecuritiesChain | None = None) -> SecuritiesChain:
-    fc = fc or SecuritiesChain()
+    fc = fc or SecuritiesChain.create()
     calls = [
         fc.tx(
             "ust",

@@ -600,6 +600,50 @@ def create_app(
             "dr": {str(k): _finite(v) for k, v in warning.dr.items()},
         }
 
+    # ------------------------------------------------------------------ funding
+
+    def funding_snapshot(h: int) -> Any:
+        from glassledger.funding.snapshot import parse
+
+        header = view.store.get_block(h).header
+        return cached("funding", h, lambda: parse(view.state_at(h), h, header.timestamp_ms))
+
+    @app.get("/v1/funding/positions", tags=["views"], **doc("funding_positions"))
+    def funding_positions(caller: CallerDep, height: Height = None) -> Page:
+        """Per participant: cash, securities, posted collateral, lent, borrowed, leverage,
+        repo margin excess, pool health factor, open margin calls (USD cents)."""
+        from glassledger.funding.views import participants
+
+        scope = allowed("funding_positions", caller)
+        frame = participants(funding_snapshot(height_or_head(height)))
+        if scope == "own":
+            frame = frame[frame["participant"] == caller.participant]
+        return Page(items=_records(frame))
+
+    @app.get("/v1/funding/market", tags=["views"], **doc("funding_market"))
+    def funding_market(caller: CallerDep, height: Height = None) -> dict[str, Any]:
+        """Market data: the on-ledger overnight repo rate per day (SOFR method), pool
+        markets (utilization, rates) and standing-facility take-up."""
+        from glassledger.funding.views import facility_take_up, ledger_sofr, pool_markets
+
+        allowed("funding_market", caller)
+        h = height_or_head(height)
+        snap = funding_snapshot(h)
+        return {
+            "height": h,
+            "sofr": _records(ledger_sofr(snap)),
+            "pools": _records(pool_markets(snap)),
+            "facilities": _records(facility_take_up(snap)),
+        }
+
+    @app.get("/v1/funding/concentration", tags=["views"], **doc("funding_concentration"))
+    def funding_concentration(caller: CallerDep, height: Height = None) -> Page:
+        """Top-N shares and Herfindahl index of lenders, borrowers, dealers and collateral."""
+        from glassledger.funding.views import concentration
+
+        allowed("funding_concentration", caller)
+        return Page(items=_records(concentration(funding_snapshot(height_or_head(height)))))
+
     return app
 
 

@@ -48,6 +48,19 @@ MATRIX: dict[str, dict[str, str]] = {
     "risk_exposures": {"regulator": "all", "dealer": "own", "client": "own", "member": "none"},
     "risk_ratings": {"regulator": "all", "dealer": "own", "client": "own", "member": "own"},
     "risk_contagion": {"regulator": "all", "dealer": "none", "client": "none", "member": "none"},
+    "funding_positions": {"regulator": "all", "dealer": "own", "client": "own", "member": "own"},
+    "funding_market": {
+        "regulator": "public",
+        "dealer": "public",
+        "client": "public",
+        "member": "public",
+    },
+    "funding_concentration": {
+        "regulator": "all",
+        "dealer": "none",
+        "client": "none",
+        "member": "none",
+    },
     "authorities": {
         "regulator": "public",
         "dealer": "public",

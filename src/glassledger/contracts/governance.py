@@ -78,6 +78,7 @@ from glassledger.contracts.lottery import lottery_weights as weights_of
 from glassledger.errors import ContractError, DecodeError
 from glassledger.ledger import codec
 from glassledger.ledger.abi import ANY, Context, Contract, method
+from glassledger.ledger.consensus.forks import ConflictingCertificates, double_signers
 from glassledger.ledger.consensus.messages import EquivocationEvidence, check_equivocation
 from glassledger.ledger.params import DEFAULT_PARAMS
 
@@ -327,6 +328,54 @@ class Governance(Contract):
         self._mark_excluded(
             ctx, signer, "equivocation", f"height {vote.height} round {vote.round}", vote.height
         )
+        self._enforce(ctx)
+
+    @method(ANY)
+    def report_conflicting_certificates(self, ctx: Context, evidence: bytes) -> None:
+        """Submit two quorum-sealed headers at one height (canonical encoding of
+        :class:`~glassledger.ledger.consensus.forks.ConflictingCertificates`): every current
+        authority key that sealed both is convicted of equivocation, as by
+        :meth:`report_equivocation` (keys already convicted, or reinstated after that height,
+        are passed over)."""
+        try:
+            proof = codec.decode(evidence, ConflictingCertificates)
+        except DecodeError as exc:
+            raise ContractError(
+                f"evidence is not an encoded ConflictingCertificates: {exc}"
+            ) from exc
+        signers, problem = double_signers(proof)
+        ctx.require(problem is None, f"not conflicting certificates: {problem}")
+        header = proof.first.header
+        height = header.height
+        ctx.require(
+            header.chain_id == ctx.params.get("chain_id"), "evidence is about another chain"
+        )
+        members = {m["key"]: m["id"] for m in self._members_at(ctx, min(height, ctx.height))}
+        convicted = []
+        for key in signers:
+            participant = members.get(key)
+            if participant is None or is_convicted(ctx, participant):
+                continue
+            reinstated = ctx.get(f"reinstated/{participant}")
+            if reinstated is not None and height <= reinstated:
+                continue
+            convicted.append(participant)
+        ctx.require(bool(convicted), "no authority left to convict for these certificates")
+        for participant in convicted:
+            ctx.emit(
+                "double_sign",
+                authority=participant,
+                height=height,
+                first=header.hash,
+                second=proof.second.header.hash,
+            )
+            self._mark_excluded(
+                ctx,
+                participant,
+                "equivocation",
+                f"sealed two blocks at height {height}",
+                height,
+            )
         self._enforce(ctx)
 
     # ------------------------------------------------------------------ hooks

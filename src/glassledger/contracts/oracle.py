@@ -11,7 +11,11 @@ A data point is ``(kind, key, value, scale, observed_ms)``:
   of base, key ``<base>/<quote>`` such as ``USD/CNY``), ``rating`` (a credit score, key = the
   participant id), ``mark`` (a derivative trade's mark-to-market, key = the trade id of the
   ``derivative`` contract, value = MtM in minor units of its netting-set currency from party
-  A's side, any sign, ``scale`` 0; posted by the valuation agent);
+  A's side, any sign, ``scale`` 0; posted by the valuation agent). Marks are not stored per
+  key here: thousands arrive per valuation, and the ``derivative`` contract that margins on
+  them keeps each open trade's last mark (``ns/<netting set>`` ``marks``) and the ``trades``
+  register its copy; the oracle keeps the block's batch in ``touched/mark`` and the
+  observation time of the latest marks (``last/mark``; marks never go back in time);
 * ``value``: an integer (positive for prices and FX, non-negative for ratings, any sign for
   rates) meaning ``value / 10**scale`` units. A price of 101.25 with ``scale`` 8
   is ``10_125_000_000``; a rate of 5.33% (0.0533) in basis points is ``533`` with ``scale`` 4;
@@ -26,11 +30,12 @@ block time; the transaction that needed it is then rejected and its sender sees 
 
 Many points of one kind go in one transaction with :meth:`Oracle.post_batch` (a valuation
 agent marking thousands of trades). Every post records the keys touched in the block under
-``touched/<kind>`` (``{"height", "keys"}``) so a contract's ``end_block`` (the derivative
-contract's margining) finds exactly the points posted in this block without a scan.
+``touched/<kind>`` (``{"height", "points": [[key, value], ...]}``, in posting order) so a
+contract's ``end_block`` (the derivative contract's margining) finds exactly the points
+posted in this block, with their values, without a scan.
 
 State layout: ``v/<kind>/<key>`` -> ``{"value", "scale", "observed_ms", "source", "height"}``;
-``touched/<kind>`` -> ``{"height": int, "keys": [str]}``.
+``touched/<kind>`` -> ``{"height": int, "points": [[str, int], ...]}``.
 """
 
 from __future__ import annotations
@@ -119,7 +124,7 @@ class Oracle(Contract):
         epoch): ``value / 10**scale`` units (see the module docstring for each kind's unit)."""
         self._post(ctx, kind, key, value, scale, observed_ms)
         ctx.emit("posted", kind=kind, key=key, value=value, scale=scale, observed_ms=observed_ms)
-        self._touch(ctx, kind, [key])
+        self._touch(ctx, kind, [[key, value]])
 
     @method("oracle", "regulator")
     def post_batch(
@@ -128,24 +133,33 @@ class Oracle(Contract):
         """Post many points of one ``kind`` observed at ``observed_ms``: ``points`` is
         ``[[key, value], ...]`` (each as in :meth:`post`); one ``posted_batch`` event."""
         ctx.require(0 < len(points) <= MAX_BATCH, f"a batch holds 1..{MAX_BATCH} points")
-        keys = []
         for point in points:
             ctx.require(
                 len(point) == 2 and type(point[0]) is str and type(point[1]) is int,
                 f"each point is [key, int value], got {point!r}",
             )
-            self._post(ctx, kind, point[0], point[1], scale, observed_ms)
-            keys.append(point[0])
-        ctx.require(len(set(keys)) == len(keys), "a batch names each key once")
+        if kind == "mark":  # one check of the shared fields, then only the keys
+            self._post(ctx, kind, points[0][0], points[0][1], scale, observed_ms)
+            for key, _ in points:
+                ctx.require(
+                    0 < len(key) <= MAX_KEY_LENGTH and key.isprintable(),
+                    f"key must be 1..{MAX_KEY_LENGTH} printable characters, got {key!r}",
+                )
+        else:
+            for key, point_value in points:
+                self._post(ctx, kind, key, point_value, scale, observed_ms)
+        ctx.require(
+            len({point[0] for point in points}) == len(points), "a batch names each key once"
+        )
         ctx.emit("posted_batch", kind=kind, count=len(points), scale=scale, observed_ms=observed_ms)
-        self._touch(ctx, kind, keys)
+        self._touch(ctx, kind, points)
 
     @staticmethod
-    def _touch(ctx: Context, kind: str, keys: list[str]) -> None:
+    def _touch(ctx: Context, kind: str, points: list[list[Any]]) -> None:
         touched = ctx.get(f"touched/{kind}")
         if touched is None or touched["height"] != ctx.height:
-            touched = {"height": ctx.height, "keys": []}
-        touched["keys"] += keys
+            touched = {"height": ctx.height, "points": []}
+        touched["points"] += points
         ctx.put(f"touched/{kind}", touched)
 
     @staticmethod
@@ -158,10 +172,19 @@ class Oracle(Contract):
         ctx.require(0 <= scale <= MAX_SCALE, f"scale must be in [0, {MAX_SCALE}], got {scale}")
         ctx.require(kind not in POSITIVE_KINDS or value > 0, f"a {kind} is positive, got {value}")
         ctx.require(kind != "rating" or value >= 0, f"a rating is non-negative, got {value}")
+        ctx.require(kind != "mark" or scale == 0, "a mark is in minor units: scale 0")
         ctx.require(
             observed_ms <= ctx.time_ms,
             f"observation time {observed_ms} is after the block time {ctx.time_ms}",
         )
+        if kind == "mark":  # held by the derivative contract, not here (see the module doc)
+            last = ctx.get("last/mark", 0)
+            ctx.require(
+                observed_ms >= last,
+                f"mark observation time {observed_ms} is before the last marks' ({last})",
+            )
+            ctx.put("last/mark", observed_ms)
+            return
         previous = ctx.get(point_key(kind, key))
         ctx.require(
             previous is None or observed_ms > previous["observed_ms"],

@@ -38,8 +38,9 @@ redeemable for their accounted value; after a deficit that value is lower, expli
 
 **Exposure**: every open borrow is a trade in the ``trades`` register, netting set
 ``pool/<market>/<borrower>`` between the market's ``operator`` (party_a, lender of record)
-and the borrower, ``mtm`` = the debt, ``collateral`` = the collateral's value; marked at every
-call on the position and once a day in ``end_block``; closed ``terminated`` when repaid or
+and the borrower, ``mtm`` = the debt; the collateral the pool holds, at oracle prices, is the
+netting set's ``im_received``; both are marked at every call on the position and once a day
+in ``end_block`` (the collateral only when its price is fresh); closed ``terminated`` when repaid or
 liquidated in full, ``defaulted`` (recovery = share of the debt recovered) on bad debt. An
 open pool loan has no maturity; it is recorded with a one-year maturity (the SA-CCR floor of
 a revolving line is a supervisory choice we leave to the risk service).
@@ -532,7 +533,7 @@ class Pool(Contract):
         m["scaled_debt"] -= burn
         m["cash_held"] += amount
         event = "repay_all" if pos["scaled_debt"] == 0 else "repay"
-        self._store_position(ctx, m, borrower, pos, event=event)
+        self._store_position(ctx, m, borrower, pos, event=event, revalue=False)
         self._save(ctx, m)
         ctx.emit(
             "repaid",
@@ -739,10 +740,11 @@ class Pool(Contract):
         event: str | None = None,
         account: lm.Account | None = None,
         recovery_bps: int = lm.BPS,
+        revalue: bool = True,
     ) -> None:
         key = f"p/{m['id']}/{who}"
         if event is not None:
-            self._mark(ctx, m, who, pos, event, account, recovery_bps)
+            self._mark(ctx, m, who, pos, event, account, recovery_bps, revalue)
         elif pos["loan"]:
             self._mark(ctx, m, who, pos, None)
         if pos["scaled_debt"] == 0 and not any(pos["collateral"].values()):
@@ -760,9 +762,11 @@ class Pool(Contract):
         event: str | None,
         account: lm.Account | None = None,
         recovery_bps: int = lm.BPS,
+        revalue: bool = True,
     ) -> None:
         """Keep the trades register in step with the loan: open it on the first borrow, mark
-        its debt and collateral value, close it when it ends."""
+        its debt and (``revalue``: when the collateral or its price may have moved) the
+        collateral's value, close it when it ends."""
         debt = debt_of(m, pos["scaled_debt"])
         if event == "borrow" and not pos["loan"]:
             netting_set = f"{NAME}/{m['id']}/{who}"
@@ -795,6 +799,7 @@ class Pool(Contract):
                 },
             )
             ctx.put(f"loan/{pos['loan']}", {"state": LOAN.initial, "borrower": who})
+            self._set_collateral(ctx, m, who, account.collateral_value if account else 0)
             return
         if not pos["loan"]:
             return
@@ -813,5 +818,28 @@ class Pool(Contract):
                 recovery_bps=recovery,
             )
             pos["loan"] = ""
+            self._set_collateral(ctx, m, who, 0)
         else:
             ctx.call("trades", "mark", trade_id=pos["loan"], mtm=debt)
+            if account is not None:
+                value = account.collateral_value
+            elif not revalue:
+                value = None
+            else:
+                try:
+                    value = lm.account(self._snapshot(ctx, m, pos)).collateral_value
+                except ContractError:  # no fresh price: keep the last value
+                    value = None
+            if value is not None:
+                self._set_collateral(ctx, m, who, value)
+
+    @staticmethod
+    def _set_collateral(ctx: Context, m: dict[str, Any], who: str, value: int) -> None:
+        """The collateral the pool holds for the borrower, at oracle prices, as the netting
+        set's ``im_received`` (what the risk service nets against the loan)."""
+        netting_set = f"{NAME}/{m['id']}/{who}"
+        ns = ctx.read("trades", f"ns/{netting_set}")
+        if ns is not None and ns["im_received"] != value:
+            ctx.call(
+                "trades", "set_collateral", netting_set=netting_set, terms={"im_received": value}
+            )

@@ -29,7 +29,9 @@ year, actual/360 simple interest per whole day (:mod:`glassledger.contracts.repo
 
 **Mark-to-market** in the block hooks: on the first block of each day (``begin_block``)
 every open repo is marked (collateral at the oracle's full price, requirement = cash +
-accrued interest) and its trade in the ``trades`` register re-marked; within the day, a
+accrued interest) and margin calls issued; the trades of the open repos are then re-marked
+in the ``trades`` register ``repo_mark_buckets_per_block`` index buckets (default 8 x 128
+repos) per block over the first blocks of the day; within the day, a
 price posted in a block re-marks, in that block's ``end_block``, only the repos holding that
 security (index ``ix/<symbol>``). A **margin call** is issued when the deficit exceeds the
 threshold and the MTA, due by ``repo_margin_deadline_ms`` (chain parameter, default 4 h).
@@ -101,6 +103,8 @@ from glassledger.ledger.abi.settlement import Instruction, settle
 NAME = "repo"
 HOLDER = f"contract:{NAME}"
 DEFAULT_MARGIN_DEADLINE_MS = 4 * 3_600_000
+#: Index buckets whose trades are re-marked in the ``trades`` register per block.
+DEFAULT_MARK_BUCKETS = 8
 #: Longest repo term (days) and largest repo rate accepted (bps a year).
 MAX_TERM_DAYS = 3_660
 MAX_RATE_BPS = 10_000
@@ -638,7 +642,32 @@ class Repo(TripartyMethods, Contract):
             self._defaults(ctx, now)
         if today > last:
             ctx.put("day", today)
-            self.mark_to_market(ctx, symbols, None, mark_trades=True)
+            self.mark_to_market(ctx, symbols, None)
+            ctx.put("mark_cursor", 0)
+        self._mark_trades_slice(ctx)
+
+    def _mark_trades_slice(self, ctx: Context) -> None:
+        """Re-mark the trades of the next ``repo_mark_buckets_per_block`` index buckets in the
+        ``trades`` register (cash + interest to date): a day's re-marking of every open repo
+        is spread over the first blocks of the day, so no block carries all of it."""
+        cursor = ctx.get("mark_cursor")
+        if cursor is None:
+            return
+        per_block = ctx.params.get("repo_mark_buckets_per_block", DEFAULT_MARK_BUCKETS)
+        last = ctx.get("seq", 0) // rb.BUCKET
+        today = ctx.time_ms // DAY_MS
+        for bucket in range(cursor, min(cursor + per_block, last + 1)):
+            marks = []
+            for row in rb.load_rows(ctx, bucket).values():
+                cash = row[rb.CASH]
+                mtm = cash + cash * row[rb.RATE] * (today - row[rb.START]) // rb.ACT360_BPS
+                marks.append([row[rb.TRADE], mtm])
+            if marks:
+                ctx.call("trades", "mark_many", marks=marks)
+        if cursor + per_block > last:
+            ctx.delete("mark_cursor")
+        else:
+            ctx.put("mark_cursor", cursor + per_block)
 
     def end_block(self, ctx: Context) -> None:
         """Re-mark the repos holding a security whose price was posted in this block."""
@@ -652,8 +681,8 @@ class Repo(TripartyMethods, Contract):
         if changed:
             buckets: set[int] = set()
             for symbol in changed:
-                buckets.update(int(b) for b in ctx.get(f"ix/{symbol}", {}))
-            self.mark_to_market(ctx, ctx.get("symbols", []), sorted(buckets), mark_trades=False)
+                buckets.update(int(b) for b in rb.load_ix(ctx, symbol))
+            self.mark_to_market(ctx, ctx.get("symbols", []), sorted(buckets))
 
     def _buckets(self, ctx: Context) -> range:
         return range(ctx.get("seq", 0) // rb.BUCKET + 1)
@@ -664,7 +693,7 @@ class Repo(TripartyMethods, Contract):
         today = now // DAY_MS
         nearest = 0
         for bucket in self._buckets(ctx):
-            rows = ctx.get(f"mx/{bucket}")
+            rows = rb.load_rows(ctx, bucket)
             if not rows:
                 continue
             late = []
@@ -683,12 +712,9 @@ class Repo(TripartyMethods, Contract):
         else:
             ctx.delete("next_deadline")
 
-    def mark_to_market(
-        self, ctx: Context, symbols: list[str], buckets: list[int] | None, mark_trades: bool
-    ) -> int:
-        """Mark the repos of ``buckets`` (all when ``None``) and issue the margin calls due;
-        with ``mark_trades`` also re-mark every trade in the ``trades`` register. Returns the
-        number of margin calls issued."""
+    def mark_to_market(self, ctx: Context, symbols: list[str], buckets: list[int] | None) -> int:
+        """Mark the repos of ``buckets`` (all when ``None``) and issue the margin calls due
+        (each call also marks its trade). Returns the number of margin calls issued."""
         prices: dict[str, int] = {}
         haircuts: dict[str, int] = {}
         skip: set[str] = set()
@@ -712,29 +738,26 @@ class Repo(TripartyMethods, Contract):
         issued = 0
         nearest = ctx.get("next_deadline", 0)
         for bucket in self._buckets(ctx) if buckets is None else buckets:
-            rows = ctx.get(f"mx/{bucket}")
+            rows = rb.load_rows(ctx, bucket)
             if not rows:
                 continue
             hits = rb.scan_bucket(rows, today, prices, haircuts, frozen_skip)
             deadlines = {}
+            marks = []
             for repo_id, requirement, deficit, market in hits:
-                deadline = self._issue_call(ctx, repo_id, requirement, deficit, market)
+                deadline, trade_id = self._issue_call(ctx, repo_id, requirement, deficit, market)
                 if deadline:
                     deadlines[repo_id] = deadline
+                    marks.append([trade_id, requirement])
                     nearest = deadline if not nearest else min(nearest, deadline)
                     issued += 1
+            if marks:
+                ctx.call("trades", "mark_many", marks=marks)
             if hits:
-                rows = ctx.get(f"mx/{bucket}")  # a tri-party top-up may have changed it
+                rows = rb.load_rows(ctx, bucket)  # a tri-party top-up may have changed it
                 for repo_id, deadline in deadlines.items():
                     rows[repo_id][rb.CALLED] = deadline
-                ctx.put(f"mx/{bucket}", rows)
-            if mark_trades:
-                for repo_id, row in rows.items():
-                    if repo_id in deadlines:
-                        continue
-                    cash = row[rb.CASH]
-                    mtm = cash + cash * row[rb.RATE] * (today - row[rb.START]) // rb.ACT360_BPS
-                    ctx.call("trades", "mark", trade_id=row[rb.TRADE], mtm=mtm)
+                rb.save_rows(ctx, bucket, rows)
         if nearest:
             ctx.put("next_deadline", nearest)
         return issued
@@ -743,12 +766,13 @@ class Repo(TripartyMethods, Contract):
 
     def _issue_call(
         self, ctx: Context, repo_id: str, requirement: int, deficit: int, market: int
-    ) -> int:
+    ) -> tuple[int, str]:
         """Issue a margin call (or let the tri-party agent top the repo up); returns the
-        call's deadline (ms), 0 when topped up."""
+        call's deadline (ms; 0 when topped up) and the trade id (the caller marks the trades
+        of a bucket's calls in one ``trades.mark_many``)."""
         record = ctx.get(f"r/{repo_id}")
         if record["schedule"] and self._triparty_top_up(ctx, record, deficit):
-            return 0
+            return 0, record["trade"]
         REPO_LIFECYCLE.fire(record, "margin_call")
         deadline = ctx.time_ms + ctx.params.get(
             "repo_margin_deadline_ms", DEFAULT_MARGIN_DEADLINE_MS
@@ -761,7 +785,6 @@ class Repo(TripartyMethods, Contract):
             "deficit": deficit,
         }
         ctx.put(f"r/{repo_id}", record)
-        ctx.call("trades", "mark", trade_id=record["trade"], mtm=requirement)
         ctx.emit(
             "margin_call",
             visible_to=(record["buyer"], record["seller"]),
@@ -773,7 +796,7 @@ class Repo(TripartyMethods, Contract):
             collateral_value=market,
             deadline_ms=deadline,
         )
-        return deadline
+        return deadline, record["trade"]
 
     def _end_call(self, ctx: Context, record: dict[str, Any], event: str) -> None:
         MARGIN_CALL_LIFECYCLE.fire(record["call"], event)
@@ -961,8 +984,7 @@ class Repo(TripartyMethods, Contract):
     @staticmethod
     def _index_put(ctx: Context, record: dict[str, Any]) -> None:
         bucket = record["seq"] // rb.BUCKET
-        key = f"mx/{bucket}"
-        rows = ctx.get(key) or {}
+        rows = rb.load_rows(ctx, bucket)
         rows[record["id"]] = [
             record["cash"],
             record["rate_bps"],
@@ -974,31 +996,24 @@ class Repo(TripartyMethods, Contract):
             record["trade"],
             [[s, a] for s, a in sorted(record["collateral"].items())],
         ]
-        ctx.put(key, rows)
+        rb.save_rows(ctx, bucket, rows)
         for symbol in record["collateral"]:
-            ix = ctx.get(f"ix/{symbol}") or {}
+            ix = rb.load_ix(ctx, symbol)
             ix[str(bucket)] = ix.get(str(bucket), 0) + 1
-            ctx.put(f"ix/{symbol}", ix)
+            rb.save_ix(ctx, symbol, ix)
 
     @staticmethod
     def _index_remove(ctx: Context, record: dict[str, Any]) -> None:
         bucket = record["seq"] // rb.BUCKET
-        key = f"mx/{bucket}"
-        rows = ctx.get(key) or {}
+        rows = rb.load_rows(ctx, bucket)
         if rows.pop(record["id"], None) is None:
             return
-        if rows:
-            ctx.put(key, rows)
-        else:
-            ctx.delete(key)
+        rb.save_rows(ctx, bucket, rows)
         for symbol in record["collateral"]:
-            ix = ctx.get(f"ix/{symbol}") or {}
+            ix = rb.load_ix(ctx, symbol)
             count = ix.get(str(bucket), 0) - 1
             if count > 0:
                 ix[str(bucket)] = count
             else:
                 ix.pop(str(bucket), None)
-            if ix:
-                ctx.put(f"ix/{symbol}", ix)
-            else:
-                ctx.delete(f"ix/{symbol}")
+            rb.save_ix(ctx, symbol, ix)

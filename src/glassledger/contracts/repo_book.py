@@ -14,7 +14,8 @@ the same whatever the spacing of the blocks in between (exactly: it depends on t
 ``deficit = requirement - collateral after haircut``. A margin call is due when
 ``deficit > threshold`` and ``deficit >= mta``.
 
-**Index** (``mx/<bucket>`` in the contract's state): open repos in buckets of
+**Index** (``mx/<bucket>`` in the contract's state, msgpack-encoded bytes, see
+:func:`load_rows`): open repos in buckets of
 :data:`BUCKET` by sequence number, each ``{repo id: row}`` with the row
 ``[cash, rate_bps, start_day, threshold, mta, call deadline ms (0: no call), maturity day (0:
 open), trade id, [[symbol, amount], ...]]``. The daily pass over the index also finds the
@@ -28,6 +29,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import msgspec
+
 from glassledger.contracts import treasury
 from glassledger.contracts.treasury_math import PAR_E8
 from glassledger.ledger.abi import Context
@@ -39,6 +42,42 @@ ACT360_BPS = 360 * BPS
 BUCKET = 128
 #: Row fields of the index.
 CASH, RATE, START, THRESHOLD, MTA, CALLED, MATURITY, TRADE, COLLATERAL = range(9)
+
+
+_encode = msgspec.msgpack.Encoder().encode
+_decode = msgspec.msgpack.Decoder().decode
+
+
+def load_rows(ctx: Context, bucket: int) -> dict[str, list[Any]]:
+    """The index rows of ``bucket`` (stored as msgpack bytes: a bucket is rewritten on every
+    call touching one of its repos, and bytes skip the codec's value walk)."""
+    raw = ctx.get(f"mx/{bucket}")
+    return _decode(raw) if raw else {}
+
+
+def save_rows(ctx: Context, bucket: int, rows: Mapping[str, list[Any]]) -> None:
+    if rows:
+        ctx.put(f"mx/{bucket}", _encode(rows))
+    else:
+        ctx.delete(f"mx/{bucket}")
+
+
+def load_ix(ctx: Context, symbol: str) -> dict[str, int]:
+    """``{bucket: repos in it holding symbol}`` (msgpack bytes, like the rows)."""
+    raw = ctx.get(f"ix/{symbol}")
+    return _decode(raw) if raw else {}
+
+
+def save_ix(ctx: Context, symbol: str, ix: Mapping[str, int]) -> None:
+    if ix:
+        ctx.put(f"ix/{symbol}", _encode(ix))
+    else:
+        ctx.delete(f"ix/{symbol}")
+
+
+def decode_index_value(raw: bytes) -> Any:
+    """Decode a stored ``mx/`` or ``ix/`` value (for off-ledger readers)."""
+    return _decode(raw)
 
 
 def collateral_lock(repo_id: str, symbol: str) -> str:
@@ -107,26 +146,25 @@ def scan_bucket(
     deficit, collateral market value)`` for each row not already called whose collateral is
     all priced (symbols in ``skip`` have no fresh price: their repos are left unmarked).
 
-    The hot loop of the mark-to-market: integer arithmetic only, one pass per row."""
+    The hot loop of the mark-to-market: integer arithmetic only, one pass per row, the same
+    arithmetic as :func:`collateral_value` and :func:`margin`."""
+    priced = {s: (p, BPS - haircuts[s]) for s, p in prices.items() if s not in skip}
     out = []
     for repo_id, row in rows.items():
-        if row[CALLED]:
+        cash, rate, start, threshold, mta, called, _, _, collateral = row
+        if called:
             continue
         market = adjusted = 0
-        stale = False
-        for symbol, amount in row[COLLATERAL]:
-            price = prices.get(symbol)
-            if price is None or symbol in skip:
-                stale = True
+        for symbol, amount in collateral:
+            terms = priced.get(symbol)
+            if terms is None:
                 break
-            value = amount * price // 10_000_000_000
+            value = amount * terms[0] // 10_000_000_000
             market += value
-            adjusted += value * (BPS - haircuts[symbol]) // BPS
-        if stale:
-            continue
-        cash = row[CASH]
-        requirement = cash + cash * row[RATE] * (today - row[START]) // ACT360_BPS
-        deficit = requirement - adjusted
-        if deficit > row[THRESHOLD] and deficit >= row[MTA]:
-            out.append((repo_id, requirement, deficit, market))
+            adjusted += value * terms[1] // BPS
+        else:
+            requirement = cash + cash * rate * (today - start) // ACT360_BPS
+            deficit = requirement - adjusted
+            if deficit > threshold and deficit >= mta:
+                out.append((repo_id, requirement, deficit, market))
     return out

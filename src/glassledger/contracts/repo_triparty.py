@@ -2,8 +2,8 @@
 
 A **tri-party agent** (a participant with role ``settlement_bank``) publishes collateral
 schedules (:meth:`TripartyMethods.set_schedule`): the collateral classes it accepts, in its
-order of preference, and a concentration limit (the most any one issue may make up of the
-cash it secures, in basis points). A seller keeps securities in its **tri-party account**
+order of preference, and a concentration limit (the most any one issue may cover, after
+haircut, of a repo's cash, in basis points). A seller keeps securities in its **tri-party account**
 (:meth:`TripartyMethods.deposit` / :meth:`TripartyMethods.withdraw`): escrow locks
 ``repo/tp/<seller>/<symbol>`` owned by the repo contract, mirrored in ``box/<seller>``.
 
@@ -43,7 +43,7 @@ def allocate(ctx: Context, record: dict[str, Any], seller: str, need: int) -> di
     schedule = ctx.get(f"sched/{record['schedule']}")
     box = ctx.get(f"box/{seller}", {})
     until = record["maturity_day"] or ctx.time_ms // DAY_MS + record["term_days"]
-    cap = need * schedule["concentration_bps"] // rb.BPS
+    cap = record["cash"] * schedule["concentration_bps"] // rb.BPS  # per issue, after haircut
     ranked = []
     for symbol, held in box.items():
         cls = ctx.get(f"elig/{symbol}")
@@ -60,19 +60,19 @@ def allocate(ctx: Context, record: dict[str, Any], seller: str, need: int) -> di
             break
         haircut = ctx.get(f"class/{cls}")["haircut_bps"]
         price = price_e8(ctx, symbol, record["cash_symbol"])
-        per_unit_num = price * (rb.BPS - haircut)  # adjusted value of 1 unit x 1e10 x 1e4
-        limit = min(remaining, cap)
-        amount = -(-limit * 10_000_000_000 * rb.BPS // per_unit_num) + 1
+        terms = ({symbol: price}, {symbol: haircut})
+        existing = record["collateral"].get(symbol, 0)
+        room = cap - (rb.collateral_value([(symbol, existing)], *terms)[1] if existing else 0)
+        if room <= 0:
+            continue
+        per_unit = price * (rb.BPS - haircut)  # value after haircut of one unit, x 1e14
+        if remaining <= room:  # enough room: cover the rest (rounded up)
+            amount = -(-remaining * 10**14 // per_unit) + 1
+        else:  # up to the concentration limit (rounded down)
+            amount = room * 10**14 // per_unit
         amount = min(amount, held)
-        while amount > 0:
-            _, adjusted = rb.collateral_value(
-                [(symbol, amount)], {symbol: price}, {symbol: haircut}
-            )
-            if adjusted <= cap or amount == 1:
-                break
-            amount -= 1
-        _, adjusted = rb.collateral_value([(symbol, amount)], {symbol: price}, {symbol: haircut})
-        if amount <= 0 or adjusted <= 0:
+        adjusted = rb.collateral_value([(symbol, amount)], *terms)[1] if amount > 0 else 0
+        if adjusted <= 0:
             continue
         chosen[symbol] = amount
         remaining -= adjusted

@@ -23,7 +23,9 @@ margined, defaulted, recovery.
 Each event stamps the netting set's ``updated_ms`` with the block time.
 
 State: ``ns/<id>`` -> netting set; ``tr/<id>`` -> trade; ``open/<netting set>/<trade id>`` ->
-1 while the trade is open.
+1 while the trade is open; ``mk/<netting set>`` -> ``{trade id: mtm}``, marks set in bulk
+(:meth:`Trades.mark_many`). A trade's current mark is its entry in ``mk/<netting set>`` when
+there is one, else its record's ``mtm`` (``mark`` and ``close_trade`` fold the entry back).
 """
 
 from __future__ import annotations
@@ -172,29 +174,44 @@ class Trades(Contract):
         trade = self._open_trade(ctx, trade_id)
         trade["mtm"] = mtm
         ctx.put(f"tr/{trade_id}", trade)
+        self._unmap(ctx, trade)
         ns = self._netting_set(ctx, trade["netting_set"])
         self._emit(
             ctx, "trade_marked", ns, netting_set=trade["netting_set"], trade_id=trade_id, mtm=mtm
         )
 
     @method(CONTRACT)
-    def mark_many(self, ctx: Context, marks: list[list[Any]]) -> None:
+    def mark_many(self, ctx: Context, marks: list[list[Any]], netting_set: str = "") -> None:
         """Set many open trades' market values at once (``[[trade_id, mtm], ...]``, minor
-        units, ``party_a``'s side): one ``trades_marked`` event per netting set, listing them
-        (an oracle valuation of thousands of trades in one block)."""
+        units, ``party_a``'s side); one ``trades_marked`` event per netting set. With
+        ``netting_set`` named (every trade must be open in it), the marks go to its mark map
+        ``mk/<netting set>``: one write however many trades (an oracle valuation of thousands
+        of trades in one block); without, each trade's record is updated."""
         by_ns: dict[str, list[list[Any]]] = {}
         for entry in marks:
             ctx.require(
                 len(entry) == 2 and type(entry[0]) is str and type(entry[1]) is int,
                 f"mark_many: each mark is [trade_id, mtm], got {entry!r}",
             )
-            trade = self._open_trade(ctx, entry[0])
-            trade["mtm"] = entry[1]
-            ctx.put(f"tr/{entry[0]}", trade)
-            by_ns.setdefault(trade["netting_set"], []).append(entry)
-        for netting_set, group in by_ns.items():
-            ns = self._netting_set(ctx, netting_set)
-            self._emit(ctx, "trades_marked", ns, netting_set=netting_set, marks=group)
+            if netting_set:
+                ctx.require(
+                    ctx.has(f"open/{netting_set}/{entry[0]}"),
+                    f"no open trade {entry[0]!r} in netting set {netting_set!r}",
+                )
+                by_ns.setdefault(netting_set, []).append(entry)
+            else:  # each trade's record is read anyway: its mtm is written there
+                trade = self._open_trade(ctx, entry[0])
+                trade["mtm"] = entry[1]
+                ctx.put(f"tr/{entry[0]}", trade)
+                self._unmap(ctx, trade)
+                by_ns.setdefault(trade["netting_set"], []).append(entry)
+        for ns_id, group in by_ns.items():
+            ns = self._netting_set(ctx, ns_id)
+            if netting_set:
+                book = ctx.get(f"mk/{ns_id}", {})
+                book.update(dict(group))
+                ctx.put(f"mk/{ns_id}", book)
+            self._emit(ctx, "trades_marked", ns, netting_set=ns_id, marks=group)
 
     @method(CONTRACT)
     def set_guarantee(
@@ -237,6 +254,7 @@ class Trades(Contract):
         ctx.require(outcome in OUTCOMES, f"outcome must be one of {OUTCOMES}: {outcome!r}")
         ctx.require(0 <= recovery_bps <= 10_000, "recovery_bps must be in [0, 10000]")
         trade = self._open_trade(ctx, trade_id)
+        trade["mtm"] = self._unmap(ctx, trade)
         trade.update(status=outcome, closed_ms=ctx.time_ms, recovery_bps=recovery_bps)
         ctx.put(f"tr/{trade_id}", trade)
         ctx.delete(f"open/{trade['netting_set']}/{trade_id}")
@@ -259,6 +277,20 @@ class Trades(Contract):
         )
 
     # -- helpers
+    @staticmethod
+    def _unmap(ctx: Context, trade: dict[str, Any]) -> int:
+        """Remove ``trade`` from its netting set's mark map; its current mark."""
+        key = f"mk/{trade['netting_set']}"
+        book = ctx.get(key)
+        if book is None or trade["id"] not in book:
+            return trade["mtm"]
+        mtm = book.pop(trade["id"])
+        if book:
+            ctx.put(key, book)
+        else:
+            ctx.delete(key)
+        return mtm
+
     @staticmethod
     def _netting_set(ctx: Context, netting_set: str) -> dict[str, Any]:
         ns = ctx.get(f"ns/{netting_set}")

@@ -34,7 +34,8 @@ Roles and calls:
 Prices and yields: the oracle posts each security's **clean price per 100**, kind ``price``,
 key :func:`price_key` (``UST-<CUSIP>``), any scale. :func:`quote` returns clean, accrued and
 full price per 100 (scale 1e8) at the block's day, and for bills the discount rate and the
-investment rate; :func:`value` the market value of a face amount (minor units). The
+investment rate, for a note or bond its yield (``note_yield_e8``); :func:`value` the
+market value of a face amount (minor units). The
 conventions (bills: discount basis actual/360, investment rate; notes and bonds:
 actual/actual ICMA) are in :mod:`glassledger.contracts.treasury_math`.
 
@@ -141,7 +142,8 @@ def value(ctx: Context, cusip: str, face: int, max_age_ms: int | None = None) ->
 
 def quote(ctx: Context, cusip: str, max_age_ms: int | None = None) -> dict[str, int]:
     """Clean, accrued and full price per 100 (scale 1e8) at the block's day and, for a bill,
-    its discount rate and investment rate (scale 1e8), with the days to maturity."""
+    its discount rate and investment rate, for a note or bond its yield (all scale 1e8), with
+    the days to maturity."""
     sec = security(ctx, cusip)
     day = ctx.time_ms // tm.DAY_MS
     clean = oracle.value(ctx, "price", price_key(cusip), 8, max_age_ms)
@@ -152,6 +154,10 @@ def quote(ctx: Context, cusip: str, max_age_ms: int | None = None) -> dict[str, 
     if sec["kind"] == "bill" and days > 0:
         out["discount_rate_e8"] = tm.bill_discount_rate_e8(clean, days)
         out["investment_rate_e8"] = tm.bill_investment_rate_e8(clean, days, tm.year_days_after(day))
+    elif sec["kind"] != "bill" and days > 0 and day > sec["issue_day"]:
+        out["yield_e8"] = tm.note_yield_e8(
+            clean, sec["rate_e8"], sec["frequency"], sec["schedule"], sec["issue_day"], day
+        )
     return out
 
 
@@ -159,6 +165,7 @@ class Treasury(Contract):
     """Tokenized Treasuries: terms, issuance, paying agent, coupons and redemption."""
 
     name = NAME
+    accepts_tokens = True
 
     @method("issuer")
     def create_issue(

@@ -282,3 +282,66 @@ def value_of(face: int, price_e8: int) -> int:
     """Market value in minor units of ``face`` minor units at ``price_e8`` per 100, rounded
     down."""
     return face * price_e8 // PAR_E8
+
+
+# ---------------------------------------------------------------------------- notes and bonds
+
+
+def _price_fraction(
+    rate_e8: int, frequency: int, schedule: list[int], issue_day: int, day: int, yield_e8: int
+) -> Fraction:
+    """Clean price per 100 as an exact fraction (see :func:`note_price_e8`)."""
+    accrued, index = accrued_fraction(schedule, issue_day, day)
+    if index == 0:
+        raise ValueError("no coupon period contains that day (before issue or matured)")
+    c = Fraction(100 * rate_e8, E8 * frequency)  # a regular coupon per 100
+    first = c * period_fraction(schedule, issue_day, index)  # the next coupon (maybe short)
+    start, end = schedule[index - 1], schedule[index]
+    r_over_s = Fraction(end - day, end - start)
+    g = Fraction(yield_e8, E8 * frequency)  # yield per period
+    n = len(schedule) - 1 - index  # full periods after the next coupon
+    v_n = 1 / (1 + g) ** n
+    annuity = Fraction(n) if g == 0 else (1 - v_n) / g
+    full = (first + c * annuity + 100 * v_n) / (1 + r_over_s * g)
+    return full - c * accrued
+
+
+def note_price_e8(
+    rate_e8: int, frequency: int, schedule: list[int], issue_day: int, day: int, yield_e8: int
+) -> int:
+    """Clean price per 100 (scale 1e8, rounded half up) of a note or bond at ``day`` for the
+    yield ``yield_e8`` (decimal, scale 1e8, compounded ``frequency`` times a year), by the
+    yield-to-price formula of 31 CFR 356 Appendix B II as we read it::
+
+        P = (N + C/f a_n + 100 v^n) / (1 + (r/s)(i/f)) - AI
+
+    ``N`` the next coupon (a short first one prorated), ``C/f`` a regular coupon, ``n`` the
+    full periods after the next coupon, ``v = 1/(1 + i/f)``, ``a_n = (1 - v^n)/(i/f)``, ``r``
+    days to the next coupon, ``s`` days in the period, ``AI`` the accrued interest (ICMA).
+    With one period left this is the money-market form ``(100 + C/f)/(1 + (r/s)(i/f)) - AI``;
+    on a coupon date at a yield equal to the coupon the price is exactly 100."""
+    price = _price_fraction(rate_e8, frequency, schedule, issue_day, day, yield_e8)
+    return _round_div(price.numerator * E8, price.denominator)
+
+
+def note_yield_e8(
+    clean_e8: int, rate_e8: int, frequency: int, schedule: list[int], issue_day: int, day: int
+) -> int:
+    """The yield (scale 1e8) at which :func:`note_price_e8` gives ``clean_e8``: the integer
+    yield whose exact price is nearest (bisection; price falls as yield rises). Yields are
+    searched in (-10%, 100%)."""
+    target = Fraction(clean_e8, E8)
+    low, high = -10 * E8 // 100, E8  # price(low) > target > price(high) for sane inputs
+
+    def price(y: int) -> Fraction:
+        return _price_fraction(rate_e8, frequency, schedule, issue_day, day, y)
+
+    if price(low) < target or price(high) > target:
+        raise ValueError(f"price {clean_e8}e-8 implies a yield outside (-10%, 100%)")
+    while high - low > 1:
+        mid = (low + high) // 2
+        if price(mid) >= target:
+            low = mid
+        else:
+            high = mid
+    return low if price(low) - target <= target - price(high) else high

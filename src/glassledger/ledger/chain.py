@@ -88,6 +88,12 @@ class Chain:
     def height(self) -> int:
         return self.head.height
 
+    @property
+    def committed(self) -> _Committed:
+        """Read-only view (``get``) of the state after the head block, ignoring a proposal
+        being executed: what admission checks (nonces, identities) must read."""
+        return _Committed(self)
+
     def authorities(self, height: int | None = None) -> list[bytes]:
         """Keys of the authorities that sign block ``height`` (default: the next block)."""
         target = self.height + 1 if height is None else height

@@ -31,4 +31,5 @@ DEFAULT_PARAMS: dict[str, Any] = {
     # oracle's limit)
     "repo_margin_deadline_ms": 4 * 3_600_000,
     "repo_price_max_age_ms": 0,
+    "repo_mark_buckets_per_block": 8,
 }

@@ -361,3 +361,61 @@ def check_bundle(bundle: ProofBundle, authorities: Iterable[bytes]) -> bytes | N
             "the header's state root"
         )
     return bundle.proof.value
+
+
+class ForkDetected(IntegrityError):
+    """The chain holds a different block than a certified checkpoint at the same height; when
+    both certificates hold, :attr:`evidence` proves double-signing by :attr:`signers`."""
+
+    def __init__(self, message: str, evidence=None, signers: list[bytes] | None = None) -> None:
+        super().__init__(message)
+        self.evidence = evidence
+        self.signers = signers or []
+
+
+def check_checkpoints(store: BlockStore, checkpoints: Iterable) -> list[str]:
+    """Refuse a chain that conflicts with a certified header it was given.
+
+    For each :class:`~glassledger.ledger.consensus.forks.Checkpoint` at a height the store
+    holds: the stored block must be the checkpoint's block. A different block whose own
+    certificate and the checkpoint's both hold quorums raises :class:`ForkDetected` with the
+    :class:`ConflictingCertificates` to submit to governance; a checkpoint whose certificate
+    does not hold raises :class:`IntegrityError`. Returns notes on checkpoints beyond the
+    head (not checkable yet)."""
+    from glassledger.ledger.consensus.forks import Checkpoint, conflict, double_signers
+
+    notes = []
+    head = store.head_height()
+    for checkpoint in checkpoints:
+        height = checkpoint.header.height
+        if height > head:
+            notes.append(f"checkpoint at height {height} is beyond the head ({head}): not checked")
+            continue
+        local = store.get_block(height).header
+        if local.hash == checkpoint.header.hash:
+            continue
+        if height == 0:
+            raise ForkDetected("block 0: the chain's genesis is not the checkpoint's")
+        authorities = authority_keys_at(store.state_at(height - 1), height)
+        try:
+            verify_certificate(checkpoint.header, checkpoint.certificate, authorities)
+        except BlockInvalid as exc:
+            raise IntegrityError(
+                f"block {height}: the checkpoint's certificate does not hold: {exc}"
+            ) from exc
+        mine = Checkpoint(local, store.get_certificate(height))
+        evidence = conflict(mine, authorities, checkpoint, authorities)
+        signers, problem = double_signers(evidence)
+        detail = (
+            f"{len(signers)} key(s) sealed both: evidence of double-signing "
+            "(submit it with `glassledger report-fork`)"
+            if problem is None
+            else problem
+        )
+        raise ForkDetected(
+            f"block {height}: the chain holds block {local.hash.hex()[:16]} but a certified "
+            f"checkpoint says {checkpoint.header.hash.hex()[:16]}; {detail}",
+            evidence if problem is None else None,
+            signers,
+        )
+    return notes

@@ -218,7 +218,7 @@ def ledger(
     out: Path = typer.Option(Path("liquidity-out"), help="Directory for charts and CSV."),
 ) -> None:
     """Publish a corridor day by day to a basket-coin ledger; the reserve's yield beside SOFR."""
-    from glassledger.liquidity import charts
+    from glassledger.liquidity import charts, data
     from glassledger.liquidity.interfaces import DataRateSource, SimulatedRateSource
     from glassledger.liquidity.ledger_scenario import run_parallel_dollar
     from glassledger.liquidity.model import build_scenario
@@ -243,7 +243,7 @@ def ledger(
                 )
             source = SimulatedRateSource(result.daily)
             first = pd.Timestamp(start or built.days[0])
-        last = pd.bdate_range(first, periods=days)[-1]
+        last = data.next_us_business_days(first, days)[-1]
         with _progress() as progress:
             task = progress.add_task("publishing to the ledger", total=days)
             ledger_run = run_parallel_dollar(

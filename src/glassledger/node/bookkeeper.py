@@ -23,9 +23,15 @@ from glassledger.errors import BlockInvalid, StoreError
 from glassledger.ledger.abc import BlockStore
 from glassledger.ledger.abi import Registry
 from glassledger.ledger.chain import Chain
+from glassledger.ledger.consensus.forks import Checkpoint
 from glassledger.ledger.crypto import BatchVerifier
 from glassledger.ledger.sqlite_store import SQLiteStore
-from glassledger.ledger.verify import ChainIntegrityError, Progress, check_genesis
+from glassledger.ledger.verify import (
+    ChainIntegrityError,
+    Progress,
+    check_checkpoints,
+    check_genesis,
+)
 
 
 class Bookkeeper:
@@ -75,9 +81,15 @@ class Bookkeeper:
         return self.chain.store  # type: ignore[return-value]
 
     def sync(self, progress: Progress | None = None) -> int:
-        """Check and store every block the source has beyond ours; returns how many."""
+        """Check and store every block the source has beyond ours; returns how many. A
+        source that now holds a different certified block at our head height raises
+        :class:`~glassledger.ledger.verify.ForkDetected` carrying the evidence (two quorum
+        certificates at one height) to submit to governance."""
         start = self.chain.height + 1
         head = self.source.head_height()
+        if 1 <= self.chain.height <= head:
+            ours = Checkpoint(self.chain.head, self.store.get_certificate(self.chain.height))
+            check_checkpoints(self.source, [ours])
         for height in range(start, head + 1):
             self._follow_block(height)
             if progress is not None:

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from glassledger.errors import GlassledgerError
+from glassledger.errors import ConfigError, GlassledgerError
 from glassledger.ledger.codec import to_jsonable
 from glassledger.node.home import Home, init_home
 
@@ -26,6 +26,14 @@ HomeOption = Annotated[
     Path, typer.Option("--home", help="Node home directory.", envvar="GLASSLEDGER_HOME")
 ]
 DEFAULT_HOME = Path(".glassledger")
+CheckpointOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--checkpoint",
+        help="A certified block (the JSON `glassledger block N` prints) the chain must hold; "
+        "repeatable.",
+    ),
+]
 
 
 def fail(exc: Exception) -> None:
@@ -316,6 +324,67 @@ def register(app: typer.Typer) -> None:
         if not receipt.ok:
             raise typer.Exit(1)
 
+    @app.command("report-fork")
+    def report_fork(
+        first: Annotated[Path, typer.Argument(help="`glassledger block N` JSON of one block.")],
+        second: Annotated[Path, typer.Argument(help="The same for the conflicting block.")],
+        sender: Annotated[str, typer.Option(help="Participant id whose key signs.")],
+        home: HomeOption = DEFAULT_HOME,
+        wait: Annotated[bool, typer.Option("--wait/--no-wait")] = True,
+    ) -> None:
+        """Submit two quorum-sealed blocks at one height to governance: every authority that
+        sealed both is convicted of equivocation (docs/governance.md)."""
+        from glassledger.ledger import codec
+        from glassledger.ledger.authorities import authority_keys_at
+        from glassledger.ledger.consensus.forks import conflict, double_signers
+        from glassledger.node.submit import queue_call, wait_for_receipt
+
+        h = Home(home)
+        try:
+            a, b = load_checkpoints([first, second])
+            chain = h.open_chain()
+            height = min(a.header.height, chain.height + 1)
+            authorities = authority_keys_at(chain.store.state_at(height - 1), height)
+            chain.store.close()
+            evidence = conflict(a, authorities, b, authorities)
+            signers, problem = double_signers(evidence)
+            if problem is not None:
+                raise ConfigError(f"not evidence of double-signing: {problem}")
+            queued = queue_call(
+                h,
+                h.load_keys(sender),
+                "governance",
+                "report_conflicting_certificates",
+                {"evidence": codec.encode(evidence)},
+            )
+        except GlassledgerError as exc:
+            fail(exc)
+        console.print(
+            f"queued {queued.hash.hex()}: {len(signers)} key(s) sealed both blocks at height "
+            f"{a.header.height}",
+            highlight=False,
+        )
+        if wait and (receipt := wait_for_receipt(h, queued.hash)) is not None:
+            console.print(receipt.describe(), highlight=False)
+
+    @app.command("catch-up")
+    def catch_up(
+        source: Annotated[
+            Path, typer.Argument(help="Another copy of the chain (a peer's chain.sqlite).")
+        ],
+        home: HomeOption = DEFAULT_HOME,
+    ) -> None:
+        """Commit the blocks this home's store lacks from another copy of the chain, each only
+        if its certificate verifies and re-execution reproduces its roots (after restoring a
+        damaged store: docs/ledger-storage.md)."""
+        from glassledger.node.runner import catch_up_from_store
+
+        try:
+            head = catch_up_from_store(Home(home), source)
+        except GlassledgerError as exc:
+            fail(exc)
+        console.print(f"caught up to height {head}")
+
     @app.command()
     def receipt(
         tx_hash: Annotated[str, typer.Argument(help="Transaction hash (hex), as `tx` printed.")],
@@ -394,16 +463,19 @@ def register(app: typer.Typer) -> None:
         key: str,
         height: Annotated[int | None, typer.Option(help="Block height; default head.")] = None,
         home: HomeOption = DEFAULT_HOME,
+        checkpoint: CheckpointOption = None,
     ) -> None:
         """An inclusion (or absence) proof of a key at a height, with the block's header and
         certificate, checked as a light client would: quorum of seals, then the proof against
-        the header's state root."""
+        the header's state root. Refused when the chain conflicts with a given checkpoint."""
         from glassledger.ledger.authorities import authority_keys_at
         from glassledger.ledger.codec import decode
-        from glassledger.ledger.verify import bundle, check_bundle
+        from glassledger.ledger.verify import bundle, check_bundle, check_checkpoints
 
         try:
             c = Home(home).open_chain()
+            for note in check_checkpoints(c.store, load_checkpoints(checkpoint)):
+                console.print(f"[yellow]{note}[/yellow]")
             h = c.height if height is None else height
             proven = bundle(c.store, key.encode(), h)
             if h == 0:  # genesis is trusted by configuration: no certificate to check
@@ -446,12 +518,13 @@ def register(app: typer.Typer) -> None:
         _export_or_follow(home, dest, seconds)
 
     @app.command()
-    def verify(home: HomeOption = DEFAULT_HOME) -> None:
+    def verify(home: HomeOption = DEFAULT_HOME, checkpoint: CheckpointOption = None) -> None:
         """Replay the chain from genesis and check every signature and root; the genesis
-        block must be the one the home's genesis file builds."""
+        block must be the one the home's genesis file builds, and the chain must hold the
+        block of every checkpoint given (``--checkpoint``, the JSON of ``glassledger block``)."""
         from glassledger.contracts.registry import standard_registry
         from glassledger.ledger.sqlite_store import SQLiteStore
-        from glassledger.ledger.verify import verify_chain
+        from glassledger.ledger.verify import check_checkpoints, verify_chain
         from glassledger.node.genesis import build_genesis
 
         h = Home(home)
@@ -459,6 +532,8 @@ def register(app: typer.Typer) -> None:
         try:
             genesis_hash = build_genesis(h.load_genesis(), registry)[0].hash
             store = SQLiteStore.open(h.store)
+            for note in check_checkpoints(store, load_checkpoints(checkpoint)):
+                console.print(f"[yellow]{note}[/yellow]")
             with progress() as bar:
                 task = bar.add_task("verifying blocks", total=store.head_height() + 1)
                 verify_chain(
@@ -470,6 +545,20 @@ def register(app: typer.Typer) -> None:
         except GlassledgerError as exc:
             fail(exc)
         console.print(f"[green]verified[/green] {store.head_height() + 1} blocks")
+
+
+def load_checkpoints(paths: list[Path] | None) -> list:
+    """Checkpoints from ``glassledger block N`` JSON files (header and certificate)."""
+    from glassledger.ledger.consensus.forks import checkpoint_from_json
+
+    out = []
+    for path in paths or []:
+        try:
+            data = json.loads(Path(path).read_text())
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"checkpoint {path}: {exc}") from exc
+        out.append(checkpoint_from_json(data, str(path)))
+    return out
 
 
 def _export_or_follow(home: Path, dest: Path, follow_seconds: float | None) -> None:

@@ -37,6 +37,8 @@ class NodeConfig(msgspec.Struct, forbid_unknown_fields=True):
     data_dir: str = "data"
     metrics: str = ""
     peers: list[str] = []
+    #: Worker processes verifying signatures (1: in the node's own process).
+    verify_workers: int = 2
     #: Consensus tick period in ms (timeouts fire at this granularity).
     tick_ms: int = 5
     #: Test-only fault: as proposer, send different blocks to different peers.

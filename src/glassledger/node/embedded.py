@@ -75,7 +75,9 @@ class EmbeddedNetwork:
     def __post_init__(self) -> None:
         if self.reporter is None and self.authority_keys:
             self.reporter = self.authority_keys[0]
-        self.mempool = Mempool(self.chain.chain_id, self.verifier, state=lambda: self.chain.state)
+        self.mempool = Mempool(
+            self.chain.chain_id, self.verifier, state=lambda: self.chain.committed
+        )
         self.transport = InProcessTransport()
         self.pool = {keys.public: keys for keys in self.authority_keys}
         self.engines: dict[bytes, QbftEngine] = {}
@@ -186,7 +188,9 @@ class EmbeddedNetwork:
         if self.reporter is None:
             return []
         hashes = []
-        nonce = max(self._reporter_nonce, last_nonce(self.chain.state, self.reporter.public) + 1)
+        nonce = max(
+            self._reporter_nonce, last_nonce(self.chain.committed, self.reporter.public) + 1
+        )
         for evidence in self.evidence:
             tx = Transaction(
                 self.chain.chain_id,

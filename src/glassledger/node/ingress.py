@@ -22,9 +22,11 @@ class IngressQueue:
         self._db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
+        # ``id`` keeps the order of acceptance: one sender's transactions must reach the
+        # proposers in nonce order (a later nonce committed first makes the earlier invalid)
         self._db.execute(
-            "CREATE TABLE IF NOT EXISTS pending (hash BLOB PRIMARY KEY, tx BLOB NOT NULL, "
-            "accepted_ms INTEGER NOT NULL) WITHOUT ROWID"
+            "CREATE TABLE IF NOT EXISTS pending (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "hash BLOB NOT NULL UNIQUE, tx BLOB NOT NULL, accepted_ms INTEGER NOT NULL)"
         )
 
     def add(self, items: Iterable[tuple[bytes, bytes]]) -> None:
@@ -34,7 +36,9 @@ class IngressQueue:
         if not rows:
             return
         self._db.execute("BEGIN")
-        self._db.executemany("INSERT OR IGNORE INTO pending VALUES (?, ?, ?)", rows)
+        self._db.executemany(
+            "INSERT OR IGNORE INTO pending (hash, tx, accepted_ms) VALUES (?, ?, ?)", rows
+        )
         self._db.execute("COMMIT")
 
     def remove(self, hashes: Iterable[bytes]) -> None:
@@ -46,8 +50,8 @@ class IngressQueue:
         self._db.execute("COMMIT")
 
     def all(self) -> list[tuple[bytes, bytes]]:
-        """Every queued ``(hash, tx bytes)``, oldest first."""
-        rows = self._db.execute("SELECT hash, tx FROM pending ORDER BY accepted_ms").fetchall()
+        """Every queued ``(hash, tx bytes)``, in the order they were accepted."""
+        rows = self._db.execute("SELECT hash, tx FROM pending ORDER BY id").fetchall()
         return [(bytes(h), bytes(tx)) for h, tx in rows]
 
     def __len__(self) -> int:

@@ -191,7 +191,7 @@ def down(folder: Path, names: list[str] | None = None, timeout_s: float = 20.0) 
         while _alive(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
         if _alive(pid):
-            os.kill(pid, signal.SIGKILL)
+            os.killpg(pid, signal.SIGKILL)  # its own group: the workers too
         (entry.config.parent / "node.pid").unlink(missing_ok=True)
         stopped.append(name)
     return stopped

@@ -108,6 +108,7 @@ class PeerTransport(Transport):
         self._address_keys: dict[str, bytes] = {}
         self._tasks: set[asyncio.Task] = set()
         self._server: asyncio.Server | None = None
+        self.closing = False
         self.dropped_frames = 0
         self.refused_peers = 0
         #: Test-only fault: as proposer, send a different block to half of the peers.
@@ -143,15 +144,19 @@ class PeerTransport(Transport):
             self._spawn(self._dial_loop(address))
 
     async def stop(self) -> None:
+        """Close the listener and every connection, and end the dialers. Loops also check
+        :attr:`closing`: Python 3.11's ``wait_for`` may swallow a cancellation that races
+        with a completing connect, so cancelling alone could leave a dialer running."""
+        self.closing = True
         if self._server is not None:
             self._server.close()
         for conn in list(self.peers.values()):
             conn.close()
-        for task in list(self._tasks):
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(BaseException):
-                await task
+        if tasks:
+            await asyncio.wait(tasks, timeout=2.0)
         if self._server is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 1.0)
@@ -179,7 +184,7 @@ class PeerTransport(Transport):
 
     async def _dial_loop(self, address: str) -> None:
         host, _, port = address.rpartition(":")
-        while True:
+        while not self.closing:
             known = self._address_keys.get(address)
             if known is None or known not in self.peers:
                 try:
@@ -189,6 +194,9 @@ class PeerTransport(Transport):
                 except (OSError, TimeoutError):
                     await asyncio.sleep(REDIAL_S)
                     continue
+                if self.closing:
+                    writer.close()
+                    return
                 await self._handshake(reader, writer, address, dialed=True)
             await asyncio.sleep(REDIAL_S)
 

@@ -33,6 +33,7 @@ import sys
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import Future
 from pathlib import Path
 
 from glassledger.contracts.registry import standard_registry
@@ -115,6 +116,9 @@ class NodeChain(Chain):
     verifier: BatchVerifier | None = None
 
     def validate(self, block: Block, now_ms=None, signatures_ok=None) -> None:  # type: ignore[override]
+        spec = self._speculative
+        if spec is not None and spec.block_hash == block.hash:
+            return  # just executed (commit validates again): nothing to check twice
         if signatures_ok is None and block.txs and self.verifier is not None:
             signatures_ok = self.signature_flags(block.txs)
         super().validate(block, now_ms, signatures_ok)
@@ -158,8 +162,13 @@ class NetworkNode:
             store = SQLiteStore.open(store_path)
             checked = check_store(store, genesis_hash=self.genesis_hash)
             self.chain = NodeChain(self.registry, store, checked)
-        self.verifier = BatchVerifier(workers=1)
-        self.mempool = Mempool(self.chain.chain_id, self.verifier, state=lambda: self.chain.state)
+        self.verifier = BatchVerifier(workers=config.verify_workers)
+        # start the workers now, before any socket is open: forked later, they would inherit
+        # the listening sockets and hold the ports after a crash of this process
+        self.verifier.submit([]).result()
+        self.mempool = Mempool(
+            self.chain.chain_id, self.verifier, state=lambda: self.chain.committed
+        )
         self.chain.mempool = self.mempool
         self.chain.verifier = self.verifier
         self.ingress = IngressQueue(data / "ingress.sqlite")
@@ -217,7 +226,7 @@ class NetworkNode:
             self.metrics.refusals.labels(event).inc()
 
     def participant_of(self, key: bytes) -> str | None:
-        raw = self.chain.state.get(b"identity/k/" + key.hex().encode())
+        raw = self.chain.committed.get(b"identity/k/" + key.hex().encode())
         return None if raw is None else codec.decode(raw, str)
 
     def admit(self, key: bytes) -> str | None:
@@ -225,7 +234,7 @@ class NetworkNode:
         participant = self.participant_of(key)
         if participant is None:
             return "key not in the identity registry"
-        raw = self.chain.state.get(b"identity/p/" + participant.encode())
+        raw = self.chain.committed.get(b"identity/p/" + participant.encode())
         if raw is not None and not codec.decode(raw, dict).get("active", True):
             return f"participant {participant!r} is not active"
         return None
@@ -278,9 +287,8 @@ class NetworkNode:
             role=self.config.role,
         )
         tasks = [asyncio.ensure_future(self._ticker()), asyncio.ensure_future(self._announcer())]
+        tasks.append(asyncio.ensure_future(self._join()))
         try:
-            await self._initial_catchup()
-            self.engine.start()
             await self._stop.wait()
         finally:
             # a stop that does not finish in time leaves a trace of where it hangs, and exits
@@ -290,9 +298,7 @@ class NetworkNode:
                 tasks.append(self._catchup_task)
             for task in tasks:
                 task.cancel()
-            for task in tasks:
-                with contextlib.suppress(BaseException):
-                    await task
+            await asyncio.wait(tasks, timeout=2.0)
             await self.transport.stop()
             self.close()
             faulthandler.cancel_dump_traceback_later()
@@ -308,7 +314,7 @@ class NetworkNode:
 
     async def _ticker(self) -> None:
         period = self.config.tick_ms / 1000
-        while True:
+        while not self._stop.is_set():
             try:
                 self._tick()
             except GlassledgerError as exc:
@@ -345,7 +351,7 @@ class NetworkNode:
 
     async def _announcer(self) -> None:
         """Tell peers our height; gossip again what stayed queued; catch up when behind."""
-        while True:
+        while not self._stop.is_set():
             await asyncio.sleep(TIP_PERIOD_S)
             self.transport.send_all(Kind.TIP, codec.encode(self.chain.height))
             self._regossip()
@@ -399,7 +405,7 @@ class NetworkNode:
         from glassledger.node.regulator import DrawSeeds
 
         participant = self.participant_of(self.keys.public)
-        raw = self.chain.state.get(b"identity/p/" + (participant or "").encode())
+        raw = self.chain.committed.get(b"identity/p/" + (participant or "").encode())
         if raw is None or "regulator" not in codec.decode(raw, dict).get("roles", []):
             return None
         return DrawSeeds(data / "regulator-seeds.json")
@@ -475,7 +481,9 @@ class NetworkNode:
     # ------------------------------------------------------------------ ingress
 
     def _next_nonce(self, sender: bytes) -> int:
-        return max(last_nonce(self.chain.state, sender), self._pending_nonce.get(sender, -1)) + 1
+        return (
+            max(last_nonce(self.chain.committed, sender), self._pending_nonce.get(sender, -1)) + 1
+        )
 
     def _check(self, raw: bytes) -> tuple[SignedTransaction, bytes]:
         """Decode and admit one transaction; :class:`TxRejected`/:class:`DecodeError` with the
@@ -490,7 +498,7 @@ class NetworkNode:
             )
         if tx_hash in self.pending:
             raise TxRejected(RejectReason.MALFORMED, "duplicate: already accepted, pending")
-        last = last_nonce(self.chain.state, signed.tx.sender)
+        last = last_nonce(self.chain.committed, signed.tx.sender)
         if signed.tx.nonce <= last:
             raise TxRejected(
                 RejectReason.BAD_NONCE,
@@ -707,6 +715,12 @@ class NetworkNode:
                 break
         conn.send(Kind.BLOCKS, codec.encode(BlockBatch(blocks, certificates, self.chain.height)))
 
+    async def _join(self) -> None:
+        """Catch up, then join consensus (a stop may come meanwhile)."""
+        await self._initial_catchup()
+        if not self._stop.is_set():
+            self.engine.start()
+
     async def _initial_catchup(self) -> None:
         """Before joining consensus: wait briefly for peers, then download what we miss."""
         deadline = time.monotonic() + 1.5
@@ -734,6 +748,7 @@ class NetworkNode:
                 before = self.chain.height
                 asked = before + 1
                 peer.send(Kind.BLOCKS_REQUEST, codec.encode(BlocksRequest(asked, CATCHUP_BLOCKS)))
+                checking: tuple[BlockBatch, list[Future]] | None = None
                 while True:
                     try:
                         body = await asyncio.wait_for(inbox.get(), 10.0)
@@ -748,11 +763,20 @@ class NetworkNode:
                         asked = following
                         request = BlocksRequest(following, CATCHUP_BLOCKS)
                         peer.send(Kind.BLOCKS_REQUEST, codec.encode(request))
-                    committed = self._apply_batch(batch, peer)
-                    txs += committed[1]
+                    # the workers check this batch's signatures while we execute the last one
+                    verifying = (batch, self._verify_in_background(batch))
+                    if checking is not None:
+                        committed = self._apply_batch(*checking, peer)
+                        txs += committed[1]
+                        if committed[0] == 0:
+                            checking = None
+                            break
+                    checking = verifying
                     await asyncio.sleep(0)
-                    if committed[0] == 0 or following > batch.tip:
+                    if following > batch.tip:
                         break
+                if checking is not None:
+                    txs += self._apply_batch(*checking, peer)[1]
                 if self.chain.height == before:
                     break  # no progress from the best peer: the engine's sync takes over
         finally:
@@ -772,15 +796,26 @@ class NetworkNode:
                 txs_per_s=round(txs / max(elapsed, 1e-9), 1),
             )
 
-    def _apply_batch(self, batch: BlockBatch, peer: PeerConnection) -> tuple[int, int]:
+    def _verify_in_background(self, batch: BlockBatch) -> list[Future]:
+        items = [tx.verification_item() for block in batch.blocks for tx in block.txs]
+        parts = max(1, self.verifier.workers)
+        size = -(-len(items) // parts) if items else 1
+        return [self.verifier.submit(items[i : i + size]) for i in range(0, len(items), size)]
+
+    def _apply_batch(
+        self, batch: BlockBatch, checks: list[Future], peer: PeerConnection
+    ) -> tuple[int, int]:
         """Commit the blocks of ``batch`` that extend our chain, each only if its certificate
-        verifies and re-executing it reproduces every root. Returns (blocks, transactions)."""
-        blocks = txs = 0
+        verifies and re-executing it reproduces every root (``checks``: the signature checks
+        of its transactions, in order). Returns (blocks, transactions)."""
+        flags_all = [ok for future in checks for ok in future.result()]
+        blocks = txs = offset = 0
         for block, certificate in zip(batch.blocks, batch.certificates, strict=False):
+            flags = flags_all[offset : offset + len(block.txs)] if block.txs else None
+            offset += len(block.txs)
             if block.header.height <= self.chain.height:
                 continue
             try:
-                flags = self.chain.signature_flags(block.txs) if block.txs else None
                 self.chain.validate(block, signatures_ok=flags)
                 self.chain.commit(block, certificate)
             except (BlockInvalid, GlassledgerError) as exc:

@@ -21,8 +21,9 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from glassledger.errors import ConfigError, DecodeError, RejectReason, TxRejected
+from glassledger.errors import ConfigError, DecodeError, RejectReason, StoreError, TxRejected
 from glassledger.ledger.tx import decode_transaction
 from glassledger.node.home import Home
 from glassledger.node.inbox import Inbox
@@ -142,7 +143,7 @@ def run_embedded(
     from glassledger.ledger.crypto import BatchVerifier
     from glassledger.node.embedded import EmbeddedNetwork
 
-    with NodeLock(home), _StopSignals() as stop:
+    with _StopSignals() as stop, NodeLock(home):
         chain = home.open_chain(check=True)
         keys = home.authority_capable_keys()
         guards = home.sign_states(keys)
@@ -306,3 +307,68 @@ def regulator_duties(home: Home, chain):
         held.append((participant, home.load_keys(participant), "regulator" in roles))
     duties = DrawDuties.for_keys(chain.chain_id, held, home.draw_seed_file)
     return lambda: [tx.encode() for tx in duties.due(chain.state, chain.height + 1)]
+
+
+def catch_up_from_store(
+    home: Home, source: Path, progress: Callable[[int], None] | None = None
+) -> int:
+    """Bring the home's store up to the head of another copy of the chain (a peer's or a
+    bookkeeper's ``chain.sqlite``, or an export), committing each missing block only if its
+    certificate verifies and its re-execution reproduces every root. Returns the new head.
+
+    The operator's second step after restoring a damaged store: it lets authority keys whose
+    sign state is ahead of the restored store sign again (see docs/ledger-storage.md)."""
+    from glassledger.ledger.sqlite_store import SQLiteStore
+
+    with NodeLock(home):
+        chain = home.open_chain(check=True)
+        peer = SQLiteStore.open(source, readonly=True)
+        try:
+            if peer.get_block(0).hash != chain.store.get_block(0).hash:
+                raise StoreError(f"{source} holds another chain (its genesis differs)")
+            height = chain.height
+            if peer.head_height() >= height and peer.get_header(height).hash != chain.head.hash:
+                raise StoreError(
+                    f"{source} holds a different block {height} than this home: the two "
+                    "certificates are evidence of double-signing (glassledger report-fork)"
+                )
+            for h in range(height + 1, peer.head_height() + 1):
+                chain.commit(peer.get_block(h), peer.get_certificate(h))
+                if progress is not None:
+                    progress(h)
+            return chain.height
+        finally:
+            peer.close()
+            chain.store.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m glassledger.node.runner --home H [--seconds S] [--until-empty]``: the
+    embedded node without the command line's imports (crash tests start it many times)."""
+    import argparse
+
+    from glassledger.errors import GlassledgerError
+
+    parser = argparse.ArgumentParser(prog="glassledger.node.runner")
+    parser.add_argument("--home", type=Path, required=True)
+    parser.add_argument("--seconds", type=float)
+    parser.add_argument("--blocks", type=int)
+    parser.add_argument("--until-empty", action="store_true")
+    options = parser.parse_args(argv)
+    try:
+        report = run_embedded(
+            Home(options.home),
+            blocks=options.blocks,
+            until_empty=options.until_empty,
+            seconds=options.seconds,
+        )
+    except GlassledgerError as exc:
+        print(f"error: {exc}", flush=True)
+        return 1
+    stopped = f", stopped by {report.stopped_by}" if report.stopped_by else ""
+    print(f"height {report.height} ({report.committed} transactions{stopped})", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

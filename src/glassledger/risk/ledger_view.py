@@ -30,6 +30,7 @@ MS_PER_YEAR = 365 * 86_400_000
 _decode = msgspec.msgpack.decode
 _NS_PREFIX = f"{TRADES}/ns/".encode()
 _TRADE_PREFIX = f"{TRADES}/tr/".encode()
+_MARKS_PREFIX = f"{TRADES}/mk/".encode()
 
 
 def directed_id(netting_set: str, party: str) -> str:
@@ -49,8 +50,11 @@ def read_records(
     wanted = None if netting_sets is None else set(netting_sets)
     sets: dict[str, dict] = {}
     trades: list[dict] = []
+    marks: dict[str, dict[str, int]] = {}
     for key, raw in state.items():
-        if key.startswith(_NS_PREFIX):
+        if key.startswith(_MARKS_PREFIX):
+            marks[key[len(_MARKS_PREFIX) :].decode()] = _decode(raw)
+        elif key.startswith(_NS_PREFIX):
             record = _decode(raw)
             if wanted is None or record["id"] in wanted:
                 sets[record["id"]] = record
@@ -58,6 +62,8 @@ def read_records(
             record = _decode(raw)
             if record["status"] == "open" and (wanted is None or record["netting_set"] in wanted):
                 trades.append(record)
+    for record in trades:  # bulk marks (trades.mark_many) override the records' mtm
+        record["mtm"] = marks.get(record["netting_set"], {}).get(record["id"], record["mtm"])
     return sets, trades
 
 

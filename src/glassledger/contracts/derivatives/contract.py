@@ -51,9 +51,11 @@ the regulator reads all): ``execution``, ``reset``, ``observation``, ``payment``
 ``proposal``.
 
 State: ``c/<id>`` trade; ``ns/<id>`` netting set (``marks`` maps each open trade to its last
-mark: the open set); ``usage/<A>/<B>`` credit used; ``due/<day>`` ``[[due_ms, id], ...]``;
-``due_cursor`` day; ``calls`` netting set -> earliest deadline; ``ref/<entity>`` CDS ids;
-``agree/<id>`` a pending termination or novation.
+mark: the open set); ``nsof/<id>`` a trade's netting set; ``usage/<A>/<B>`` credit used;
+``calls`` netting set -> earliest call deadline; ``ref/<entity>`` live CDS ids;
+``due_cursor`` day; ``due/<day>`` the number of chunks ``due/<day>/<n>`` of
+``[[due_ms, id], ...]`` (events falling due that day); ``agree/<id>`` a pending
+termination or novation.
 """
 
 from __future__ import annotations
@@ -68,12 +70,15 @@ from glassledger.contracts.derivatives.templates import (
     template,
 )
 from glassledger.contracts.derivatives.terms import BPS, DAY_MS, im_rate_bps, mul_div
+from glassledger.errors import ContractError
 from glassledger.ledger.abi import ANY, CONTRACT, Context, Contract, method
 from glassledger.ledger.abi.lifecycle import Lifecycle
 from glassledger.ledger.abi.settlement import Instruction, settle
 
 NAME = "derivative"
 RFQ = "contract:rfq"
+#: Scheduled events of one day are kept in lists of at most this many entries.
+DUE_CHUNK = 128
 
 #: A netting set (master agreement) moves from active to closed out after a default.
 NETTING_SET = Lifecycle.of(
@@ -186,6 +191,7 @@ class Derivative(Contract):
         self._reserve_credit(ctx, c, guarantee_line, ns)
         steps = tpl.setup(ctx, c)
         ns["marks"][trade_id] = 0
+        ctx.put(f"nsof/{trade_id}", ns_id)
         for party in tpl.im_payers(c):
             ns["im_req"][party] = ns["im_req"].get(party, 0) + c["im"]
         self._emit(
@@ -427,7 +433,7 @@ class Derivative(Contract):
         and turn missed margin-call deadlines into failures to pay."""
         touched = ctx.read("oracle", "touched/mark")
         if touched is not None and touched["height"] == ctx.height:
-            self._margin_on_marks(ctx, touched["keys"])
+            self._margin_on_marks(ctx, touched["points"])
         self._run_due(ctx)
         calls = ctx.get("calls", {})
         for ns_id, deadline in sorted(calls.items()):
@@ -437,22 +443,26 @@ class Derivative(Contract):
                 self._save(ctx, ns)
 
     # ------------------------------------------------------------------ margining
-    def _margin_on_marks(self, ctx: Context, keys: list[str]) -> None:
+    def _margin_on_marks(self, ctx: Context, points: list[list[Any]]) -> None:
+        """The marks posted in this block (the last per trade), by netting set: open
+        trades are re-marked, each netting set's MtM netted and its VM settled or called."""
+        latest = dict(points)
         by_ns: dict[str, list[list[Any]]] = {}
-        for trade_id in keys:
-            c = ctx.get(f"c/{trade_id}")
-            if c is None or c["state"] != "live":
-                continue
-            point = ctx.read("oracle", f"v/mark/{trade_id}")
-            by_ns.setdefault(c["netting_set"], []).append([trade_id, point["value"]])
+        for trade_id, mtm in latest.items():
+            ns_id = ctx.get(f"nsof/{trade_id}")
+            if ns_id is not None:
+                by_ns.setdefault(ns_id, []).append([trade_id, mtm])
         for ns_id, marks in sorted(by_ns.items()):
             ns = ctx.get(f"ns/{ns_id}")
             if ns["state"] != "active":
                 continue
+            marks = [m for m in marks if m[0] in ns["marks"]]  # open trades only
+            if not marks:
+                continue
             for trade_id, mtm in marks:
                 ns["mtm"] += mtm - ns["marks"][trade_id]
                 ns["marks"][trade_id] = mtm
-            ctx.call("trades", "mark_many", marks=marks)
+            ctx.call("trades", "mark_many", netting_set=ns_id, marks=marks)
             self._emit(ctx, ns, "valuation", marks=marks, mtm=ns["mtm"])
             self._variation_margin(ctx, ns)
             self._save(ctx, ns)
@@ -708,17 +718,21 @@ class Derivative(Contract):
         today = ctx.time_ms // DAY_MS
         cursor = ctx.get("due_cursor", today)
         for day in range(cursor, today + 1):
-            items = ctx.get(f"due/{day}")
-            if not items:
-                continue
-            now = [it for it in items if it[0] <= ctx.time_ms]
-            if not now:
-                continue
-            later = [it for it in items if it[0] > ctx.time_ms]
-            if later:
-                ctx.put(f"due/{day}", later)
-            else:
-                ctx.delete(f"due/{day}")
+            chunks = ctx.get(f"due/{day}", 0)
+            now: list[list[Any]] = []
+            for chunk in range(chunks):
+                items = ctx.get(f"due/{day}/{chunk}")
+                if not items:
+                    continue
+                ready = [it for it in items if it[0] <= ctx.time_ms]
+                if not ready:
+                    continue
+                now += ready
+                later = [it for it in items if it[0] > ctx.time_ms]
+                if later:
+                    ctx.put(f"due/{day}/{chunk}", later)
+                else:
+                    ctx.delete(f"due/{day}/{chunk}")
             for due_ms, trade_id in sorted(now):
                 c = ctx.get(f"c/{trade_id}")
                 if c is None or c["state"] not in ("live", "fixed") or c["due_ms"] != due_ms:
@@ -727,7 +741,24 @@ class Derivative(Contract):
                 if ns["state"] != "active":
                     continue
                 tpl = template(c["template"])
-                self._run_steps(ctx, ns, c, tpl, tpl.on_due(ctx, c))
+                try:
+                    steps = tpl.on_due(ctx, c)  # reads the oracle, writes nothing
+                except ContractError as exc:
+                    # a missing or stale fixing holds this event, not the whole hook: it is
+                    # retried every block until the data arrives
+                    c = ctx.get(f"c/{trade_id}")
+                    self._emit(
+                        ctx,
+                        ns,
+                        "observation_missing",
+                        uti=c["uti"],
+                        trade_id=trade_id,
+                        due_ms=due_ms,
+                        error=exc.message,
+                    )
+                    self._schedule(ctx, c)
+                    continue
+                self._run_steps(ctx, ns, c, tpl, steps)
                 self._schedule(ctx, c)
                 self._put_trade(ctx, c)
                 self._save(ctx, ns)
@@ -737,9 +768,13 @@ class Derivative(Contract):
     def _schedule(self, ctx: Context, c: dict[str, Any]) -> None:
         if c["due_ms"] and not template(c["template"]).lifecycle.is_final(c["state"]):
             day = max(c["due_ms"] // DAY_MS, ctx.get("due_cursor", ctx.time_ms // DAY_MS))
-            items = ctx.get(f"due/{day}", [])
+            chunks = ctx.get(f"due/{day}", 0)
+            items = ctx.get(f"due/{day}/{chunks - 1}", []) if chunks else []
+            if not chunks or len(items) >= DUE_CHUNK:
+                chunks, items = chunks + 1, []
+                ctx.put(f"due/{day}", chunks)
             items.append([c["due_ms"], c["id"]])
-            ctx.put(f"due/{day}", items)
+            ctx.put(f"due/{day}/{chunks - 1}", items)
 
     def _run_steps(
         self,
@@ -895,6 +930,7 @@ class Derivative(Contract):
             novated_from=c["id"],
         )
         ns2["marks"][new_id] = 0
+        ctx.put(f"nsof/{new_id}", ns2_id)
         for party in tpl.im_payers(n):
             ns2["im_req"][party] = ns2["im_req"].get(party, 0) + n["im"]
         self._fund_signer(ctx, ns2, [])

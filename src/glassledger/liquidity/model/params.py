@@ -21,10 +21,12 @@ Anchors (see docs/liquidity.md, "Calibration"):
   2019" and contemporaneous reports); also in line with the 2025-09-15 estimate of USD 78 bn.
 
 * The reserve demand curve shifted out after 2020 (SR1019: the slope turns negative below
-  13 % in the later sample). :data:`POST_2020` moves the satiation point to 13 % and the
-  mean LCLoR to 10.3 %, fitted so that the 2025 replay prices SOFR near IORB in the first
-  half (reserves ~13.5 % of assets) and puts it 5-30 bp above IORB at the month and
-  quarter ends of the second half (reserves ~11.8 %), as in the data.
+  13 % in the later sample). :data:`POST_2020` holds the post-2020 values (satiation
+  13.73 %, mean LCLoR 10.66 %, bank cost and slope, window dressing, money-fund ramps and
+  growth, dealers), fitted on in-sample data only (2025 January-August and 2019 July-13
+  September: :mod:`.fit`, ``benchmarks/corridor_fit.py``); the held-out figures are in
+  docs/liquidity.md. :data:`PREVIOUS_PARAMS` and :data:`PREVIOUS_POST_2020` give back the
+  calibration before issue 15 (the benchmark's baseline).
 
 All other behavioural values are assumptions stated next to the field; the sweep in
 :mod:`.sweep` varies the most uncertain ones.
@@ -60,6 +62,9 @@ class ModelParams:
     foreign_bank_share: float = 0.3  # share of banks that window-dress at quarter ends
     quarter_end_bank_cut: float = 0.8
     month_end_bank_cut: float = 0.2
+    # window dressing spills into the first business day of the next month (share of the
+    # month-end cut still in force: positions unwound late, term trades over the turn)
+    month_start_cut_share: float = 0.5
     # money-market funds: lend in private repo from rrp + lo to rrp + lo + width (bp)
     mmf_lo_max_bp: float = 3.0
     mmf_width_min_bp: float = 1.0
@@ -98,6 +103,9 @@ class ModelParams:
     srf_elasticity_bn_per_bp: float = 2.3
     srf_max_premium_bp: float = 30.0
     # Treasury
+    # share of the day's rise in the TGA (tax receipts, settlement of auctions) paid before
+    # the morning repo market trades (0: the market sees yesterday's closing TGA only)
+    tga_same_day_share: float = 0.09
     tga_adjust_days: float = 20.0
     bill_share: float = 0.2  # of trend net financing; bills also absorb TGA adjustments
     tax_day_receipts_usd_bn: float = 80.0
@@ -128,6 +136,8 @@ class ModelParams:
                 "rv_sale_to_dealers",
                 "dealer_takedown",
                 "bill_share",
+                "month_start_cut_share",
+                "tga_same_day_share",
             )
         }
         bad = [f"{k}={v}" for k, v in counts.items() if v < 1]
@@ -153,7 +163,29 @@ class ModelParams:
 
 
 #: The default parameters are the 2019 calibration; these changes give the post-2020 one.
-POST_2020 = {"satiation_pct": 13.0, "floor_mean_pct": 10.3}
+#: The post-2020 values were fitted on in-sample data only (2025 January-August, with
+#: 2019 July-13 September; see :mod:`.fit` and docs/liquidity.md, "Fit and held-out data").
+POST_2020: dict[str, float] = {
+    "satiation_pct": 13.73,
+    "floor_mean_pct": 10.66,
+    "month_end_bank_cut": 0.13,
+    "quarter_end_bank_cut": 0.43,
+    "month_end_dealer_cut": 0.03,
+    "quarter_end_dealer_cut": 0.22,
+    "bank_cost_bp": 2.6,
+    "slope_bp": 4.2,
+    "foreign_bank_share": 0.56,
+    "mmf_lo_max_bp": 4.2,
+    "mmf_width_max_bp": 1.76,
+    "mmf_growth": 0.037,
+    "dealer_takedown": 0.09,
+    "dealer_half_life_days": 3.5,
+}
+
+#: The values before the issue-15 calibration (benchmark baseline, see
+#: :func:`glassledger.liquidity.model.scenario.previous_calibration`).
+PREVIOUS_PARAMS: dict[str, float] = {"month_start_cut_share": 0.0, "tga_same_day_share": 0.0}
+PREVIOUS_POST_2020 = {"satiation_pct": 13.0, "floor_mean_pct": 10.3}
 
 
 @dataclass(frozen=True)
@@ -177,6 +209,11 @@ class InitialState:
     mmf_repo_usd_bn: float
     mmf_bills_usd_bn: float
     public_bills_usd_bn: float
+    #: SOFR - IORB (bp) the first day's market is calibrated to clear at; ``None``: the first
+    #: day's own print. Replays use the median over their first open-market days, so a
+    #: turn-of-year print does not size repo demand (2 January 2025 printed IORB + 0 bp, the
+    #: following days 9-13 bp below: money funds were not fully lent).
+    calibration_spread_bp: float | None = None
 
     @property
     def other_liabilities_usd_bn(self) -> float:
@@ -193,8 +230,12 @@ class InitialState:
         mmf_bills_usd_bn: float,
         public_bills_usd_bn: float,
         bank_asset_growth: float = 0.02,
+        calibration_days: int = 0,
     ) -> InitialState:
-        """The state on ``date`` from a data panel (bank assets extended past H.8's end)."""
+        """The state on ``date`` from a data panel (bank assets extended past H.8's end).
+
+        ``calibration_days`` > 0: calibrate the first day's market to the median SOFR - IORB
+        over that many open-market days from ``date`` on (a replay's in-sample data)."""
         day = pd.Timestamp(date)
         assets, _ = extended_bank_assets(panel, bank_asset_growth)
         row = panel.loc[day]
@@ -227,4 +268,15 @@ class InitialState:
             mmf_repo_usd_bn=mmf_repo_usd_bn,
             mmf_bills_usd_bn=mmf_bills_usd_bn,
             public_bills_usd_bn=public_bills_usd_bn,
+            calibration_spread_bp=(
+                float(
+                    (100.0 * (panel["sofr_pct"] - panel["iorb_pct"]))
+                    .loc[day:]
+                    .dropna()
+                    .iloc[:calibration_days]
+                    .median()
+                )
+                if calibration_days > 0
+                else None
+            ),
         )

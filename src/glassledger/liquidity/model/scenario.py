@@ -26,14 +26,25 @@ Named scenarios (:data:`SCENARIOS`) are built from the shipped data: two replays
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from glassledger.errors import InputError
-from glassledger.liquidity.data import build_panel, load_sample_issuance
-from glassledger.liquidity.model.params import POST_2020, InitialState, ModelParams
+from glassledger.liquidity.data import (
+    build_panel,
+    load_sample_issuance,
+    next_us_business_days,
+    us_business_days,
+)
+from glassledger.liquidity.model.params import (
+    POST_2020,
+    PREVIOUS_PARAMS,
+    PREVIOUS_POST_2020,
+    InitialState,
+    ModelParams,
+)
 
 REQUIRED_PATHS = (
     "on_rrp_rate_pct",
@@ -121,6 +132,25 @@ def other_liabilities(panel: pd.DataFrame, days: pd.DatetimeIndex) -> pd.Series:
     return other.reindex(other.index.union(days)).ffill().bfill().reindex(days)
 
 
+def previous_calibration(scenario: Scenario) -> Scenario:
+    """``scenario`` as the model was calibrated before issue 15 (the baseline of
+    ``benchmarks/corridor_fit.py``): the first day's market cleared at that day's own SOFR
+    print, the previous behavioural values (:data:`.params.PREVIOUS_PARAMS`, and
+    :data:`.params.PREVIOUS_POST_2020` for post-2020 scenarios), no month-start spill of
+    window dressing and no same-day TGA flows in the morning market."""
+    initial = replace(scenario.initial, calibration_spread_bp=None)
+    changes = dict(PREVIOUS_PARAMS)
+    if scenario.name != "sept-2019":  # post-2020 values back to the pre-issue-15 ones
+        defaults = ModelParams()
+        changes |= {k: getattr(defaults, k) for k in POST_2020} | PREVIOUS_POST_2020
+    params = scenario.params.with_(**changes)
+    return Scenario(scenario.name, scenario.description, initial, scenario.paths, params)
+
+
+#: Replays calibrate their first day's market on the median spread of this many open-market
+#: days (in-sample data; see :mod:`.fit`).
+CALIBRATION_DAYS = 10
+
 #: The New York Fed's first overnight repo operation of the episode: 17 September 2019.
 FED_REPO_OPERATIONS_START = pd.Timestamp("2019-09-17")
 
@@ -136,7 +166,7 @@ def replay_sept_2019(
     from 24 September and 165 bn from 11 October (overnight plus outstanding term), plus bill
     purchases of USD 60 bn a month from 15 October."""
     panel = sample_panel() if panel is None else panel
-    days = pd.bdate_range("2019-07-01", "2019-12-31")
+    days = us_business_days("2019-07-01", "2019-12-31")
     paths = _base_paths(days, panel)
     ops = days >= FED_REPO_OPERATIONS_START
     # 17 September: announced that morning and conducted at 9:30-9:45, after most repo had
@@ -154,7 +184,12 @@ def replay_sept_2019(
     paths["tga_target_usd_bn"] = panel["tga_usd_bn"].reindex(days).ffill()
     paths["other_liabilities_usd_bn"] = other_liabilities(panel, days)
     initial = InitialState.from_panel(
-        panel, days[0], mmf_repo_usd_bn=800.0, mmf_bills_usd_bn=650.0, public_bills_usd_bn=2_400.0
+        panel,
+        days[0],
+        mmf_repo_usd_bn=800.0,
+        mmf_bills_usd_bn=650.0,
+        public_bills_usd_bn=2_400.0,
+        calibration_days=CALIBRATION_DAYS,
     )
     if params is None:  # auctions bid near the minimum rate: far more elastic than the SRF
         params = ModelParams(tga_adjust_days=5.0, srf_elasticity_bn_per_bp=10.0)
@@ -169,7 +204,7 @@ def replay_2025(panel: pd.DataFrame | None = None, params: ModelParams | None = 
     """2025 with published TGA (DTS), marketable issuance (DTS IIIA), Fed assets (H.4.1)
     and policy rates; the SRF at the top of the range with no limit."""
     panel = sample_panel() if panel is None else panel
-    days = pd.bdate_range("2025-01-02", "2025-12-31")
+    days = us_business_days("2025-01-02", "2025-12-31")
     paths = _base_paths(days, panel)
     paths["fed_assets_usd_bn"] = panel["fed_assets_usd_bn"].reindex(days).ffill()
     paths["tga_usd_bn"] = panel["tga_usd_bn"].reindex(days).ffill()
@@ -187,6 +222,7 @@ def replay_2025(panel: pd.DataFrame | None = None, params: ModelParams | None = 
         mmf_repo_usd_bn=1_700.0,
         mmf_bills_usd_bn=2_300.0,
         public_bills_usd_bn=6_200.0,
+        calibration_days=CALIBRATION_DAYS,
     )
     params = ModelParams().with_(**POST_2020) if params is None else params
     return Scenario(
@@ -223,7 +259,7 @@ def projection(
     """
     panel = sample_panel() if panel is None else panel
     first = pd.Timestamp(start)
-    days = pd.bdate_range(first, periods=round(252 * years))
+    days = next_us_business_days(first, round(252 * years))
     last = panel.loc[:first].ffill().iloc[-1]
     paths = _base_paths(days)
     for col in ("on_rrp_rate_pct", "iorb_pct", "srf_rate_pct"):

@@ -144,7 +144,8 @@ def _calibrate_demand(
         dealer_cut=0.0,
         other_demand=0.0,
     )
-    at = np.array([100.0 * (init.sofr_pct - init.iorb_pct)])
+    spread = init.calibration_spread_bp
+    at = np.array([100.0 * (init.sofr_pct - init.iorb_pct) if spread is None else spread])
     mmf = min(
         float(ramp_sum(market.mmf_lo_bp, market.mmf_hi_bp, market.mmf_cash, at)[0]),
         market.dealer_capacity,
@@ -188,12 +189,22 @@ def treasury_day(
 
 
 def _stress_cut(
-    quarter_end: bool, month_end: bool, quarter: float, month: float, mult: float
+    quarter_end: bool,
+    month_end: bool,
+    quarter: float,
+    month: float,
+    mult: float,
+    month_start: bool = False,
+    spill: float = 0.0,
 ) -> float:
+    """Fraction of window-dressing agents' lending withdrawn today: the quarter- or month-end
+    cut, and ``spill`` of the month-end cut on the first business day of a month."""
     if quarter_end:
         return min(quarter * mult, 1.0)
     if month_end:
         return min(month * mult, 1.0)
+    if month_start:
+        return min(spill * month * mult, 1.0)
     return 0.0
 
 
@@ -227,7 +238,11 @@ def simulate(
     mmf_lent = init.mmf_repo_usd_bn
     public_bills = init.public_bills_usd_bn
     other_bills_base = public_bills - init.mmf_bills_usd_bn
-    sofr_bp = 100.0 * (init.sofr_pct - init.iorb_pct)
+    sofr_bp = (
+        100.0 * (init.sofr_pct - init.iorb_pct)
+        if init.calibration_spread_bp is None
+        else init.calibration_spread_bp
+    )
     settlement = (flags["mid_month"] | flags["month_end"]).to_numpy()
     fed_path = np.r_[init.fed_assets_usd_bn, path["fed_assets_usd_bn"]]
     runoff_trend = (
@@ -238,9 +253,12 @@ def simulate(
     )
     tax = flags["tax_day"].to_numpy()
     quarter_end, month_end = flags["quarter_end"].to_numpy(), flags["month_end"].to_numpy()
+    month_start = flags["month_start"].to_numpy().copy()
+    month_start[0] = False  # the first simulated day is not a month's turn
     late = path.get("facility_after_market")
     step = max(n // 100, 1)
     for t in range(n):
+        tga_before = tga
         opening = fed_prev - other_liab - tga  # reserves + ON RRP before today's flows
         planned = path["fed_assets_usd_bn"][t] - planned_prev
         planned_prev = path["fed_assets_usd_bn"][t]
@@ -286,7 +304,10 @@ def simulate(
         dealer_step(pop, p, taken_down + p.rv_sale_to_dealers * sold)
         mmf_cash = float(np.maximum(pop.mmf.cash, 0.0).sum())
         on_rrp = max(mmf_cash - mmf_lent, 0.0)
-        reserves = opening - on_rrp  # the morning market: today's payments not yet made
+        # the morning market: today's payments not yet made, except the share of the TGA's
+        # rise (taxes, settlements) paid before repo trades
+        early = p.tga_same_day_share * max(tga - tga_before, 0.0)
+        reserves = opening - on_rrp - early
         stress = path["stress_mult"][t]
         market = build_market(
             pop,
@@ -297,7 +318,13 @@ def simulate(
             srf_rate_pct=path["srf_rate_pct"][t],
             srf_limit=path["srf_limit_usd_bn"][t],
             bank_cut=_stress_cut(
-                quarter_end[t], month_end[t], p.quarter_end_bank_cut, p.month_end_bank_cut, stress
+                quarter_end[t],
+                month_end[t],
+                p.quarter_end_bank_cut,
+                p.month_end_bank_cut,
+                stress,
+                month_start[t],
+                p.month_start_cut_share,
             ),
             dealer_cut=_stress_cut(
                 quarter_end[t],
@@ -305,6 +332,8 @@ def simulate(
                 p.quarter_end_dealer_cut,
                 p.month_end_dealer_cut,
                 stress,
+                month_start[t],
+                p.month_start_cut_share,
             ),
             other_demand=other_demand,
         )
