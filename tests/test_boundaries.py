@@ -39,6 +39,7 @@ OFF_LEDGER = (
     "glassledger.liquidity",
     "glassledger.sim",
     "glassledger.tables",
+    "glassledger.schemas",
     "glassledger.demo",
     "glassledger.cli",
 )

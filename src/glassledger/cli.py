@@ -2,18 +2,34 @@
 
 Each concept contributes its own Typer sub-application, registered here; this module only
 assembles them so that importing one concept never imports the others.
+
+It is also the one error boundary of every command (:class:`Boundary`). Exit codes, the same
+for every command (``docs/inputs.md``):
+
+* ``0`` - done;
+* ``1`` - refused: bad input file, bad option value, bad command line. One line on stderr
+  says which file, line, row and field, what was wrong and what to do
+  (any :class:`~glassledger.errors.GlassledgerError`, or a usage error);
+* ``70`` - an internal error, that is a bug in glassledger (EX_SOFTWARE of sysexits.h): the
+  message says so and where to report it; ``--debug`` shows the traceback.
 """
 
 from __future__ import annotations
 
+import functools
+import math
+import traceback
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer._click import exceptions as clicks  # typer 0.29 vendors click
+from typer.core import TyperGroup
 
 from glassledger.api import cli as api_cli
 from glassledger.basket import cli as basket_cli
 from glassledger.basket import coin_cli
+from glassledger.errors import GlassledgerError
 from glassledger.funding import cli as funding_cli
 from glassledger.liquidity import cli as liquidity_cli
 from glassledger.node import cli as node_cli
@@ -21,7 +37,89 @@ from glassledger.node import governance_cli, keys_cli
 from glassledger.node.indexer import cli as index_cli
 from glassledger.risk import cli as risk_cli
 
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_BUG = 70
+REPORT_TO = (
+    "the glassledger issue tracker (quote the command line, this message and, if you can, "
+    "the input files)"
+)
+
+
+def _finite_floats(command: Any) -> None:
+    """Wrap every command's callback so that a ``nan`` or ``inf`` option value is refused
+    (Typer parses floats with ``float()``, which accepts them)."""
+    for sub in getattr(command, "commands", {}).values():
+        _finite_floats(sub)
+    callback = command.callback
+    if callback is None or getattr(callback, "_finite", False):
+        return
+
+    @functools.wraps(callback)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        for name, value in kwargs.items():
+            values = value if isinstance(value, list | tuple) else [value]
+            for item in values:
+                if isinstance(item, float) and not math.isfinite(item):
+                    raise typer.BadParameter(
+                        f"{item!r} is not a finite number",
+                        param_hint=f"--{name.replace('_', '-')}",
+                    )
+        return callback(*args, **kwargs)
+
+    checked._finite = True  # type: ignore[attr-defined]
+    command.callback = checked
+
+
+def _say(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+class Boundary(TyperGroup):
+    """The top-level group: every command runs inside :meth:`invoke`, which turns a
+    ``GlassledgerError`` into one line and exit code 1, a usage error into exit code 1, and
+    anything else into a bug report (exit code 70; the traceback with ``--debug``)."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> typer.Context:
+        _finite_floats(self)
+        try:
+            return super().make_context(*args, **kwargs)
+        except clicks.UsageError as error:
+            error.exit_code = EXIT_REFUSED
+            raise
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GlassledgerError as error:
+            _say(f"error: {' '.join(str(error).split())}")
+            ctx.exit(EXIT_REFUSED)
+        except clicks.UsageError as error:
+            error.exit_code = EXIT_REFUSED
+            raise
+        except (
+            typer.Exit,
+            typer.Abort,
+            clicks.ClickException,
+            KeyboardInterrupt,
+        ):
+            raise
+        except Exception as error:
+            text = " ".join(str(error).split()) or "(no message)"
+            _say(
+                f"internal error: {type(error).__name__}: {text}\n"
+                f"This is a bug in glassledger, not a problem with your input. Please report it "
+                f"to {REPORT_TO}."
+            )
+            if ctx.params.get("debug"):
+                _say(traceback.format_exc().rstrip())
+            else:
+                _say("Run the same command with `glassledger --debug ...` to see the traceback.")
+            ctx.exit(EXIT_BUG)
+
+
 app = typer.Typer(
+    cls=Boundary,
     rich_markup_mode="markdown",
     name="glassledger",
     help="Transparent, programmable market infrastructure for dollar liquidity, collateral "
@@ -65,5 +163,14 @@ def version() -> None:
 
 
 @app.callback()
-def main() -> None:
-    """glassledger: run `glassledger demo` for a tour."""
+def main(
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="On an internal error, show the Python traceback."),
+    ] = False,
+) -> None:
+    """glassledger: run `glassledger demo` for a tour.
+
+    Exit codes: 0 done; 1 refused (bad input file, option or command line: the message names
+    the file, line, field and what to do); 70 internal error (a bug: please report it).
+    """

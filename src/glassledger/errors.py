@@ -33,9 +33,10 @@ class GlassledgerError(Exception):
 class InputError(GlassledgerError, ValueError):
     """Bad input to an analytic: names the source, the row and the field that were wrong.
 
-    ``source`` is a file name or a description such as ``"portfolio DataFrame"``; ``row`` is
-    the row label or trade id; ``field`` is the column. Any of them may be ``None`` when not
-    applicable.
+    ``source`` is the file name the user gave (or a description such as ``"trades
+    DataFrame"``); ``line`` the file line (header = line 1) when the input came from a file;
+    ``row`` the row label or the row's identifier (trade id, institution...); ``field`` the
+    column; ``hint`` what to do about it. Any of them may be ``None`` when not applicable.
     """
 
     def __init__(
@@ -46,21 +47,31 @@ class InputError(GlassledgerError, ValueError):
         row: Any = None,
         field: str | None = None,
         value: Any = None,
+        line: int | None = None,
+        hint: str | None = None,
     ) -> None:
         self.source = source
         self.row = row
         self.field = field
         self.value = value
+        self.line = line
+        self.hint = hint
+        self.message = message
         where = []
         if source is not None:
             where.append(f"{source}")
+        if line is not None:
+            where.append(f"line {line}")
         if row is not None:
             where.append(f"row {row!r}")
         if field is not None:
             where.append(f"field {field!r}")
         prefix = ", ".join(where)
         detail = f" (got {value!r})" if value is not None else ""
-        super().__init__(f"{prefix}: {message}{detail}" if prefix else f"{message}{detail}")
+        text = f"{prefix}: {message}{detail}" if prefix else f"{message}{detail}"
+        if hint:
+            text = f"{text}. {hint}"
+        super().__init__(text)
 
 
 class ConfigError(GlassledgerError, ValueError):

@@ -1,8 +1,7 @@
-"""Reading and writing analytic tables (CSV or Parquet) and showing them as Rich tables.
+"""Writing analytic tables (CSV or Parquet) and showing them as Rich tables.
 
-The one place where off-ledger commands read input files and write outputs: the format is
-chosen by the file's extension, and a missing or unreadable file is an :class:`InputError`
-naming it.
+Input files are read and checked by :mod:`glassledger.schemas`; outputs are written here, the
+format chosen by the file's extension.
 """
 
 from __future__ import annotations
@@ -25,34 +24,6 @@ def _suffix(path: Path) -> str:
             f"unsupported file type {suffix!r}; use .csv or .parquet", source=str(path)
         )
     return suffix
-
-
-def read_table(
-    path: Path | str,
-    *,
-    text_columns: tuple[str, ...] = (),
-    columns: list[str] | tuple[str, ...] = (),
-) -> pd.DataFrame:
-    """A CSV or Parquet file as a DataFrame (row labels: 0-based data row numbers).
-
-    ``text_columns`` are read as strings from CSV (identifiers such as ``"007"`` keep their
-    zeros); every name in ``columns`` must be present, else :class:`InputError` names it.
-    """
-    path = Path(path)
-    suffix = _suffix(path)
-    if not path.is_file():
-        raise InputError("file not found", source=str(path))
-    try:
-        if suffix == ".csv":
-            frame = pd.read_csv(path, dtype=dict.fromkeys(text_columns, str) or None)
-        else:
-            frame = pd.read_parquet(path)
-    except (OSError, ValueError) as error:  # pandas ParserError and pyarrow ArrowInvalid too
-        raise InputError(f"cannot read the file: {error}", source=str(path)) from error
-    for column in columns:
-        if column not in frame.columns:
-            raise InputError("missing column", source=path.name, field=column)
-    return frame
 
 
 def write_table(frame: pd.DataFrame, path: Path | str) -> Path:

@@ -53,7 +53,7 @@ def test_each_kind_of_rate_has_its_own_option_name():
     assert "--usd-per-unit" in run("amounts", "--help")[1]
     assert "--usd-per-unit" in run("drift", "--help")[1]
     assert "--basket-per-unit" in run("interest", "--help")[1]
-    assert run("amounts", "--rate", "EUR=1.1")[0] == 2
+    assert run("amounts", "--rate", "EUR=1.1")[0] == 1  # usage errors exit 1 like all refusals
     # Fixing libra-2019's amounts at exchange rates in US dollars per unit.
     usd = ["EUR=1.10", "JPY=0.0093023", "GBP=1.24", "SGD=0.725"]
     code, output = run("amounts", "--basket", "libra-2019", *[f"--usd-per-unit={u}" for u in usd])

@@ -3,14 +3,15 @@
 import pandas as pd
 import pytest
 
-from glassledger.basket._io import read_table, sample_path
-from glassledger.basket.screening import SCREENING_COLUMNS, screen_currencies
+from glassledger.basket.baskets import sample_path
+from glassledger.basket.screening import screen_currencies
 from glassledger.errors import InputError
+from glassledger.schemas import read_raw
 
 
 def _sample():
-    economies = read_table(sample_path("screening_2018.csv"), SCREENING_COLUMNS)
-    shares = read_table(sample_path("reserve_shares_2018q4.csv"), ["currency", "reserve_share"])
+    economies = read_raw(sample_path("screening_2018.csv"))
+    shares = read_raw(sample_path("reserve_shares_2018q4.csv"))
     return economies, shares
 
 
@@ -36,7 +37,7 @@ def test_each_screen_removes_what_it_should():
 
 def test_union_member_stands_for_the_currency_when_the_union_row_fails():
     economies, shares = _sample()
-    economies.loc[economies["economy"] == "Euro area", "credit_score"] = 10
+    economies.loc[economies["economy"] == "Euro area", "credit_score"] = "10"
     result = screen_currencies(economies, shares).set_index("currency")
     assert result.loc["EUR", "economy"] == "Germany"
 
@@ -51,7 +52,7 @@ def test_bad_row_is_named():
     economies, shares = _sample()
     economies["gdp_usd_bn"] = economies["gdp_usd_bn"].astype(object)
     economies.loc[3, "gdp_usd_bn"] = "n/a"
-    with pytest.raises(InputError, match=r"row 3.*gdp_usd_bn"):
+    with pytest.raises(InputError, match=r"line 3.*gdp_usd_bn"):
         screen_currencies(economies, shares)
 
 
@@ -78,5 +79,5 @@ def test_currency_without_reserve_share_ranks_last():
 def test_economy_without_currency_is_named():
     economies, shares = _sample()
     economies.loc[5, "currency"] = None
-    with pytest.raises(InputError, match=r"row 5.*currency"):
+    with pytest.raises(InputError, match=r"line 5.*currency"):
         screen_currencies(economies, shares)

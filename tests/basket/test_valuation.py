@@ -133,7 +133,7 @@ def test_seed_002_inflation_figures_from_world_bank_data():
     # basket's 5-year volatility (0.8) is below most single economies'. Data: World Bank WDI
     # NY.GDP.DEFL.KD.ZG (shipped, see basket/data/README.md); current WDI vintages are revised,
     # so the basket figure is matched to 0.2 percentage points.
-    from glassledger.basket._io import sample_path
+    from glassledger.basket.baskets import sample_path
 
     data = pd.read_csv(sample_path("inflation_gdp_deflator.csv"), index_col=0).loc[1971:2017]
     weights = BASKET_WEIGHTS_2015

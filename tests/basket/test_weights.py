@@ -5,9 +5,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from glassledger.basket._io import read_table, sample_path
+from glassledger.basket.baskets import sample_path
 from glassledger.basket.weights import imf_weights, round_weights
 from glassledger.errors import InputError
+from glassledger.schemas import read_raw
 
 
 def _two_currencies():
@@ -46,7 +47,7 @@ def test_rounded_weights_sum_to_exactly_one():
 
 
 def test_sample_indicator_table_gives_usd_the_largest_weight():
-    table = read_table(sample_path("indicators_2018.csv"), ["currency"])
+    table = read_raw(sample_path("indicators_2018.csv"))
     result = imf_weights(table, trade="gdp")
     assert result["weight"].idxmax() == "USD"
     assert round(result["weight"].sum(), 10) == 1.0

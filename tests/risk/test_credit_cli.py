@@ -106,17 +106,18 @@ def test_ratings_output_feeds_el(files):
     assert result.exit_code == 0, result.output
 
 
-def test_bad_input_exits_2_naming_file_row_and_field(files):
+def test_bad_input_exits_1_naming_file_line_and_field(files):
     bad = pd.read_csv(files / "exposures.csv")
     bad.loc[2, "ead"] = -1.0
     bad.to_csv(files / "bad.csv", index=False)
     result = RUNNER.invoke(app, ["risk", "el", str(files / "bad.csv"), str(files / "ratings.csv")])
-    assert result.exit_code == 2
-    assert "bad.csv" in result.output and "row 2" in result.output and "'ead'" in result.output
+    assert result.exit_code == 1  # the same code as every other command
+    # data row 2 (0-based) is line 4 of the file (header = line 1)
+    assert "bad.csv" in result.output and "line 4" in result.output and "'ead'" in result.output
     missing = RUNNER.invoke(
         app, ["risk", "el", str(files / "nope.csv"), str(files / "ratings.csv")]
     )
-    assert missing.exit_code == 2 and "file not found" in missing.output
+    assert missing.exit_code == 1 and "file not found" in missing.output
 
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -164,8 +165,8 @@ def test_an_unreadable_file_is_reported_not_raised(files):
     result = RUNNER.invoke(
         app, ["risk", "el", str(files / "broken.parquet"), str(files / "ratings.csv")]
     )
-    assert result.exit_code == 2 and "cannot read the file" in result.output
+    assert result.exit_code == 1 and "cannot read the file" in result.output
     wrong = RUNNER.invoke(
         app, ["risk", "el", str(files / "exposures.csv"), str(files / "ratings.xlsx")]
     )
-    assert wrong.exit_code == 2 and "unsupported file type" in wrong.output
+    assert wrong.exit_code == 1 and "unsupported file type" in wrong.output

@@ -136,7 +136,7 @@ def test_missing_columns_and_duplicate_netting_sets_are_refused():
         expected_loss(one_row().drop(columns="ead"), RATINGS)
     with pytest.raises(InputError, match="listed twice"):
         expected_loss(pd.concat([one_row(), one_row()], ignore_index=True), RATINGS)
-    with pytest.raises(InputError, match="rated twice"):
+    with pytest.raises(InputError, match="more than once"):
         expected_loss(one_row(), pd.concat([RATINGS, RATINGS]))
 
 
@@ -177,5 +177,5 @@ def test_saccr_netting_sets_join_their_credit_terms():
     with pytest.raises(InputError) as caught:
         exposures_from_saccr(saccr, terms.iloc[:1])
     assert (caught.value.row, caught.value.field) == (1, "counterparty")
-    with pytest.raises(InputError, match="listed twice"):
+    with pytest.raises(InputError, match="more than once"):
         exposures_from_saccr(saccr, pd.concat([terms, terms], ignore_index=True))

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 
 import pandas as pd
 
-from glassledger.basket._io import sample_path
 from glassledger.basket.amounts import determine_amounts
 from glassledger.errors import InputError
+
+
+def sample_path(name: str) -> Path:
+    """Path of a sample table shipped in ``glassledger/basket/data`` (see its README)."""
+    return Path(str(resources.files("glassledger.basket") / "data" / name))
 
 
 @dataclass(frozen=True)

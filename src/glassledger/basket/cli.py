@@ -16,6 +16,8 @@ dollars per unit, or units per US dollar for the currencies in ``--per-usd``.
 
 from __future__ import annotations
 
+import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +25,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from glassledger.errors import GlassledgerError
+from glassledger.errors import InputError
+from glassledger.schemas import options_error, read
 
 app = typer.Typer(
     rich_markup_mode="markdown",
@@ -49,45 +52,67 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _fail(error: GlassledgerError) -> None:
-    console.print(f"[red]error:[/red] {error}")
-    raise typer.Exit(1)
-
-
-def _pairs(values: list[str], option: str) -> pd.Series:
-    """Parse repeated ``CCY=number`` options."""
+def _pairs(values: list[str], option: str, *, positive: bool = True) -> pd.Series:
+    """Parse repeated ``CCY=number`` options (finite numbers; > 0 if ``positive``)."""
     parsed = {}
     for item in values:
         currency, _, number = item.partition("=")
+        currency = currency.strip().upper()
         try:
-            parsed[currency.strip().upper()] = float(number)
+            value = float(number)
         except ValueError:
-            raise typer.BadParameter(f"{option} expects CCY=number, got {item!r}") from None
+            value = float("nan")
+        if not re.fullmatch(r"[A-Z]{3}", currency) or not math.isfinite(value):
+            raise options_error("expects CCY=number", option, item, "for example EUR=1.08")
+        if positive and value <= 0:
+            raise options_error("must be a positive number", option, item)
+        if currency in parsed:
+            raise options_error("currency given twice", option, item)
+        parsed[currency] = value
     return pd.Series(parsed, dtype=float)
+
+
+def _date(text: str, option: str) -> pd.Timestamp:
+    try:
+        return pd.Timestamp(pd.to_datetime(text, format="ISO8601"))
+    except (ValueError, TypeError):
+        raise options_error("not a date (write YYYY-MM-DD)", option, text) from None
+
+
+def _basket(name: str):
+    from glassledger.basket.baskets import get_basket
+
+    return get_basket(name)
 
 
 @app.command()
 def screen(
     table: Path | None = typer.Option(None, help="economies table (default: shipped 2018 sample)"),
     reserves: Path | None = typer.Option(None, help="reserve shares table (default: COFER 2018Q4)"),
-    min_score: float = typer.Option(75.0, help="minimum sovereign credit score (0-100)"),
-    min_gdp_share: float = typer.Option(0.03, help="minimum share of world GDP (decimal)"),
-    top: int | None = typer.Option(None, help="keep the first N currencies"),
+    min_score: float = typer.Option(
+        75.0, min=0.0, max=100.0, help="minimum sovereign credit score (0-100)"
+    ),
+    min_gdp_share: float = typer.Option(
+        0.03, min=0.0, max=1.0, help="minimum share of world GDP (decimal)"
+    ),
+    top: int | None = typer.Option(None, min=1, help="keep the first N currencies"),
 ) -> None:
     """Screen currencies as seed 002: credit score, GDP share, union merge, reserve ranking."""
-    from glassledger.basket._io import read_table, sample_path
-    from glassledger.basket.screening import SCREENING_COLUMNS, screen_currencies
+    from glassledger.basket.baskets import sample_path
+    from glassledger.basket.screening import screen_currencies
+    from glassledger.schemas.basket import RESERVE_SHARES, SCREENING
 
-    try:
-        economies = read_table(table or sample_path("screening_2018.csv"), SCREENING_COLUMNS)
-        shares = read_table(
-            reserves or sample_path("reserve_shares_2018q4.csv"), ["currency", "reserve_share"]
-        )
-        result = screen_currencies(
-            economies, shares, min_credit_score=min_score, min_gdp_share=min_gdp_share, top=top
-        )
-    except GlassledgerError as error:
-        _fail(error)
+    table = table or sample_path("screening_2018.csv")
+    reserves = reserves or sample_path("reserve_shares_2018q4.csv")
+    result = screen_currencies(
+        read(table, SCREENING),
+        read(reserves, RESERVE_SHARES),
+        min_credit_score=min_score,
+        min_gdp_share=min_gdp_share,
+        top=top,
+        source=table.name,
+        reserve_source=reserves.name,
+    )
     _show(result.set_index("rank"), "Screened basket currencies", "rank")
 
 
@@ -98,19 +123,18 @@ def weights(
     basket: str | None = typer.Option(None, help="show a shipped basket instead (e.g. sdr-2022)"),
 ) -> None:
     """Currency weights by the IMF 2015 formula, or a shipped basket's published weights."""
-    from glassledger.basket._io import read_table, sample_path
-    from glassledger.basket.baskets import get_basket
+    from glassledger.basket.baskets import sample_path
     from glassledger.basket.weights import imf_weights
+    from glassledger.schemas.basket import INDICATORS
 
-    try:
-        if basket is not None:
-            chosen = get_basket(basket)
-            _show(chosen.weights.rename("weight").to_frame(), chosen.description, "currency")
-            return
-        frame = read_table(indicators or sample_path("indicators_2018.csv"), ["currency"])
-        result = imf_weights(frame, trade=trade)
-    except GlassledgerError as error:
-        _fail(error)
+    if basket is not None:
+        chosen = _basket(basket)
+        _show(chosen.weights.rename("weight").to_frame(), chosen.description, "currency")
+        return
+    if trade not in ("exports", "gdp"):
+        raise options_error("must be exports or gdp", "--trade", trade)
+    path = indicators or sample_path("indicators_2018.csv")
+    result = imf_weights(read(path, INDICATORS), trade=trade, source=path.name)
     _show(result, f"IMF 2015 formula weights (trade indicator: {trade})", "currency")
 
 
@@ -126,15 +150,12 @@ def amounts(
 ) -> None:
     """Currency amounts of a shipped basket (published, or fixed from its weights at the
     --usd-per-unit exchange rates)."""
-    from glassledger.basket.baskets import amounts_at, get_basket
+    from glassledger.basket.baskets import amounts_at
 
-    try:
-        chosen = get_basket(basket)
-        rates = _pairs(usd_per_unit, "--usd-per-unit")
-        rates["USD"] = rates.get("USD", 1.0)
-        result = amounts_at(chosen, rates)
-    except GlassledgerError as error:
-        _fail(error)
+    chosen = _basket(basket)
+    rates = _pairs(usd_per_unit, "--usd-per-unit")
+    rates["USD"] = rates.get("USD", 1.0)
+    result = amounts_at(chosen, rates)
     _show(result.rename("amount").to_frame(), chosen.description, "currency")
 
 
@@ -149,28 +170,41 @@ def value(
     per_usd: str = typer.Option("JPY,CNY", help="currencies quoted in units per USD"),
 ) -> None:
     """Value one basket unit in USD the IMF way (Rule O-2(a)) on a date."""
-    from glassledger.basket.baskets import get_basket
     from glassledger.basket.valuation import imf_valuation, to_usd_per_unit
-    from glassledger.errors import InputError
+    from glassledger.schemas.basket import RATES
 
-    try:
-        chosen = get_basket(basket)
-        if quotes_file is not None:
-            table = pd.read_csv(quotes_file, index_col=0, parse_dates=True)
-            if date is None or pd.Timestamp(date) not in table.index:
-                raise InputError(
-                    "date not found in the quotes file", source=quotes_file.name, row=date
-                )
-            quotes = table.loc[pd.Timestamp(date)]
-        else:
-            quotes = _pairs(quote, "--quote")
-            quotes["USD"] = 1.0
-        usd_rates = to_usd_per_unit(quotes, tuple(c for c in per_usd.split(",") if c))
-        if chosen.amounts is None:
-            raise InputError("this basket has no published amounts", field="basket", value=basket)
-        result = imf_valuation(chosen.amounts, usd_rates)
-    except GlassledgerError as error:
-        _fail(error)
+    chosen = _basket(basket)
+    if chosen.amounts is None:
+        raise options_error(
+            "this basket has no published amounts", "--basket", basket, "use sdr-2016 or sdr-2022"
+        )
+    if quotes_file is not None:
+        if quote:
+            raise options_error("give --quotes-file or --quote, not both", "--quote", quote[0])
+        table = read(quotes_file, RATES)
+        day = _date(date, "--date") if date is not None else None
+        if day is None or day not in table.index:
+            raise InputError(
+                "date not found in the quotes file",
+                source=quotes_file.name,
+                field="date",
+                value=date,
+                hint=f"give --date, one of {table.index[0]:%Y-%m-%d} ... "
+                f"{table.index[-1]:%Y-%m-%d}",
+            )
+        quotes = table.loc[day].dropna()
+    else:
+        quotes = _pairs(quote, "--quote")
+        quotes["USD"] = 1.0
+    missing = [c for c in chosen.amounts.index if c not in quotes.index]
+    if missing:
+        raise options_error(
+            f"no exchange rate for {missing}",
+            "--quotes-file" if quotes_file else "--quote",
+            missing[0],
+        )
+    usd_rates = to_usd_per_unit(quotes, tuple(c.strip().upper() for c in per_usd.split(",") if c))
+    result = imf_valuation(chosen.amounts, usd_rates)
     frame = pd.DataFrame({"amount": chosen.amounts, "usd_equivalent": result.usd_equivalents})
     _show(frame, f"{chosen.name} on {date or 'the quoted rates'}", "currency")
     console.print(f"US$1.00 = {result.sdr_per_usd:.6g} units; 1 unit = US${result.usd_per_sdr:.6g}")
@@ -192,20 +226,24 @@ def interest(
     ),
 ) -> None:
     """Basket interest rate as the IMF computes the weekly SDR interest rate (Rule T-1)."""
-    from glassledger.basket.baskets import get_basket
     from glassledger.basket.valuation import RULE_T1_2014, RULE_T1_BEFORE_2014, basket_interest_rate
 
     rule = RULE_T1_BEFORE_2014 if before_2014 else RULE_T1_2014
-    try:
-        chosen = get_basket(basket)
-        result = basket_interest_rate(
-            chosen.amounts,
-            _pairs(basket_per_unit, "--basket-per-unit"),
-            _pairs(yld, "--yield"),
-            rule,
+    chosen = _basket(basket)
+    if chosen.amounts is None:
+        raise options_error(
+            "this basket has no published amounts, so no interest rate",
+            "--basket",
+            basket,
+            "use sdr-2016 or sdr-2022",
         )
-    except GlassledgerError as error:
-        _fail(error)
+    rates = _pairs(basket_per_unit, "--basket-per-unit")
+    yields = _pairs(yld, "--yield", positive=False)
+    for option, given in (("--basket-per-unit", rates), ("--yield", yields)):
+        missing = [c for c in chosen.amounts.index if c not in given.index]
+        if missing:
+            raise options_error(f"missing for {missing}", option, None, "give CCY=x for each")
+    result = basket_interest_rate(chosen.amounts, rates, yields, rule)
     console.print(f"{chosen.name} interest rate under {rule.name}: {result:.{rule.decimals}f}%")
 
 
@@ -218,27 +256,33 @@ def drift(
         help="exchange rate, US dollars per unit, CCY=x",
     ),
     surge: str = typer.Option("SGD", help="currency of the demand surge"),
-    outstanding: float = typer.Option(1_000_000, help="coins outstanding before the surge"),
-    minted: float = typer.Option(300_000, help="coins minted in the surge"),
-    move: float = typer.Option(-0.10, help="move of the surge currency against USD afterwards"),
+    outstanding: float = typer.Option(
+        1_000_000, min=0.0, help="coins outstanding before the surge"
+    ),
+    minted: float = typer.Option(300_000, min=0.0, help="coins minted in the surge"),
+    move: float = typer.Option(
+        -0.10, min=-0.99, max=100.0, help="move of the surge currency against USD afterwards"
+    ),
     html: Path | None = typer.Option(None, help="write a Plotly chart of the pool to this file"),
 ) -> None:
     """Seed 004's argument: single-currency delivery drifts the pool, basket delivery does not."""
-    from glassledger.basket.baskets import amounts_at, get_basket
+    from glassledger.basket.baskets import amounts_at
     from glassledger.basket.delivery import composition_chart, delivery_comparison
 
-    try:
-        rates = _pairs(usd_per_unit, "--usd-per-unit")
-        rates["USD"] = 1.0
-        chosen = get_basket(basket)
-        basket_amounts = amounts_at(chosen, rates)
-        after = rates.copy()
-        after[surge.upper()] = rates[surge.upper()] * (1 + move)
-        result = delivery_comparison(
-            basket_amounts, rates, after, outstanding, minted, surge.upper()
+    rates = _pairs(usd_per_unit, "--usd-per-unit")
+    rates["USD"] = 1.0
+    chosen = _basket(basket)
+    surge = surge.strip().upper()
+    if surge not in chosen.weights.index:
+        raise options_error(
+            "not a currency of the basket", "--surge", surge, f"one of {list(chosen.weights.index)}"
         )
-    except GlassledgerError as error:
-        _fail(error)
+    if outstanding + minted <= 0:
+        raise options_error("no coins: outstanding + minted must be > 0", "--minted", minted)
+    basket_amounts = amounts_at(chosen, rates)
+    after = rates.copy()
+    after[surge.upper()] = rates[surge.upper()] * (1 + move)
+    result = delivery_comparison(basket_amounts, rates, after, outstanding, minted, surge.upper())
     title = f"{chosen.name}: {minted:,.0f} coins minted in {surge.upper()}, then {move:+.0%}"
     _show(result.T, title, "figure")
     if html is not None:
@@ -253,23 +297,41 @@ def inflation(
     basket: str = typer.Option("sdr-2016", help="shipped basket whose weights are used"),
     start: int = typer.Option(1965, help="first year"),
     end: int = typer.Option(2018, help="last year"),
-    window: int = typer.Option(5, help="rolling window, years"),
+    window: int = typer.Option(5, min=2, help="rolling window, years"),
     statistic: str = typer.Option("mean", help="mean or median of the rolling std"),
 ) -> None:
     """Seed 002's comparison: inflation volatility of single economies and of the basket."""
-    from glassledger.basket._io import sample_path
-    from glassledger.basket.baskets import get_basket
+    from glassledger.basket.baskets import sample_path
     from glassledger.basket.valuation import basket_inflation, volatility_comparison
+    from glassledger.schemas.basket import INFLATION
 
-    try:
-        data = pd.read_csv(table or sample_path("inflation_gdp_deflator.csv"), index_col=0)
-        data = data.loc[start:end]
-        weights = get_basket(basket).weights
-        summary = volatility_comparison(data, weights, window, statistic)
-        peak = data[weights.index].stack().idxmax()
-        basket_series = basket_inflation(data, weights)
-    except GlassledgerError as error:
-        _fail(error)
+    if statistic not in ("mean", "median"):
+        raise options_error("must be mean or median", "--statistic", statistic)
+    if start > end:
+        raise options_error(f"--start {start} is after --end {end}", "--start", start)
+    path = table or sample_path("inflation_gdp_deflator.csv")
+    full = read(path, INFLATION)
+    data = full.loc[start:end]
+    if len(data) < window:
+        raise options_error(
+            f"{len(data)} year(s) of data between {start} and {end}, fewer than the "
+            f"{window}-year window",
+            "--start",
+            start,
+            f"{path.name} covers {full.index[0]}-{full.index[-1]}",
+        )
+    weights = _basket(basket).weights
+    absent = [c for c in weights.index if c not in data.columns]
+    if absent:
+        raise InputError(
+            f"no inflation column for the basket currency {absent[0]}",
+            source=path.name,
+            field=absent[0],
+            hint=f"add a {absent[0]} column or choose another --basket",
+        )
+    summary = volatility_comparison(data, weights, window, statistic)
+    peak = data[weights.index].stack().idxmax()
+    basket_series = basket_inflation(data, weights)
     _show(
         summary.to_frame(), f"{window}-year rolling std of inflation, {start}-{end} (pp)", "economy"
     )
@@ -290,15 +352,13 @@ def reserve(
     out: Path | None = typer.Option(None, help="write the daily metrics to .csv"),
 ) -> None:
     """Daily reserve value, WAM, WAL and liquid-asset shares of a holdings table."""
-    from glassledger.basket._io import read_table
-    from glassledger.basket.reserve_metrics import HOLDING_COLUMNS, reserve_metrics
+    from glassledger.basket.reserve_metrics import reserve_metrics
+    from glassledger.schemas.basket import HOLDINGS, RATES
 
-    try:
-        table = read_table(holdings, HOLDING_COLUMNS)
-        daily = pd.read_csv(usd_per_unit, index_col=0, parse_dates=True).asfreq("D").ffill()
-        result = reserve_metrics(table, daily)
-    except GlassledgerError as error:
-        _fail(error)
+    table = read(holdings, HOLDINGS)
+    # Calendar days: a day without a fixing (weekend, holiday) keeps the last rate.
+    daily = read(usd_per_unit, RATES).asfreq("D").ffill()
+    result = reserve_metrics(table, daily, source=holdings.name, rates_source=usd_per_unit.name)
     if out is not None:
         result.to_csv(out)
     summary = result[

@@ -33,19 +33,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from glassledger.basket._io import require_columns
 from glassledger.contracts.business_days import is_business_day
 from glassledger.errors import InputError
+from glassledger.schemas import validate
+from glassledger.schemas.basket import HOLDINGS
 
-HOLDING_COLUMNS = [
-    "currency",
-    "amount",
-    "start_day",
-    "maturity_day",
-    "reset_period",
-    "daily_liquid",
-    "weekly_liquid",
-]
+HOLDING_COLUMNS = HOLDINGS.columns
 
 
 def reserve_metrics(
@@ -54,6 +47,8 @@ def reserve_metrics(
     *,
     daily_horizon: int = 1,
     weekly_horizon: int = 5,
+    source: str = "holdings table",
+    rates_source: str = "rates table",
 ) -> pd.DataFrame:
     """Daily reserve metrics over the dates of ``rates``.
 
@@ -64,7 +59,7 @@ def reserve_metrics(
     ``daily_liquid_share`` and ``weekly_liquid_share`` (decimals). Days with nothing held have
     NaN WAM/WAL/shares.
     """
-    frame = _validated(holdings, rates)
+    frame = _validated(holdings, rates, source, rates_source)
     days = len(rates)
     origin = (pd.Timestamp(rates.index[0]) - pd.Timestamp("1970-01-01")).days
     value = np.zeros(days)
@@ -167,23 +162,32 @@ def _reset_segments(
     return seg_start, seg_end, amount[owner]
 
 
-def _validated(holdings: pd.DataFrame, rates: pd.DataFrame) -> pd.DataFrame:
-    """Check the holdings table; name the first bad row and field."""
-    require_columns(holdings, HOLDING_COLUMNS, "holdings")
-    frame = holdings[HOLDING_COLUMNS]
-    checks = [
-        ("amount", frame["amount"] < 0, "amount must be non-negative"),
-        ("maturity_day", frame["maturity_day"] <= frame["start_day"], "maturity must follow start"),
-        ("reset_period", frame["reset_period"] < 0, "reset period must be >= 0 days"),
-        ("currency", ~frame["currency"].isin(rates.columns), "no exchange rate for this currency"),
-    ]
-    for field, bad, message in checks:
+def _validated(
+    holdings: pd.DataFrame, rates: pd.DataFrame, source: str, rates_source: str
+) -> pd.DataFrame:
+    """The holdings checked against their schema; every currency must have a rate column
+    with a positive, finite rate on every day."""
+    frame = validate(holdings, HOLDINGS, source=source)
+    absent = ~frame["currency"].isin(rates.columns)
+    if absent.any():
+        k = int(absent.to_numpy().argmax())
+        raise InputError(
+            "no exchange rate for this currency",
+            source=source,
+            line=int(frame.index[k]) if frame.index.name == "line" else None,
+            field="currency",
+            value=frame["currency"].iloc[k],
+            hint=f"add a {frame['currency'].iloc[k]} column to {rates_source}",
+        )
+    for currency in frame["currency"].unique():
+        values = rates[currency].to_numpy(dtype=float)
+        bad = ~(np.isfinite(values) & (values > 0))
         if bad.any():
-            row = frame.index[bad.to_numpy()][0]
             raise InputError(
-                message, source="holdings", row=row, field=field, value=frame.at[row, field]
+                "exchange rate must be a positive number",
+                source=rates_source,
+                row=str(rates.index[int(bad.argmax())]),
+                field=currency,
+                value=float(values[int(bad.argmax())]),
             )
-    if frame[["amount", "start_day", "maturity_day", "reset_period"]].isna().any().any():
-        row = frame.index[frame.isna().any(axis=1).to_numpy()][0]
-        raise InputError("missing value", source="holdings", row=row)
     return frame

@@ -31,10 +31,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from glassledger.basket._io import require_columns, require_numeric
 from glassledger.errors import InputError
+from glassledger.schemas import validate
+from glassledger.schemas.basket import RESERVE_SHARES, SCREENING
 
-SCREENING_COLUMNS = ["economy", "currency", "currency_union", "credit_score", "gdp_usd_bn"]
+SCREENING_COLUMNS = SCREENING.columns
 
 
 def screen_currencies(
@@ -45,6 +46,7 @@ def screen_currencies(
     min_gdp_share: float = 0.03,
     top: int | None = None,
     source: str = "screening table",
+    reserve_source: str = "reserve shares table",
 ) -> pd.DataFrame:
     """Select and rank basket currencies by the seed-002 screens.
 
@@ -53,19 +55,21 @@ def screen_currencies(
     ``economy`` (the row that stands for it), ``credit_score``, ``gdp_share`` (decimal),
     ``reserve_share`` (decimal) and ``rank`` (1 = largest reserve share), sorted by rank.
     """
-    require_columns(economies, SCREENING_COLUMNS, source)
-    require_columns(reserve_shares, ["currency", "reserve_share"], "reserve shares")
-    world_rows = economies["economy"].astype(str).str.lower() == "world"
+    economies = validate(economies, SCREENING, source=source)
+    reserve_shares = validate(reserve_shares, RESERVE_SHARES, source=reserve_source)
+    world_rows = economies["economy"].str.lower() == "world"
     if world_rows.sum() != 1:
-        raise InputError("exactly one 'World' row is needed for world GDP", source=source)
-    world_gdp = float(require_numeric(economies[world_rows], ["gdp_usd_bn"], source).iloc[0, 4])
-    rows = require_numeric(economies[~world_rows], ["credit_score", "gdp_usd_bn"], source)
-    missing_currency = rows["currency"].isna()
-    if missing_currency.any():
-        row = rows.index[missing_currency.to_numpy()][0]
-        raise InputError("economy without a currency", source=source, row=row, field="currency")
+        raise InputError(
+            "exactly one 'World' row is needed for world GDP",
+            source=source,
+            field="economy",
+            value=int(world_rows.sum()),
+            hint="add one row named World with the world's GDP in gdp_usd_bn",
+        )
+    world_gdp = float(economies.loc[world_rows, "gdp_usd_bn"].iloc[0])
+    rows = economies[~world_rows].copy()
     rows["gdp_share"] = rows["gdp_usd_bn"] / world_gdp
-    rows["is_union"] = rows["currency_union"].fillna("").astype(str).str.lower() == "yes"
+    rows["is_union"] = rows["currency_union"].astype(bool)
 
     passed = rows[(rows["credit_score"] >= min_credit_score) & (rows["gdp_share"] > min_gdp_share)]
     merged = (
@@ -73,8 +77,7 @@ def screen_currencies(
         .groupby("currency", sort=False)
         .head(1)
     )
-    shares = require_numeric(reserve_shares, ["reserve_share"], "reserve shares")
-    ranked = merged.merge(shares[["currency", "reserve_share"]], on="currency", how="left")
+    ranked = merged.merge(reserve_shares[["currency", "reserve_share"]], on="currency", how="left")
     ranked["reserve_share"] = ranked["reserve_share"].fillna(0.0)
     ranked = ranked.sort_values("reserve_share", ascending=False, kind="stable")
     ranked["rank"] = range(1, len(ranked) + 1)

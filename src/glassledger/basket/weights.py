@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from glassledger.basket._io import require_columns, require_numeric
 from glassledger.errors import InputError
+from glassledger.schemas import validate
+from glassledger.schemas.basket import INDICATORS
 
 FINANCIAL_INDICATORS = ("reserves", "fx_turnover", "ibl_ids")
 
@@ -50,17 +51,24 @@ def imf_weights(
         raise InputError(
             "trade_weight must lie in [0, 1]", field="trade_weight", value=trade_weight
         )
-    frame = indicators.copy()
-    if "ibl_ids" not in frame.columns and {"ibl", "ids"} <= set(frame.columns):
-        frame = require_numeric(frame, ["ibl", "ids"], source)
-        frame["ibl_ids"] = frame["ibl"] + frame["ids"]
+    if trade not in ("exports", "gdp"):
+        raise InputError("the trade indicator must be exports or gdp", field="trade", value=trade)
+    frame = validate(indicators, INDICATORS, source=source)
+    # ibl_ids may be given directly or as ibl and ids (summed), row by row.
+    frame["ibl_ids"] = frame["ibl_ids"].fillna(frame["ibl"] + frame["ids"])
     columns = [trade, *FINANCIAL_INDICATORS]
-    require_columns(frame, ["currency", *columns], source)
-    frame = require_numeric(frame, columns, source).set_index("currency")
-    if frame.index.duplicated().any():
-        raise InputError(
-            "duplicate currency", source=source, row=frame.index[frame.index.duplicated()][0]
-        )
+    for column in columns:
+        missing = frame[column].isna().to_numpy()
+        if missing.any():
+            raise InputError(
+                "missing value (blank or missing column)",
+                source=source,
+                row=frame["currency"].iloc[int(missing.argmax())],
+                field=column,
+                hint="the weights need the trade indicator, reserves, fx_turnover and ibl_ids "
+                "(or ibl and ids) for every currency",
+            )
+    frame = frame.set_index("currency")
     totals = frame[columns].sum()
     for column in columns:
         if totals[column] <= 0:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from glassledger.errors import GlassledgerError
 from glassledger.risk import credit_cli, ledger_cli
 from glassledger.risk.contagion import cli as contagion_cli
+from glassledger.schemas import options_error
 from glassledger.tables import write_table
 
 app = typer.Typer(rich_markup_mode="markdown", help="Risk analytics", no_args_is_help=True)
@@ -22,14 +23,29 @@ app.command("monitor")(ledger_cli.monitor)
 
 
 def _fx_rates(pairs: list[str]) -> dict[str, float]:
-    rates = {}
+    """``--fx-rate CCY=rate`` options: positive finite rates, each currency once."""
+    rates: dict[str, float] = {}
     for item in pairs:
         ccy, _, value = item.partition("=")
+        ccy = ccy.strip().upper()
         try:
-            rates[ccy.strip().upper()] = float(value)
+            rate = float(value)
         except ValueError:
-            raise typer.BadParameter(f"--fx-rate expects CCY=rate, got {item!r}") from None
+            rate = float("nan")
+        if len(ccy) != 3 or not ccy.isalpha() or not math.isfinite(rate) or rate <= 0:
+            raise options_error(
+                "expects CCY=rate with a positive rate", "--fx-rate", item, "e.g. EUR=1.08"
+            )
+        if ccy in rates:
+            raise options_error("currency given twice", "--fx-rate", item)
+        rates[ccy] = rate
     return rates
+
+
+def _sources(*paths: Path | None) -> dict[str, str]:
+    """File names for error messages, keyed by the table each file holds."""
+    keys = ("trades", "netting_sets", "margin_agreements", "collateral")
+    return {k: p.name for k, p in zip(keys, paths, strict=True) if p is not None}
 
 
 @app.command()
@@ -65,10 +81,15 @@ def saccr(
     as_of: str | None = typer.Option(None, "--as-of", help="calculation date for CDM input"),
     bank: str | None = typer.Option(None, "--bank", help="the bank's party id for CDM input"),
     reporting_currency: str | None = typer.Option(
-        None, "--reporting-currency", help="CDM input: convert notionals to this currency"
+        None,
+        "--reporting-currency",
+        help="currency of netting sets that name none (and of CDM notionals)",
     ),
     fx_rate: list[str] = typer.Option(
-        [], "--fx-rate", help="CDM input: CCY=rate, reporting units per unit of CCY"
+        [],
+        "--fx-rate",
+        help="CCY=rate: units of the reporting currency per unit of CCY; converts trades whose "
+        "notional_currency is not their netting set's (and CDM notionals)",
     ),
 ) -> None:
     """SA-CCR exposure at default per netting set (Basel CRE52): RC, PFE, add-ons, EAD."""
@@ -76,38 +97,47 @@ def saccr(
         compute_saccr,
         load_margin_agreements,
         load_netting_sets,
+        load_portfolio,
         regime_named,
+        validate_trades,
     )
     from glassledger.risk.saccr.exposure import ADDON_COLUMNS
-    from glassledger.tables import read_table
+    from glassledger.schemas import read_raw
 
     console = Console()
     if portfolio.suffix.lower() == ".json" and (as_of is None or bank is None):
         raise typer.BadParameter("CDM input needs --as-of and --bank")
-    try:
-        with console.status(f"SA-CCR: reading {portfolio.name} and computing exposures"):
-            if portfolio.suffix.lower() == ".json":
-                from glassledger.risk.saccr.cdm import load_cdm_trades
+    if alpha is not None and not alpha > 0:
+        raise options_error("alpha must be > 0", "--alpha", alpha)
+    with console.status(f"SA-CCR: reading {portfolio.name} and computing exposures"):
+        rates = _fx_rates(fx_rate)
+        chosen = regime_named(regime, alpha)
+        if portfolio.suffix.lower() == ".json":
+            from glassledger.risk.saccr.cdm import load_cdm_trades
 
-                rates = _fx_rates(fx_rate)
-                trades = load_cdm_trades(
-                    portfolio,
-                    as_of=as_of,
-                    bank_party=bank,
-                    reporting_currency=reporting_currency,
-                    fx_rates=rates,
-                )
-            else:
-                trades = read_table(portfolio)
-            terms = load_netting_sets(netting_sets) if netting_sets else None
-            agreements = load_margin_agreements(margin_agreements) if margin_agreements else None
-            items = read_table(collateral, text_columns=("netting_set",)) if collateral else None
-            result = compute_saccr(
-                trades, terms, regime_named(regime, alpha), agreements, collateral=items
+            trades = load_cdm_trades(
+                portfolio,
+                as_of=as_of,
+                bank_party=bank,
+                reporting_currency=reporting_currency,
+                fx_rates=rates,
             )
-    except GlassledgerError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from exc
+            trades = validate_trades(trades, source=portfolio.name)
+        else:
+            trades = load_portfolio(portfolio)
+        terms = load_netting_sets(netting_sets) if netting_sets else None
+        agreements = load_margin_agreements(margin_agreements) if margin_agreements else None
+        items = read_raw(collateral) if collateral else None
+        result = compute_saccr(
+            trades,
+            terms,
+            chosen,
+            agreements,
+            collateral=items,
+            fx_rates=rates,
+            reporting_currency=reporting_currency,
+            sources=_sources(portfolio, netting_sets, margin_agreements, collateral),
+        )
     frame = result.netting_sets
     table = Table(title=f"SA-CCR ({result.regime.name}, alpha = {result.regime.alpha:g})")
     used = [c for c in ADDON_COLUMNS if (frame[c] != 0).any()]

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from glassledger.errors import GlassledgerError
 from glassledger.risk.expected_loss import (
     expected_loss,
     expected_loss_by_counterparty,
@@ -21,7 +20,16 @@ from glassledger.risk.rating import (
     current_ratings,
     replay_trades,
 )
-from glassledger.tables import read_table, rich_table, write_table
+from glassledger.schemas import read
+from glassledger.schemas.credit import (
+    CREDIT_TERMS,
+    EXPOSURES,
+    EXTERNAL_RATINGS,
+    RATINGS,
+    SACCR_EXPOSURES,
+    TRADE_HISTORY,
+)
+from glassledger.tables import rich_table, write_table
 
 OutOption = Annotated[
     Path | None, typer.Option("--out", help="Write the full table to .csv or .parquet.")
@@ -48,11 +56,6 @@ PATH_SCREEN = [
     "credit_score",
 ]
 RowsOption = Annotated[int, typer.Option("--rows", min=1, help="Rows shown on screen.")]
-
-
-def _fail(error: GlassledgerError) -> typer.Exit:
-    Console(stderr=True).print(f"[red]error:[/red] {error}", highlight=False)
-    return typer.Exit(code=2)
 
 
 def el(
@@ -89,22 +92,23 @@ def el(
 ) -> None:
     """Expected loss EL = PD x EAD x LGD per counterparty and netting set."""
     console = Console()
-    try:
-        with console.status("computing expected loss"):
-            frame = read_table(exposures)
-            if terms is not None:
-                frame = exposures_from_saccr(
-                    frame, read_table(terms), source=exposures.name, terms_source=terms.name
-                )
-            table = expected_loss(
-                frame,
-                read_table(ratings),
-                pd_floor=pd_floor,
+    with console.status("computing expected loss"):
+        if terms is not None:
+            frame = exposures_from_saccr(
+                read(exposures, SACCR_EXPOSURES),
+                read(terms, CREDIT_TERMS),
                 source=exposures.name,
-                ratings_source=ratings.name,
+                terms_source=terms.name,
             )
-    except GlassledgerError as error:
-        raise _fail(error) from error
+        else:
+            frame = read(exposures, EXPOSURES)
+        table = expected_loss(
+            frame,
+            read(ratings, RATINGS),
+            pd_floor=pd_floor,
+            source=exposures.name,
+            ratings_source=ratings.name,
+        )
     table = expected_loss_by_counterparty(table) if by_counterparty else table
     screen = table if by_counterparty else table[EL_SCREEN]
     console.print(
@@ -139,29 +143,26 @@ def ratings(
 ) -> None:
     """Internal, external and composite ratings from a closed-trade history."""
     console = Console()
-    try:
-        with console.status("replaying trade histories"):
-            external_table = read_table(external) if external is not None else None
-            names = {
-                "source": trades.name,
-                "external_source": external.name if external else "external ratings",
-            }
-            history = replay_trades(
-                read_table(trades), external=external_table, alpha=alpha, **names
+    with console.status("replaying trade histories"):
+        external_table = read(external, EXTERNAL_RATINGS) if external is not None else None
+        names = {
+            "source": trades.name,
+            "external_source": external.name if external else "external ratings",
+        }
+        history = replay_trades(
+            read(trades, TRADE_HISTORY), external=external_table, alpha=alpha, **names
+        )
+        table = (
+            history
+            if path
+            else current_ratings(
+                history,
+                external=external_table,
+                as_of=as_of,
+                alpha=alpha,
+                external_source=names["external_source"],
             )
-            table = (
-                history
-                if path
-                else current_ratings(
-                    history,
-                    external=external_table,
-                    as_of=as_of,
-                    alpha=alpha,
-                    external_source=names["external_source"],
-                )
-            )
-    except GlassledgerError as error:
-        raise _fail(error) from error
+        )
     title = "Rating path" if path else f"Ratings as of {table['as_of'].iloc[0]:%Y-%m-%d}"
     console.print(rich_table(table[PATH_SCREEN] if path else table, title=title, max_rows=rows))
     if out is not None:

@@ -29,7 +29,7 @@ column                 required  meaning
 counterparty           yes       counterparty id (rated in the ratings table)
 netting_set            yes       netting set id, unique per counterparty
 ead                    yes       exposure at default, currency units, >= 0
-seniority              no        ``senior`` (default) or ``subordinated``
+seniority              no        ``senior`` (default) or ``subordinated`` (any case)
 lgd                    no        own LGD estimate, decimal 0..1, overrides the seniority LGD
 collateral_value       no        eligible financial collateral C, currency units, >= 0
 collateral_haircut     no        supervisory haircut Hc of the collateral, decimal 0..1
@@ -52,9 +52,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from glassledger.risk import frame_checks as fc
 from glassledger.risk.default_probability import pd_of_scores
 from glassledger.risk.rating_scale import grade_of, scores_of
+from glassledger.schemas import fail_at, validate
+from glassledger.schemas.credit import CREDIT_TERMS, EXPOSURES, RATINGS, SACCR_EXPOSURES
 
 SENIOR_UNSECURED_LGD = 0.45
 """Basel II para 287 / CRE32.5 (15 Dec 2019): senior claims without recognised collateral."""
@@ -62,7 +63,7 @@ SUBORDINATED_LGD = 0.75
 """Basel II para 288 / CRE32.6 (15 Dec 2019): subordinated claims."""
 FX_MISMATCH_HAIRCUT = 0.08
 """Basel II para 151: supervisory haircut for currency mismatch (10-business-day holding)."""
-SENIORITY_LGD: dict[str, float] = {"senior": SENIOR_UNSECURED_LGD, "subordinated": SUBORDINATED_LGD}
+SENIORITY_LGD: dict[str, float] = {"SENIOR": SENIOR_UNSECURED_LGD, "SUBORDINATED": SUBORDINATED_LGD}
 
 OUTPUT_COLUMNS = [
     "counterparty",
@@ -105,14 +106,17 @@ def effective_lgd(lgd: np.ndarray, exposure: np.ndarray, exposure_star: np.ndarr
 
 def counterparty_scores(ratings: pd.DataFrame, *, source: str = "ratings") -> pd.Series:
     """Rating score (0..21) per counterparty id, from a ratings table (one row per id)."""
-    column = "rating" if "rating" in ratings.columns else "composite"
-    fc.require_columns(ratings, ["counterparty", column], source=source)
-    ids = fc.labels(ratings, "counterparty", source=source)
-    duplicated = ids.duplicated().to_numpy()
-    if duplicated.any():
-        fc.fail_at(ratings, duplicated, "counterparty", "counterparty rated twice", source)
-    scores = scores_of(ratings[column], source=source, field=column)
-    return pd.Series(scores, index=pd.Index(ids.array, name="counterparty"), name="rating")
+    ratings = validate(ratings, RATINGS, source=source)
+    column = "rating" if ratings["rating"].notna().any() else "composite"
+    values = ratings[column]
+    if ratings.index.name == "line":
+        values = values.set_axis([f"line {k}" for k in ratings.index])
+    scores = scores_of(values, source=source, field=column)
+    return pd.Series(
+        scores,
+        index=pd.Index(ratings["counterparty"].to_numpy(), name="counterparty"),
+        name="rating",
+    )
 
 
 def _lookup(
@@ -123,22 +127,15 @@ def _lookup(
     unrated = np.isnan(by_name)
     if unrated.any():
         missing = np.isin(ids.codes, np.flatnonzero(unrated))
-        fc.fail_at(exposures, missing, field, "no rating for this id in the ratings table", source)
+        fail_at(
+            exposures,
+            missing,
+            field,
+            "no rating for this id in the ratings table",
+            source,
+            hint="add the id to the ratings table (ids are text: 007 and 7 differ)",
+        )
     return np.append(by_name, np.nan)[ids.codes]  # code -1 (blank) picks the appended NaN
-
-
-def _base_lgd(exposures: pd.DataFrame, source: str) -> np.ndarray:
-    """Seniority LGD, replaced by the row's own ``lgd`` where one is given."""
-    if "seniority" in exposures.columns:
-        seniority = exposures["seniority"].astype("string").str.strip().str.lower().fillna("senior")
-    else:
-        seniority = pd.Series("senior", index=exposures.index)
-    by_seniority = seniority.map(SENIORITY_LGD).to_numpy(dtype=float)
-    unknown = np.isnan(by_seniority)
-    if unknown.any():
-        fc.fail_at(exposures, unknown, "seniority", f"must be one of {list(SENIORITY_LGD)}", source)
-    own = fc.numbers(exposures, "lgd", source=source, default=np.nan, low=0.0, high=1.0)
-    return np.where(np.isnan(own), by_seniority, own)
 
 
 def exposures_from_saccr(
@@ -153,43 +150,29 @@ def exposures_from_saccr(
 
     Every SA-CCR netting set needs exactly one terms row; otherwise :class:`InputError` names it.
     """
-    ead_column = "ead" if "ead" in saccr_netting_sets.columns else "EAD"
-    fc.require_columns(saccr_netting_sets, ["netting_set", ead_column], source=source)
-    fc.require_columns(credit_terms, ["netting_set", "counterparty"], source=terms_source)
-    terms_ids = fc.labels(credit_terms, "netting_set", source=terms_source)
-    if terms_ids.duplicated().any():
-        fc.fail_at(
-            credit_terms,
-            terms_ids.duplicated().to_numpy(),
-            "netting_set",
-            "netting set listed twice",
-            terms_source,
-        )
+    if "EAD" not in saccr_netting_sets.columns and "ead" in saccr_netting_sets.columns:
+        saccr_netting_sets = saccr_netting_sets.rename(columns={"ead": "EAD"})
+    saccr = validate(saccr_netting_sets, SACCR_EXPOSURES, source=source)
+    terms = validate(credit_terms, CREDIT_TERMS, source=terms_source)
     exposures = pd.DataFrame(
-        {
-            "netting_set": fc.labels(saccr_netting_sets, "netting_set", source=source).array,
-            "ead": saccr_netting_sets[ead_column].to_numpy(),
-        },
-        index=saccr_netting_sets.index,
+        {"netting_set": saccr["netting_set"].to_numpy(), "ead": saccr["EAD"].to_numpy()},
+        index=saccr.index,
     )
-    terms = credit_terms.drop(columns=["ead", "EAD"], errors="ignore").assign(
-        netting_set=terms_ids.array
-    )
+    terms = terms.drop(columns=["ead", "EAD"], errors="ignore")
     joined = (
         exposures.reset_index(names="_row")
-        .merge(terms, on="netting_set", how="left")
+        .merge(terms.reset_index(drop=True), on="netting_set", how="left")
         .set_index("_row")
     )
-    joined.index.name = None
-    unmatched = joined["counterparty"].isna().to_numpy()
-    if unmatched.any():
-        fc.fail_at(
-            joined,
-            unmatched,
-            "counterparty",
-            "no credit terms (counterparty) for this netting set",
-            source,
-        )
+    joined.index.name = saccr.index.name
+    fail_at(
+        joined,
+        joined["counterparty"].isna().to_numpy(),
+        "counterparty",
+        "no credit terms (counterparty) for this netting set",
+        source,
+        hint=f"add a row for it to {terms_source}",
+    )
     return joined
 
 
@@ -207,35 +190,33 @@ def expected_loss(
     EAD's currency units (the loss the reporting party expects from the counterparty's default
     over one year); ``rating`` the score 0..21 and ``grade`` its label; ``pd`` and
     ``guarantor_pd`` one-year decimals (``pd_floor`` applied, e.g. 0.0003); ``lgd`` before and
-    ``lgd_effective`` after collateral, decimals. See the module docstring for the columns.
+    ``lgd_effective`` after collateral, decimals. The exposures follow
+    :data:`glassledger.schemas.credit.EXPOSURES`.
     """
     if "ead" not in exposures.columns and "EAD" in exposures.columns:  # SA-CCR's column name
         exposures = exposures.rename(columns={"EAD": "ead"})
-    fc.require_columns(exposures, ["counterparty", "netting_set", "ead"], source=source)
-    counterparty = fc.identifiers(exposures, "counterparty", source=source)
-    netting_set = fc.labels(exposures, "netting_set", source=source)
+    exposures = validate(exposures, EXPOSURES, source=source)
+    counterparty = pd.Categorical(exposures["counterparty"].to_numpy(dtype=object))
+    netting_set = exposures["netting_set"].to_numpy(dtype=object)
     pair = counterparty.codes.astype(np.int64) * (len(exposures) + 1) + pd.factorize(netting_set)[0]
-    duplicated = pd.Series(pair).duplicated().to_numpy()
-    if duplicated.any():
-        fc.fail_at(
-            exposures,
-            duplicated,
-            "netting_set",
-            "netting set listed twice for this counterparty",
-            source,
-        )
-    ead = fc.numbers(exposures, "ead", source=source, low=0.0)
-    lgd = _base_lgd(exposures, source)
-    collateral = fc.numbers(exposures, "collateral_value", source=source, default=0.0, low=0.0)
-    hc = fc.numbers(exposures, "collateral_haircut", source=source, default=0.0, low=0.0, high=1.0)
-    he = fc.numbers(exposures, "exposure_haircut", source=source, default=0.0, low=0.0)
-    hfx = np.where(fc.flags(exposures, "fx_mismatch", source=source), FX_MISMATCH_HAIRCUT, 0.0)
-    guarantee = fc.numbers(exposures, "guarantee_amount", source=source, default=0.0, low=0.0)
-    guarantor = fc.identifiers(exposures, "guarantor", source=source, required=False)
+    fail_at(
+        exposures,
+        pd.Series(pair).duplicated().to_numpy(),
+        "netting_set",
+        "netting set listed twice for this counterparty",
+        source,
+    )
+    ead = exposures["ead"].to_numpy(dtype=float)
+    own_lgd = exposures["lgd"].to_numpy(dtype=float)
+    by_seniority = exposures["seniority"].map(SENIORITY_LGD).to_numpy(dtype=float)
+    lgd = np.where(np.isnan(own_lgd), by_seniority, own_lgd)
+    collateral = exposures["collateral_value"].to_numpy(dtype=float)
+    hc = exposures["collateral_haircut"].to_numpy(dtype=float)
+    he = exposures["exposure_haircut"].to_numpy(dtype=float)
+    hfx = np.where(exposures["fx_mismatch"].to_numpy(dtype=bool), FX_MISMATCH_HAIRCUT, 0.0)
+    guarantee = exposures["guarantee_amount"].to_numpy(dtype=float)
+    guarantor = pd.Categorical(exposures["guarantor"].to_numpy(dtype=object))
     named = guarantor.codes >= 0
-    unnamed = (guarantee > 0) & ~named
-    if unnamed.any():
-        fc.fail_at(exposures, unnamed, "guarantor", "a guarantee needs a guarantor id", source)
 
     scores = counterparty_scores(ratings, source=ratings_source)
     obligor_score = _lookup(counterparty, scores, exposures, "counterparty", source)
@@ -258,7 +239,7 @@ def expected_loss(
     return pd.DataFrame(
         {
             "counterparty": counterparty,
-            "netting_set": netting_set.array,
+            "netting_set": netting_set,
             "ead": ead,
             "rating": obligor_score,
             "grade": grade_of(obligor_score),

@@ -49,7 +49,6 @@ import numpy as np
 import pandas as pd
 
 from glassledger.errors import ConfigError, InputError
-from glassledger.risk import frame_checks as fc
 from glassledger.risk.default_probability import pd_of_scores
 from glassledger.risk.rating_scale import (
     MAX_SCORE,
@@ -59,6 +58,8 @@ from glassledger.risk.rating_scale import (
     grade_of,
     scores_of,
 )
+from glassledger.schemas import fail_at, validate
+from glassledger.schemas.credit import EXTERNAL_RATINGS, TRADE_HISTORY
 
 DAYS_PER_YEAR = 365.25
 MAX_DECAY_EXPONENT = 600.0
@@ -304,33 +305,20 @@ PATH_COLUMNS = [
 
 
 def _read_trades(trades: pd.DataFrame, source: str) -> pd.DataFrame:
-    defaulted = fc.flags(trades, "defaulted", source=source)
-    recovery = fc.numbers(trades, "recovery_rate", source=source, default=np.nan, low=0.0, high=1.0)
-    missing_recovery = defaulted & np.isnan(recovery)
-    if missing_recovery.any():
-        fc.fail_at(
-            trades,
-            missing_recovery,
-            "recovery_rate",
-            "a defaulted trade needs its recovery rate",
-            source,
-        )
+    checked = validate(trades, TRADE_HISTORY, source=source)
+    defaulted = checked["defaulted"].to_numpy(dtype=bool)
     return pd.DataFrame(
         {
-            "counterparty": fc.labels(trades, "counterparty", source=source).array,
-            "trade_id": fc.labels(trades, "trade_id", source=source).array,
-            "closed_at": fc.timestamps(trades, "closed_at", source=source),
-            "size": fc.numbers(trades, "size", source=source, low=0.0),
-            "tenor_years": fc.numbers(trades, "tenor_years", source=source, low=0.0),
-            "collateral_value": fc.numbers(
-                trades, "collateral_value", source=source, default=0.0, low=0.0
-            ),
-            "guarantee_amount": fc.numbers(
-                trades, "guarantee_amount", source=source, default=0.0, low=0.0
-            ),
-            "margined": fc.flags(trades, "margined", source=source),
+            "counterparty": checked["counterparty"].to_numpy(dtype=object),
+            "trade_id": checked["trade_id"].to_numpy(dtype=object),
+            "closed_at": pd.DatetimeIndex(checked["closed_at"]).as_unit("ns"),
+            "size": checked["size"].to_numpy(dtype=float),
+            "tenor_years": checked["tenor_years"].to_numpy(dtype=float),
+            "collateral_value": checked["collateral_value"].to_numpy(dtype=float),
+            "guarantee_amount": checked["guarantee_amount"].to_numpy(dtype=float),
+            "margined": checked["margined"].to_numpy(dtype=bool),
             "defaulted": defaulted,
-            "recovery_rate": np.where(defaulted, recovery, 0.0),
+            "recovery_rate": np.where(defaulted, checked["recovery_rate"].to_numpy(), 0.0),
             "row": trades.index,
         }
     )
@@ -338,12 +326,12 @@ def _read_trades(trades: pd.DataFrame, source: str) -> pd.DataFrame:
 
 def read_external(external: pd.DataFrame, *, source: str = "external ratings") -> pd.DataFrame:
     """External ratings table -> ``counterparty``, ``as_of`` (timestamp), ``external`` (score)."""
-    fc.require_columns(external, ["counterparty", "as_of", "rating"], source=source)
+    checked = validate(external, EXTERNAL_RATINGS, source=source)
     return pd.DataFrame(
         {
-            "counterparty": fc.labels(external, "counterparty", source=source).array,
-            "as_of": fc.timestamps(external, "as_of", source=source),
-            "external": scores_of(external["rating"], source=source, field="rating"),
+            "counterparty": checked["counterparty"].to_numpy(dtype=object),
+            "as_of": pd.DatetimeIndex(checked["as_of"]).as_unit("ns"),
+            "external": scores_of(checked["rating"], source=source, field="rating"),
         }
     ).sort_values(["as_of", "counterparty"], kind="stable")
 
@@ -412,9 +400,7 @@ def replay_trades(
         pd.Series(codes.astype(np.int64) * (len(events) + 1) + trade_codes).duplicated().to_numpy()
     )
     if duplicated.any():
-        fc.fail_at(
-            trades, duplicated, "trade_id", "trade listed twice for this counterparty", source
-        )
+        fail_at(trades, duplicated, "trade_id", "trade listed twice for this counterparty", source)
     order = np.lexsort((events["closed_at"].to_numpy(), codes))  # stable: ties keep input order
     events = events.iloc[order].reset_index(drop=True)
     events["code"] = codes[order]
@@ -434,7 +420,7 @@ def replay_trades(
     too_long = exponent > MAX_DECAY_EXPONENT
     if too_long.any():
         limit = f"history longer than {MAX_DECAY_EXPONENT:g} decay times; raise half_life_years"
-        fc.fail_at(events.set_index("row"), too_long, "closed_at", limit, source)
+        fail_at(events.set_index("row"), too_long, "closed_at", limit, source)
     weight, outcome = model.evidence(
         events["size"].to_numpy(),
         events["tenor_years"].to_numpy(),

@@ -46,7 +46,7 @@ def test_bad_input_is_reported_with_the_row(tmp_path):
     args = ["risk", "contagion", str(tmp_path / "e.csv"), "-c", str(tmp_path / "k.csv")]
     result = CliRunner().invoke(app, [*args, "-d", "A"])
     assert result.exit_code == 1
-    assert "self-exposure" in result.output and "row 2" in result.output
+    assert "self-exposure" in result.output and "line 2" in result.output
     unknown = CliRunner().invoke(app, ["risk", "contagion", EDGES, "-c", CAPITAL, "-d", "Z"])
     assert unknown.exit_code != 0 and "unknown institution" in unknown.output
 

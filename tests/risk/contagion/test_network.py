@@ -95,14 +95,15 @@ def test_bad_edge_rows_are_named(column, value, message):
 
 def test_bad_rows_in_files_are_named_by_line(tmp_path):
     (tmp_path / "edges.csv").write_text("creditor,debtor,ead,lgd\nA,B,1,0.5\nB,C,2,7\n")
-    (tmp_path / "capital.csv").write_text("institution,capital\nA,1\nB,-2\nC,3\n")
-    with pytest.raises(InputError, match=r"capital.csv, row 3, field 'capital'"):
-        ExposureNetwork.read_edges(tmp_path / "edges.csv", tmp_path / "capital.csv")
-    with pytest.raises(InputError, match=r"edges.csv, row 3, field 'lgd'.*got 7"):
+    (tmp_path / "capital.csv").write_text("institution,capital\nA,1\nB,two\nC,3\n")
+    (tmp_path / "good.csv").write_text("creditor,debtor,ead,lgd\nA,B,1,0.5\n")
+    with pytest.raises(InputError, match=r"capital.csv, line 3, row 'B', field 'capital'"):
+        ExposureNetwork.read_edges(tmp_path / "good.csv", tmp_path / "capital.csv")
+    with pytest.raises(InputError, match=r"edges.csv, line 3, field 'lgd'.*got '7'"):
         ExposureNetwork.read_edges(tmp_path / "edges.csv", {"A": 1, "B": 1, "C": 1})
 
 
-@pytest.mark.parametrize("capital", [-1.0, np.nan, np.inf])
+@pytest.mark.parametrize("capital", [np.nan, np.inf])
 def test_bad_capital_is_rejected_with_the_institution(capital):
     with pytest.raises(InputError, match="capital must be") as error:
         ExposureNetwork.from_matrix(MATRIX, [10.0, capital, 30.0], names="ABC")
@@ -129,7 +130,7 @@ def test_what_if_copies_leave_the_original_alone():
     assert network.ead[0, 1] == 5.0 and changed.ead[0, 1] == 0.0 and changed.ead[1, 0] == 4.0
     assert network.with_capital({"B": 1.0}).capital.tolist() == [10.0, 1.0, 30.0]
     with pytest.raises(InputError, match="capital must be"):
-        network.with_capital({"B": -1.0})
+        network.with_capital({"B": float("nan")})
 
 
 def test_duplicate_names_are_rejected():
@@ -139,3 +140,18 @@ def test_duplicate_names_are_rejected():
     capital = pd.DataFrame({"institution": ["A", "B", "C", "B"], "capital": [1, 2, 3, 4]})
     with pytest.raises(InputError, match="listed twice"):
         ExposureNetwork.from_edges(EDGES, capital)
+
+
+def test_negative_starting_capital_is_a_round_0_default():
+    """An institution already insolvent (capital < 0) defaults in round 0 and its creditors
+    take the loss in round 1; an absolute threshold moves the default level."""
+    from glassledger.risk.contagion import cascade
+
+    network = ExposureNetwork.from_matrix(MATRIX, [10.0, -1.0, 30.0], names="ABC")
+    result = cascade(network, [])
+    assert result.default_round[1] == 0
+    # B at 5 is below the threshold 6 from the start; A (10) loses 5 on B: 5 left < 6.
+    absolute = cascade(network.with_capital({"B": 5.0}), [], default_threshold=6.0)
+    assert absolute.default_round.tolist()[:2] == [1, 0]
+    relative = cascade(network.with_capital({"B": 5.0}), ["B"])
+    assert relative.default_round.tolist()[:2] == [-1, 0]

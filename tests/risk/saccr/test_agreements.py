@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from glassledger.errors import InputError
 from glassledger.risk.saccr import compute_saccr
 from glassledger.risk.saccr.agreements import shared_agreement_rc
+from glassledger.schemas import read_raw
 
 
 def fx(trade_id: str, netting_set: str, mtm: float, notional: float = 1000.0) -> dict:
@@ -218,7 +219,7 @@ def test_one_agreement_for_the_whole_netting_set_reproduces_basel_example_5():
     example = json.loads((fixtures / "saccr_bcbs_annex4_expected.json").read_text())["examples"][
         "example_5_margined_interest_rate_and_commodity"
     ]
-    trades = pd.read_csv(fixtures / "saccr_bcbs_annex4_trades.csv", dtype={"trade_id": str})
+    trades = read_raw(fixtures / "saccr_bcbs_annex4_trades.csv")
     trades = trades[trades["trade_id"].astype(int).isin(example["trades"])].assign(
         netting_set="E5", margin_agreement="CSA"
     )

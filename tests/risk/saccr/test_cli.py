@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from glassledger.cli import app
+from glassledger.schemas import read_raw
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 runner = CliRunner()
@@ -16,7 +17,7 @@ runner = CliRunner()
 
 @pytest.fixture
 def portfolio(tmp_path) -> Path:
-    trades = pd.read_csv(FIXTURES / "saccr_bcbs_annex4_trades.csv", dtype={"trade_id": str})
+    trades = read_raw(FIXTURES / "saccr_bcbs_annex4_trades.csv")
     trades["netting_set"] = "NS" + ((trades["trade_id"].astype(int) - 1) // 3 + 1).astype(str)
     path = tmp_path / "portfolio.csv"
     trades.to_csv(path, index=False)
@@ -68,7 +69,7 @@ def test_cdm_input():
 
 def test_margined_netting_set_file_and_regime(tmp_path):
     """CRE99 Example 5 through the CLI: margin terms from a netting-set file, EAD 1,879."""
-    trades = pd.read_csv(FIXTURES / "saccr_bcbs_annex4_trades.csv", dtype={"trade_id": str})
+    trades = read_raw(FIXTURES / "saccr_bcbs_annex4_trades.csv")
     trades = trades[trades["trade_id"].isin(["1", "2", "3", "7", "8", "9"])].assign(netting_set="M")
     trades.to_csv(tmp_path / "p.csv", index=False)
     pd.DataFrame(

@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 
 from glassledger.risk.saccr import Bcbs2014, Cre52, Cre52Alpha1, compute_saccr
 from glassledger.risk.saccr.exposure import margin_period_of_risk, multiplier
+from glassledger.schemas import read_raw
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
-TRADES = pd.read_csv(FIXTURES / "saccr_bcbs_annex4_trades.csv", dtype={"trade_id": str})
+TRADES = read_raw(FIXTURES / "saccr_bcbs_annex4_trades.csv")
 EXAMPLES = json.loads((FIXTURES / "saccr_bcbs_annex4_expected.json").read_text())["examples"]
 
 

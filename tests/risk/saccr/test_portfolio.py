@@ -52,9 +52,9 @@ def test_bad_input_names_trade_and_field(column, row, value, field):
 
 
 def test_missing_required_column_and_unknown_column():
-    with pytest.raises(InputError, match="required column"):
+    with pytest.raises(InputError, match="missing column"):
         validate_trades(base().drop(columns="notional"))
-    with pytest.raises(InputError, match="unknown columns"):
+    with pytest.raises(InputError, match="unknown column"):
         validate_trades(base().assign(colour="red"))
 
 

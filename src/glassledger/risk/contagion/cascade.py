@@ -154,24 +154,57 @@ class CascadeResult:
         )
 
 
-def cascade(
-    network: ExposureNetwork,
-    initial_defaults: Iterable[Hashable],
-    *,
-    capital_floor: float = 0.0,
-) -> CascadeResult:
-    """Run the seed's cascade from ``initial_defaults`` (names, the set ``D_0(A) = A``).
+def headroom_of(
+    network: ExposureNetwork, capital_floor: float = 0.0, default_threshold: float | None = None
+) -> np.ndarray:
+    """Loss each institution absorbs before it defaults (currency units).
 
-    ``capital_floor`` is the fraction of initial capital below which an institution defaults
-    (``0`` = the seed's "capital below zero"); it must be in ``[0, 1)``. Exposure direction:
-    ``ead[i, j]`` is creditor ``i``'s exposure to debtor ``j``.
+    Relative rule (``capital_floor``, a fraction in ``[0, 1)``): default when remaining
+    capital falls below ``capital_floor * C_i``, so ``headroom = (1 - floor) C_i``. Absolute
+    rule (``default_threshold``, currency units, finite): default when remaining capital falls
+    below the threshold, ``headroom = C_i - threshold``. Only one of the two may be set. A
+    negative headroom (negative starting capital, or capital already below the threshold)
+    means default in round 0.
     """
     if not 0.0 <= capital_floor < 1.0:
         raise InputError(
             "capital_floor must be in [0, 1)", field="capital_floor", value=capital_floor
         )
+    if default_threshold is None:
+        return (1.0 - capital_floor) * network.capital
+    if not np.isfinite(default_threshold):
+        raise InputError(
+            "default threshold must be a finite amount",
+            field="default_threshold",
+            value=default_threshold,
+        )
+    if capital_floor != 0.0:
+        raise InputError(
+            "give a capital floor (fraction) or an absolute default threshold, not both",
+            field="default_threshold",
+            value=default_threshold,
+        )
+    return network.capital - float(default_threshold)
+
+
+def cascade(
+    network: ExposureNetwork,
+    initial_defaults: Iterable[Hashable],
+    *,
+    capital_floor: float = 0.0,
+    default_threshold: float | None = None,
+) -> CascadeResult:
+    """Run the seed's cascade from ``initial_defaults`` (names, the set ``D_0(A) = A``).
+
+    ``capital_floor`` is the fraction of initial capital below which an institution defaults
+    (``0`` = the seed's "capital below zero"); it must be in ``[0, 1)``. Or
+    ``default_threshold``: an absolute amount of remaining capital (currency units) below
+    which it defaults (see :func:`headroom_of`). Institutions whose starting capital is
+    already below the rule's level (negative capital with the default rule) default in round
+    0. Exposure direction: ``ead[i, j]`` is creditor ``i``'s exposure to debtor ``j``.
+    """
     initial = network.index_of(initial_defaults)
-    headroom = (1.0 - capital_floor) * network.capital
+    headroom = headroom_of(network, capital_floor, default_threshold)
     rounds = cascade_rounds(network.loss_by_debtor, headroom, initial)
     return CascadeResult(network, rounds, capital_floor)
 

@@ -17,7 +17,6 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from glassledger.errors import GlassledgerError
 from glassledger.tables import write_table
 
 ROWS_SHOWN = 40
@@ -35,7 +34,9 @@ def contagion(
     ),
     height: int | None = typer.Option(None, "--height", help="ledger height (default: head)"),
     matrix: bool = typer.Option(False, "--matrix", help="EXPOSURES is a matrix, creditors as rows"),
-    lgd: float = typer.Option(1.0, "--lgd", help="LGD where the file has none (decimal)"),
+    lgd: float = typer.Option(
+        1.0, "--lgd", min=0.0, max=1.0, help="LGD where the file has none (decimal)"
+    ),
     default: list[str] = typer.Option(
         [], "--default", "-d", help="an initially defaulted institution (repeatable)"
     ),
@@ -44,7 +45,17 @@ def contagion(
     ),
     loss_weighted: bool = typer.Option(False, "--loss-weighted", help="dr_j with EAD x LGD"),
     floor: float = typer.Option(
-        0.0, "--floor", help="default when capital falls below this fraction of initial capital"
+        0.0,
+        "--floor",
+        min=0.0,
+        max=0.999999,
+        help="default when capital falls below this fraction of initial capital",
+    ),
+    threshold: float | None = typer.Option(
+        None,
+        "--threshold",
+        help="absolute rule instead of --floor: default when remaining capital falls below "
+        "this amount (currency units)",
     ),
     rank: bool = typer.Option(False, "--rank", help="systemic importance of every institution"),
     attribution: bool = typer.Option(
@@ -53,61 +64,96 @@ def contagion(
     debtrank: bool = typer.Option(
         False, "--debtrank", help="DebtRank (original and differential) of the --default set"
     ),
+    shock: float = typer.Option(
+        1.0,
+        "--shock",
+        min=0.0,
+        max=1.0,
+        help="DebtRank: initial relative equity loss h(1) of the --default institutions",
+    ),
+    weights: str = typer.Option(
+        "capital",
+        "--weights",
+        help="DebtRank: economic weights v, capital (shares of capital), assets (shares of "
+        "interbank assets) or equal",
+    ),
     clearing: Path | None = typer.Option(
         None,
         "--clearing",
         help="Eisenberg-Noe clearing with this table institution,external_assets,"
         "external_liabilities (exposures read as debts: debtor owes creditor the EAD)",
     ),
-    alpha: float = typer.Option(1.0, "--alpha", help="Rogers-Veraart: external assets kept"),
-    beta: float = typer.Option(1.0, "--beta", help="Rogers-Veraart: interbank assets kept"),
+    alpha: float = typer.Option(
+        1.0, "--alpha", min=0.0, max=1.0, help="Rogers-Veraart: external assets kept"
+    ),
+    beta: float = typer.Option(
+        1.0, "--beta", min=0.0, max=1.0, help="Rogers-Veraart: interbank assets kept"
+    ),
     png: Path | None = typer.Option(None, "--png", help="write the cascade picture (PNG)"),
     html: Path | None = typer.Option(None, "--html", help="write the interactive picture (HTML)"),
-    out: Path | None = typer.Option(None, "--out", "-o", help="losses per round to .csv/.parquet"),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        "-o",
+        help="write the table of the analysis to .csv/.parquet: losses per round (--default, "
+        "--alert), the clearing (--clearing) or the ranking (--rank)",
+    ),
 ) -> None:
-    """Default cascade D_k(A) per round, dr_j early warnings and systemic importance."""
+    """Default cascade D_k(A) per round, dr_j early warnings, DebtRank, clearing and systemic
+    importance. With none of --default, --alert, --rank and --clearing: --rank."""
     from glassledger.risk.contagion import ExposureNetwork, cascade, early_warning
+    from glassledger.schemas import options_error
 
     console = Console()
     if not default and alert is None and not rank and clearing is None:
-        raise typer.BadParameter("give --default, --alert, --rank and/or --clearing")
+        rank = True
     if debtrank and not default:
         raise typer.BadParameter("--debtrank needs --default (the shocked institutions)")
+    if weights not in ("capital", "assets", "equal"):
+        raise options_error("must be capital, assets or equal", "--weights", weights)
+    if threshold is not None and floor != 0.0:
+        raise options_error("give --floor or --threshold, not both", "--threshold", threshold)
+    if alert is not None and not alert >= 0:
+        raise options_error("must be >= 0", "--alert", alert)
+    # --out writes one table: the cascade's if there is one, else the clearing's, else the
+    # ranking's; the message says which.
+    cascade_out = bool(default or alert is not None)
+    rules = {"capital_floor": floor, "default_threshold": threshold}
     if (home is None) == (exposures is None):
         raise typer.BadParameter("give either an EXPOSURES file (with --capital) or --home")
     if exposures is not None and capital is None:
         raise typer.BadParameter("--capital is required with an exposures file")
-    try:
-        if home is not None:
-            network = _ledger_network(console, home, height)
-        elif matrix:
-            network = ExposureNetwork.read_matrix(exposures, capital, lgd=lgd)
-        else:
-            network = ExposureNetwork.read_edges(exposures, capital, default_lgd=lgd)
-        names = {str(name): name for name in network.names}
-        result = warning = None
-        if default:
-            unknown = [name for name in default if name not in names]
-            if unknown:
-                raise typer.BadParameter(f"unknown institution(s) {unknown}")
-            result = cascade(network, [names[name] for name in default], capital_floor=floor)
-            _print_cascade(console, result, "Cascade from " + ", ".join(default))
-            if attribution:
-                _print_attribution(console, result)
-            if debtrank:
-                _print_debtrank(console, network, [names[name] for name in default])
-        if alert is not None:
-            warning = early_warning(
-                network, alert, loss_weighted=loss_weighted, capital_floor=floor
-            )
-            _print_warning(console, warning)
-        if rank:
-            _print_ranking(console, network, floor)
-        if clearing is not None:
-            _print_clearing(console, network, clearing, alpha, beta)
-    except GlassledgerError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from exc
+    if home is not None:
+        network = _ledger_network(console, home, height)
+    elif matrix:
+        network = ExposureNetwork.read_matrix(exposures, capital, lgd=lgd)
+    else:
+        network = ExposureNetwork.read_edges(exposures, capital, default_lgd=lgd)
+    names = {str(name): name for name in network.names}
+    result = warning = None
+    if default:
+        unknown = [name for name in default if name not in names]
+        if unknown:
+            raise options_error("unknown institution", "--default", unknown[0])
+        result = cascade(network, [names[name] for name in default], **rules)
+        _print_cascade(console, result, "Cascade from " + ", ".join(default))
+        if attribution:
+            _print_attribution(console, result)
+        if debtrank:
+            _print_debtrank(console, network, [names[name] for name in default], shock, weights)
+    if alert is not None:
+        warning = early_warning(network, alert, loss_weighted=loss_weighted, **rules)
+        _print_warning(console, warning)
+    if rank:
+        ranking = _print_ranking(console, network, rules)
+        if out is not None and not cascade_out and clearing is None:
+            write_table(ranking.reset_index(names="institution"), out)
+            console.print(f"wrote {out} (systemic importance ranking)")
+    if clearing is not None:
+        cleared = _print_clearing(console, network, clearing, alpha, beta)
+        if out is not None and not cascade_out:
+            write_table(cleared.reset_index(names="institution"), out)
+            console.print(f"wrote {out} (clearing: payments and defaults)")
     shown = result if result is not None else warning.cascade if warning else None
     if shown is None:
         return
@@ -121,7 +167,7 @@ def contagion(
             console.print(f"wrote {cascade_html(shown, html, warned=warned)}")
     if out:
         write_table(shown.losses_by_round(), out)
-        console.print(f"wrote {out}")
+        console.print(f"wrote {out} (losses per round)")
 
 
 def _ledger_network(console: Console, home: Path, height: int | None):
@@ -192,14 +238,28 @@ def _print_attribution(console: Console, result) -> None:
         console.print(f"... {len(frame) - ROWS_SHOWN} more rows")
 
 
-def _print_debtrank(console: Console, network, shocked: list) -> None:
+def _debtrank_weights(network, weights: str):
+    """Economic weights v of DebtRank by name: capital shares (None: the default), shares of
+    interbank assets (each institution's total exposure), or equal weights."""
+    import numpy as np
+
+    if weights == "assets":
+        return network.total_exposure()
+    if weights == "equal":
+        return np.ones(network.size)
+    return None
+
+
+def _print_debtrank(console: Console, network, shocked: list, h1: float, weights: str) -> None:
     from glassledger.risk.contagion.debtrank import debtrank
 
-    shock = dict.fromkeys(shocked, 1.0)
+    shock = dict.fromkeys(shocked, h1)
+    v = _debtrank_weights(network, weights)
     results = {
-        method: debtrank(network, shock, method=method) for method in ("battiston", "differential")
+        method: debtrank(network, shock, method=method, weights=v)
+        for method in ("battiston", "differential")
     }
-    table = Table(title="DebtRank of the default set (h = 1)")
+    table = Table(title=f"DebtRank of the default set (h(1) = {h1:g}, weights: {weights})")
     for column in ("method", "DebtRank R", "relative equity loss", "h = 1 (defaults)", "steps"):
         table.add_column(column, justify="left" if column == "method" else "right")
     for method, result in results.items():
@@ -224,19 +284,17 @@ def _print_debtrank(console: Console, network, shocked: list) -> None:
 def _print_clearing(console: Console, network, sheet_path: Path, alpha: float, beta: float):
     from glassledger.errors import InputError
     from glassledger.risk.contagion.eisenberg_noe import clear, liabilities_of
-    from glassledger.tables import read_table
+    from glassledger.schemas import read
+    from glassledger.schemas.contagion import BALANCE_SHEET
 
-    sheet = read_table(sheet_path)
-    sheet.index = pd.RangeIndex(2, len(sheet) + 2, name="line")
-    columns = ["institution", "external_assets", "external_liabilities"]
-    missing = [column for column in columns if column not in sheet.columns]
-    if missing:
-        raise InputError(f"missing column(s) {missing}", source=sheet_path.name)
-    by_name = sheet.assign(institution=sheet["institution"].astype(str)).set_index("institution")
+    by_name = read(sheet_path, BALANCE_SHEET).set_index("institution")
     absent = [str(name) for name in network.names if str(name) not in by_name.index]
     if absent:
         raise InputError(
-            "institution has no balance-sheet row", source=sheet_path.name, row=absent[0]
+            "institution has no balance-sheet row",
+            source=sheet_path.name,
+            row=absent[0],
+            hint="add a row for every institution of the exposures",
         )
     rows = by_name.loc[[str(name) for name in network.names]]
     result = clear(
@@ -274,6 +332,7 @@ def _print_clearing(console: Console, network, sheet_path: Path, alpha: float, b
         f"defaults: {int(result.defaulted.sum())} in {result.waves} wave(s), "
         f"shortfall: {result.total_shortfall:,.2f}"
     )
+    return result.table()
 
 
 def _print_warning(console: Console, warning) -> None:
@@ -290,14 +349,14 @@ def _print_warning(console: Console, warning) -> None:
         console.print(f"... {len(frame) - ROWS_SHOWN} more warnings")
 
 
-def _print_ranking(console: Console, network, floor: float) -> None:
+def _print_ranking(console: Console, network, rules: dict) -> pd.DataFrame:
     from glassledger.risk.contagion.ranking import systemic_importance
 
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("systemic importance", total=network.size)
         ranking = systemic_importance(
             network,
-            capital_floor=floor,
+            **rules,
             progress=lambda done: progress.update(task, completed=done),
         )
     table = Table(title="Systemic importance (loss caused by a sole default)")
@@ -308,3 +367,4 @@ def _print_ranking(console: Console, network, floor: float) -> None:
             str(row.rank), str(row.Index), f"{row.loss_caused:,.2f}", str(row.further_defaults)
         )
     console.print(table)
+    return ranking

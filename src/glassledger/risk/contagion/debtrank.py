@@ -115,6 +115,8 @@ def debtrank(
     et al. (2015). Distress flows from a debtor ``j`` to its creditors ``i`` (rows of
     ``ead``) in proportion to ``ead_ij lgd_ij / C_i``. ``weights`` default to capital shares."""
     h1 = _shock_vector(network, shock)
+    # An institution with negative capital is insolvent from the start: fully distressed.
+    h1 = np.where(network.capital < 0, 1.0, h1)
     v = _weights(network, weights)
     if method == "battiston":
         final, steps = _battiston(network.leverage_by_debtor, h1)
@@ -181,7 +183,7 @@ def _shock_vector(network: ExposureNetwork, shock: Mapping[Hashable, float] | np
 
 
 def _weights(network: ExposureNetwork, weights: np.ndarray | None) -> np.ndarray:
-    v = network.capital.copy() if weights is None else np.asarray(weights, dtype=float)
+    v = np.maximum(network.capital, 0.0) if weights is None else np.asarray(weights, dtype=float)
     if v.shape != (network.size,) or (v < 0).any() or not np.isfinite(v).all():
         raise InputError("weights must be one finite number >= 0 per institution", field="weights")
     total = v.sum()

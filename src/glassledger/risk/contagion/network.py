@@ -13,7 +13,7 @@ Direction convention (used throughout :mod:`glassledger.risk.contagion`):
 
 Amounts (EAD, capital) are in one currency's units, e.g. minor units of USD; the models are
 linear in them, so any consistent unit works. Capital is the loss-absorbing equity of each
-institution, ``>= 0``.
+institution; negative capital means already insolvent (a round-0 default of the cascade).
 
 Sources of a network: an edge list (one row per creditor-debtor pair or netting set, columns
 ``creditor, debtor, ead, lgd``) as a DataFrame or a CSV/Parquet file; an exposure matrix (NumPy,
@@ -38,7 +38,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from glassledger.errors import InputError
-from glassledger.tables import read_table
+from glassledger.schemas import read, read_raw, validate
+from glassledger.schemas.contagion import CAPITAL, EDGES, matrix_table
 
 EDGE_COLUMNS = ("creditor", "debtor", "ead", "lgd")
 
@@ -328,12 +329,20 @@ class ExposureNetwork:
         """Read an edge list (``creditor, debtor, ead, lgd``) from CSV or Parquet; ``capital``
         is a table file (``institution, capital``) or an in-memory mapping. Row labels in
         errors are file line numbers (header = line 1)."""
-        table = read_table(path)
-        table.index = pd.RangeIndex(2, len(table) + 2, name="line")
+        table = read(path, EDGES)
+        if table["lgd"].isna().any():
+            if default_lgd is None:
+                fail_at = table.index[table["lgd"].isna().to_numpy()][0]
+                raise InputError(
+                    "missing loss-given-default",
+                    source=Path(path).name,
+                    line=int(fail_at),
+                    field="lgd",
+                    hint="fill the lgd column or give a default LGD (--lgd)",
+                )
+            table["lgd"] = table["lgd"].fillna(default_lgd)
         if isinstance(capital, str | Path):
-            capital_table = read_table(capital)
-            capital_table.index = pd.RangeIndex(2, len(capital_table) + 2, name="line")
-            capital = _capital_series(capital_table, source=Path(capital).name)
+            capital = _capital_series(read(capital, CAPITAL), source=Path(capital).name)
         return cls.from_edges(table, capital, default_lgd=default_lgd, source=Path(path).name)
 
     @classmethod
@@ -346,11 +355,16 @@ class ExposureNetwork:
     ) -> ExposureNetwork:
         """Read a square exposure matrix (creditors as rows; first column = names, header =
         the same names) from CSV or Parquet."""
-        table = read_table(path)
+        raw = read_raw(path)
+        if len(raw.columns) < 2:
+            raise InputError(
+                "an exposure matrix needs a name column and one column per institution",
+                source=Path(path).name,
+            )
+        table = validate(raw, matrix_table([str(c) for c in raw.columns]), source=Path(path).name)
         table = table.set_index(table.columns[0])
-        table.columns = [_same_type(label, table.index) for label in table.columns]
         if isinstance(capital, str | Path):
-            capital = _capital_series(read_table(capital), source=Path(capital).name)
+            capital = _capital_series(read(capital, CAPITAL), source=Path(capital).name)
         return cls.from_matrix(table, capital, lgd=lgd, source=Path(path).name)
 
     @classmethod
@@ -395,13 +409,6 @@ def _values_at(
     if np.array_equal(coo.row, rows) and np.array_equal(coo.col, cols):
         return coo.data
     return np.asarray(matrix[rows, cols]).ravel()
-
-
-def _same_type(label: str, index: pd.Index) -> Hashable:
-    """CSV headers are strings; match them to integer row labels when those are integers."""
-    if pd.api.types.is_integer_dtype(index) and str(label).lstrip("-").isdigit():
-        return int(label)
-    return label
 
 
 def _capital_series(
@@ -491,11 +498,13 @@ def _check_edge_values(
 
 
 def _check_capital(capital: np.ndarray, names: Sequence[Hashable], source: str) -> None:
-    bad = ~np.isfinite(capital) | (capital < 0)
+    """Capital must be finite; negative capital (an institution already insolvent at the
+    start) is allowed: the cascade counts it as defaulted in round 0."""
+    bad = ~np.isfinite(capital)
     if bad.any():
         k = int(bad.argmax())
         raise InputError(
-            "capital must be a finite number >= 0",
+            "capital must be a finite number",
             source=source,
             row=names[k],
             field="capital",

@@ -32,6 +32,7 @@ from glassledger.risk.contagion.cascade import (
     cascade,
     cascade_rounds,
     gather_columns,
+    headroom_of,
 )
 from glassledger.risk.contagion.network import ExposureNetwork
 
@@ -40,6 +41,7 @@ def systemic_importance(
     network: ExposureNetwork,
     *,
     capital_floor: float = 0.0,
+    default_threshold: float | None = None,
     with_rounds: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
@@ -54,7 +56,7 @@ def systemic_importance(
     called with the number of institutions finished so far (for progress bars).
     """
     loss = network.loss_by_debtor
-    headroom = (1.0 - capital_floor) * network.capital
+    headroom = headroom_of(network, capital_floor, default_threshold)
     column_loss = np.asarray(loss.sum(axis=0)).ravel()  # losses of one debtor's creditors
     caused = column_loss.copy()
     n = network.size

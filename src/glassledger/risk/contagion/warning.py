@@ -93,6 +93,7 @@ def early_warning(
     *,
     loss_weighted: bool = False,
     capital_floor: float = 0.0,
+    default_threshold: float | None = None,
 ) -> EarlyWarning:
     """Flag every institution with ``dr_j > alert_threshold`` (a ratio, e.g. ``5.0`` = exposure
     five times capital), assume they default, run the cascade and warn all of ``D_k``."""
@@ -102,5 +103,7 @@ def early_warning(
         )
     dr = default_risk_coefficients(network, loss_weighted=loss_weighted)
     flagged = dr.index[dr.to_numpy() > alert_threshold]
-    result = cascade(network, flagged, capital_floor=capital_floor)
+    result = cascade(
+        network, flagged, capital_floor=capital_floor, default_threshold=default_threshold
+    )
     return EarlyWarning(dr, alert_threshold, result)

@@ -77,7 +77,7 @@ def shared_agreement_groups(terms: pd.DataFrame, c: np.ndarray) -> tuple[np.ndar
             i = int(np.flatnonzero(bad)[0])
             raise InputError(
                 message,
-                source="netting sets",
+                source=terms.attrs.get("source", "netting sets"),
                 row=terms["netting_set"].iloc[i],
                 field=field,
                 value=terms[field].iloc[i],
@@ -128,7 +128,7 @@ def trade_agreements(
         "margin_agreement",
         "not in the margin-agreement table",
         key="trade_id",
-        source="portfolio",
+        source=t.attrs.get("source", "trades"),
     )
     used = np.bincount(agreement[covered], minlength=len(table)) > 0
     _refuse(table, ~used, "margin_agreement", "no trade names it")
@@ -142,7 +142,7 @@ def trade_agreements(
         "margin_agreement",
         "one agreement in several netting sets is CRE52.75: use shared_margin_agreement",
         key="trade_id",
-        source="portfolio",
+        source=t.attrs.get("source", "trades"),
     )
     several = np.bincount(codes[covered], minlength=len(terms)) > 0
     for field in (*_NOT_FOR_MEMBERS, "shared_margin_agreement"):
@@ -154,7 +154,7 @@ def trade_agreements(
             "with trades under margin agreements (CRE52.74) the VM terms are the "
             "agreements': leave it at its default",
             key="netting_set",
-            source="netting sets",
+            source=terms.attrs.get("source", "netting sets"),
         )
     return agreement
 

@@ -22,6 +22,7 @@ from ``as_of``.
 from __future__ import annotations
 
 import json
+import math
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -47,8 +48,27 @@ def _get(node: Any, path: tuple[str | int, ...], trade_id: str, source: str) -> 
     return node
 
 
-def _years(text: str, as_of: date) -> float:
-    return (date.fromisoformat(text) - as_of).days / 365.0
+def _years(text: Any, as_of: date, trade_id: str, source: str, field: str) -> float:
+    """ACT/365 years from ``as_of`` to the ISO date ``text``; InputError if not a date."""
+    try:
+        return (date.fromisoformat(str(text)) - as_of).days / 365.0
+    except ValueError:
+        raise InputError(
+            "not a date (write YYYY-MM-DD)", source=source, row=trade_id, field=field, value=text
+        ) from None
+
+
+def _number(value: Any, trade_id: str, source: str, field: str) -> float:
+    """A finite number from a CDM value (a JSON number or numeric text)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not math.isfinite(number) or isinstance(value, bool):
+        raise InputError(
+            "not a finite number", source=source, row=trade_id, field=field, value=value
+        )
+    return number
 
 
 def _party_roles(trade: dict, trade_id: str, source: str) -> dict[str, str]:
@@ -115,11 +135,18 @@ def cdm_trade_row(
                 value=currency,
             )
         rate = float(fx_rates[currency])
+        if not (math.isfinite(rate) and rate > 0):
+            raise InputError(
+                "FX rate must be a positive number", field="fx_rates", value=rate, row=currency
+            )
     row: dict[str, Any] = {
         "trade_id": trade_id,
         "netting_set": envelope.get("netting_set", other),
-        "notional": float(quantity["value"]) * rate,
-        "mtm": float(envelope.get("mtm", 0.0)),
+        "notional": _number(
+            _get(quantity, ("value",), trade_id, source), trade_id, source, "quantity.value"
+        )
+        * rate,
+        "mtm": _number(envelope.get("mtm", 0.0), trade_id, source, "mtm"),
         "currency": currency,
     }
     if "interestRatePayout" in payout:
@@ -136,12 +163,14 @@ def cdm_trade_row(
         start = _get(dates, ("effectiveDate", "adjustableDate", "unadjustedDate"), trade_id, source)
         end = _get(dates, ("terminationDate", "adjustableDate", "unadjustedDate"), trade_id, source)
         fixed_payer = roles.get(_get(fixed[0], ("payerReceiver", "payer"), trade_id, source))
+        start_years = _years(start, as_of, trade_id, source, "effectiveDate")
+        end_years = _years(end, as_of, trade_id, source, "terminationDate")
         row |= {
             "asset_class": "IR",
             "position": "LONG" if fixed_payer == bank_party else "SHORT",
-            "start": max(_years(start, as_of), 0.0),
-            "end": _years(end, as_of),
-            "maturity": _years(end, as_of),
+            "start": max(start_years, 0.0),
+            "end": end_years,
+            "maturity": end_years,
         }
     elif "creditDefaultPayout" in payout:
         cds = payout["creditDefaultPayout"]
@@ -173,8 +202,8 @@ def cdm_trade_row(
             "reference": reference,
             "subclass": envelope["subclass"],
             "start": 0.0,
-            "end": _years(end, as_of),
-            "maturity": _years(end, as_of),
+            "end": _years(end, as_of, trade_id, source, "terminationDate"),
+            "maturity": _years(end, as_of, trade_id, source, "terminationDate"),
         }
     else:
         raise InputError(
@@ -203,7 +232,16 @@ def trades_from_cdm(
     without a rate is an InputError. Without ``reporting_currency`` notionals are taken as
     they are. ``mtm`` in the envelope must already be in the reporting currency.
     """
-    day = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
+    try:
+        day = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
+    except ValueError:
+        raise InputError(
+            "the calculation date --as-of is not a date (write YYYY-MM-DD)",
+            field="as_of",
+            value=as_of,
+        ) from None
+    if not isinstance(envelopes, list) or not all(isinstance(e, dict) for e in envelopes):
+        raise InputError("expected a CDM envelope (a JSON object) or a list of them", source=source)
     rows = [
         cdm_trade_row(
             e,
@@ -230,7 +268,7 @@ def load_cdm_trades(
     path = Path(path)
     try:
         data = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"cannot read CDM JSON: {exc}", source=path.name) from exc
     envelopes = data if isinstance(data, list) else [data]
     return trades_from_cdm(

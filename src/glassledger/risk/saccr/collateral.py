@@ -23,25 +23,12 @@ import numpy as np
 import pandas as pd
 
 from glassledger.errors import InputError
-from glassledger.risk.saccr.portfolio import Column, normalise_table
+from glassledger.risk.saccr.portfolio import normalise_table
 from glassledger.risk.saccr.supervisory import BUSINESS_DAYS_PER_YEAR
+from glassledger.schemas.saccr import COLLATERAL
 
-COLLATERAL_COLUMNS: tuple[Column, ...] = (
-    Column("netting_set", "str", None, "netting set the collateral secures"),
-    Column("role", "str", None, "VM (variation margin) or IM (initial margin / IA)"),
-    Column("direction", "str", None, "RECEIVED by the bank or POSTED by it"),
-    Column("segregated", "bool", False, "posted IM in a bankruptcy-remote account (not NICA)"),
-    Column("amount", "float", None, "market value in reporting currency, >= 0"),
-    Column(
-        "type",
-        "str",
-        None,
-        "CASH, SOVEREIGN, OTHER_ISSUER, SECURITISATION, MAIN_INDEX_EQUITY, GOLD, OTHER_EQUITY",
-    ),
-    Column("rating", "str", "", "debt: issue rating band AAA-AA, A-BBB or BB (CRE22.49)"),
-    Column("residual_maturity", "float", np.nan, "debt: residual maturity in years"),
-    Column("currency_mismatch", "bool", False, "collateral currency differs: + 8% (Hfx)"),
-)
+#: The declared collateral table (see :mod:`glassledger.schemas.saccr`).
+COLLATERAL_COLUMNS = COLLATERAL.fields
 
 #: CRE22.49 haircuts for debt securities, percent: (rating band, maturity band) ->
 #: (sovereigns, other issuers, securitisation); maturity bands <= 1, 3, 5, 10 years, > 10.
@@ -83,7 +70,7 @@ def ten_day_haircut(items: pd.DataFrame, source: str = "collateral") -> np.ndarr
 
 def validate_collateral(frame: pd.DataFrame, source: str = "collateral") -> pd.DataFrame:
     """Normalised collateral table; InputError naming row and field for bad values."""
-    c = normalise_table(frame, COLLATERAL_COLUMNS, source, key=None)
+    c = normalise_table(frame, COLLATERAL, source)
     checks = [
         (~c["role"].isin(["VM", "IM"]).to_numpy(), "role", "role must be VM or IM"),
         (

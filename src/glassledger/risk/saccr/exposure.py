@@ -130,7 +130,7 @@ def premium_caps(
         raise InputError(
             "the EAD cap of CRE52.1 FAQ1-2 applies only outside netting and margin "
             "agreements: give the trade its own unmargined netting set",
-            source="portfolio",
+            source=t.attrs.get("source", "trades"),
             row=t["trade_id"].iloc[row],
             field=field,
             value=t[field].iloc[row],
@@ -193,8 +193,11 @@ def _netting_sets(
     names = pd.Index(names, dtype=object).append(pd.Index(extra, dtype=object))
     terms = validate_netting_sets(pd.DataFrame({"netting_set": names})).set_index("netting_set")
     given = given.set_index("netting_set")
+    source = given.attrs.get("source", "netting sets")
     terms.loc[given.index, given.columns] = given
-    return codes.astype(np.int64), names, terms.reset_index()
+    terms = terms.reset_index()
+    terms.attrs["source"] = source
+    return codes.astype(np.int64), names, terms
 
 
 @dataclass(frozen=True)
@@ -218,9 +221,12 @@ def _margin_setup(
     margin_agreements: pd.DataFrame | None,
     collateral: pd.DataFrame | None,
     regime: Bcbs2014,
+    sources: dict[str, str],
 ) -> _MarginSetup:
     n_sets = len(terms)
-    table = validate_margin_agreements(margin_agreements)
+    table = validate_margin_agreements(
+        margin_agreements, source=sources.get("margin_agreements", "margin-agreements DataFrame")
+    )
     agreement = trade_agreements(t, codes, terms, table)
     covered = agreement >= 0
     several = np.bincount(codes[covered], minlength=n_sets) > 0
@@ -235,7 +241,9 @@ def _margin_setup(
     if collateral is not None:
         longest = np.zeros(n_sets)
         np.maximum.at(longest, codes, t["maturity"].to_numpy())
-        items = validate_collateral(collateral)
+        items = validate_collateral(
+            collateral, source=sources.get("collateral", "collateral DataFrame")
+        )
         amounts = collateral_amounts(items, terms["netting_set"], margined, mpor, longest)
         terms = terms.assign(**{k: terms[k].to_numpy() + v for k, v in amounts.items()})
     return _MarginSetup(
@@ -249,6 +257,10 @@ def compute_saccr(
     regime: Bcbs2014 | None = None,
     margin_agreements: pd.DataFrame | None = None,
     collateral: pd.DataFrame | None = None,
+    *,
+    fx_rates: dict[str, float] | None = None,
+    reporting_currency: str | None = None,
+    sources: dict[str, str] | None = None,
 ) -> SaccrResult:
     """SA-CCR EAD of every netting set in ``trades`` (and in ``netting_sets``).
 
@@ -260,13 +272,27 @@ def compute_saccr(
     the agreements that trades name in ``margin_agreement`` (CRE52.74). ``collateral``
     (:data:`~glassledger.risk.saccr.collateral.COLLATERAL_COLUMNS`) lists collateral by type;
     its supervisory-haircut values add to the netting sets' VM and IM amounts.
+
+    Currencies: each netting set's amounts are in its ``currency`` (blank: the
+    ``reporting_currency``). A trade whose ``notional_currency`` differs has its notional, mtm
+    and unpaid premium converted with ``fx_rates`` (units of the reporting currency per unit
+    of each currency; the reporting currency is 1), through the reporting currency when the
+    netting set's is another. ``sources`` names the inputs in errors (keys ``trades``,
+    ``netting_sets``, ``margin_agreements``, ``collateral``; e.g. the file names).
     """
     regime = regime or Cre52()
-    t = validate_trades(trades)
-    codes, names, terms = _netting_sets(t, validate_netting_sets(netting_sets))
+    sources = sources or {}
+    t = validate_trades(trades, source=sources.get("trades", "trades DataFrame"))
+    given = validate_netting_sets(
+        netting_sets, source=sources.get("netting_sets", "netting-sets DataFrame")
+    )
+    codes, names, terms = _netting_sets(t, given)
+    t = convert_currencies(
+        t, codes, terms, fx_rates or {}, reporting_currency, sources.get("trades", "trades")
+    )
     n_sets = len(names)
 
-    m = _margin_setup(t, codes, terms, margin_agreements, collateral, regime)
+    m = _margin_setup(t, codes, terms, margin_agreements, collateral, regime, sources)
     terms, agreement, margined = m.terms, m.agreement, m.margined
     covered = agreement >= 0
     nica = terms["im_received"].to_numpy() - terms["im_posted_unsegregated"].to_numpy()
@@ -332,6 +358,7 @@ def compute_saccr(
             "ead_unmargined": ead_unmargined,
             "premium_cap": cap,
             "shared_margin_agreement": terms["shared_margin_agreement"].astype(object).to_numpy(),
+            "currency": _set_currencies(terms, reporting_currency),
         }
     )
     agreement_names = np.append(m.table["margin_agreement"].to_numpy(dtype=object), "")
@@ -364,6 +391,73 @@ def compute_saccr(
         }
     )
     return SaccrResult(netting, hedging, per_trade, regime, shared)
+
+
+def _set_currencies(terms: pd.DataFrame, reporting_currency: str | None) -> np.ndarray:
+    """Currency of each netting set: its own, else the reporting currency, else ''."""
+    own = terms["currency"].astype(object).to_numpy()
+    fallback = (reporting_currency or "").strip().upper()
+    return np.where(own == "", fallback, own).astype(object)
+
+
+def convert_currencies(
+    t: pd.DataFrame,
+    codes: np.ndarray,
+    terms: pd.DataFrame,
+    fx_rates: dict[str, float],
+    reporting_currency: str | None,
+    source: str,
+) -> pd.DataFrame:
+    """Trades with notional, mtm and unpaid premium in their netting set's currency.
+
+    ``fx_rates[CCY]`` is the number of reporting-currency units per unit of CCY (the reporting
+    currency itself is 1); a trade in currency X of a netting set in currency Y is multiplied
+    by ``rate(X) / rate(Y)``. A trade with a ``notional_currency`` whose netting set has no
+    currency (and no ``reporting_currency``), or a currency without a rate, is refused.
+    """
+    trade_ccy = t["notional_currency"].astype(object).to_numpy()
+    foreign = trade_ccy != ""
+    if not foreign.any():
+        return t
+    reporting = (reporting_currency or "").strip().upper()
+    set_ccy = _set_currencies(terms, reporting)[codes]
+    differs = foreign & (trade_ccy != set_ccy)
+    if not differs.any():
+        return t
+    rates = {k.upper(): float(v) for k, v in fx_rates.items()}
+    if reporting:
+        rates[reporting] = 1.0
+
+    def rate_of(ccy: np.ndarray, field: str, what: str) -> np.ndarray:
+        out = np.array([rates.get(c, np.nan) for c in ccy], dtype=float)
+        bad = differs & np.isnan(out)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            if ccy[i] == "":
+                message = (
+                    "the trade's netting set has no currency to convert into: give the "
+                    "netting set a currency or use --reporting-currency"
+                )
+            else:
+                message = f"no FX rate for the {what} currency {ccy[i]}"
+            raise InputError(
+                message,
+                source=source,
+                row=t["trade_id"].iloc[i],
+                field=field,
+                value=ccy[i] or None,
+                hint="give --fx-rate CCY=rate (reporting-currency units per unit of CCY)",
+            )
+        return out
+
+    factor = rate_of(trade_ccy, "notional_currency", "trade's") / rate_of(
+        set_ccy, "notional_currency", "netting set's"
+    )
+    factor = np.where(differs, factor, 1.0)
+    converted = t.copy()
+    for column in ("notional", "mtm", "unpaid_premium"):
+        converted[column] = t[column].to_numpy() * factor
+    return converted
 
 
 def _shared_agreements(

@@ -130,7 +130,7 @@ def _raise_first(trades: pd.DataFrame, bad: np.ndarray, field: str, message: str
         i = int(np.flatnonzero(bad)[0])
         raise InputError(
             message,
-            source="portfolio",
+            source=trades.attrs.get("source", "trades"),
             row=trades["trade_id"].iloc[i],
             field=field,
             value=trades[field].iloc[i],
