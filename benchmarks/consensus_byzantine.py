@@ -9,7 +9,8 @@ signers, all of them colluders); the others have ``f`` Byzantine authorities (se
 withholding, forged sync responses, equivocation, double votes, silence, invalid blocks,
 hidden locks) *and* crashes of honest replicas that restart, on a lossy, reordering network.
 Every run is judged by :func:`~glassledger.node.simulator.verdict`; any verdict other than
-``ok`` or ``caught`` fails the script (exit status 1) and prints the seed to replay.
+``ok``, ``caught`` or ``held`` (a cabal whose split the network foiled: no fork, nobody
+convicted) fails the script (exit status 1) and prints the seed to replay.
 
 Figures printed: runs per verdict, simulated blocks per run, and the wall time per adversarial
 run against the baseline measured in the same invocation: the same number of fault-free seeds
@@ -70,13 +71,17 @@ def main() -> int:
     modes: Counter[str] = Counter()
     for _, _, _, used, _ in runs:
         modes.update(used)
-    failures = [(seed, v) for seed, v, _, _, _ in runs if v not in ("ok", "caught")]
+    failures = [(seed, v) for seed, v, _, _, _ in runs if v not in ("ok", "caught", "held")]
     per_run = sum(t for *_, t in runs) / len(runs)
     per_base = sum(base) / len(base)
     cabal = sum(1 for *_, used, _ in runs if Byzantine.COLLUDE.value in used)
     print(f"seeds: {options.seeds} adversarial runs, {options.baseline_seeds} baseline runs")
     print(f"verdicts: {dict(sorted(verdicts.items()))}")
-    print(f"colluding cabals (f + 1 keys): {cabal}, caught by the checker: {verdicts['caught']}")
+    print(
+        f"colluding cabals (f + 1 keys): {cabal}: forked and caught by the checker "
+        f"{verdicts['caught']}, split foiled by the network (no fork) {verdicts['held']}, "
+        f"missed {verdicts['MISSED']}"
+    )
     print(f"Byzantine authorities by mode: {dict(sorted(modes.items()))}")
     print(f"mean highest height: {sum(h for _, _, h, _, _ in runs) / len(runs):.1f}")
     print(

@@ -1,4 +1,5 @@
-"""The demo runs end to end: election, transfers with typed rejections, verify, proof."""
+"""The demo runs end to end: election, transfers with typed rejections, the basket coin, a
+market day (repo, pool, facility, RFQ, derivatives default), risk, verify, proof."""
 
 from __future__ import annotations
 
@@ -21,3 +22,9 @@ def test_demo_command(tmp_path):
     assert "per-currency adequacy holds, balance sheet balanced" in out
     assert "chain verified from genesis" in out and "valid" in out
     assert "election:" in out
+    # the market day: repo, pool, facility, RFQ, derivatives default; risk off the register
+    assert "6. funding day: 3 repos" in out and "3 margin calls, default of R2" in out
+    assert "1 pool liquidation" in out
+    assert "7. derivatives day: sealed RFQ to 3 dealers, dealer-1 wins the swap" in out
+    assert "close-out netted across both trades USD 1,150,000.00" in out
+    assert "8. risk from the trades register" in out

@@ -38,7 +38,7 @@ from glassledger.node.devnet import GENESIS_TIME_MS
 from glassledger.node.embedded import EmbeddedNetwork, wall_clock_ms
 from glassledger.node.genesis import BalanceSpec, Genesis, ParticipantSpec
 from glassledger.node.home import Home, init_home
-from glassledger.sim import basket_devnet
+from glassledger.sim import basket_devnet, market_day
 
 console = Console()
 
@@ -63,6 +63,8 @@ def demo_genesis() -> Genesis:
             "election_window": 6,
             "reveal_timeout": 12,
             "authority_count": 4,
+            # the market day's margin-call deadlines pass within the demo's minute
+            "repo_margin_deadline_ms": 2_000,
         },
     )
     scores = [820, 790, 740, 700, 660, 610]
@@ -79,6 +81,7 @@ def demo_genesis() -> Genesis:
             for i in range(4, DEALERS)
         ),
         *(ParticipantSpec(f"client-{i}", ["client"]) for i in range(CLIENTS)),
+        *(msgspec.structs.replace(p) for p in market_day.PARTICIPANTS),
     ]
     genesis.participants += extra
     for person in genesis.participants:
@@ -108,6 +111,28 @@ class Driver:
         return Transaction(
             self.net.chain.chain_id, keys.public, nonce, contract, method, args
         ).sign(keys)
+
+    @property
+    def time_ms(self) -> int:
+        return self.net.chain.head.timestamp_ms
+
+    @property
+    def store(self):
+        return self.net.chain.store
+
+    def wait(self, ms: int) -> None:
+        """Let ``ms`` of block time pass (the network seals empty blocks meanwhile)."""
+        until = self.time_ms + ms
+        self.net.run_until(lambda: self.time_ms >= until, timeout_s=60)
+
+    def run_calls(self, calls) -> list:
+        """:class:`glassledger.sim.market_day.Ledger`: one batch of calls, receipts in order."""
+        txs = [self.tx(who, c, m, **args) for who, c, m, args in calls]
+        if not txs:
+            self.net.run_blocks(1)
+            return []
+        found = self.run(txs)
+        return [found[tx.hash] for tx in txs]
 
     def run(self, txs: list[SignedTransaction]) -> dict[bytes, object]:
         """Submit, wait until all are final; returns receipts by transaction hash."""
@@ -210,9 +235,15 @@ def run_demo(home_path: Path | None = None, transfers: int = 2_000, seed: int = 
         # 5. the basket coin: set up, authorized dealers mint and redeem against the basket
         coin = _basket_coin(driver, net)
 
-    # 6. verify and prove
+        # 6-7. a market day: funding (repo, pool, facility) and derivatives (RFQ, margin)
+        funding, derivatives = _market_day(driver)
+
+    # 8. risk read off the ledger: the trades register that repo, pool and derivatives fill
+    risk = _risk(chain)
+
+    # 9. verify and prove
     with Progress(console=console, transient=True) as bar:
-        task = bar.add_task("6. verifying", total=chain.height + 1)
+        task = bar.add_task("9. verifying", total=chain.height + 1)
         verify_chain(
             chain.store, standard_registry(), progress=lambda h: bar.update(task, completed=h + 1)
         )
@@ -221,7 +252,7 @@ def run_demo(home_path: Path | None = None, transfers: int = 2_000, seed: int = 
     proven = proof.verify(chain.store.get_block(chain.height).header.state_root)
     balance = msgspec.msgpack.decode(proof.value) / 100
     console.print(
-        f"6. chain verified from genesis; client-1 holds USD {balance:,.2f} "
+        f"9. chain verified from genesis; client-1 holds USD {balance:,.2f} "
         f"(proof against block {chain.height}: {'valid' if proven else 'INVALID'})"
     )
 
@@ -234,6 +265,15 @@ def run_demo(home_path: Path | None = None, transfers: int = 2_000, seed: int = 
         "authorities": _authority_names(chain),
         "coins_outstanding": coin["outstanding"],
         "adequate": coin["adequate"],
+        "repos_opened": len(funding.repos),
+        "margin_calls": funding.margin_calls,
+        "repo_defaults": funding.defaults,
+        "pool_liquidations": funding.liquidations,
+        "rfq_winner": derivatives.winner,
+        "close_out_amount": derivatives.close_out.get("close_out_amount", 0),
+        "guarantee_paid": derivatives.close_out.get("guarantee_paid", 0),
+        "netting_sets_with_exposure": risk["netting_sets"],
+        "total_ead_usd": risk["ead"],
         "proof_valid": proven,
     }
     table = Table(title="summary")
@@ -271,6 +311,89 @@ def _basket_coin(driver: Driver, net: EmbeddedNetwork) -> dict:
         f"{'balanced' if view.sheet.balanced else 'UNBALANCED'}"
     )
     return {"outstanding": coins, "adequate": view.adequacy.overall}
+
+
+class _DemoLedger:
+    """The demo's driver as a :class:`glassledger.sim.market_day.Ledger`."""
+
+    def __init__(self, driver: Driver) -> None:
+        self.driver = driver
+        self.run = driver.run_calls
+        self.wait = driver.wait
+        self.keys = driver.key
+
+    @property
+    def time_ms(self) -> int:
+        return self.driver.time_ms
+
+    @property
+    def store(self):
+        return self.driver.store
+
+
+def _market_day(driver: Driver):
+    """The funding and derivatives market day (:mod:`glassledger.sim.market_day`), with the
+    funding views printed."""
+    from glassledger.funding import concentration, ledger_sofr, participants, snapshot_at
+
+    ledger = _DemoLedger(driver)
+    usd_bank = basket_devnet.bank("USD")
+    dealers = [f"dealer-{i}" for i in range(4)]
+    funding = market_day.funding_day(ledger, usd_bank, dealers)
+    snap = snapshot_at(driver.store)
+    sofr = ledger_sofr(snap)
+    conc = concentration(snap).set_index("side")
+    rate = float(sofr["rate_bps"].iloc[-1]) / 100 if len(sofr) else float("nan")
+    console.print(
+        f"6. funding day: {len(funding.repos)} repos on tokenized Treasuries (DvP), pool and "
+        f"reverse-repo facility; on-ledger overnight rate {rate:.2f}%; Treasuries fall: "
+        f"{funding.margin_calls} margin calls, default of {', '.join(funding.defaults) or 'none'}"
+        f" (claim USD {sum(funding.claims.values()) / 100:,.2f}), "
+        f"{funding.liquidations} pool liquidation; lenders' HHI {conc.loc['lenders', 'hhi']:,.0f}"
+    )
+    table = participants(snap)
+    shown = table[table["participant"].isin(["fund-0", *dealers])]
+    view = Table(title="funding positions (USD)")
+    for column in ("participant", "lent", "borrowed", "margin_excess", "health_factor"):
+        view.add_column(column, justify="left" if column == "participant" else "right")
+    for row in shown.itertuples(index=False):
+        view.add_row(
+            row.participant,
+            f"{row.lent / 100:,.0f}",
+            f"{row.borrowed / 100:,.0f}",
+            f"{row.margin_excess / 100:,.0f}",
+            "inf" if row.health_factor == float("inf") else f"{row.health_factor:.2f}",
+        )
+    console.print(view)
+    derivatives = market_day.derivatives_day(ledger, usd_bank, dealers, "client-0", "guarantor")
+    close = derivatives.close_out
+    console.print(
+        f"7. derivatives day: sealed RFQ to 3 dealers, {derivatives.winner} wins the swap at "
+        f"{derivatives.quotes[derivatives.winner] / 1e6:.3f}%; an index call sold; marks move "
+        f"against client-0, its margin call lapses: default, close-out netted across both "
+        f"trades USD {close.get('close_out_amount', 0) / 100:,.2f}, guarantee paid USD "
+        f"{close.get('guarantee_paid', 0) / 100:,.2f}"
+    )
+    return funding, derivatives
+
+
+def _risk(chain) -> dict:
+    """SA-CCR EAD and expected loss of every netting set in the trades register."""
+    from glassledger.risk.service import risk_at
+
+    frame = risk_at(chain.store, chain.height)
+    live = frame[frame["EAD"] > 0]
+    top = live.sort_values("EAD", ascending=False).head(3)
+    listed = ", ".join(f"{r.netting_set} EAD {r.EAD:,.0f}" for r in top.itertuples())
+    console.print(
+        f"8. risk from the trades register: {live['netting_set'].nunique()} directed netting "
+        f"sets with exposure (repo, pool, derivatives); largest: {listed}; expected loss "
+        f"USD {frame['el'].sum():,.0f}"
+    )
+    return {
+        "netting_sets": int(live["netting_set"].nunique()),
+        "ead": round(float(live["EAD"].sum())),
+    }
 
 
 def _run_election(driver: Driver, net: EmbeddedNetwork) -> None:

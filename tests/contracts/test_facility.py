@@ -5,6 +5,8 @@ around the on-ledger overnight rate (the pool's)."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from glassledger.contracts import lending_math as lm
 from glassledger.contracts.pool import read_market, total_debt
@@ -189,3 +191,58 @@ def test_standing_repo_take_up_caps_the_pool_rate_at_the_ceiling(limit, bounded)
     assert pool_rates(f)[0] > ceiling
     borrow_at_the_better_rate(f, "dealer-0", ceiling, 10_000_00)
     assert (pool_rates(f)[0] <= ceiling) is bounded  # a binding limit lets the rate through
+
+
+OPS = st.lists(
+    st.tuples(
+        st.sampled_from(["rrp", "srf", "repay", "wait"]),
+        st.integers(0, 3),
+        st.integers(1, 300_000_00),
+    ),
+    min_size=3,
+    max_size=15,
+)
+
+
+@settings(max_examples=12, deadline=None)
+@given(ops=OPS)
+def test_facility_books_and_tokens_are_conserved(ops):
+    """Cash and bills are conserved; the facility's cash is its float plus the reverse-repo
+    cash it owes; its bills are its inventory; every open operation is open in the register."""
+    f = FundingChain()
+    f.open_facility(params={"srf_aggregate_limit": 500_000_00})
+    usd, bill = f.supply("USD"), f.supply(BILL)
+    for op, i, amount in ops:
+        if op == "rrp":
+            f.run(fac(f"client-{i}", "rrp_invest", amount=amount, collateral=BILL))
+        elif op == "srf":
+            f.run(
+                fac(
+                    f"dealer-{i}",
+                    "srf_borrow",
+                    amount=amount,
+                    rate_bps=450 + i,
+                    collateral=BILL,
+                    collateral_amount=amount * 2,
+                )
+            )
+        elif op == "repay":
+            loans = [k.removeprefix("open/") for k, _ in _open(f) if k.startswith("open/srf")]
+            for loan in loans:
+                f.run(fac(f.get("facility", f"op/{loan}")["party"], "srf_repay", loan=loan))
+        else:
+            f.post_rate("USD.ON_RRP", 430, step_ms=amount % (2 * DAY_MS) + 1)
+            f.post_rate("USD.SRF", 450)
+            f.post_prices(bill=99 * E8)
+        cfg = f.get("facility", "cfg")
+        assert f.supply("USD") == usd and f.supply(BILL) == bill
+        assert f.balance("contract:facility") == cfg["float"] + cfg["rrp_total"]
+        assert f.balance("contract:facility", BILL) == f.get("facility", f"inv/{BILL}")
+        for key, _ in _open(f):
+            assert f.get("trades", f"tr/facility/{key.removeprefix('open/')}")["status"] == "open"
+
+
+def _open(f: FundingChain):
+    state = f.ledger.chain.state
+    prefix = b"facility/open/"
+    return [(k[len(b"facility/") :].decode(), v) for k, v in state.items_with_prefix(prefix)]

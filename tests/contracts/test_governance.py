@@ -494,3 +494,23 @@ def test_a_later_exclusion_does_not_erase_a_conviction(gov):
     record = gov.get("governance", "excluded/dealer-0")
     assert (record["reason"], record["proven_height"]) == ("equivocation", 2)
     assert "dealer-0" not in gov.authority_ids(gov.height + 2)
+
+
+def test_authorities_reveal_after_the_regulator_and_every_reveal_enters_the_randomness(gov):
+    gov.advance_to(25)
+    mine, theirs = b"\x07" * 32, SEED
+    for who, seed in (("dealer-1", mine), ("regulator", theirs)):
+        digest = hashlib.sha256(seed).digest()
+        assert gov.call(who, "governance", "commit_seed", draw=1, digest=digest).ok
+    gov.advance_to(30)
+    early = gov.call("dealer-1", "governance", "reveal_seed", draw=1, seed=mine)
+    assert "authorities reveal after the regulator" in early.message
+    assert gov.call("regulator", "governance", "reveal_seed", draw=1, seed=theirs).ok
+    receipt = gov.call("dealer-1", "governance", "reveal_seed", draw=1, seed=mine)
+    assert receipt.ok, receipt.message
+    completed = next(e for e in receipt.events if e.name == "draw_completed")
+    assert completed.data["revealed"] == ["regulator", "dealer-1"]
+    reveals = [("regulator", theirs), ("dealer-1", mine)]
+    assert completed.data["randomness"] == lottery_randomness(
+        1, gov.store.get_block(30).hash, reveals
+    )

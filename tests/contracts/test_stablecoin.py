@@ -4,6 +4,8 @@ safe harbour), each rule tested at its boundary."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from glassledger.contracts import reserve_rules as rr
 from glassledger.contracts.business_days import add_business_days, weekday
@@ -200,3 +202,74 @@ def test_invest_within_rules_queue_and_overdue_redemption(f):
     f.must(("bank", "stablecoin", "divest", {"symbol": "USDG", "holding": 1}))
     assert f.get("stablecoin", "r/USDG/0")["state"] == "paid"
     assert f.balance("client-0") == 900_000_00 + 50_000_00
+
+
+STEPS = st.lists(
+    st.tuples(
+        st.sampled_from(["mint", "redeem", "invest", "divest", "wait"]),
+        st.integers(0, 3),
+        st.integers(1, 200_000_00),
+    ),
+    min_size=3,
+    max_size=20,
+)
+
+
+@settings(max_examples=15, deadline=None)
+@given(steps=STEPS)
+def test_coins_stay_backed_one_to_one(steps):
+    """Whatever holders and the issuer do: coins outstanding = the token's supply, the
+    reserve (cash on the ledger + holdings) backs them 1:1, redeemed or owed at par, and cash
+    is conserved."""
+    f = FundingChain()
+    f.must(
+        (
+            "regulator",
+            "token",
+            "create",
+            {"symbol": "USDG", "decimals": 2, "issuer": "contract:stablecoin"},
+        ),
+        ("regulator", "stablecoin", "register", {"symbol": "USDG", "issuer": "bank"}),
+    )
+    usd = f.supply("USD")
+    for op, who_i, amount in steps:
+        holder = f"client-{who_i}"
+        coin = f.get("stablecoin", "coin/USDG")
+        today = f.ledger.time_ms // DAY_MS
+        if op == "mint":
+            f.run((holder, "stablecoin", "mint", {"symbol": "USDG", "amount": amount}))
+        elif op == "redeem":
+            f.run((holder, "stablecoin", "redeem", {"symbol": "USDG", "amount": amount}))
+        elif op == "invest":
+            f.run(
+                (
+                    "bank",
+                    "stablecoin",
+                    "invest",
+                    {
+                        "symbol": "USDG",
+                        "kind": "government",
+                        "institution": "UST",
+                        "amount": amount,
+                        "maturity_day": today + 1 + who_i * 10,
+                    },
+                )
+            )
+        elif op == "divest" and coin["holdings"]:
+            f.run(
+                (
+                    "bank",
+                    "stablecoin",
+                    "divest",
+                    {"symbol": "USDG", "holding": coin["holdings"][who_i % len(coin["holdings"])]},
+                )
+            )
+        else:
+            f.run(step_ms=amount % (3 * DAY_MS) + 1)
+        coin = f.get("stablecoin", "coin/USDG")
+        holdings = sum(f.get("stablecoin", f"h/USDG/{h}")["value"] for h in coin["holdings"])
+        queued = sum(f.get("stablecoin", f"r/USDG/{n}")["amount"] for n in coin["queue"])
+        assert coin["outstanding"] == f.supply("USDG")
+        assert f.balance("contract:stablecoin") == coin["cash_reserve"]
+        assert coin["cash_reserve"] + holdings == coin["outstanding"] + queued
+        assert f.supply("USD") == usd

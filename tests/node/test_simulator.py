@@ -349,4 +349,4 @@ def test_adversarial_seeds_are_ok_or_caught(seed):
     """A small share of the >= 1,000 seeds of benchmarks/consensus_byzantine.py."""
     config = byzantine_config(seed)
     result = simulate(config)
-    assert verdict(result) in ("ok", "caught"), (seed, result.violations, result.heights)
+    assert verdict(result) in ("ok", "caught", "held"), (seed, result.violations, result.heights)

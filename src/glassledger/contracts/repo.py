@@ -370,7 +370,7 @@ class Repo(TripartyMethods, Contract):
                     cash_symbol, buyer, seller, cash, from_lock=offer_lock(repo_id, cash_symbol)
                 )
             )
-        market, _ = self._require_cover(ctx, record, chosen, cash)
+        market, adjusted = self._require_cover(ctx, record, chosen, cash)
         settle(ctx, legs, reference=f"repo/{repo_id}/open")
         seq = ctx.get("seq", 0)
         ctx.put("seq", seq + 1)
@@ -384,6 +384,7 @@ class Repo(TripartyMethods, Contract):
         )
         record.pop("wanted", None)
         record["trade"] = self._record_trade(ctx, record, market)
+        self._credit(ctx, record, adjusted)
         ctx.put(f"r/{repo_id}", record)
         self._index_put(ctx, record)
         if not ctx.has("day"):
@@ -425,6 +426,7 @@ class Repo(TripartyMethods, Contract):
         settle(ctx, [leg], reference=f"repo/{repo_id}/margin")
         self._index_remove(ctx, record)
         record["collateral"][symbol] = record["collateral"].get(symbol, 0) + amount
+        self._credit(ctx, record, self._value(ctx, record, record["collateral"])[1])
         parties = (record["buyer"], record["seller"])
         ctx.emit("margin_posted", visible_to=parties, repo_id=repo_id, symbol=symbol, amount=amount)
         if record["call"] is not None:
@@ -479,6 +481,7 @@ class Repo(TripartyMethods, Contract):
         settle(ctx, legs, reference=f"repo/{repo_id}/substitute")
         self._index_remove(ctx, record)
         record["collateral"] = after
+        self._credit(ctx, record, self._value(ctx, record, after)[1])
         ctx.put(f"r/{repo_id}", record)
         self._index_put(ctx, record)
         ctx.emit(
@@ -512,6 +515,7 @@ class Repo(TripartyMethods, Contract):
         settle(ctx, [leg], reference=f"repo/{repo_id}/withdraw")
         self._index_remove(ctx, record)
         record["collateral"] = after
+        self._credit(ctx, record, self._value(ctx, record, after)[1])
         ctx.put(f"r/{repo_id}", record)
         self._index_put(ctx, record)
         ctx.emit(
@@ -623,6 +627,7 @@ class Repo(TripartyMethods, Contract):
         if record["call"] is not None:
             self._end_call(ctx, record, "repurchase")
         self._index_remove(ctx, record)
+        self._credit(ctx, record, 0)
         ctx.call("trades", "close_trade", trade_id=record["trade"], outcome="matured")
         ctx.put(f"r/{repo_id}", record)
         ctx.emit("repurchased", visible_to=(buyer, seller), repo_id=repo_id, amount=due)
@@ -842,6 +847,7 @@ class Repo(TripartyMethods, Contract):
         )
         self._index_remove(ctx, record)
         recovery = rb.BPS if market >= due else market * rb.BPS // due
+        self._credit(ctx, record, 0)
         ctx.call(
             "trades",
             "close_trade",
@@ -914,6 +920,21 @@ class Repo(TripartyMethods, Contract):
             prices[symbol] = price_e8(ctx, symbol, record["cash_symbol"])
             haircuts[symbol] = ctx.get(f"class/{ctx.get(f'elig/{symbol}')}")["haircut_bps"]
         return rb.collateral_value(sorted(collateral.items()), prices, haircuts)
+
+    def _credit(self, ctx: Context, record: dict[str, Any], value: int) -> None:
+        """Credit the repo's collateral, ``value`` after haircut (minor units), to its netting
+        set in the ``trades`` register as collateral the buyer holds (``im_received``), in
+        place of what was credited before: the counterparty-risk service then nets it
+        against the cash owed (the repo's exposure is the uncollateralized part). Credited at
+        opening, margin posts, substitutions and price marks of the call path; removed at
+        repurchase and default."""
+        delta = value - record.get("credited", 0)
+        if not delta:
+            return
+        ns_id = netting_set_id(record["buyer"], record["seller"])
+        held = max(ctx.read("trades", f"ns/{ns_id}")["im_received"] + delta, 0)
+        ctx.call("trades", "set_collateral", netting_set=ns_id, terms={"im_received": held})
+        record["credited"] = value
 
     def _require_cover(
         self, ctx: Context, record: dict[str, Any], collateral: dict[str, int], cash: int

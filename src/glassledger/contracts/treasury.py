@@ -165,6 +165,7 @@ class Treasury(Contract):
     """Tokenized Treasuries: terms, issuance, paying agent, coupons and redemption."""
 
     name = NAME
+    accepts_tokens = True
 
     @method("issuer")
     def create_issue(

@@ -192,6 +192,7 @@ def register(app: typer.Typer) -> None:
             f"genesis {chain.head.hash.hex()[:16]}, "
             f"{len(chain.authorities(1))} authorities"
         )
+        chain.store.close()
 
     @app.command()
     def node(

@@ -6,7 +6,7 @@
     role = "authority"                    # or "bookkeeper" (follows, never votes)
     key = "../../keys/dealer-0.json"      # the node key (a registered participant's key)
     genesis = "../../genesis.toml"
-    data_dir = "data"                     # block store, vote guard, durable ingress queue
+    data_dir = "data"                     # block store, durable ingress queue
     listen = "127.0.0.1:26600"            # peers and clients
     metrics = "127.0.0.1:26700"           # Prometheus text format at /metrics ("" = off)
     peers = ["127.0.0.1:26601", "127.0.0.1:26602"]

@@ -26,6 +26,7 @@ from glassledger.errors import ConfigError
 from glassledger.ledger import codec
 from glassledger.ledger.block import Block, Certificate, quorum
 from glassledger.ledger.chain import Chain
+from glassledger.ledger.consensus.forks import ConflictingCertificates
 from glassledger.ledger.consensus.guard import SignState, VoteGuard
 from glassledger.ledger.consensus.messages import EquivocationEvidence
 from glassledger.ledger.consensus.qbft import QbftEngine
@@ -35,6 +36,14 @@ from glassledger.ledger.execution import last_nonce
 from glassledger.ledger.tx import SignedTransaction, Transaction
 from glassledger.node.mempool import Mempool
 from glassledger.node.regulator import DrawDuties
+
+
+def evidence_method(evidence: object) -> str:
+    """The governance method that takes ``evidence``: two conflicting votes, or two
+    conflicting certificates."""
+    if isinstance(evidence, ConflictingCertificates):
+        return "report_conflicting_certificates"
+    return "report_equivocation"
 
 
 def wall_clock_ms() -> int:
@@ -197,7 +206,7 @@ class EmbeddedNetwork:
                 self.reporter.public,
                 nonce,
                 "governance",
-                "report_equivocation",
+                evidence_method(evidence),
                 {"evidence": codec.encode(evidence)},
             )
             hashes.append(self.submit(tx.sign(self.reporter)))

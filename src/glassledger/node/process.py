@@ -63,6 +63,7 @@ from glassledger.ledger.sqlite_store import SQLiteStore
 from glassledger.ledger.tx import SignedTransaction, Transaction, decode_transaction
 from glassledger.ledger.verify import check_store
 from glassledger.node.config import NodeConfig, parse_address
+from glassledger.node.embedded import evidence_method
 from glassledger.node.frames import (
     AwaitReceipts,
     BlockBatch,
@@ -426,6 +427,10 @@ class NetworkNode:
         self.accept(txs)
 
     def _evidence(self, evidence: EquivocationEvidence) -> None:
+        if not isinstance(evidence, EquivocationEvidence):  # conflicting certificates
+            self.event("conflicting_certificates", height=evidence.first.header.height)
+            self.evidence.append(evidence)
+            return
         culprit = self.participant_of(evidence.first.signer)
         self.event(
             "equivocation",
@@ -445,7 +450,7 @@ class NetworkNode:
                 self.keys.public,
                 nonce,
                 "governance",
-                "report_equivocation",
+                evidence_method(evidence),
                 {"evidence": codec.encode(evidence)},
             )
             txs.append(tx.sign(self.keys).encode())

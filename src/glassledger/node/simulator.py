@@ -785,8 +785,9 @@ def byzantine_config(seed: int, target_height: int = 4) -> SimConfig:
     )
     members = list(range(n))
     rng.shuffle(members)
-    if cabal:
+    if cabal:  # long enough for the cabal to propose several times
         config.byzantine = {i: Byzantine.COLLUDE for i in members[: f + 1]}
+        config.target_height = 3 * target_height
         config.max_time_ms = 30_000
         return config
     weighted = [Byzantine.WITHHOLD, Byzantine.FORGE_SYNC] * 3 + list(CLASSIC)
@@ -799,15 +800,19 @@ def byzantine_config(seed: int, target_height: int = 4) -> SimConfig:
 
 def verdict(result: SimResult) -> str:
     """``ok`` (safe and live), ``caught`` (a colluders' fork reported with at least ``f + 1``
-    double signers, all colluders), or a failure: ``UNSAFE``, ``NOT LIVE``, ``MISSED`` (a
-    cabal run without a reported fork or with an innocent among the signers)."""
+    double signers, all colluders), ``held`` (a cabal run in which the network foiled the
+    split: no fork, nothing reported, nobody convicted), or a failure: ``UNSAFE``,
+    ``NOT LIVE``, ``MISSED`` (a fork without ``f + 1`` convicted colluders, or with an honest
+    key among the double signers)."""
     config = result.config
     cabal = {i for i, m in config.byzantine.items() if m == Byzantine.COLLUDE}
     if len(cabal) > (config.authorities - 1) // 3:
         keys = {KeyPair.from_name(f"dealer-{i}").public for i in cabal}
         signers = set(result.double_signers)
-        caught = not result.safe and len(signers) > (config.authorities - 1) // 3
-        return "caught" if caught and signers <= keys else "MISSED"
+        if result.safe:
+            return "held" if not signers else "MISSED"
+        caught = len(signers) > (config.authorities - 1) // 3 and signers <= keys
+        return "caught" if caught else "MISSED"
     if not result.safe:
         return "UNSAFE"
     return "ok" if result.live else "NOT LIVE"

@@ -77,9 +77,7 @@ def monitor(
     """Seed 003's early warning on the ledger's exposures: dr_j per institution, the flagged
     set and the cascade; with --submit, warnings go on the ledger sealed so that only each
     institution (and the regulator) can read its own; with --read --as ID, ID reads them."""
-    from glassledger.ledger.execution import last_nonce
-    from glassledger.ledger.tx import Transaction
-    from glassledger.node.inbox import Inbox
+    from glassledger.node.submit import queue_call
     from glassledger.risk.contagion.ledger_feed import warning_args, warnings_at
 
     h_home = Home(home)
@@ -110,19 +108,13 @@ def monitor(
         except GlassledgerError as exc:
             console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(1) from exc
-        tx = Transaction(
-            chain.chain_id,
-            keys.public,
-            last_nonce(chain.state, keys.public) + 1,
-            "monitor",
-            "warn",
-            args,
-        ).sign(keys)
-        inbox = Inbox(h_home.inbox)
-        inbox.push(tx.encode())
-        inbox.close()
+        try:  # the sender's next free nonce, chosen under the inbox's write lock
+            queued = queue_call(h_home, keys, "monitor", "warn", args)
+        except GlassledgerError as exc:
+            console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(1) from exc
         console.print(
-            f"queued {len(args['envelopes'])} sealed warnings as {tx.hash.hex()} "
+            f"queued {len(args['envelopes'])} sealed warnings as {queued.hash.hex()} "
             "(one per monitored institution; only it and the regulator can read each)"
         )
 

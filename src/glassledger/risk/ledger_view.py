@@ -204,7 +204,9 @@ def _trade_row(trade: dict, scale: float, as_of_ms: int) -> dict:
         "mtm": trade["mtm"] / scale,
         "maturity": max(_years(trade["maturity_ms"], as_of_ms), 1e-9),
         "start": max(_years(trade["start_ms"], as_of_ms), 0.0) if trade["start_ms"] else 0.0,
-        "end": _years(trade["end_ms"], as_of_ms) if trade["end_ms"] else np.nan,
+        # a loan, repo or pool borrow records no separate end date: its adjusted-notional
+        # period ends at maturity (CRE52.34: E is the end of the period referenced)
+        "end": _years(trade["end_ms"] or trade["maturity_ms"], as_of_ms),
         "exercise": _years(trade["exercise_ms"], as_of_ms) if option else np.nan,
         "currency": trade["currency"],
         "currency_pair": trade["currency_pair"],

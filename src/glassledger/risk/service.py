@@ -274,7 +274,9 @@ def _expected_loss(
     rows = saccr[saccr["netting_set"].isin(terms["netting_set"])]
     credit = terms[["netting_set", "counterparty", "guarantor", "guarantee_amount"]]
     exposures = exposures_from_saccr(rows, credit)
-    names = set(exposures["counterparty"]) | set(g for g in exposures["guarantor"] if g)
+    names = set(exposures["counterparty"]) | {
+        g for g in exposures["guarantor"] if isinstance(g, str) and g
+    }
     ratings = _ratings(state, closed, alpha, names)
     el = expected_loss(exposures.reset_index(drop=True), ratings)
     merged = el.merge(terms[["netting_set", "party", "base"]], on="netting_set").merge(

@@ -138,3 +138,26 @@ def test_a_bookkeeper_whose_source_forks_holds_the_evidence(tmp_path):
     signers, problem = double_signers(caught.value.evidence)
     assert problem is None and signers == caught.value.signers
     keeper.close()
+
+
+def test_an_authority_that_syncs_a_conflicting_block_holds_the_evidence():
+    from glassledger.ledger.consensus.messages import SyncResponse
+    from glassledger.ledger.consensus.qbft import QbftEngine
+    from glassledger.ledger.consensus.transport import InProcessTransport
+    from glassledger.ledger.consensus.wire import encode_packet
+    from glassledger.ledger.crypto import KeyPair
+
+    a, b = forked_pair()
+    found = []
+    engine = QbftEngine(
+        KeyPair.from_name("dealer-0"),
+        a.chain,
+        InProcessTransport(),
+        lambda: a.time_ms,
+        lambda n: ([], None),
+        on_evidence=found.append,
+    )
+    engine.start()
+    response = SyncResponse((b.store.get_block(1),), (b.store.get_certificate(1),))
+    engine.on_message(b"peer", encode_packet(response))
+    assert len(found) == 1 and double_signers(found[0])[1] is None

@@ -49,8 +49,15 @@ from collections.abc import Callable
 
 from glassledger.errors import ConsensusError, GlassledgerError, StoreError
 from glassledger.ledger.abc import Transport
+from glassledger.ledger.authorities import authority_keys_at
 from glassledger.ledger.block import Block, Certificate, CommitSeal, quorum
 from glassledger.ledger.chain import Chain
+from glassledger.ledger.consensus.forks import (
+    Checkpoint,
+    ConflictingCertificates,
+    conflict,
+    double_signers,
+)
 from glassledger.ledger.consensus.guard import SignLock, SignState, VoteGuard
 from glassledger.ledger.consensus.messages import (
     NO_DIGEST,
@@ -93,7 +100,7 @@ MAX_REJECTIONS_KEPT = 256
 
 TxSource = Callable[[int], tuple[list[SignedTransaction], list[bool] | None]]
 CommitCallback = Callable[[Block, Certificate], None]
-EvidenceCallback = Callable[[EquivocationEvidence], None]
+EvidenceCallback = Callable[[EquivocationEvidence | ConflictingCertificates], None]
 
 
 def proposer_of(authorities: list[bytes], height: int, round_: int) -> bytes:
@@ -756,6 +763,32 @@ class QbftEngine:
         )
         self.transport.send(self.keys.public, peer, encode_packet(response))
 
+    def _check_fork(self, block: Block, certificate: Certificate) -> None:
+        """A synced block at a height this chain already holds: when it differs and its
+        certificate holds a quorum too, the two certificates are evidence of double-signing
+        (:class:`ConflictingCertificates`), passed to ``on_evidence`` like equivocation."""
+        height = block.header.height
+        if height < 1:
+            return
+        try:
+            local = self.chain.store.get_block(height).header
+            if local.hash == block.hash:
+                return
+            authorities = authority_keys_at(self.chain.store.state_at(height - 1), height)
+            mine = Checkpoint(local, self.chain.store.get_certificate(height))
+        except StoreError:
+            return  # pruned here: nothing to compare with
+        evidence = conflict(mine, authorities, Checkpoint(block.header, certificate), authorities)
+        signers, problem = double_signers(evidence)
+        if problem is not None:
+            raise ConsensusError(f"sync response with a different block {height}: {problem}")
+        log.warning(
+            "conflicting certificates at height %d: %d keys sealed both", height, len(signers)
+        )
+        self.evidence.append(evidence)
+        if self.on_evidence is not None:
+            self.on_evidence(evidence)
+
     def _on_sync_response(self, response: SyncResponse, sender: bytes) -> None:
         if len(response.blocks) != len(response.certificates):
             raise ConsensusError("sync response with unmatched blocks and certificates")
@@ -763,6 +796,7 @@ class QbftEngine:
         for block, certificate in zip(response.blocks, response.certificates, strict=True):
             height = block.header.height
             if height <= self.chain.height:
+                self._check_fork(block, certificate)
                 continue
             if height != self.chain.height + 1:
                 break
