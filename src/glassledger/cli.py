@@ -36,6 +36,7 @@ from glassledger.node import cli as node_cli
 from glassledger.node import governance_cli, keys_cli
 from glassledger.node.indexer import cli as index_cli
 from glassledger.risk import cli as risk_cli
+from glassledger.sim import cli as scenario_cli
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -139,6 +140,8 @@ app.add_typer(governance_cli.app, name="governance")
 app.command("serve")(api_cli.serve)
 app.command("index")(index_cli.index)
 app.add_typer(keys_cli.app, name="keys")
+app.add_typer(scenario_cli.app, name="scenario")
+app.command("report")(scenario_cli.report)
 
 
 @app.command()

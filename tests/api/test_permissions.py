@@ -58,6 +58,8 @@ def _targets(desk, me: str, other: str) -> dict[str, tuple[str, str | None]]:
         "status": ("/v1/status", None),
         "authorities": ("/v1/authorities", None),
         "blocks": ("/v1/blocks", None),
+        "consensus": ("/v1/consensus", None),
+        "liquidity_corridor": ("/v1/liquidity/corridor", None),
         "participant": (f"/v1/participants/{me}", f"/v1/participants/{other}"),
         "balances": (f"/v1/participants/{me}/balances", f"/v1/participants/{other}/balances"),
         "transaction": (
@@ -161,6 +163,8 @@ def test_every_route_is_in_the_matrix(app):
         "/v1/funding/positions": "funding_positions",
         "/v1/funding/market": "funding_market",
         "/v1/funding/concentration": "funding_concentration",
+        "/v1/consensus": "consensus",
+        "/v1/liquidity/corridor": "liquidity_corridor",
     }
     routes = {re.sub(r":path}", "}", r) for r in routes}
     assert routes == set(names), routes ^ set(names)

@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -119,70 +117,90 @@ def test_margin_flows_between_two_parties_sum_to_zero(threshold, mta, steps):
     assert total == sum(start.values())
 
 
-ACTIONS = st.lists(
-    st.one_of(
-        st.tuples(st.just("request"), st.sampled_from(["client-0", "client-1"])),
-        st.tuples(st.just("quote"), st.sampled_from(DEALERS), st.integers(0, 5)),
-        st.tuples(st.just("withdraw"), st.sampled_from(DEALERS), st.integers(0, 5)),
-        st.tuples(st.just("accept"), st.sampled_from(DEALERS), st.integers(0, 5), st.booleans()),
-        st.tuples(st.just("wait"), st.integers(1, 120)),
+PLANS = st.lists(
+    st.fixed_dictionaries(
+        {
+            "client": st.sampled_from(["client-0", "client-1"]),
+            "quoting": st.sets(st.sampled_from(DEALERS)),
+            "withdrawn": st.sets(st.sampled_from(DEALERS)),
+            "accept": st.sampled_from([*DEALERS, None]),
+            "tamper": st.booleans(),
+            "wait_s": st.sampled_from([1, 1, 1, 90]),
+        }
     ),
     min_size=1,
-    max_size=14,
+    max_size=4,
 )
 
 
+def check_trades_have_accepted_quotes(chain, rfq_ids):
+    for trade_id in keys(chain, "derivative/c/"):
+        c = chain.get("derivative", f"c/{trade_id}")
+        rfq = chain.get("rfq", f"r/{c['rfq_id']}")
+        assert rfq is not None and rfq["state"] == "accepted"
+        quote = chain.get("rfq", f"q/{c['rfq_id']}/{c['party_a']}")
+        assert quote["state"] == "accepted"
+        assert c["price"] == 4_000_000  # the committed price, never a tampered one
+    for rfq_id in rfq_ids:
+        rfq = chain.get("rfq", f"r/{rfq_id}")
+        accepted = rfq is not None and rfq["state"] == "accepted"
+        assert accepted == (chain.get("derivative", f"c/{rfq_id}") is not None)
+
+
 @settings(max_examples=15, deadline=None)
-@given(actions=ACTIONS)
-def test_no_trade_exists_without_an_accepted_quote(actions):
+@given(plans=PLANS)
+def test_no_trade_exists_without_an_accepted_quote(plans):
+    """Requests, quotes, withdrawals, acceptances (some revealing a tampered price, some
+    after the quote's validity, some of withdrawn or absent quotes): a trade exists exactly
+    for the requests whose quote was accepted, at the committed price."""
     chain = ready_chain()
-    rfqs: list[tuple[str, str]] = []
-    quotes: dict[tuple[str, str], Any] = {}
-    for action in actions:
-        if action[0] == "request":
-            rfq_id = f"R{len(rfqs)}"
-            chain.call(
-                action[1],
-                "rfq",
-                "request",
-                rfq_id=rfq_id,
-                template_name="irs",
-                params={},
-                notional=1_000_000_00,
-                side="pay_fixed",
-                expiry_ms=chain.time_ms + 30_000,
-                dealers=list(DEALERS),
+    rfq_ids = []
+    for n, plan in enumerate(plans):
+        rfq_id, client = f"R{n}", plan["client"]
+        chain.ok(
+            client,
+            "rfq",
+            "request",
+            rfq_id=rfq_id,
+            template_name="irs",
+            params={},
+            notional=1_000_000_00,
+            side="pay_fixed",
+            expiry_ms=chain.time_ms + 30_000,
+            dealers=list(DEALERS),
+        )
+        rfq_ids.append(rfq_id)
+        quotes = {
+            d: make_quote(rfq_id, d, client, 4_000_000, chain.time_ms + 60_000)
+            for d in sorted(plan["quoting"])
+        }
+        chain.commit([chain.tx(d, "rfq", "quote", **q.args) for d, q in quotes.items()])
+        chain.commit(
+            [
+                chain.tx(d, "rfq", "withdraw", rfq_id=rfq_id)
+                for d in sorted(plan["withdrawn"] & plan["quoting"])
+            ]
+        )
+        chain.advance(plan["wait_s"] * 1_000)
+        dealer = plan["accept"]
+        if dealer is not None:
+            source = quotes.get(dealer) or make_quote(
+                rfq_id, dealer, client, 4_000_000, chain.time_ms + 60_000
             )
-            rfqs.append((rfq_id, action[1]))
-        elif action[0] == "wait":
-            chain.advance(action[1] * 1_000)
-        elif rfqs:
-            rfq_id, client = rfqs[action[2] % len(rfqs)]
-            dealer = action[1]
-            if action[0] == "quote":
-                quote = make_quote(rfq_id, dealer, client, 4_000_000, chain.time_ms + 40_000)
-                if chain.call(dealer, "rfq", "quote", **quote.args).ok:
-                    quotes[(rfq_id, dealer)] = quote
-            elif action[0] == "withdraw":
-                chain.call(dealer, "rfq", "withdraw", rfq_id=rfq_id)
-            elif (rfq_id, dealer) in quotes:
-                terms, salt = open_quote(quotes[(rfq_id, dealer)].envelope, client)
-                if action[3]:  # a client trying to improve the price it reveals
-                    terms = dict(terms, price=terms["price"] - 1)
-                chain.call(
-                    client, "rfq", "accept", rfq_id=rfq_id, dealer=dealer, terms=terms, salt=salt
-                )
-        for trade_id in keys(chain, "derivative/c/"):
-            c = chain.get("derivative", f"c/{trade_id}")
-            rfq = chain.get("rfq", f"r/{c['rfq_id']}")
-            assert rfq is not None and rfq["state"] == "accepted"
-            quote = chain.get("rfq", f"q/{c['rfq_id']}/{c['party_a']}")
-            assert quote["state"] == "accepted"
-            assert c["price"] == 4_000_000  # the committed price, never a tampered one
-        for rfq_id, _ in rfqs:
-            rfq = chain.get("rfq", f"r/{rfq_id}")
-            if rfq is not None and rfq["state"] == "accepted":
-                assert chain.get("derivative", f"c/{rfq_id}") is not None
+            terms, salt = open_quote(source.envelope, client)
+            if plan["tamper"]:  # a client trying to improve the price it reveals
+                terms = dict(terms, price=terms["price"] - 1)
+            receipt = chain.call(
+                client, "rfq", "accept", rfq_id=rfq_id, dealer=dealer, terms=terms, salt=salt
+            )
+            should = (
+                dealer in quotes
+                and dealer not in plan["withdrawn"]
+                and not plan["tamper"]
+                and plan["wait_s"] < 60
+            )
+            assert receipt.ok == should, receipt.message
+        check_trades_have_accepted_quotes(chain, rfq_ids)
 
 
 OPS = st.lists(

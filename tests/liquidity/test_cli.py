@@ -30,7 +30,10 @@ def test_indicators_table_and_charts(tmp_path):
     assert "sofr_minus_iorb_bp" in result.output and "p_scarce" in result.output
     assert re.search(r"bank_assets_extrapolated\s*│\s*False", result.output)
     assert (tmp_path / "indicators.png").stat().st_size > 10_000
-    assert "plotly" in (tmp_path / "indicators.html").read_text()
+    html = (tmp_path / "indicators.html").read_text()
+    # Plotly is inlined (works offline): no script is loaded from anywhere else.
+    assert "Plotly.newPlot" in html and len(html) > 3_000_000
+    assert not re.search(r"<script[^>]+src=", html)
 
 
 def test_indicators_with_user_srf_file(tmp_path):

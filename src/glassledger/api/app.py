@@ -644,6 +644,58 @@ def create_app(
         allowed("funding_concentration", caller)
         return Page(items=_records(concentration(funding_snapshot(height_or_head(height)))))
 
+    # ------------------------------------------------------------------ consensus, liquidity
+
+    @app.get("/v1/consensus", tags=["ledger"], **doc("consensus"))
+    def consensus(caller: CallerDep, limit: Limit = 100) -> dict[str, Any]:
+        """Consensus at the head: the authorities signing the next block, the last ``limit``
+        rounds (height, deciding round, commit seals, proposer), blocks per proposer, the
+        governance contract's current draw and its election events (public)."""
+        allowed("consensus", caller)
+        head = view.follow()
+        state = view.state_at(head)
+        names = {key: who for who, key in authorities_at(state, head + 1)}
+        rounds, proposers = [], {}
+        for h in range(head, max(head - limit, 0), -1):
+            block = view.store.get_block(h)
+            cert = view.store.get_certificate(h)
+            who = names.get(block.header.proposer, block.header.proposer.hex()[:16])
+            proposers[who] = proposers.get(who, 0) + 1
+            rounds.append(
+                {"height": h, "round": cert.round, "seals": len(cert.seals), "proposer": who}
+            )
+        draws = [
+            event_json(located)
+            for located in view.events(max(head - MAX_SCAN_BLOCKS, 0), head + 1)
+            if located.event.contract == "governance"
+        ][-limit:]
+        return {
+            "height": head,
+            "authorities": [{"participant": who, "key": key.hex()} for key, who in names.items()],
+            "rounds": rounds,
+            "proposers": proposers,
+            "draw": to_jsonable(view.value("governance", "draw", head)),
+            "draws": draws,
+        }
+
+    @app.get("/v1/liquidity/corridor", tags=["views"], **doc("liquidity_corridor"))
+    def liquidity_corridor(
+        caller: CallerDep,
+        scenario: Annotated[
+            str, Query(pattern="^(2025|sept-2019)$", description="A replay scenario.")
+        ] = "2025",
+    ) -> dict[str, Any]:
+        """SOFR against the corridor (ON RRP rate, IORB, SRF rate), the model's SOFR beside
+        the data's, and reserves (percent, USD bn; dates ISO), with the fit in bp
+        (``glassledger.liquidity``; public market data, no ledger state)."""
+        from glassledger.liquidity.corridor import corridor_series
+
+        allowed("liquidity_corridor", caller)
+        return corridor_series(scenario)
+
+    from glassledger.web import mount_dashboard
+
+    mount_dashboard(app)
     return app
 
 

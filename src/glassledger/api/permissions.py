@@ -67,6 +67,18 @@ MATRIX: dict[str, dict[str, str]] = {
         "client": "public",
         "member": "public",
     },
+    "consensus": {
+        "regulator": "public",
+        "dealer": "public",
+        "client": "public",
+        "member": "public",
+    },
+    "liquidity_corridor": {
+        "regulator": "public",
+        "dealer": "public",
+        "client": "public",
+        "member": "public",
+    },
 }
 
 #: Event data fields that name a party of the event.

@@ -101,7 +101,7 @@ def _save(frame: pd.DataFrame, panels, title: str, out: Path, stem: str) -> list
             )
     figure.update_layout(title=title, height=280 * len(rows))
     html = out / f"{stem}.html"
-    figure.write_html(html, include_plotlyjs="cdn")
+    figure.write_html(html, include_plotlyjs=True)  # inline: works offline, no CDN
     return [png, html]
 
 

@@ -305,8 +305,12 @@ def funding_day(ledger: Ledger, cash_issuer: str, dealers: Sequence[str]) -> Fun
     out.liquidations = 1
     # dealer-1 lets its call lapse: the deadline passes, the repo defaults
     deadline = ledger_param(ledger, "repo_margin_deadline_ms", 4 * 3_600_000)
-    ledger.wait(deadline + 1)
-    ledger.run([])
+    for _ in range(20):  # the deadline passes within the first wait; a loaded machine may lag
+        ledger.wait(deadline + 1)
+        ledger.run([])
+        r2 = ledger_get(ledger, "repo", "r/R2")
+        if r2 is None or r2["state"] != "called":
+            break
     for rid in repos:
         record = ledger_get(ledger, "repo", f"r/{rid}")
         if record and record["state"] == "defaulted":
@@ -477,6 +481,7 @@ def derivatives_day(
     )
     out.trades = ["SWAP1", "OPT1"]
     # the valuation agent's marks move against the client: a VM call it does not meet
+    marked_at = ledger.store.head_height()
     must(
         ledger,
         [
@@ -494,10 +499,13 @@ def derivatives_day(
         ],
         "posting marks",
     )
-    ledger.wait(window + 1)
-    ledger.run([])
-    for event in _events_since(ledger, "derivative", "early_termination", lookback=6):
-        out.close_out = dict(event.data)
+    for _ in range(20):  # the deadline passes within the first wait; a loaded machine may lag
+        ledger.wait(window + 1)
+        ledger.run([])
+        for event in _events_since(ledger, "derivative", "early_termination", marked_at):
+            out.close_out = dict(event.data)
+        if out.close_out:
+            break
     return out
 
 
@@ -549,11 +557,9 @@ def ledger_param(ledger: Ledger, name: str, default: int) -> int:
     return params.get(name, default)
 
 
-def _events_since(ledger: Ledger, contract: str, name: str, lookback: int) -> list:
-    head = ledger.store.head_height()
-    return [
-        r.event for r in ledger.store.events(max(head - lookback, 0), contract=contract, name=name)
-    ]
+def _events_since(ledger: Ledger, contract: str, name: str, height: int) -> list:
+    """Events ``contract.name`` of the blocks after ``height``."""
+    return [r.event for r in ledger.store.events(height + 1, contract=contract, name=name)]
 
 
 class ClockedLedger:

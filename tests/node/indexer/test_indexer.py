@@ -136,11 +136,11 @@ def _counts(sink) -> dict[str, int]:
 def test_postgres_indexer_survives_kills_mid_stream(tmp_path, postgres_dsn):
     """SIGKILL the indexing process at random moments; each restart resumes with no gap and
     no duplicate, ending with exactly the rows of one uninterrupted run."""
-    desk, path = _chain(tmp_path, blocks=400)
+    desk, path = _chain(tmp_path, blocks=150)
     home = tmp_path / "home"
     home.mkdir()
     (home / "chain.sqlite").write_bytes(path.read_bytes())
-    command = [sys.executable, "-m", "glassledger", "index", "--home", str(home)]
+    command = [sys.executable, "-m", "glassledger.node.indexer", "--home", str(home)]
     command += ["--postgres", postgres_dsn, "--batch-blocks", "2"]
     rng = random.Random(7)
     env = dict(os.environ)

@@ -1,8 +1,10 @@
-"""A minimal mapping from ISDA CDM (JSON, CDM 5/6 ``Trade`` shape) to the SA-CCR trade table.
+"""ISDA CDM trades into the SA-CCR trade table, read with the typed model of
+:mod:`glassledger.cdm` (the one CDM reader of glassledger; see docs/cdm.md).
 
 Supported products: interest rate swaps with one fixed and one floating ``interestRatePayout``
 and single-name or index credit default swaps (``creditDefaultPayout``). Anything else raises
 :class:`~glassledger.errors.InputError` naming the trade and the CDM path: never a silent drop.
+Bad dates and numbers written as text are refused by the reader with the JSON path.
 
 CDM carries neither market values nor credit ratings, so each trade comes in a small
 envelope::
@@ -11,12 +13,7 @@ envelope::
 
 ``netting_set`` defaults to the counterparty's party id; ``subclass`` is required for credit
 (rating AAA-CCC for single names, IG/SG for indices). A file holds one envelope or a list.
-Read paths (all under ``trade``): ``tradeIdentifier[0].assignedIdentifier[0].identifier.value``;
-``party[*].partyId[0].identifier.value`` with ``party[*].meta.externalKey``;
-``tradableProduct.counterparty[*].{role, partyReference.externalReference}``;
-``tradableProduct.tradeLot[0].priceQuantity[0].quantity[0].value.{value, unit.currency.value}``;
-``tradableProduct.product.contractualProduct.economicTerms.payout``. Times are ACT/365 years
-from ``as_of``.
+Times are ACT/365 years from ``as_of``.
 """
 
 from __future__ import annotations
@@ -29,61 +26,27 @@ from typing import Any
 
 import pandas as pd
 
+from glassledger.cdm import model as m
+from glassledger.cdm.io import convert
+from glassledger.cdm.mapping import party_roles, trade_id
 from glassledger.errors import InputError
 
-_ECONOMIC = ("tradableProduct", "product", "contractualProduct", "economicTerms")
 
-
-def _get(node: Any, path: tuple[str | int, ...], trade_id: str, source: str) -> Any:
-    for step in path:
-        try:
-            node = node[step]
-        except (KeyError, IndexError, TypeError):
-            raise InputError(
-                "CDM path not found",
-                source=source,
-                row=trade_id,
-                field=".".join(str(p) for p in path),
-            ) from None
-    return node
-
-
-def _years(text: Any, as_of: date, trade_id: str, source: str, field: str) -> float:
-    """ACT/365 years from ``as_of`` to the ISO date ``text``; InputError if not a date."""
-    try:
-        return (date.fromisoformat(str(text)) - as_of).days / 365.0
-    except ValueError:
-        raise InputError(
-            "not a date (write YYYY-MM-DD)", source=source, row=trade_id, field=field, value=text
-        ) from None
+def _years(day: date, as_of: date) -> float:
+    return (day - as_of).days / 365.0
 
 
 def _number(value: Any, trade_id: str, source: str, field: str) -> float:
-    """A finite number from a CDM value (a JSON number or numeric text)."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = float("nan")
-    if not math.isfinite(number) or isinstance(value, bool):
+    """A finite number from an envelope value (a JSON number)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise InputError(
             "not a finite number", source=source, row=trade_id, field=field, value=value
         )
-    return number
+    return float(value)
 
 
-def _party_roles(trade: dict, trade_id: str, source: str) -> dict[str, str]:
-    """Counterparty role (Party1/Party2) -> party id."""
-    keys = {
-        p.get("meta", {}).get("externalKey"): _get(
-            p, ("partyId", 0, "identifier", "value"), trade_id, source
-        )
-        for p in _get(trade, ("party",), trade_id, source)
-    }
-    roles = {}
-    for cp in _get(trade, ("tradableProduct", "counterparty"), trade_id, source):
-        ref = _get(cp, ("partyReference", "externalReference"), trade_id, source)
-        roles[cp["role"]] = keys.get(ref, ref)
-    return roles
+def _missing(trade_id: str, source: str, field: str) -> InputError:
+    return InputError("CDM path not found", source=source, row=trade_id, field=field)
 
 
 def cdm_trade_row(
@@ -96,33 +59,30 @@ def cdm_trade_row(
     fx_rates: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Map one CDM envelope to a row of the SA-CCR trade table (see module docstring)."""
-    trade = envelope.get("trade", envelope)
-    trade_id = str(
-        _get(
-            trade,
-            ("tradeIdentifier", 0, "assignedIdentifier", 0, "identifier", "value"),
-            "?",
-            source,
-        )
-    )
-    roles = _party_roles(trade, trade_id, source)
+    trade = convert(envelope.get("trade", envelope), m.Trade, source=source, prefix="trade")
+    tid = trade_id(trade)
+    roles = party_roles(trade, source=source)
     if bank_party not in roles.values():
         raise InputError(
             "the bank is not a party to the trade",
             source=source,
-            row=trade_id,
+            row=tid,
             field="party",
             value=bank_party,
         )
     other = next(p for p in roles.values() if p != bank_party)
-    quantity = _get(
-        trade,
-        ("tradableProduct", "tradeLot", 0, "priceQuantity", 0, "quantity", 0, "value"),
-        trade_id,
-        source,
-    )
-    payout = _get(trade, (*_ECONOMIC, "payout"), trade_id, source)
-    currency = _get(quantity, ("unit", "currency", "value"), trade_id, source)
+    tp = trade.tradable_product
+    if not tp.trade_lot or not tp.trade_lot[0].price_quantity:
+        raise _missing(tid, source, "tradableProduct.tradeLot.0.priceQuantity")
+    quantities = tp.trade_lot[0].price_quantity[0].quantity
+    if not quantities:
+        raise _missing(tid, source, "tradableProduct.tradeLot.0.priceQuantity.0.quantity")
+    quantity = quantities[0].value
+    if quantity.unit is None or quantity.unit.currency is None:
+        raise _missing(tid, source, "quantity.value.unit.currency.value")
+    currency = quantity.unit.currency.value
+    payout = tp.product.contractual_product.economic_terms.payout
+    econ = tp.product.contractual_product.economic_terms
     rate = 1.0
     if reporting_currency is not None and currency != reporting_currency:
         if currency not in (fx_rates or {}):
@@ -130,7 +90,7 @@ def cdm_trade_row(
                 f"inconsistent currencies: notional in {currency}, reporting currency "
                 f"{reporting_currency}, and no FX rate for {currency}",
                 source=source,
-                row=trade_id,
+                row=tid,
                 field="currency",
                 value=currency,
             )
@@ -140,60 +100,35 @@ def cdm_trade_row(
                 "FX rate must be a positive number", field="fx_rates", value=rate, row=currency
             )
     row: dict[str, Any] = {
-        "trade_id": trade_id,
+        "trade_id": tid,
         "netting_set": envelope.get("netting_set", other),
-        "notional": _number(
-            _get(quantity, ("value",), trade_id, source), trade_id, source, "quantity.value"
-        )
-        * rate,
-        "mtm": _number(envelope.get("mtm", 0.0), trade_id, source, "mtm"),
+        "notional": _number(quantity.value, tid, source, "quantity.value") * rate,
+        "mtm": _number(envelope.get("mtm", 0.0), tid, source, "mtm"),
         "currency": currency,
     }
-    if "interestRatePayout" in payout:
-        legs = payout["interestRatePayout"]
-        fixed = [leg for leg in legs if "fixedRate" in leg.get("rateSpecification", {})]
-        if len(legs) != 2 or len(fixed) != 1:
-            raise InputError(
-                "only fixed-floating swaps are mapped",
-                source=source,
-                row=trade_id,
-                field="payout.interestRatePayout",
-            )
-        dates = fixed[0].get("calculationPeriodDates", {})
-        start = _get(dates, ("effectiveDate", "adjustableDate", "unadjustedDate"), trade_id, source)
-        end = _get(dates, ("terminationDate", "adjustableDate", "unadjustedDate"), trade_id, source)
-        fixed_payer = roles.get(_get(fixed[0], ("payerReceiver", "payer"), trade_id, source))
-        start_years = _years(start, as_of, trade_id, source, "effectiveDate")
-        end_years = _years(end, as_of, trade_id, source, "terminationDate")
-        row |= {
-            "asset_class": "IR",
-            "position": "LONG" if fixed_payer == bank_party else "SHORT",
-            "start": max(start_years, 0.0),
-            "end": end_years,
-            "maturity": end_years,
-        }
-    elif "creditDefaultPayout" in payout:
-        cds = payout["creditDefaultPayout"]
-        terms = _get(cds, ("generalTerms",), trade_id, source)
-        if "indexReferenceInformation" in terms:
-            reference = _get(
-                terms, ("indexReferenceInformation", "indexName", "value"), trade_id, source
-            )
+    if payout.credit_default_payout is not None:
+        cds = payout.credit_default_payout
+        terms = cds.general_terms
+        if terms is None:
+            raise _missing(tid, source, "creditDefaultPayout.generalTerms")
+        if terms.index_reference_information is not None:
+            reference = terms.index_reference_information.index_name.value
+        elif terms.reference_information is not None:
+            reference = terms.reference_information.reference_entity.name.value
         else:
-            reference = _get(
-                terms,
-                ("referenceInformation", "referenceEntity", "name", "value"),
-                trade_id,
-                source,
-            )
+            raise _missing(tid, source, "generalTerms.referenceInformation")
+        if cds.payer_receiver is None:
+            raise _missing(tid, source, "creditDefaultPayout.payerReceiver")
         # CDM: the payer of the credit default payout is the protection seller.
-        seller = roles.get(_get(cds, ("payerReceiver", "payer"), trade_id, source))
-        end = _get(trade, (*_ECONOMIC, "terminationDate", "unadjustedDate"), trade_id, source)
+        seller = roles.get(cds.payer_receiver.payer)
+        if econ.termination_date is None:
+            raise _missing(tid, source, "economicTerms.terminationDate.unadjustedDate")
+        end = _years(econ.termination_date.unadjusted_date, as_of)
         if "subclass" not in envelope:
             raise InputError(
                 "credit trades need the rating or IG/SG as 'subclass'",
                 source=source,
-                row=trade_id,
+                row=tid,
                 field="subclass",
             )
         row |= {
@@ -202,16 +137,42 @@ def cdm_trade_row(
             "reference": reference,
             "subclass": envelope["subclass"],
             "start": 0.0,
-            "end": _years(end, as_of, trade_id, source, "terminationDate"),
-            "maturity": _years(end, as_of, trade_id, source, "terminationDate"),
+            "end": end,
+            "maturity": end,
+        }
+    elif payout.interest_rate_payout:
+        legs = payout.interest_rate_payout
+        fixed = [g for g in legs if g.rate_specification and g.rate_specification.fixed_rate]
+        if len(legs) != 2 or len(fixed) != 1:
+            raise InputError(
+                "only fixed-floating swaps are mapped",
+                source=source,
+                row=tid,
+                field="payout.interestRatePayout",
+            )
+        dates = fixed[0].calculation_period_dates
+        if dates is None or dates.effective_date is None:
+            raise _missing(tid, source, "effectiveDate.adjustableDate.unadjustedDate")
+        if dates.termination_date is None:
+            raise _missing(tid, source, "terminationDate.adjustableDate.unadjustedDate")
+        if fixed[0].payer_receiver is None:
+            raise _missing(tid, source, "payerReceiver.payer")
+        fixed_payer = roles.get(fixed[0].payer_receiver.payer)
+        start = _years(dates.effective_date.adjustable_date.unadjusted_date, as_of)
+        end = _years(dates.termination_date.adjustable_date.unadjusted_date, as_of)
+        row |= {
+            "asset_class": "IR",
+            "position": "LONG" if fixed_payer == bank_party else "SHORT",
+            "start": max(start, 0.0),
+            "end": end,
+            "maturity": end,
         }
     else:
         raise InputError(
-            "unsupported CDM payout (mapped: interestRatePayout, creditDefaultPayout)",
+            "unsupported CDM payout for SA-CCR (mapped: interestRatePayout, creditDefaultPayout)",
             source=source,
-            row=trade_id,
+            row=tid,
             field="payout",
-            value=sorted(payout),
         )
     return row
 

@@ -1,0 +1,264 @@
+"""The scenario engine: agents act through signed transactions on the real chain.
+
+A run builds a :class:`~glassledger.node.clocked.ClockedChain` (the real contracts, the real
+execution, a simulated clock) from the devnet genesis plus the scenario's participants and
+parameters, mints the initial balances (signed by each token's issuer), then hands a
+:class:`Recorder` (a :class:`~glassledger.sim.market_day.Ledger`) to the scenario's runner.
+Every agent's action is a signed transaction in a block; nothing writes state directly.
+
+The recorder keeps one row per block (height, time, transactions, rejected, events) and one
+row per block and agent (free and locked balance of each token the agent holds, minor units),
+so results are DataFrames; :meth:`RunResult.save` writes them as Parquet beside the scenario
+file and the key figures (JSON). At the end of every run, every token's supply is checked
+against what is held (free balances plus escrow locks): a run that breaks conservation
+raises :class:`ConservationError`.
+
+Determinism: the chain is deterministic for its genesis, calls, times and ``draw_seed``; a
+run passes its seed as the harness's ``draw_seed`` (and runners draw any randomness from
+it), so one seed gives identical tables and figures (tested). Not identical: the ciphertext
+of sealed private payloads (RFQ quotes, the monitor's warnings), encrypted with fresh random
+keys as they must be, and so the hashes the ledger keeps of them and the state roots.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from glassledger.ledger.codec import decode
+from glassledger.ledger.tx import Receipt
+from glassledger.node.clocked import ClockedChain
+from glassledger.node.devnet import devnet_genesis
+from glassledger.node.genesis import ParticipantSpec
+from glassledger.sim.market_day import Call, ClockedLedger, must
+from glassledger.sim.scenario import Scenario, parse_scenario
+
+
+class ConservationError(AssertionError):
+    """A token's supply differs from what is held at the end of a run."""
+
+
+class Recorder(ClockedLedger):
+    """:class:`~glassledger.sim.market_day.Ledger` over the harness that records every block
+    (and each agent's holdings after it); ``before_wait`` hooks run before the clock is let
+    run (a monitor analysis, for instance), with this recorder."""
+
+    def __init__(self, chain: ClockedChain, step_ms: int, agents: Sequence[str]) -> None:
+        super().__init__(chain, step_ms)
+        self.agents = list(agents)
+        self.block_rows: list[dict[str, Any]] = []
+        self.agent_rows: list[dict[str, Any]] = []
+        self.before_wait: list[Callable[[Recorder], None]] = []
+        self.on_progress: Callable[[int], None] | None = None
+
+    def run(self, calls: Sequence[Call]) -> list[Receipt]:
+        receipts = super().run(calls)
+        height = self.chain.height
+        self.block_rows.append(
+            {
+                "height": height,
+                "time_ms": self.time_ms,
+                "txs": len(receipts),
+                "rejected": sum(not r.ok for r in receipts),
+                "events": sum(len(r.events) for r in receipts),
+                "methods": ";".join(f"{c[1]}.{c[2]}" for c in calls),
+            }
+        )
+        held = holdings(self.store.state_at(height))
+        for agent in self.agents:
+            for symbol, (free, locked) in sorted(held.get(agent, {}).items()):
+                self.agent_rows.append(
+                    {
+                        "height": height,
+                        "agent": agent,
+                        "symbol": symbol,
+                        "free": free,
+                        "locked": locked,
+                    }
+                )
+        if self.on_progress is not None:
+            self.on_progress(height)
+        return receipts
+
+    def wait(self, ms: int) -> None:
+        for hook in self.before_wait:
+            hook(self)
+        super().wait(ms)
+
+
+def holdings(state: Any) -> dict[str, dict[str, tuple[int, int]]]:
+    """``{owner: {symbol: (free, locked)}}`` in minor units, from a chain state."""
+    out: dict[str, dict[str, list[int]]] = {}
+    for key, raw in state.items():
+        if key.startswith(b"token/b/"):
+            _, _, symbol, owner = key.decode().split("/", 3)
+            out.setdefault(owner, {}).setdefault(symbol, [0, 0])[0] += decode(raw, int)
+        elif key.startswith(b"token/l/"):
+            lock = decode(raw, Any)
+            owner = lock["holder"]  # the agent whose tokens are locked
+            out.setdefault(owner, {}).setdefault(lock["symbol"], [0, 0])[1] += lock["amount"]
+    return {o: {s: (v[0], v[1]) for s, v in d.items()} for o, d in out.items()}
+
+
+def conservation(state: Any) -> pd.DataFrame:
+    """Per token: ``supply``, ``free`` and ``locked`` (minor units) and ``conserved``
+    (``supply == free + locked``)."""
+    supply: dict[str, int] = {}
+    free: dict[str, int] = {}
+    locked: dict[str, int] = {}
+    for key, raw in state.items():
+        if key.startswith(b"token/t/"):
+            token = decode(raw, Any)
+            supply[token["symbol"]] = token["supply"]
+        elif key.startswith(b"token/b/"):
+            symbol = key.decode().split("/")[2]
+            free[symbol] = free.get(symbol, 0) + decode(raw, int)
+        elif key.startswith(b"token/l/"):
+            lock = decode(raw, Any)
+            locked[lock["symbol"]] = locked.get(lock["symbol"], 0) + lock["amount"]
+    rows = [
+        {"symbol": s, "supply": n, "free": free.get(s, 0), "locked": locked.get(s, 0)}
+        for s, n in sorted(supply.items())
+    ]
+    table = pd.DataFrame(rows, columns=["symbol", "supply", "free", "locked"])
+    table["conserved"] = table["supply"] == table["free"] + table["locked"]
+    return table
+
+
+@dataclass
+class RunResult:
+    """A scenario run: its tables (DataFrames), key figures and the scenario text."""
+
+    scenario: Scenario
+    scenario_text: str
+    seed: int
+    blocks: pd.DataFrame
+    agents: pd.DataFrame
+    events: pd.DataFrame
+    tokens: pd.DataFrame
+    figures: dict[str, Any] = field(default_factory=dict)
+
+    def save(self, out: Path | str) -> Path:
+        """Write the run to directory ``out``: ``blocks``/``agents``/``events``/``tokens``
+        Parquet, ``figures.json`` and ``scenario.yaml``."""
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        for name in ("blocks", "agents", "events", "tokens"):
+            frame = getattr(self, name)
+            if name == "events":
+                frame = frame.assign(data=frame["data"].map(lambda d: json.dumps(d, default=str)))
+            frame.to_parquet(out / f"{name}.parquet", index=False)
+        meta = {"seed": self.seed, "name": self.scenario.name, "figures": self.figures}
+        (out / "figures.json").write_text(json.dumps(meta, indent=2, default=str))
+        (out / "scenario.yaml").write_text(self.scenario_text)
+        return out
+
+    @classmethod
+    def load(cls, out: Path | str) -> RunResult:
+        """A run saved by :meth:`save`."""
+        from glassledger.errors import InputError
+
+        out = Path(out)
+        if not (out / "figures.json").is_file():
+            raise InputError(f"{out}: not a scenario run directory (no figures.json)")
+        meta = json.loads((out / "figures.json").read_text())
+        text = (out / "scenario.yaml").read_text()
+        tables = {
+            n: pd.read_parquet(out / f"{n}.parquet")
+            for n in ("blocks", "agents", "events", "tokens")
+        }
+        tables["events"]["data"] = tables["events"]["data"].map(json.loads)
+        return cls(
+            parse_scenario(text, str(out / "scenario.yaml")),
+            text,
+            meta["seed"],
+            figures=meta["figures"],
+            **tables,
+        )
+
+
+def start(scenario: Scenario, seed: int) -> Recorder:
+    """A fresh chain for ``scenario`` (devnet + its participants and params), initial
+    balances minted by each token's issuer, wrapped in a :class:`Recorder`."""
+    extra = [
+        ParticipantSpec(p.id, list(p.roles), legal_name=p.legal_name or p.id)
+        for p in scenario.participants
+    ]
+    genesis = devnet_genesis(extra=extra, params=dict(scenario.params))
+    genesis.time_ms = scenario.start_ms
+    chain = ClockedChain.start(genesis, draw_seed=seed)
+    agents = sorted(p.id for p in genesis.participants)
+    ledger = Recorder(chain, scenario.step_ms, agents)
+    if scenario.balances:
+        must(
+            ledger,
+            [
+                (
+                    scenario.cash_issuer,
+                    "token",
+                    "mint",
+                    {"symbol": b.symbol, "to": b.owner, "amount": b.amount},
+                )
+                for b in scenario.balances
+            ],
+            "initial balances",
+        )
+    return ledger
+
+
+def events_table(ledger: Recorder) -> pd.DataFrame:
+    """Every event of the run: height, contract, name and data."""
+    rows = [
+        {
+            "height": r.height,
+            "tx_index": -1 if r.tx_index is None else r.tx_index,
+            "contract": r.event.contract,
+            "name": r.event.name,
+            "data": dict(r.event.data),
+        }
+        for r in ledger.store.events(0)
+    ]
+    return pd.DataFrame(rows, columns=["height", "tx_index", "contract", "name", "data"])
+
+
+def run_scenario(
+    scenario: Scenario,
+    text: str,
+    seed: int | None = None,
+    progress: bool = False,
+) -> RunResult:
+    """Run ``scenario`` (its ``seed`` unless given); Rich progress bar when ``progress``."""
+    from glassledger.sim import runners
+
+    seed = scenario.seed if seed is None else seed
+    ledger = start(scenario, seed)
+    runner = runners.RUNNERS[scenario.kind]
+    if progress:
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task(f"{scenario.name} (seed {seed})", total=runner.blocks)
+            ledger.on_progress = lambda h: bar.update(task, completed=min(h, runner.blocks))
+            figures = runner(ledger, scenario)
+    else:
+        figures = runner(ledger, scenario)
+    tokens = conservation(ledger.store.state_at(ledger.chain.height))
+    broken = tokens[~tokens["conserved"]]
+    if not broken.empty:
+        raise ConservationError(f"tokens not conserved: {broken.to_dict('records')}")
+    figures["tokens_conserved"] = len(tokens)
+    return RunResult(
+        scenario,
+        text,
+        seed,
+        pd.DataFrame(ledger.block_rows),
+        pd.DataFrame(ledger.agent_rows),
+        events_table(ledger),
+        tokens,
+        figures,
+    )
