@@ -22,6 +22,7 @@ from conftest import require_service
 from glassledger.ledger.crypto import KeyPair, save_key
 from glassledger.liquidity.corridor import corridor_series
 from support.desk import DeskChain
+from support.repo_market import NOTE, market
 
 CHROMIUM = os.environ.get("GLASSLEDGER_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
@@ -56,11 +57,37 @@ def server():
     for who, amount in (capital | {"client-1": 5_000_00}).items():
         args = {"institution": who, "amount": amount, "currency": "USD"}
         desk.send(("regulator", "monitor", "set_capital", args))
-    app = make_app(desk)
     # Warm the liquidity model's cache while the other pages are tested (it runs a replay).
     threading.Thread(target=corridor_series, args=("2025",), daemon=True).start()
+    yield from _serve(desk)
+
+
+@pytest.fixture(scope="module")
+def market_server():
+    """The funding tests' repo market with one day of overnight repos (on-ledger SOFR)."""
+    fc = market()
+    for repo_id, seller, cash, rate_bps in (
+        ("R1", "dealer-0", 10_000_000_00, 530),
+        ("R2", "dealer-1", 5_000_000_00, 520),
+        ("R3", "dealer-2", 10_000_000_00, 540),
+    ):
+        args = {"side": "seller", "counterparty": "fund-0", "cash": cash, "rate_bps": rate_bps}
+        fc.ok(
+            seller,
+            "repo",
+            "propose",
+            repo_id=repo_id,
+            term_days=1,
+            **args,
+            collateral={NOTE: 12_000_000_00},
+        )
+        fc.ok("fund-0", "repo", "accept", repo_id=repo_id)
+    yield from _serve(fc)
+
+
+def _serve(chain):
     port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(make_app(chain), host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -68,7 +95,7 @@ def server():
     while not srv.started and time.monotonic() < deadline:
         time.sleep(0.02)
     assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", desk
+    yield f"http://127.0.0.1:{port}", chain
     srv.should_exit = True
     thread.join(timeout=10)
 
@@ -196,15 +223,22 @@ def test_risk_page_network_and_cascade(server, browser, keys):
     assert not errors
 
 
-def test_markets_and_liquidity_pages(server, browser, keys):
+def test_liquidity_page(server, browser, keys):
     page, errors = _open(browser, server, keys["client-0"], "liquidity")
     _charts_drawn(page, ["chart-corridor", "chart-reserves"])
     legend = page.inner_text("#chart-corridor")
     assert "SOFR (model)" in legend and "SOFR (data)" in legend and "IORB" in legend
     assert "mean_abs_error_bp" in page.inner_text("#fit-table")
     _shot(page, "liquidity")
-    page.goto(page.url.replace("#liquidity", "#markets"))
-    page.wait_for_selector("#page[data-page=markets][data-ready=true]")
+    assert not errors
+
+
+def test_markets_page_shows_the_on_ledger_sofr(market_server, browser, keys):
+    page, errors = _open(browser, market_server, keys["regulator"], "markets")
+    _charts_drawn(page, ["chart-sofr"])
+    # the volume-weighted median of the day's overnight repos: 530 bp (tests/funding)
+    median = page.evaluate("document.querySelector('#chart-sofr').data[0].y")
+    assert median == [530]
     assert page.locator("#pools-table, #facilities-table").count() == 2
     _shot(page, "markets")
     assert not errors

@@ -190,7 +190,8 @@ PAGES.consensus = async (page) => {
 
 PAGES.markets = async (page) => {
   const m = await api("/v1/funding/market");
-  const sofr = m.sofr;
+  // `day` counts days since the Unix epoch: plot it as a date.
+  const sofr = m.sofr.map((r) => ({ ...r, day: new Date(r.day * 86400000).toISOString().slice(0, 10) }));
   page.append(el("div", { class: "grid" },
     card("On-ledger overnight repo rate (SOFR method)", sofr.length
       ? chart("chart-sofr", [

@@ -1,0 +1,1 @@
+"""Off-ledger pricing with QuantLib (valuation agent); see docs/valuation.md."""
