@@ -167,3 +167,12 @@ def test_cli_runs_a_scenario_and_writes_the_report(tmp_path):
     again = CliRunner().invoke(app, ["report", str(out)])
     assert again.exit_code == 0, again.output
     assert (out / "report.html").stat().st_size > 1_000_000  # plotly.js inlined
+
+
+def test_one_row_per_block_including_the_blocks_where_deadlines_pass(dealer_default):
+    run, _ = dealer_default
+    heights = list(run.blocks["height"])
+    assert heights == list(range(1, heights[-1] + 1))
+    for d in run.figures["defaults"]:
+        row = run.blocks.set_index("height").loc[d["height"]]
+        assert row["events"] > 0  # the default's hook events are counted in its block

@@ -58,14 +58,27 @@ class Recorder(ClockedLedger):
 
     def run(self, calls: Sequence[Call]) -> list[Receipt]:
         receipts = super().run(calls)
+        self._record(calls, receipts, self.chain.system_events)
+        return receipts
+
+    def wait(self, ms: int) -> None:
+        """Run the ``before_wait`` hooks, then commit an empty block ``ms`` later (where
+        deadlines pass: its hook events are the defaults); recorded like any block."""
+        for hook in self.before_wait:
+            hook(self)
+        block = self.chain.advance(ms)
+        self._record([], block.receipts, self.chain.system_events)
+
+    def _record(self, calls: Sequence[Call], receipts: list[Receipt], system: list) -> None:
         height = self.chain.height
+        hooks = sum(1 for h, _ in system if h == height)
         self.block_rows.append(
             {
                 "height": height,
                 "time_ms": self.time_ms,
                 "txs": len(receipts),
                 "rejected": sum(not r.ok for r in receipts),
-                "events": sum(len(r.events) for r in receipts),
+                "events": sum(len(r.events) for r in receipts) + hooks,
                 "methods": ";".join(f"{c[1]}.{c[2]}" for c in calls),
             }
         )
@@ -83,12 +96,6 @@ class Recorder(ClockedLedger):
                 )
         if self.on_progress is not None:
             self.on_progress(height)
-        return receipts
-
-    def wait(self, ms: int) -> None:
-        for hook in self.before_wait:
-            hook(self)
-        super().wait(ms)
 
 
 def holdings(state: Any) -> dict[str, dict[str, tuple[int, int]]]:
