@@ -215,6 +215,7 @@ NOT_TABLES = {
     (("risk", "el"), "terms"): "changes EXPOSURES to SA-CCR output; see test_credit_cli.py",
     (("liquidity", "indicators"), "srf_file"): "FRED CSV read by liquidity.data",
     (("governance", "odds"), "scores_csv"): "candidate scores, checked by governance odds",
+    (("agent", "valuation"), "market"): "JSON market file; tests/pricing/test_agent_cli.py",
 }
 
 
