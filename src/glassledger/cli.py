@@ -35,6 +35,7 @@ from glassledger.liquidity import cli as liquidity_cli
 from glassledger.node import cli as node_cli
 from glassledger.node import governance_cli, keys_cli
 from glassledger.node.indexer import cli as index_cli
+from glassledger.pricing import cli as pricing_cli
 from glassledger.risk import cli as risk_cli
 from glassledger.sim import cli as scenario_cli
 
@@ -141,6 +142,7 @@ app.command("serve")(api_cli.serve)
 app.command("index")(index_cli.index)
 app.add_typer(keys_cli.app, name="keys")
 app.add_typer(scenario_cli.app, name="scenario")
+app.add_typer(pricing_cli.app, name="agent")
 app.command("report")(scenario_cli.report)
 
 

@@ -107,3 +107,74 @@ def test_marks_posted_by_the_agent_reach_the_contract():
     post_marks(c, dict((k, v) for k, v in points))
     ns = c.get("derivative", "ns/dealer-0~client-0")
     assert ns["marks"]["S1"] == points[0][1]
+
+
+def test_the_agent_values_every_live_trade_in_the_ledger_state():
+    from glassledger.errors import InputError
+    from glassledger.pricing import agent
+
+    c = otc_chain()
+    c.ok(
+        "regulator",
+        "oracle",
+        "post",
+        kind="rate",
+        key="SOFR",
+        value=5_000_000,
+        scale=8,
+        observed_ms=c.time_ms,
+    )
+    c.ok(
+        "regulator",
+        "oracle",
+        "post",
+        kind="price",
+        key="ACME",
+        value=42 * 10**8,
+        scale=8,
+        observed_ms=c.time_ms,
+    )
+    c.commit(
+        [
+            c.tx("dealer-0", "rfq", "set_credit_limit", counterparty="client-0", limit=10**9),
+            c.tx(
+                "dealer-0",
+                "derivative",
+                "post_collateral",
+                counterparty="client-0",
+                amount=200_000_00,
+            ),
+        ]
+    )
+    trade(
+        c,
+        "S1",
+        "irs",
+        {"period_days": 90, "periods": 4},
+        1_000_000_00,
+        "pay_fixed",
+        "client-0",
+        {"dealer-0": 4_000_000},
+    )
+    expiry = c.time_ms + 182 * 86_400_000
+    trade(
+        c,
+        "O1",
+        "european_option",
+        {"underlying": "price:ACME", "strike_e8": 40 * 10**8, "expiry_ms": expiry},
+        100,
+        "buy",
+        "client-0",
+        {"dealer-0": 476_00},
+    )
+    state = c.store.state_at(c.height)
+    with pytest.raises(InputError) as info:
+        agent.points(state, c.time_ms)  # no volatility for ACME
+    assert info.value.row == "O1"
+    extra = {"vols": {"price:ACME": 0.2}, "rates": {"USD": 0.1}}
+    marks = dict(agent.points(state, c.time_ms, extra))
+    assert sorted(marks) == ["O1", "S1"]
+    # 100 calls on Hull's example (T = 182 days): ~ -$475.6 to the dealer, who sold them
+    assert marks["O1"] == pytest.approx(-475_60, abs=150)
+    post_marks(c, marks)
+    assert c.get("derivative", "ns/dealer-0~client-0")["marks"] == marks

@@ -332,3 +332,11 @@ def test_an_internal_error_says_it_is_a_bug(monkeypatch):
     assert "bug in glassledger" in result.output and "Traceback" not in result.output
     debug = RUN.invoke(app, ["--debug", "basket", "amounts"])
     assert debug.exit_code == EXIT_BUG and "Traceback" in debug.output
+
+
+def test_docs_inputs_md_is_generated_from_the_schemas():
+    """docs/inputs.md is `python -m glassledger.schemas` output: regenerate it after a change."""
+    from glassledger.schemas._docs import markdown
+
+    page = Path(__file__).parents[2] / "docs" / "inputs.md"
+    assert page.read_text() == markdown()

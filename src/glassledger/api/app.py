@@ -659,7 +659,10 @@ def create_app(
         for h in range(head, max(head - limit, 0), -1):
             block = view.store.get_block(h)
             cert = view.store.get_certificate(h)
-            who = names.get(block.header.proposer, block.header.proposer.hex()[:16])
+            who = names.get(block.header.proposer)
+            if who is None:  # an authority of an earlier set
+                found = view.participant_of(block.header.proposer)
+                who = found[0] if found else block.header.proposer.hex()[:16]
             proposers[who] = proposers.get(who, 0) + 1
             rounds.append(
                 {"height": h, "round": cert.round, "seals": len(cert.seals), "proposer": who}

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from glassledger.errors import ConfigError, GlassledgerError
+from glassledger.schemas import options_error
 
 app = typer.Typer(
     rich_markup_mode="markdown",
@@ -25,6 +26,29 @@ console = Console()
 def _fail(exc: GlassledgerError) -> None:
     console.print(f"[red]error:[/red] {exc}")
     raise typer.Exit(1)
+
+
+def _day(text: str, option: str) -> pd.Timestamp:
+    """An ISO date option (``YYYY-MM-DD``); ``InputError`` naming the option otherwise."""
+    try:
+        return pd.Timestamp(pd.to_datetime(text, format="ISO8601"))
+    except (ValueError, TypeError):
+        raise options_error("not a date (write YYYY-MM-DD)", option, text) from None
+
+
+def _check_file(path: Path) -> None:
+    from glassledger.errors import InputError
+
+    if not path.is_file():
+        raise InputError("file not found", source=str(path), hint="check the path")
+    if path.stat().st_size == 0:
+        raise InputError("the file is empty", source=path.name, hint="give a header and rows")
+
+
+def _positive(value: float, option: str, *, most: float | None = None) -> None:
+    if not value > 0 or (most is not None and value > most):
+        bound = f" and <= {most:g}" if most is not None else ""
+        raise options_error(f"must be > 0{bound}", option, value)
 
 
 def _progress() -> Progress:
@@ -64,6 +88,13 @@ def indicators(
     from glassledger.liquidity import fetch as fetching
     from glassledger.liquidity import indicators as ind
 
+    first, last = _day(start, "--start"), _day(end, "--end")
+    if first > last:
+        raise options_error(f"--start {start} is after --end {end}", "--start", start)
+    if not tga_target >= 0:
+        raise options_error("must be >= 0", "--tga-target", tga_target)
+    if srf_file is not None:
+        _check_file(srf_file)
     try:
         loader = data.load_sample
         if fetch:
@@ -85,7 +116,15 @@ def indicators(
         frame = ind.compute_indicators(panel, tga_target_usd_bn=tga_target)
     except GlassledgerError as exc:
         _fail(exc)
-    latest = frame.dropna(subset=["sofr_minus_iorb_bp"]).iloc[-1]
+    priced = frame.dropna(subset=["sofr_minus_iorb_bp"])
+    if priced.empty:
+        raise options_error(
+            f"no SOFR/IORB data between {start} and {end}",
+            "--start",
+            start,
+            "SOFR starts on 2018-04-02; choose dates inside the data",
+        )
+    latest = priced.iloc[-1]
     table = Table(title=f"Dollar liquidity on {latest.name.date()}")
     table.add_column("indicator")
     table.add_column("value", justify="right")
@@ -131,6 +170,7 @@ def simulate(
     out: Path = typer.Option(Path("liquidity-out"), help="Directory for charts and CSV."),
 ) -> None:
     """Run a scenario day by day; summary table, charts and the daily CSV."""
+    _positive(years, "--years", most=50.0)
     from glassledger.liquidity import charts
     from glassledger.liquidity.data import load_reported_srf
     from glassledger.liquidity.model import build_scenario
@@ -179,6 +219,9 @@ def sweep(
     seed: int = typer.Option(0, help="First seed."),
 ) -> None:
     """Monte Carlo sweep on Dask: probabilities of SRF use and spread quantiles."""
+    _positive(paths, "--paths", most=1_000_000)
+    _positive(years, "--years", most=50.0)
+    _positive(workers, "--workers", most=256)
     from glassledger.liquidity.model import build_scenario
     from glassledger.liquidity.model.sweep import probabilities
     from glassledger.liquidity.model.sweep import sweep as run_sweep
@@ -218,6 +261,10 @@ def ledger(
     out: Path = typer.Option(Path("liquidity-out"), help="Directory for charts and CSV."),
 ) -> None:
     """Publish a corridor day by day to a basket-coin ledger; the reserve's yield beside SOFR."""
+    _positive(days, "--days", most=100_000)
+    _positive(years, "--years", most=50.0)
+    if start is not None:
+        _day(start, "--start")
     from glassledger.liquidity import charts, data
     from glassledger.liquidity.interfaces import DataRateSource, SimulatedRateSource
     from glassledger.liquidity.ledger_scenario import run_parallel_dollar

@@ -165,8 +165,9 @@ def _refuse(
     field: str,
     message: str,
     key: str = "margin_agreement",
-    source: str = "margin agreements",
+    source: str | None = None,
 ) -> None:
+    source = source or frame.attrs.get("source", "margin agreements")
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InputError(

@@ -14,7 +14,12 @@ import numpy as np
 import pandas as pd
 
 from glassledger.errors import InputError
-from glassledger.risk.saccr.addons import TradeMeasures, hedging_set_addons, trade_measures
+from glassledger.risk.saccr.addons import (
+    TradeMeasures,
+    hedging_set_addons,
+    trade_addon_contributions,
+    trade_measures,
+)
 from glassledger.risk.saccr.agreements import (
     shared_agreement_groups,
     shared_agreement_rc,
@@ -46,7 +51,8 @@ class SaccrResult:
       the rest), asset_class, hedging_set, addon;
     * ``trades``: trade_id, netting_set, asset_class, hedging_set, component,
       supervisory_duration, adjusted_notional, delta, maturity_factor, effective_notional,
-      supervisory_factor;
+      supervisory_factor, and the attribution addon_contribution, rc_contribution,
+      ead_contribution (each sums to the netting set's add-on, RC and EAD);
     * ``margin_agreements``: one row per margin agreement covering several netting sets
       (CRE52.75-76): shared_margin_agreement, netting_sets, V_positive (sum of max(V_NS, 0)),
       V_negative (sum of min(V_NS, 0)), C (C_MA), RC, PFE (sum of unmargined PFEs), EAD.
@@ -388,9 +394,57 @@ def compute_saccr(
             "maturity_factor": mf,
             "effective_notional": effective,
             "supervisory_factor": measures.supervisory_factor,
+            **_attribution(t, codes, sub, measures, effective, mult, rc, ead, regime),
         }
     )
     return SaccrResult(netting, hedging, per_trade, regime, shared)
+
+
+def _attribution(
+    t: pd.DataFrame,
+    codes: np.ndarray,
+    sub: np.ndarray,
+    measures: TradeMeasures,
+    effective: np.ndarray,
+    mult: np.ndarray,
+    rc: np.ndarray,
+    ead: np.ndarray,
+    regime: Bcbs2014,
+) -> dict[str, np.ndarray]:
+    """Per-trade shares of the netting set's add-on, RC and EAD (they sum to the netting
+    set's figures; see ``docs/risk-saccr.md``, "Which trade drives the EAD").
+
+    * ``addon_contribution``: Euler allocation of each hedging-set add-on
+      (:func:`~glassledger.risk.saccr.addons.trade_addon_contributions`); summed over a
+      netting set it is the aggregate add-on (hedges are negative);
+    * ``rc_contribution``: RC shared in proportion to the trades' positive market values
+      (equally when none is positive);
+    * ``ead_contribution``: ``alpha (rc_i + multiplier x addon_i)``, scaled by the netting
+      set's EAD over that sum when a cap (CRE52.1 margined cap, premium caps) lowered it;
+      NaN under a margin agreement covering several netting sets (their EAD is per
+      agreement).
+    """
+    n_sets = len(rc)
+    addon_i = trade_addon_contributions(measures, sub, effective)
+    positive = np.maximum(t["mtm"].to_numpy(dtype=float), 0.0)
+    pos_sum = np.bincount(codes, positive, n_sets)
+    count = np.bincount(codes, minlength=n_sets)
+    safe_rc = np.nan_to_num(rc)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rc_i = np.where(
+            pos_sum[codes] > 0,
+            safe_rc[codes] * positive / pos_sum[codes],
+            safe_rc[codes] / count[codes],
+        )
+    raw = regime.alpha * (rc_i + mult[codes] * addon_i)
+    uncapped = np.bincount(codes, raw, n_sets)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(uncapped != 0, ead / uncapped, 0.0)
+    return {
+        "addon_contribution": addon_i,
+        "rc_contribution": rc_i,
+        "ead_contribution": raw * scale[codes],
+    }
 
 
 def _set_currencies(terms: pd.DataFrame, reporting_currency: str | None) -> np.ndarray:

@@ -220,6 +220,7 @@ def validate_margin_agreements(
     if frame is None:
         frame = pd.DataFrame({"margin_agreement": pd.Series([], dtype=object)})
     m = normalise_table(frame, MARGIN_AGREEMENTS, source)
+    m.attrs["source"] = source
     return m
 
 

@@ -184,7 +184,7 @@ PAGES.consensus = async (page) => {
     card("Rounds to decide each block", chart("chart-rounds", [{ type: "bar", x: rounds.map((r) => r.height), y: rounds.map((r) => r.round + 1), name: "rounds" }],
       { xaxis: { title: { text: "height" } }, yaxis: { title: { text: "rounds (1 = first proposal)" } } })),
     card("Blocks proposed per authority", chart("chart-proposers", [{ type: "bar", x: Object.keys(c.proposers), y: Object.values(c.proposers) }], { yaxis: { title: { text: "blocks" } } }))));
-  page.append(card("The election: current draw", c.draw ? table([c.draw], null, "draw-table") : el("p", { id: "draw-table" }, "no draw recorded on this chain (governance not deployed or no election yet)")));
+  page.append(card("The election: current draw", c.draw ? table([c.draw], null, "draw-table") : el("p", { id: "draw-table" }, "no draw open at this height (see the elections below)")));
   page.append(card("Elections and their draws", table(c.draws.map((e) => ({ height: e.height, event: e.name, data: e.data })), null, "draws-table")));
 };
 
