@@ -33,6 +33,8 @@ from __future__ import annotations
 from fractions import Fraction
 from math import isqrt
 
+from glassledger.contracts.business_days import civil_from_days, days_from_civil
+
 DAY_MS = 86_400_000
 E8 = 100_000_000
 #: A price of 100 (par), scaled 1e8.
@@ -71,30 +73,6 @@ def cusip_problem(cusip: str) -> str:
 
 
 # ---------------------------------------------------------------------------- dates
-
-
-def days_from_civil(year: int, month: int, dom: int) -> int:
-    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's integer algorithm:
-    no clock, no ``datetime``)."""
-    year -= month <= 2
-    era = year // 400
-    yoe = year - era * 400
-    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + dom - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146_097 + doe - 719_468
-
-
-def civil_from_days(day: int) -> tuple[int, int, int]:
-    """``(year, month, day of month)`` of a day number (inverse of :func:`days_from_civil`)."""
-    z = day + 719_468
-    era = z // 146_097
-    doe = z - era * 146_097
-    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    dom = doy - (153 * mp + 2) // 5 + 1
-    month = mp + (3 if mp < 10 else -9)
-    return yoe + era * 400 + (month <= 2), month, dom
 
 
 def _month_end(year: int, month: int) -> int:

@@ -84,6 +84,7 @@ def sweep(
     from glassledger.sim.sweep import sweep as run_sweep
 
     _, text = load_scenario(source)
+    parameters = _parameters(param or [])
     with Progress(
         TextColumn("sweep"),
         BarColumn(),
@@ -95,7 +96,7 @@ def sweep(
         table = run_sweep(
             text,
             list(range(first_seed, first_seed + seeds)),
-            _parameters(param or []),
+            parameters,
             address=address,
             n_workers=workers,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
