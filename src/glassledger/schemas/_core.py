@@ -323,8 +323,10 @@ def validate(frame: pd.DataFrame, table: Table, *, source: str | None = None) ->
             hint="give at least one data row below the header",
         )
     parsed = _parse(frame, table, source)
+    checked = _fast_check(parsed, table)
     try:
-        checked = _schema_of(table).validate(parsed, lazy=True, inplace=True)
+        if checked is None:  # something is off: pandera finds it and says what
+            checked = _schema_of(table).validate(parsed, lazy=True, inplace=True)
     except SchemaErrors as errors:
         raise _first_error(errors.failure_cases, parsed, frame, table, source) from None
     except SchemaError as error:  # pragma: no cover - lazy validation collects them all
@@ -347,6 +349,91 @@ def validate(frame: pd.DataFrame, table: Table, *, source: str | None = None) ->
                 hint=f"sort the rows by {table.index}",
             )
     return checked
+
+
+def _fast_check(parsed: pd.DataFrame, table: Table) -> pd.DataFrame | None:
+    """The frame with its declared types when every declared rule of ``table`` holds, checked
+    with vectorized NumPy (what pandera would return, in microseconds instead of tenths of a
+    second); ``None`` as soon as anything fails or is unusual, and :func:`validate` then runs
+    the pandera schema, which finds the first problem and explains it. Both read the same
+    :class:`Field` and :class:`RowRule` declarations; tests check they agree."""
+    fields = {f.name: f for f in table.fields}
+    out: dict[str, Any] = {}
+    for name in parsed.columns:
+        spec = fields.get(name)
+        patterned = table.pattern_field is not None and table.pattern is not None
+        if spec is None and patterned and re.fullmatch(str(table.pattern), str(name)):
+            spec = table.pattern_field
+        column = parsed[name]
+        if spec is None:
+            out[name] = column
+            continue
+        checked = _fast_column(column, spec)
+        if checked is None:
+            return None
+        out[name] = checked
+    frame = pd.DataFrame(out, index=parsed.index)
+    for rule in table.rules:
+        try:
+            ok = np.asarray(rule.test(frame), dtype=object)
+        except Exception:
+            return None
+        if ok.shape and not all(v is True or v is np.True_ for v in ok.ravel()):
+            return None
+        if not ok.shape and not bool(ok):
+            return None
+    return frame
+
+
+def _fast_column(column: pd.Series, spec: Field) -> pd.Series | None:
+    kind = spec.kind
+    if kind in ("float", "int"):
+        if column.dtype.kind not in "fiu":
+            return None
+        values = column.to_numpy(dtype=float)
+        missing = np.isnan(values)
+        if missing.any() and (kind == "int" or not spec.optional_missing):
+            return None
+        given = values[~missing]
+        if np.isinf(given).any():
+            return None
+        if kind == "int" and column.dtype.kind == "f" and (given != np.floor(given)).any():
+            return None
+        for key, fails in (
+            ("ge", np.less),
+            ("gt", np.less_equal),
+            ("le", np.greater),
+            ("lt", np.greater_equal),
+        ):
+            bound = getattr(spec, key)
+            if bound is not None and fails(given, bound).any():
+                return None
+        column = column.astype("int64" if kind == "int" else "float64")
+    elif kind == "bool":
+        if column.dtype != bool:
+            return None
+    elif kind == "date":
+        if str(column.dtype) != "datetime64[ns]":
+            return None
+        if column.isna().any() and not spec.optional_missing:
+            return None
+    else:
+        if column.dtype != object and not pd.api.types.is_string_dtype(column.dtype):
+            return None
+        values = column.to_numpy(dtype=object, na_value=None)
+        none = np.fromiter((v is None for v in values), bool, len(values))
+        if none.any() and not spec.optional_missing:
+            return None
+        if not all(type(v) is str for v in values[~none]):
+            return None
+        given = values[~none]
+        if spec.isin is not None and not np.isin(given, np.array(spec.isin, dtype=object)).all():
+            return None
+        if kind in ("id", "code") and spec.required and any(not v for v in given):
+            return None
+    if spec.unique and column.duplicated().any():
+        return None
+    return column
 
 
 def _check_columns(frame: pd.DataFrame, table: Table, source: str) -> None:
