@@ -55,3 +55,39 @@ def serve(
         raise typer.Exit(1) from None
     console.print(f"glassledger API on http://{host}:{port} (OpenAPI: /docs)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def query(
+    path: Annotated[str, typer.Argument(help="API path, e.g. /v1/funding/positions.")],
+    node: Annotated[str, typer.Option("--node", help="API base URL, e.g. http://127.0.0.1:8000.")],
+    participant: Annotated[str, typer.Option("--as", help="Participant whose key signs.")],
+    home: Annotated[
+        Path, typer.Option("--home", help="Home holding the key file.", envvar="GLASSLEDGER_HOME")
+    ] = Path(".glassledger"),
+    param: Annotated[
+        list[str] | None, typer.Option("--param", help="Query parameter NAME=VALUE (repeat).")
+    ] = None,
+) -> None:
+    """Query a remote node's HTTP API as a participant (signed with its key) and print JSON."""
+    import json
+
+    from glassledger.client import ApiRefused, Client
+    from glassledger.node.home import Home
+
+    params = {}
+    for item in param or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            console.print(f"[red]error:[/red] --param {item!r}: write NAME=VALUE")
+            raise typer.Exit(1)
+        params[name] = value
+    try:
+        client = Client(node, Home(home).load_keys(participant), participant)
+        found = client.get(path if path.startswith("/") else "/" + path, **params)
+    except (GlassledgerError, ApiRefused) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    except OSError as exc:
+        console.print(f"[red]error:[/red] cannot reach the API at {node}: {exc}")
+        raise typer.Exit(1) from None
+    console.print_json(json.dumps(found))

@@ -259,8 +259,9 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--node",
-                help="Submit to this node (host:port) over the client protocol and wait for "
-                "the receipt, instead of queueing in the home's inbox.",
+                help="Submit to this node (host:port) over the client protocol, or to an HTTP "
+                "API (http://host:port, signed with the sender's key), and wait for the "
+                "receipt, instead of queueing in the home's inbox.",
             ),
         ] = None,
         wait: Annotated[
@@ -279,6 +280,9 @@ def register(app: typer.Typer) -> None:
         from glassledger.node.submit import parse_args, queue_transaction, wait_for_receipt
 
         h = Home(home)
+        if node_address is not None and node_address.startswith(("http://", "https://")):
+            _submit_through_api(h, node_address, sender, contract, method, args, timeout)
+            return
         if node_address is not None:
             from glassledger.node.client import submit_and_wait
 
@@ -587,3 +591,30 @@ def _export_or_follow(home: Path, dest: Path, follow_seconds: float | None) -> N
         fail(exc)
     console.print(f"{dest}: {keeper.chain.height + 1} blocks, every signature and root checked")
     keeper.close()
+
+
+def _submit_through_api(
+    home: Home, url: str, sender: str, contract: str, method: str, args: str, timeout: float
+) -> None:
+    """``tx --node http://...``: sign here, submit through the HTTP API (glassledger.client)."""
+    from glassledger.client import Client
+    from glassledger.node.submit import parse_args
+
+    try:
+        client = Client(url, home.load_keys(sender), sender)
+        result = client.submit(contract, method, parse_args(args), wait_s=min(timeout, 30.0))
+    except GlassledgerError as exc:
+        fail(exc)
+    except OSError as exc:  # httpx connection errors
+        fail(GlassledgerError(f"cannot reach the API at {url}: {exc}"))
+    if result["status"] == "pending":
+        console.print(f"[yellow]pending[/yellow] {result['hash']}: no receipt yet")
+        raise typer.Exit(2)
+    if result["ok"]:
+        console.print(f"[green]ok[/green] {result['hash']} in block {result['height']}")
+        return
+    console.print(
+        f"[red]rejected[/red] {result['hash']} in block {result['height']}: "
+        f"{result['reason']}: {result['message']}"
+    )
+    raise typer.Exit(1)
