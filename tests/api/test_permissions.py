@@ -161,6 +161,7 @@ def test_every_route_is_in_the_matrix(app):
         "/v1/risk/ratings": "risk_ratings",
         "/v1/risk/contagion": "risk_contagion",
         "/v1/funding/positions": "funding_positions",
+        "/v1/basket": "basket",
         "/v1/funding/market": "funding_market",
         "/v1/funding/concentration": "funding_concentration",
         "/v1/consensus": "consensus",

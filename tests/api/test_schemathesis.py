@@ -21,7 +21,7 @@ def test_every_endpoint_answers_only_as_documented(desk):
     app = make_app(desk, limiter=RateLimiter(rate=1e6, burst=1e6), stream_max_s=0.05)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 22
+    assert len(operations) == 23
     with TestClient(app, raise_server_exceptions=False) as http:
         for operation in operations:
 

@@ -636,6 +636,47 @@ def create_app(
             "facilities": _records(facility_take_up(snap)),
         }
 
+    @app.get("/v1/basket", tags=["views"], **doc("basket"))
+    def basket(caller: CallerDep, height: Height = None) -> dict[str, Any]:
+        """The basket coin at a height (market data): the three rates (USD per coin:
+        theoretical, intrinsic, market), per-currency coverage and both adequacy flags, the
+        issuer's balance sheet (USD) and the reserve's yield (bps). 404 when the chain runs
+        no basket coin."""
+        from glassledger.contracts.basket_book import e18_to_minor, snapshot
+
+        allowed("basket", caller)
+        h = height_or_head(height)
+        state = view.state_at(h)
+        if state.get(b"basket/config") is None:
+            raise ApiError(404, "no_basket", "this chain runs no basket coin")
+        try:
+            s = snapshot(state.get)
+        except LookupError as exc:
+            raise ApiError(404, "no_basket", f"the basket coin is not set up: {exc}") from None
+        book, check = s.book, s.adequacy
+        return {
+            "height": h,
+            "coin": book.config["coin"],
+            "outstanding": book.outstanding / 10 ** book.config["coin_decimals"],
+            "rates": {
+                name: None if rate is None else float(rate)
+                for name, rate in (
+                    ("theoretical", s.theoretical),
+                    ("intrinsic", s.intrinsic),
+                    ("market", s.market),
+                )
+            },
+            "coverage_bps": {k: check.coverage_bps(k) for k in book.currencies},
+            "per_currency_adequate": check.per_currency,
+            "overall_adequate": check.overall,
+            "balance_sheet_usd_cents": {
+                "assets": e18_to_minor(s.sheet.assets_e18),
+                "liabilities": e18_to_minor(s.sheet.liabilities_e18),
+                "equity": e18_to_minor(s.sheet.equity_e18),
+            },
+            "reserve_yield_bps": s.yield_bps,
+        }
+
     @app.get("/v1/funding/concentration", tags=["views"], **doc("funding_concentration"))
     def funding_concentration(caller: CallerDep, height: Height = None) -> Page:
         """Top-N shares and Herfindahl index of lenders, borrowers, dealers and collateral."""

@@ -48,6 +48,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "risk_exposures": {"regulator": "all", "dealer": "own", "client": "own", "member": "none"},
     "risk_ratings": {"regulator": "all", "dealer": "own", "client": "own", "member": "own"},
     "risk_contagion": {"regulator": "all", "dealer": "none", "client": "none", "member": "none"},
+    "basket": {"regulator": "public", "dealer": "public", "client": "public", "member": "public"},
     "funding_positions": {"regulator": "all", "dealer": "own", "client": "own", "member": "own"},
     "funding_market": {
         "regulator": "public",

@@ -205,7 +205,20 @@ PAGES.markets = async (page) => {
       : el("p", { id: "chart-pools" }, "no lending pool on the ledger"))));
   page.append(card("Pool markets", table(m.pools, null, "pools-table")));
   page.append(card("Standing-facility take-up", table(m.facilities, null, "facilities-table")));
-  page.append(card("Basket coin", el("p", {}, "The basket coin's rates and reserve adequacy are not served by the API yet; see `glassledger basket` (docs/basket.md).")));
+  const coin = await api("/v1/basket").catch((e) => e);
+  if (coin instanceof Error) {
+    page.append(card("Basket coin", el("p", { id: "basket-none" }, coin.status === 404 ? "no basket coin on this chain" : String(coin))));
+  } else {
+    const names = Object.keys(coin.rates).filter((k) => coin.rates[k] !== null);
+    const ccys = Object.keys(coin.coverage_bps);
+    page.append(el("div", { class: "grid" },
+      card(`Basket coin ${coin.coin}: rates (USD per coin)`, chart("chart-basket-rates",
+        [{ type: "bar", x: names, y: names.map((k) => coin.rates[k]), name: "USD per coin" }], { yaxis: { title: { text: "USD" } } })),
+      card(`Reserve coverage (adequacy: per currency ${coin.per_currency_adequate}, overall ${coin.overall_adequate})`, chart("chart-basket-coverage",
+        [{ type: "bar", x: ccys, y: ccys.map((k) => coin.coverage_bps[k] === null ? 0 : coin.coverage_bps[k] / 100), name: "coverage (%)" }],
+        { yaxis: { title: { text: "% of required" } }, shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 100, y1: 100, line: { dash: "dot" } }] }))));
+    page.append(card("Basket coin figures", table([{ coins_outstanding: coin.outstanding, reserve_yield_bps: coin.reserve_yield_bps, ...coin.balance_sheet_usd_cents }], null, "basket-table")));
+  }
 };
 
 const ALERT = { none: "#2e7d32", flagged: "#c62828", cascade: "#ef6c00" };
