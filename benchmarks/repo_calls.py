@@ -23,81 +23,34 @@ baseline.
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
+from embedded_driver import PARAMS, Driver, compare_rounds, open_embedded
 from glassledger.contracts import treasury_math as tm
-from glassledger.contracts.registry import standard_registry
-from glassledger.ledger.chain import Chain
 from glassledger.ledger.crypto import BatchVerifier, KeyPair
-from glassledger.ledger.execution import last_nonce
-from glassledger.ledger.sqlite_store import SQLiteStore
-from glassledger.ledger.tx import SignedTransaction, Transaction
+from glassledger.ledger.tx import SignedTransaction
 from glassledger.node.devnet import devnet_genesis
 from glassledger.node.embedded import EmbeddedNetwork, wall_clock_ms
-from glassledger.node.genesis import GENESIS_CERTIFICATE, ParticipantSpec, build_genesis
+from glassledger.node.genesis import ParticipantSpec
 
 BUYERS = [f"client-{i}" for i in range(8)]
 SELLERS = [f"seller-{i}" for i in range(8)]
 NOTE = "912828YK0"
 
 
-class Driver:
-    """Signs for devnet participants with nonces read from the chain, runs calls to the end."""
-
-    def __init__(self, net: EmbeddedNetwork) -> None:
-        self.net = net
-        self.nonces: dict[str, int] = {}
-
-    def tx(self, who: str, contract: str, method: str, **args) -> SignedTransaction:
-        keys = KeyPair.from_name(who)
-        nonce = self.nonces.get(who, last_nonce(self.net.chain.state, keys.public) + 1)
-        self.nonces[who] = nonce + 1
-        chain_id = self.net.chain.chain_id
-        return Transaction(chain_id, keys.public, nonce, contract, method, args).sign(keys)
-
-    def run(self, txs: list[SignedTransaction]) -> float:
-        """Submit ``txs``, wait until all are final; the seconds it took. Raises if a receipt
-        is not ``ok``."""
-        chain = self.net.chain
-        start_height = chain.height
-        start = time.perf_counter()
-        hashes = {self.net.submit(tx) for tx in txs}
-        self.net.drain(timeout_s=600)
-        elapsed = time.perf_counter() - start
-        receipts = [
-            r
-            for h in range(start_height + 1, chain.height + 1)
-            for r in chain.store.get_receipts(h)
-            if r.tx_hash in hashes
-        ]
-        bad = [r.message for r in receipts if not r.ok]
-        if len(receipts) != len(txs) or bad:
-            raise RuntimeError(f"{len(receipts)} of {len(txs)} committed; rejected: {bad[:3]}")
-        return elapsed
-
-
 def open_network(folder: Path, verifier: BatchVerifier) -> tuple[EmbeddedNetwork, Driver]:
     genesis = devnet_genesis(
         clients=len(BUYERS),
-        params={"block_interval_ms": 20, "round_timeout_ms": 2_000},
+        params=PARAMS,
         extra=[ParticipantSpec(s, ["dealer"]) for s in SELLERS]
         + [ParticipantSpec("ust", ["issuer"])],
     )
     genesis.time_ms = wall_clock_ms() - 60_000
     for person in genesis.participants:
         person.public_key = KeyPair.from_name(person.id).public.hex()
-    registry = standard_registry()
-    block0, state = build_genesis(genesis, registry)
-    store = SQLiteStore.create(folder / "chain.sqlite", block0, GENESIS_CERTIFICATE, state.data)
-    chain = Chain(registry, store, state)
-    keys = [KeyPair.from_name(f"dealer-{i}") for i in range(4)]
-    net = EmbeddedNetwork(chain, keys, verifier=verifier)
-    driver = Driver(net)
-    net.run_blocks(1)
-    now = chain.head.timestamp_ms
+    net, driver = open_embedded(folder, genesis, verifier)
+    now = net.chain.head.timestamp_ms
     today = now // tm.DAY_MS
     tx = driver.tx
     driver.run(
@@ -186,25 +139,22 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder, BatchVerifier() as verifier:
-        net, driver = open_network(Path(folder), verifier)
-        baseline, repo = [], []
-        for round_ in range(args.rounds):
-            baseline.append(args.calls / driver.run(transfers(driver, args.calls)))
-            waves = repo_waves(driver, args.calls, round_)
-            seconds = sum(driver.run(wave) for wave in waves)
-            repo.append(sum(len(w) for w in waves) / seconds)
-            print(f"round {round_ + 1}: transfers {baseline[-1]:,.0f}/s, repo {repo[-1]:,.0f}/s")
-        blocks = net.chain.height
-    ratios = [p / t for p, t in zip(repo, baseline, strict=True)]
-    print(f"calls per run: {args.calls:,}; blocks: {blocks}")
-    print(
-        f"baseline token.transfer committed: {max(baseline):,.0f} calls/s (best of {args.rounds})"
-    )
-    print(f"repo calls committed:              {max(repo):,.0f} calls/s (best of {args.rounds})")
-    print(
-        f"ratio repo / transfer: best {max(repo) / max(baseline):.2f}, "
-        f"median per round {statistics.median(ratios):.2f}; target >= 5,000 repo calls/s"
-    )
+        _, driver = open_network(Path(folder), verifier)
+        compare_rounds(
+            driver,
+            args.calls,
+            args.rounds,
+            "repo",
+            transfers,
+            measure_repo,
+            "target >= 5,000 repo calls/s",
+        )
+
+
+def measure_repo(driver: Driver, calls: int, round_: int) -> float:
+    """Repo calls per second over the dependent waves (proposals, then acceptances ...)."""
+    waves = repo_waves(driver, calls, round_)
+    return sum(len(w) for w in waves) / sum(driver.run(wave) for wave in waves)
 
 
 if __name__ == "__main__":
