@@ -465,3 +465,14 @@ def test_a_missing_fixing_holds_its_trade_only_and_is_retried(c):
     assert c.get("derivative", "c/X1")["state"] == "live"
     post(c, "price", "NOPE", 120 * 10**8)  # the fixing arrives: exercised in this block
     assert c.get("derivative", "c/X1")["state"] == "exercised"
+
+
+def test_collateral_amounts_must_be_positive(c):
+    before = c.balance("dealer-0")
+    for method in ("post_collateral", "withdraw_collateral"):
+        for amount in (0, -5):
+            receipt = c.call(
+                "dealer-0", "derivative", method, counterparty="client-0", amount=amount
+            )
+            assert not receipt.ok and "must be positive" in receipt.message
+    assert c.balance("dealer-0") == before

@@ -257,27 +257,8 @@ class Derivative(Contract):
         ns_id, ns = self._signer_netting_set(ctx, counterparty)
         symbol = symbol or (ns["currency"] if ns else "USD")
         ctx.require(ns is None or ns["state"] == "active", f"netting set {ns_id} is closed out")
-        settle(
-            ctx,
-            [
-                Instruction(
-                    symbol,
-                    ctx.origin,
-                    ctx.origin,
-                    amount,
-                    to_lock=lock_id(ns_id, ctx.origin, symbol),
-                )
-            ],
-            reference=f"derivative/{ns_id}/collateral",
-        )
-        ctx.emit(
-            "collateral",
-            visible_to=(ctx.origin, counterparty),
-            netting_set=ns_id,
-            party=ctx.origin,
-            symbol=symbol,
-            amount=amount,
-        )
+        ctx.require(amount > 0, f"collateral amount must be positive, got {amount}")
+        self._move_collateral(ctx, ns_id, counterparty, symbol, amount)
         if ns is not None:
             self._note_symbol(ns, symbol)
             self._try_settle(ctx, ns)
@@ -299,27 +280,31 @@ class Derivative(Contract):
             excess = self._excess(ctx, ns, ctx.origin, symbol)
         else:
             excess = self._lock_amount(ctx, ns_id, ctx.origin, symbol)
+        ctx.require(amount > 0, f"collateral amount must be positive, got {amount}")
         ctx.require(amount <= excess, f"{ctx.origin} can withdraw at most {excess} {symbol}")
-        settle(
-            ctx,
-            [
-                Instruction(
-                    symbol,
-                    ctx.origin,
-                    ctx.origin,
-                    amount,
-                    from_lock=lock_id(ns_id, ctx.origin, symbol),
-                )
-            ],
-            reference=f"derivative/{ns_id}/withdraw",
+        self._move_collateral(ctx, ns_id, counterparty, symbol, -amount)
+
+    @staticmethod
+    def _move_collateral(
+        ctx: Context, ns_id: str, counterparty: str, symbol: str, amount: int
+    ) -> None:
+        """Move ``|amount|`` of the signer's ``symbol`` into (``amount > 0``) or out of its
+        margin account (an escrow lock) in netting set ``ns_id``; emit ``collateral``."""
+        lock = lock_id(ns_id, ctx.origin, symbol)
+        leg = (
+            Instruction(symbol, ctx.origin, ctx.origin, amount, to_lock=lock)
+            if amount > 0
+            else Instruction(symbol, ctx.origin, ctx.origin, -amount, from_lock=lock)
         )
+        kind = "collateral" if amount > 0 else "withdraw"
+        settle(ctx, [leg], reference=f"derivative/{ns_id}/{kind}")
         ctx.emit(
             "collateral",
             visible_to=(ctx.origin, counterparty),
             netting_set=ns_id,
             party=ctx.origin,
             symbol=symbol,
-            amount=-amount,
+            amount=amount,
         )
 
     # ------------------------------------------------------------------ agreements
