@@ -28,7 +28,7 @@ import httpx
 import pandas as pd
 
 from glassledger.api.auth import sign_request
-from glassledger.errors import GlassledgerError
+from glassledger.errors import ConfigError, GlassledgerError
 from glassledger.ledger.crypto import KeyPair
 from glassledger.ledger.private import Envelope, open_envelope
 from glassledger.ledger.tx import Transaction
@@ -54,6 +54,8 @@ class Client:
         http: httpx.Client | None = None,
         timeout_s: float = 60.0,
     ) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise ConfigError(f"API address {base_url!r}: write http://HOST:PORT or https://...")
         self.base_url = base_url.rstrip("/")
         self.keys = keys
         self.http = http or httpx.Client(timeout=timeout_s)
@@ -69,9 +71,12 @@ class Client:
         headers = sign_request(self.keys, method, target, content)
         if body is not None:
             headers["Content-Type"] = "application/json"
-        response = self.http.request(
-            method, self.base_url + target, content=content, headers=headers
-        )
+        try:
+            response = self.http.request(
+                method, self.base_url + target, content=content, headers=headers
+            )
+        except httpx.HTTPError as exc:  # connection refused, timeout, bad URL
+            raise ConfigError(f"cannot reach the API at {self.base_url}: {exc}") from exc
         if response.status_code >= 400:
             try:
                 error = response.json()["error"]

@@ -115,3 +115,18 @@ def test_tx_and_query_through_a_remote_api(remote):
         ],
     )
     assert other.exit_code == 1 and "not_owner" in other.output
+
+
+@pytest.mark.parametrize("url", ["not-a-url", "http://127.0.0.1:1"])
+def test_a_bad_or_unreachable_api_is_one_clear_line(tmp_path, url):
+    home = tmp_path / "home"
+    (home / "keys").mkdir(parents=True)
+    save_key(home / "keys" / "client-0.json", KeyPair.from_name("client-0"), "client-0")
+    runner = CliRunner()
+    for command in (
+        ["query", "/v1/status", "--node", url, "--as", "client-0", "--home", str(home)],
+        ["tx", "token", "transfer", "--sender", "client-0", "--home", str(home), "--node", url],
+    ):
+        done = runner.invoke(app, command)
+        assert done.exit_code == 1, done.output
+        assert "error:" in done.output and "bug" not in done.output

@@ -87,7 +87,4 @@ def query(
     except (GlassledgerError, ApiRefused) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
-    except OSError as exc:
-        console.print(f"[red]error:[/red] cannot reach the API at {node}: {exc}")
-        raise typer.Exit(1) from None
     console.print_json(json.dumps(found))

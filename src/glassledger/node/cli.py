@@ -605,8 +605,6 @@ def _submit_through_api(
         result = client.submit(contract, method, parse_args(args), wait_s=min(timeout, 30.0))
     except GlassledgerError as exc:
         fail(exc)
-    except OSError as exc:  # httpx connection errors
-        fail(GlassledgerError(f"cannot reach the API at {url}: {exc}"))
     if result["status"] == "pending":
         console.print(f"[yellow]pending[/yellow] {result['hash']}: no receipt yet")
         raise typer.Exit(2)
