@@ -45,10 +45,27 @@ def _repo_collateral(snap: Snapshot, repo: dict[str, Any]) -> tuple[int, int]:
     return market, adjusted
 
 
+def _price_e8(point: dict[str, Any] | None) -> int:
+    """An oracle price point at scale 8 (0 when absent), as the pool contract reads it."""
+    if point is None:
+        return 0
+    shift = 8 - point["scale"]
+    return point["value"] * 10**shift if shift >= 0 else point["value"] // 10**-shift
+
+
 def _pool_positions(snap: Snapshot) -> list[dict[str, Any]]:
     """Every pool position with its market, debt and account figures."""
     out = []
     markets = snap.pool_markets()
+    terms_of: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in markets}
+    for k, v in snap.pool_raw.items():
+        if k.startswith("c/"):
+            market_name, _, symbol = k[2:].partition("/")
+            terms_of.setdefault(market_name, {})[symbol] = v
+    prices_of = {
+        name: {s: _price_e8(snap.prices.get(c["price_key"])) for s, c in terms.items()}
+        for name, terms in terms_of.items()
+    }
     for key, position in snap.pool_raw.items():
         if not key.startswith("p/") or not isinstance(position, dict):
             continue
@@ -56,15 +73,7 @@ def _pool_positions(snap: Snapshot) -> list[dict[str, Any]]:
         market = markets.get(market_name)
         if market is None:
             continue
-        terms = {
-            k.split("/", 2)[2]: v
-            for k, v in snap.pool_raw.items()
-            if k.startswith(f"c/{market_name}/")
-        }
-        prices = {}
-        for symbol, c in terms.items():
-            point = snap.prices.get(c["price_key"])
-            prices[symbol] = 0 if point is None else point["value"] * 10 ** (8 - point["scale"])
+        terms, prices = terms_of[market_name], prices_of[market_name]
         held = {s: a for s, a in position["collateral"].items() if a > 0 and s in terms}
         account = lm.account(
             position_snapshot(market, {**position, "collateral": held}, terms, prices)
