@@ -26,10 +26,15 @@ EXTRA = [
 ]
 
 
-def otc_chain(clients: int = 4, path=None, cash: int = CASH) -> ClockedChain:
+def otc_chain(
+    clients: int = 4, path=None, cash: int = CASH, leis: dict[str, str] | None = None
+) -> ClockedChain:
     """The devnet with the extra participants above; every dealer, the guarantor, the CCP
-    and the retail/qualified clients hold ``cash`` USD; clients hold the devnet's $1m."""
+    and the retail/qualified clients hold ``cash`` USD; clients hold the devnet's $1m.
+    ``leis``: legal entity identifiers to register for some participants."""
     genesis = devnet_genesis(clients=clients, extra=EXTRA)
+    for spec in genesis.participants:
+        spec.lei = (leis or {}).get(spec.id, spec.lei)
     for who in (
         *[f"dealer-{i}" for i in range(4)],
         "guarantor-g",
@@ -143,3 +148,28 @@ def post(chain: ClockedChain, kind: str, key: str, value_e8: int):
         scale=8,
         observed_ms=chain.time_ms,
     )
+
+
+def otc_desk(path=None, leis: dict[str, str] | None = None) -> ClockedChain:
+    """:func:`otc_chain` ready to trade: SOFR at 5% on the oracle, each of dealers 0-2 grants
+    client-0, client-1 and qualified-q a $1m credit limit and posts $200,000 to its margin
+    account with each."""
+    chain = otc_chain(path=path, leis=leis)
+    post(chain, "rate", "SOFR", 5_000_000)
+    for dealer in DEALERS:
+        for client in ("client-0", "client-1", "qualified-q"):
+            chain.commit(
+                [
+                    chain.tx(
+                        dealer, "rfq", "set_credit_limit", counterparty=client, limit=1_000_000_00
+                    ),
+                    chain.tx(
+                        dealer,
+                        "derivative",
+                        "post_collateral",
+                        counterparty=client,
+                        amount=200_000_00,
+                    ),
+                ]
+            )
+    return chain
