@@ -8,93 +8,10 @@ from collections import Counter
 
 import pytest
 
-from glassledger.contracts.derivatives.terms import DAY_MS
 from glassledger.contracts.repository import REPORTABLE, fields_hash, report_deadline_ms
 from glassledger.ledger.crypto import KeyPair
 from glassledger.ledger.private import seal
-from support.otc import otc_desk, post, post_marks, public, trade
-
-LEIS = {
-    "dealer-0": "5493001KJTIIGC8Y1R12",
-    "dealer-1": "529900T8BM49AURSDO55",
-    "client-0": "213800D1EI4B9WTWWD28",
-}
-
-
-def lifecycle(c) -> None:
-    """Every template through its lifecycle, termination, novation to a CCP, valuation,
-    variation margin, a credit event, a margin call missed into default and close-out."""
-    expiry = c.time_ms + 10 * DAY_MS
-    trade(
-        c,
-        "S",
-        "irs",
-        {"period_days": 10, "periods": 1},
-        1_000_000_00,
-        "pay_fixed",
-        "client-0",
-        {"dealer-0": 4_100_000},
-    )
-    trade(
-        c,
-        "F",
-        "fx_forward",
-        {"pair": "EUR/USD", "value_date_ms": expiry},
-        100_000_00,
-        "buy",
-        "client-0",
-        {"dealer-0": 108_500_000},
-    )
-    option = {"underlying": "price:SPX", "strike_e8": 500_000_000_000, "expiry_ms": expiry}
-    trade(c, "O1", "european_option", option, 10, "buy", "client-0", {"dealer-0": 1_000_00})
-    trade(
-        c,
-        "O2",
-        "european_option",
-        option | {"option_type": "put"},
-        10,
-        "buy",
-        "client-0",
-        {"dealer-0": 500_00},
-    )
-    trade(
-        c,
-        "C",
-        "cds",
-        {"reference": "ACME", "maturity_ms": c.time_ms + 360 * DAY_MS},
-        1_000_000_00,
-        "buy",
-        "client-1",
-        {"dealer-1": 100},
-    )
-    trade(c, "T", "irs", {}, 1_000_000_00, "pay_fixed", "qualified-q", {"dealer-2": 4_000_000})
-    trade(c, "N", "irs", {}, 1_000_000_00, "pay_fixed", "qualified-q", {"dealer-2": 4_000_000})
-    c.ok("dealer-2", "derivative", "propose", trade_id="T", action="termination", payment=100_00)
-    c.ok("qualified-q", "derivative", "consent", trade_id="T")
-    c.ok("ccp-c", "derivative", "post_collateral", counterparty="qualified-q", amount=50_000_00)
-    c.ok(
-        "dealer-2",
-        "derivative",
-        "propose",
-        trade_id="N",
-        action="novation",
-        step_out="dealer-2",
-        step_in="ccp-c",
-    )
-    c.ok("ccp-c", "derivative", "consent", trade_id="N")
-    c.ok("qualified-q", "derivative", "consent", trade_id="N")
-    post_marks(c, {"S": -5_000_00, "O1": -2_000_00, "F": 1_000_00, "N.n": 10_000_00})
-    # qualified-q owes the CCP 10,000 of VM: called, then met by a top-up
-    c.ok("qualified-q", "derivative", "post_collateral", counterparty="ccp-c", amount=10_000_00)
-    c.ok("regulator", "derivative", "credit_event", reference="ACME", final_price_bps=9_000)
-    c.commit_at(expiry - 5_000)
-    post(c, "price", "SPX", 520_000_000_000)
-    post(c, "fx", "EUR/USD", 110_000_000)
-    post(c, "rate", "SOFR", 5_000_000)
-    c.commit_at(expiry + 1)
-    trade(c, "D", "irs", {}, 10_000_000_00, "pay_fixed", "client-1", {"dealer-0": 4_000_000})
-    post_marks(c, {"D": 500_000_00})  # client-1 owes 500,000 of VM: a margin call
-    c.advance(2 * DAY_MS)  # missed: failure to pay, default, close-out
+from support.otc import LEIS, lifecycle, otc_desk, public
 
 
 def reportable_events(c) -> list:

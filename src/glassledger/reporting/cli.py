@@ -192,14 +192,13 @@ def reconcile(
     out: Annotated[Path | None, typer.Option(help="Write the mismatches (.csv).")] = None,
 ) -> None:
     """List every missing, late or mismatching report against the ledger at a height."""
-    from glassledger.reporting.reconcile import read_report
+    from glassledger.reporting.reconcile import read_report, sealed_reports
     from glassledger.reporting.reconcile import reconcile as run
-    from glassledger.reporting.reconcile import sealed_reports
 
+    given = read_report(report_file) if report_file is not None else None
     view = _view(home, height)
     if party is not None:
         _party(view, party, "--party")
-    given = read_report(report_file) if report_file is not None else None
     if sealed:
         chain = Home(home).open_chain()
         try:
@@ -218,12 +217,13 @@ def reconcile(
             f"{len(view.events)} repository records at height {view.height}: no mismatches"
         )
         return
-    table = Table(title=f"mismatches at height {view.height}")
-    shown = ["kind", "party", "uti", "subject", "seq", "event", "field", "ledger", "reported"]
-    for column in shown:
-        table.add_column(column)
-    for row in frame[shown].itertuples(index=False):
-        table.add_row(*(str(v) for v in row))
-    console.print(table)
+    console.print(f"mismatches at height {view.height}:")
+    for m in frame.itertuples(index=False):
+        what = f"field {m.field}: ledger {m.ledger}, reported {m.reported}" if m.field else ""
+        console.print(
+            f"  {m.kind}: {m.party} {m.uti or m.subject} #{m.seq} {m.event} {what}{m.detail}",
+            soft_wrap=True,
+            markup=False,
+        )
     counts = frame["kind"].value_counts().to_dict()
     console.print(", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
