@@ -135,3 +135,12 @@ def test_export_round_trip(day, cftc, tmp_path, name):
     for report, frame in cftc.items():
         assert list(back[report].columns) == list(frame.columns)
         assert back[report].fillna("").astype(str).equals(frame.astype(str)), report
+
+
+def test_the_guide_shows_the_mapping_the_code_uses():
+    from pathlib import Path
+
+    from glassledger.reporting.fields import mapping_markdown
+
+    guide = Path(__file__).parents[2] / "docs" / "trade-repository.md"
+    assert mapping_markdown() in guide.read_text()

@@ -8,7 +8,7 @@ Sources of the field names (the names below are the published data element names
   requirements*, version 2.0, 17 September 2020 (action and event types, allowable values);
 * EMIR Refit: Commission Delegated Regulation (EU) 2022/1855 (RTS on reporting), Annex,
   Table 1 (counterparty data), Table 2 (common data) and Table 3 (margin data), and ESMA's
-  *Guidelines for reporting under EMIR* (2022, section 6.3 on margin data);
+  *Guidelines for reporting under EMIR* (2023, the section on Table 3 margin data);
 * CPMI-IOSCO *Harmonisation of critical OTC derivatives data elements (other than UTI and
   UPI)*, 2018 (the CDE both regimes follow).
 
@@ -521,3 +521,12 @@ def mapping_table() -> pd.DataFrame:
         ],
         columns=["report", "ledger source", "CFTC Part 45", "EMIR Refit"],
     )
+
+
+def mapping_markdown() -> str:
+    """:func:`mapping_table` as the Markdown table of docs/trade-repository.md (a test keeps
+    the page equal to it)."""
+    lines = ["| report | ledger source | CFTC Part 45 | EMIR Refit |", "|---|---|---|---|"]
+    for row in mapping_table().itertuples(index=False):
+        lines.append("| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |")
+    return "\n".join(lines) + "\n"
