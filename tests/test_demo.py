@@ -66,3 +66,23 @@ def test_demo_command(tmp_path):
     )
     assert caught.exit_code == 0 and "1 field" in caught.output, caught.output
     assert "notional" in caught.output
+    # the same report attested with its contents sealed to the regulator, who opens it
+    sealed = runner.invoke(
+        app,
+        [
+            "repository",
+            "attest",
+            "--home",
+            home,
+            "--as",
+            "dealer-1",
+            "--report",
+            str(report),
+            "--seal",
+        ],
+    )
+    assert sealed.exit_code == 0 and "queued" in sealed.output, sealed.output
+    assert runner.invoke(app, ["node", "--home", home, "--until-empty"]).exit_code == 0
+    opened = runner.invoke(app, ["repository", "reconcile", "--home", home, "--sealed"])
+    assert opened.exit_code == 0 and "1 field" in opened.output, opened.output
+    assert "field notional" in opened.output

@@ -21,6 +21,7 @@ from glassledger.reporting.reconcile import (
     own_report,
     read_report,
     reconcile,
+    reports_of,
     seal_report,
     sealed_reports,
 )
@@ -93,8 +94,10 @@ def test_a_sealed_report_is_opened_by_the_regulator_only():
     )
     c.ok("dealer-0", "repository", "attest", reports=attest_items(report), envelope=envelope)
     opened = sealed_reports(c.store, c.height, "regulator", KeyPair.from_name("regulator"))
-    assert len(opened) == len(report)
-    found = reconcile(repository_at(c.store), "dealer-0", opened)
+    assert len(opened) == len(report) and set(opened["party"]) == {"dealer-0"}
+    view = repository_at(c.store)
+    assert reports_of(view, opened, "client-0").empty  # not what the client attested
+    found = reconcile(view, "dealer-0", reports_of(view, opened, "dealer-0"))
     assert found[["kind", "uti", "field"]].values.tolist() == [["field", UTI, "price"]]
     assert sealed_reports(c.store, c.height, "client-0", KeyPair.from_name("client-0")).empty
     raw = b"".join(r.tx_hash for r in c.store.get_receipts(c.height))

@@ -192,7 +192,7 @@ def reconcile(
     out: Annotated[Path | None, typer.Option(help="Write the mismatches (.csv).")] = None,
 ) -> None:
     """List every missing, late or mismatching report against the ledger at a height."""
-    from glassledger.reporting.reconcile import read_report, sealed_reports
+    from glassledger.reporting.reconcile import read_report, reports_of, sealed_reports
     from glassledger.reporting.reconcile import reconcile as run
 
     given = read_report(report_file) if report_file is not None else None
@@ -202,8 +202,12 @@ def reconcile(
     if sealed:
         chain = Home(home).open_chain()
         try:
-            opened = sealed_reports(
-                chain.store, view.height, regulator, Home(home).load_keys(regulator)
+            opened = reports_of(
+                view,
+                sealed_reports(
+                    chain.store, view.height, regulator, Home(home).load_keys(regulator)
+                ),
+                party,
             )
         finally:
             chain.store.close()

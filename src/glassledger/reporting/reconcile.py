@@ -134,18 +134,32 @@ def seal_report(report: pd.DataFrame, party: str, keys: dict[str, bytes]) -> dic
 
 def sealed_reports(store: BlockStore, height: int, reader: str, keys: KeyPair) -> pd.DataFrame:
     """Every report sealed in an attestation up to ``height`` that ``reader`` (the regulator,
-    or the reporting party itself) can open, the latest per ``(subject, seq)``."""
+    or the reporting party itself) can open: the ``dealer_report`` columns and ``party``
+    (who attested it), the latest per ``(subject, seq, party)``."""
+    columns = [*DEALER_REPORT.columns, "party"]
     frames = []
     for found in store.events(0, height + 1, contract="repository", name="attested"):
         value = found.event.data.get("envelope")
         if not value or reader not in value["keys"]:
             continue
         payload = open_envelope(Envelope.from_value(value), reader, keys)
-        frames.append(pd.DataFrame(json.loads(payload), columns=DEALER_REPORT.columns))
+        frame = pd.DataFrame(json.loads(payload), columns=DEALER_REPORT.columns)
+        frames.append(frame.assign(party=found.event.data["party"]))
     if not frames:
-        return pd.DataFrame(columns=DEALER_REPORT.columns)
-    joined = pd.concat(frames, ignore_index=True)
-    return joined.drop_duplicates(["subject", "seq"], keep="last").reset_index(drop=True)
+        return pd.DataFrame(columns=columns)
+    joined = pd.concat(frames, ignore_index=True)[columns]
+    return joined.drop_duplicates(["subject", "seq", "party"], keep="last").reset_index(drop=True)
+
+
+def reports_of(view: RepositoryView, sealed: pd.DataFrame, party: str | None) -> pd.DataFrame:
+    """The rows of :func:`sealed_reports` that ``party`` attested (``None``: for each record,
+    its reporting counterparty's), as a ``dealer_report`` table."""
+    by_key = view.by_key()
+    keep = [
+        who == (party or getattr(by_key.get((subject, int(seq))), "reporter", None))
+        for subject, seq, who in sealed[["subject", "seq", "party"]].itertuples(index=False)
+    ]
+    return sealed[keep][DEALER_REPORT.columns].reset_index(drop=True)
 
 
 def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
