@@ -208,6 +208,24 @@ def test_bad_rates_files_are_refused_cleanly(tmp_path, rates):
     refused(run("basket", "reserve", tmp_path / "h.csv", tmp_path / "r.csv"))
 
 
+def test_wide_table_errors_name_the_real_column_and_plain_dates(tmp_path):
+    """A text cell in a one-column-per-currency table names that currency (not the pattern
+    ``^[A-Z]{3}$``), and an order error shows the date as written, not a Timestamp repr."""
+    (tmp_path / "q.csv").write_text("date,USD,EUR\n2024-01-01,1,abc\n")
+    line = refused(
+        run("basket", "value", "--quotes-file", tmp_path / "q.csv", "--date", "2024-01-01"),
+        "field 'EUR'",
+        "'abc'",
+    )
+    assert "^[A-Z]" not in line
+    (tmp_path / "o.csv").write_text("date,USD,EUR\n2024-01-02,1,1\n2024-01-01,1,1\n")
+    line = refused(
+        run("basket", "value", "--quotes-file", tmp_path / "o.csv", "--date", "2024-01-01"),
+        "'2024-01-01'",
+    )
+    assert "Timestamp" not in line
+
+
 @pytest.mark.parametrize(
     "args",
     [
