@@ -358,3 +358,13 @@ def test_docs_inputs_md_is_generated_from_the_schemas():
 
     page = Path(__file__).parents[2] / "docs" / "inputs.md"
     assert page.read_text() == markdown()
+
+
+def test_an_output_path_that_cannot_be_written_is_refused_not_a_bug(tmp_path):
+    """An --out in a missing folder or naming a directory is the user's path: exit 1 with one
+    line naming it, not the internal-error report (found by fuzzing path options)."""
+    (tmp_path / "h.csv").write_text("currency,amount,start_day,maturity_day\nUSD,100,0,30\n")
+    (tmp_path / "r.csv").write_text("date,USD\n2024-01-01,1\n")
+    args = ("basket", "reserve", tmp_path / "h.csv", tmp_path / "r.csv", "--out")
+    refused(run(*args, tmp_path / "missing" / "m.csv"), "missing", "no such folder")
+    refused(run(*args, tmp_path), str(tmp_path), "a directory")
