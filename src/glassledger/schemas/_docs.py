@@ -3,7 +3,15 @@ a test keeps the file equal to this output."""
 
 from __future__ import annotations
 
-from glassledger.schemas import basket, contagion, credit, governance, liquidity, saccr
+from glassledger.schemas import (
+    basket,
+    contagion,
+    credit,
+    governance,
+    liquidity,
+    repository,
+    saccr,
+)
 from glassledger.schemas._core import Table, describe
 
 INTRO = """\
@@ -73,6 +81,7 @@ SECTIONS = (
     ("Basket analytics (`glassledger basket ...`)", basket),
     ("Liquidity (`glassledger liquidity ...`)", liquidity),
     ("Governance (`glassledger governance odds`)", governance),
+    ("Trade repository (`glassledger repository reconcile`)", repository),
 )
 
 
