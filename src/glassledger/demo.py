@@ -365,6 +365,16 @@ def _market_day(driver: Driver):
             "inf" if row.health_factor == float("inf") else f"{row.health_factor:.2f}",
         )
     console.print(view)
+    # the derivatives day's parties get (fictitious, check-digit-valid) LEIs: the UTIs and
+    # the trade repository's reports identify counterparties by them
+    market_day.must(
+        ledger,
+        [
+            ("regulator", "identity", "set_lei", {"participant": who, "lei": _demo_lei(who)})
+            for who in (*dealers, "client-0", "guarantor")
+        ],
+        "set the LEIs",
+    )
     derivatives = market_day.derivatives_day(ledger, usd_bank, dealers, "client-0", "guarantor")
     close = derivatives.close_out
     console.print(
@@ -376,6 +386,13 @@ def _market_day(driver: Driver):
     )
     _repository(ledger)
     return funding, derivatives
+
+
+def _demo_lei(participant: str) -> str:
+    """A fictitious LEI for a demo participant: ``GLSLDEMO`` + its id, check digits valid."""
+    from glassledger.contracts.identity import with_check_digits
+
+    return with_check_digits(f"GLSLDEMO{participant.upper().replace('-', ''):0>10}"[:18])
 
 
 def _repository(ledger: _DemoLedger) -> dict:
