@@ -6,8 +6,8 @@ replay set-ups) was chosen looking only at the **in-sample** periods; the **held
 were looked at only to report the figures below:
 
 * 2025 in-sample: 2 January to 29 August 2025 (one reported SRF take-up date, 30 June);
-  2025 held-out: 2 September to 31 December 2025 (the other five reported dates: 15
-  September, 31 October, 1 and 29 December and the record 31 December);
+  2025 held-out: 2 September to 31 December 2025 (the other six reported dates: 15
+  September, 15 and 31 October, 1 and 29 December and the record 31 December);
 * 2019 in-sample: 1 July to 13 September 2019 (the calm before the spike); 2019 held-out:
   16 September to 31 December 2019 (the spike of the 17th and the Fed's operations).
 

@@ -22,11 +22,13 @@ Anchors (see docs/liquidity.md, "Calibration"):
 
 * The reserve demand curve shifted out after 2020 (SR1019: the slope turns negative below
   13 % in the later sample). :data:`POST_2020` holds the post-2020 values (satiation
-  13.73 %, mean LCLoR 10.66 %, bank cost and slope, window dressing, money-fund ramps and
-  growth, dealers), fitted on in-sample data only (2025 January-August and 2019 July-13
-  September: :mod:`.fit`, ``benchmarks/corridor_fit.py``); the held-out figures are in
-  docs/liquidity.md. :data:`PREVIOUS_PARAMS` and :data:`PREVIOUS_POST_2020` give back the
-  calibration before issue 15 (the benchmark's baseline).
+  14.0 %, mean LCLoR 12.0 %, bank cost and slope, window dressing, money-fund ramps and
+  growth, dealers, relative-value funds' new capital), fitted on 2025 January-August only
+  (:func:`.fit.in_sample_loss`, ``benchmarks/corridor_search.py``), and the SRF's tail
+  (``srf_tail_bp`` = 10: 30 June 2025, USD 11.1 bn taken up with SOFR 5 bp below the SRF
+  rate); the held-out figures are in docs/liquidity.md. :data:`PREVIOUS_PARAMS` and
+  :data:`PREVIOUS_POST_2020` give back the first issue-15 calibration (the benchmark's
+  baseline).
 
 All other behavioural values are assumptions stated next to the field; the sweep in
 :mod:`.sweep` varies the most uncertain ones.
