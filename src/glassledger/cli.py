@@ -36,6 +36,7 @@ from glassledger.node import cli as node_cli
 from glassledger.node import governance_cli, keys_cli
 from glassledger.node.indexer import cli as index_cli
 from glassledger.pricing import cli as pricing_cli
+from glassledger.reporting import cli as repository_cli
 from glassledger.risk import cli as risk_cli
 from glassledger.sim import cli as scenario_cli
 
@@ -144,6 +145,7 @@ app.command("index")(index_cli.index)
 app.add_typer(keys_cli.app, name="keys")
 app.add_typer(scenario_cli.app, name="scenario")
 app.add_typer(pricing_cli.app, name="agent")
+app.add_typer(repository_cli.app, name="repository")
 app.command("report")(scenario_cli.report)
 
 

@@ -319,3 +319,76 @@ def test_a_bill_earns_until_it_matures_and_its_cash_returns_to_deposits():
     assert book.securities == {} and book.deposits("USD") == usd
     assert book.accrued["USD"] == usd * 400 * 10 // 3_600_000  # 10 days, not 30
     assert any(e.name == "matured" for e in chain.events)
+
+
+def _post_price(chain: BasketChain, key: str, price_e8: int) -> None:
+    chain.ok(
+        "regulator",
+        "oracle",
+        "post",
+        kind="price",
+        key=key,
+        value=price_e8,
+        scale=8,
+        observed_ms=chain.time_ms + 1_000,
+    )
+
+
+def test_a_fire_sale_realises_the_discount_as_a_loss_and_lowers_the_intrinsic_rate():
+    chain = with_reserve(units=100)
+    assert invest(chain, "USD", 3_000_000, 30).ok
+    sid = next(iter(chain.book().securities))
+    before = chain.book()
+    sheet0 = balance_sheet(before, rates(chain))
+    _post_price(chain, "CP.USD", 97 * 10**8 + 50_000_000)  # 97.50 per 100
+    paid_to_buyer = (
+        chain.ok(
+            "spv",
+            "basket",
+            "sell_security",
+            security=sid,
+            amount=1_000_000,
+            price_key="CP.USD",
+            buyer=US,
+        )
+        .events[-1]
+        .data
+    )
+    assert paid_to_buyer["proceeds"] == 975_000 and paid_to_buyer["loss"] == 25_000
+    after = chain.book()
+    assert after.securities[sid]["amount"] == 2_000_000
+    assert after.deposits("USD") == before.deposits("USD") + 975_000
+    assert after.equity["USD"] == before.equity["USD"] - 25_000
+    sheet1 = balance_sheet(after, rates(chain))
+    assert sheet1.balanced and sheet1.assets_e18 < sheet0.assets_e18
+    # the rest at par: the record goes; above par or more than held is refused
+    _post_price(chain, "CP.USD", 100 * 10**8)
+    assert chain.call(
+        "spv",
+        "basket",
+        "sell_security",
+        security=sid,
+        amount=2_000_001,
+        price_key="CP.USD",
+        buyer=US,
+    ).message.startswith("amount must be")
+    chain.ok(
+        "spv",
+        "basket",
+        "sell_security",
+        security=sid,
+        amount=2_000_000,
+        price_key="CP.USD",
+        buyer=US,
+    )
+    assert sid not in chain.book().securities
+    _post_price(chain, "CP.USD", 101 * 10**8)
+    assert invest(chain, "USD", 1_000, 30).ok
+    sid2 = max(chain.book().securities)
+    refused = chain.call(
+        "spv", "basket", "sell_security", security=sid2, amount=1_000, price_key="CP.USD", buyer=US
+    )
+    assert not refused.ok and "not in (0, 100]" in refused.message
+    assert not chain.call(
+        US, "basket", "sell_security", security=sid2, amount=1_000, price_key="CP.USD", buyer=US
+    ).ok  # only the manager sells

@@ -191,6 +191,48 @@ class ReserveMethods:
         ctx.emit("invested", security=sid, **book.securities[sid])
 
     @method(ANY)
+    def sell_security(
+        self, ctx: Context, security: str, amount: int, price_key: str, buyer: str
+    ) -> None:
+        """The manager sells ``amount`` of the principal of ``security`` before maturity to
+        ``buyer`` at the oracle price ``price_key`` (kind ``price``, scale 8, per 100 of
+        principal, at most par): a fire sale at the price the market bids (seed 004,
+        conclusion 6). The proceeds (``amount x price / 100``, rounded down) become deposits;
+        the discount is a realised loss to equity and goes to the buyer (securities are
+        principal earmarked in custody cash, so the buyer's purchase at a discount settles
+        as the discount paid to it), so the intrinsic rate falls."""
+        book = self._manager_book(ctx)
+        ctx.require(security in book.securities, f"no security {security!r} in the reserve")
+        record = book.securities[security]
+        ctx.require(
+            0 < amount <= record["amount"],
+            f"amount must be in (0, {record['amount']}], got {amount}",
+        )
+        ctx.require(ctx.read("identity", f"p/{buyer}") is not None, f"no participant {buyer!r}")
+        price = oracle.value(ctx, "price", price_key, 8)
+        ctx.require(0 < price <= 100 * 10**8, f"price {price}e-8 is not in (0, 100]")
+        proceeds = amount * price // (100 * 10**8)
+        discount = amount - proceeds
+        currency = record["currency"]
+        if amount == record["amount"]:
+            del book.securities[security]
+        else:
+            record["amount"] -= amount
+        self._book_cash(book, currency, -discount)
+        if discount:
+            ctx.call("token", "pay", symbol=currency, to=buyer, amount=discount)
+        save_book(ctx, book)
+        ctx.emit(
+            "security_sold",
+            security=security,
+            currency=currency,
+            amount=amount,
+            proceeds=proceeds,
+            loss=discount,
+            buyer=buyer,
+        )
+
+    @method(ANY)
     def set_liquidity_fee(self, ctx: Context, fee_bps: int) -> None:
         """The manager (the fund's board) sets a discretionary liquidity fee on redemptions;
         it applies only while the rule set permits one, capped at its maximum."""

@@ -3,7 +3,7 @@ a test keeps the file equal to this output."""
 
 from __future__ import annotations
 
-from glassledger.schemas import basket, contagion, credit, saccr
+from glassledger.schemas import basket, contagion, credit, repository, saccr
 from glassledger.schemas._core import Table, describe
 
 INTRO = """\
@@ -71,6 +71,7 @@ SECTIONS = (
     ("Expected loss and ratings (`glassledger risk el`, `risk ratings`)", credit),
     ("Contagion (`glassledger risk contagion`)", contagion),
     ("Basket analytics (`glassledger basket ...`)", basket),
+    ("Trade repository (`glassledger repository reconcile`)", repository),
 )
 
 

@@ -83,7 +83,7 @@ def sweep(
     from glassledger.sim.scenario import load_scenario
     from glassledger.sim.sweep import sweep as run_sweep
 
-    _, text = load_scenario(source)
+    scenario, text = load_scenario(source)
     parameters = _parameters(param or [])
     with Progress(
         TextColumn("sweep"),
@@ -105,6 +105,11 @@ def sweep(
     table.to_parquet(out, index=False)
     console.print(table.to_string(max_cols=12), markup=False)
     console.print(f"{len(table)} runs saved in {out}")
+    if scenario.kind == "basket_attack" and len(parameters) == 1:
+        from glassledger.sim.report import write_sweep_report
+
+        page = write_sweep_report(text, table, next(iter(parameters)), out.with_suffix(".html"))
+        console.print(f"threshold report: {page}")
 
 
 def report(

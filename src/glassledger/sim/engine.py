@@ -55,6 +55,8 @@ class Recorder(ClockedLedger):
         self.agent_rows: list[dict[str, Any]] = []
         self.before_wait: list[Callable[[Recorder], None]] = []
         self.on_progress: Callable[[int], None] | None = None
+        #: the run's seed: runners draw their randomness from it
+        self.seed = 0
 
     def run(self, calls: Sequence[Call]) -> list[Receipt]:
         receipts = super().run(calls)
@@ -190,17 +192,25 @@ class RunResult:
 
 
 def start(scenario: Scenario, seed: int) -> Recorder:
-    """A fresh chain for ``scenario`` (devnet + its participants and params), initial
-    balances minted by each token's issuer, wrapped in a :class:`Recorder`."""
+    """A fresh chain for ``scenario`` (devnet + its participants and params, or the genesis
+    its runner builds: a runner's ``genesis(scenario, extra)`` attribute), initial balances
+    minted by each token's issuer, wrapped in a :class:`Recorder`."""
+    from glassledger.sim import runners
+
     extra = [
         ParticipantSpec(p.id, list(p.roles), legal_name=p.legal_name or p.id)
         for p in scenario.participants
     ]
-    genesis = devnet_genesis(extra=extra, params=dict(scenario.params))
+    build = getattr(runners.RUNNERS[scenario.kind], "genesis", None)
+    if build is not None:  # a runner with a consortium of its own (the basket coin's)
+        genesis = build(scenario, extra)
+    else:
+        genesis = devnet_genesis(extra=extra, params=dict(scenario.params))
     genesis.time_ms = scenario.start_ms
     chain = ClockedChain.start(genesis, draw_seed=seed)
     agents = sorted(p.id for p in genesis.participants)
     ledger = Recorder(chain, scenario.step_ms, agents)
+    ledger.seed = seed
     if scenario.balances:
         must(
             ledger,

@@ -9,6 +9,7 @@ scenario file that produced the run last. Amounts are shown in USD (ledger minor
 from __future__ import annotations
 
 import html
+import importlib
 import json
 from pathlib import Path
 
@@ -17,6 +18,17 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from glassledger.sim.engine import RunResult
+
+#: Scenario kinds whose module has ``report_lines(figures)`` and ``report_charts(run)``.
+KIND_MODULES = {
+    "basket_attack": "glassledger.sim.attack",
+    "repo_squeeze": "glassledger.sim.squeeze",
+}
+
+
+def _kind_module(run: RunResult):
+    name = KIND_MODULES.get(run.scenario.kind)
+    return None if name is None else importlib.import_module(name)
 
 
 def _usd(cents: float) -> str:
@@ -32,6 +44,9 @@ def summary_lines(run: RunResult) -> list[str]:
         f"({int(run.blocks['rejected'].sum())} rejected); {f.get('tokens_conserved', 0)} "
         "tokens, every one conserved (supply = free + locked) at the end of the run.",
     ]
+    module = _kind_module(run)
+    if module is not None:
+        lines += module.report_lines(f)
     if run.scenario.kind == "dealer_default":
         lines.append(
             f"{f['repo_margin_calls']} repo margin calls, {f['pool_liquidations']} pool "
@@ -76,6 +91,9 @@ def charts(run: RunResult) -> list[tuple[str, go.Figure]]:
     fig.update_layout(xaxis_title="block", yaxis_title="transactions", barmode="overlay")
     out.append(("Transactions per block", fig))
     f = run.figures
+    module = _kind_module(run)
+    if module is not None:
+        out += module.report_charts(run)
     if run.scenario.kind == "dealer_default":
         fig = go.Figure()
         warn_x, warn_y = [], []
@@ -135,4 +153,38 @@ def write_report(run: RunResult, path: Path | str) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render(run), encoding="utf-8")
+    return path
+
+
+def write_sweep_report(
+    scenario_text: str, table: pd.DataFrame, param: str, path: Path | str
+) -> Path:
+    """A self-contained HTML page of a basket-attack sweep over ``param`` (the reserve's
+    liquidity, say): when the attack becomes self-fulfilling, and the table."""
+    from glassledger.sim.attack import sweep_chart, threshold
+
+    fig = sweep_chart(table, param)
+    fig.update_layout(title=f"Speculative attack against {param}", height=480)
+    div = fig.to_html(full_html=False, include_plotlyjs=False, div_id="chart-0")
+    safe = threshold(table, param)
+    line = (
+        f"No run was self-fulfilling from {param} = {safe} on."
+        if safe is not None
+        else f"Runs were self-fulfilling up to the highest {param} swept."
+    )
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>glassledger sweep: {html.escape(param)}</title>
+<script>{get_plotlyjs()}</script></head>
+<body style="font-family:sans-serif;max-width:1100px;margin:auto">
+<h1>When the attack becomes self-fulfilling</h1><p id="summary">{html.escape(line)}</p>
+<section>{div}</section>
+<h2>Runs</h2>{table.to_html(index=False)}
+<h2>Scenario file</h2><pre>{html.escape(scenario_text)}</pre></body></html>
+""",
+        encoding="utf-8",
+    )
     return path

@@ -19,7 +19,7 @@ import yaml
 
 from glassledger.errors import InputError
 
-KINDS = ("dealer_default",)
+KINDS = ("dealer_default", "basket_attack", "repo_squeeze")
 
 
 class Participant(msgspec.Struct, forbid_unknown_fields=True):
@@ -47,11 +47,109 @@ class Monitor(msgspec.Struct, forbid_unknown_fields=True):
     capital: dict[str, int] = {}
 
 
+SHOCK_KINDS = ("price", "rate", "miss_call", "redemption_wave")
+
+
+class Shock(msgspec.Struct, forbid_unknown_fields=True):
+    """A scripted shock at step ``step`` of the scenario's runner (a round of the basket
+    attack, a business day of the repo squeeze):
+
+    * ``price``: the oracle price of ``target`` (a price key, or a name the runner defines,
+      e.g. ``reserve_securities``) moves by ``bps`` basis points (negative: falls);
+    * ``rate``: the oracle rate ``target`` (e.g. ``USD.SOFR``) moves by ``bps`` from this step
+      on, or follows ``path`` (basis points added, one value per step from ``step``);
+    * ``miss_call``: participant ``target`` does not meet its margin calls from this step;
+    * ``redemption_wave``: holders of ``share_bps`` of the coins outstanding redeem at once,
+      whatever their own decision rule says.
+    """
+
+    kind: Literal["price", "rate", "miss_call", "redemption_wave"]
+    step: int
+    target: str = ""
+    bps: int = 0
+    path: list[int] = []
+    share_bps: int = 0
+
+    def __post_init__(self) -> None:
+        if self.step < 0:
+            raise ValueError("a shock's step must be >= 0")
+        if self.kind in ("price", "rate", "miss_call") and not self.target:
+            raise ValueError(f"a {self.kind} shock names its target")
+        if self.kind == "price" and not self.bps:
+            raise ValueError("a price shock moves the price by bps != 0")
+        if self.kind == "redemption_wave" and not 0 < self.share_bps <= 10_000:
+            raise ValueError("a redemption wave redeems share_bps in (0, 10000]")
+
+
+class Attack(msgspec.Struct, forbid_unknown_fields=True):
+    """The speculative attack on the basket coin (seed 004): holders, the reserve's
+    liquidity, the fire-sale impact function, fees and gates, the holders' decision rule
+    (docs/scenarios.md)."""
+
+    holders: int = 20
+    #: creation units (1,000 coins each) each holder creates at the start
+    units_per_holder: int = 20
+    #: share of each currency's reserve kept on deposit (liquid); the rest is commercial
+    #: paper the manager must sell before maturity to pay redemptions beyond deposits
+    liquid_share_bps: int = 3_000
+    security_days: int = 60
+    #: market depth per currency, as a share of that currency's reserve at the start: selling
+    #: this much moves the price by ``impact_bps``
+    depth_bps: int = 2_000
+    impact_bps: int = 300
+    impact_law: Literal["linear", "sqrt"] = "sqrt"
+    #: the holders' cost of running (the convenience of the coin lost; Morris-Shin's cost t)
+    run_cost_bps: int = 25
+    #: std. dev. of each holder's private noise on the reserve's value (global games)
+    signal_noise_bps: int = 30
+    #: discretionary liquidity fee the manager sets while the rule set permits one
+    liquidity_fee_bps: int = 200
+    #: business days of a gate the manager imposes when permitted (0: never gates)
+    gate_days: int = 0
+    #: weekly liquid share below which the manager gates (when ``gate_days`` > 0)
+    gate_below_bps: int = 1_000
+    rounds: int = 10
+    rules: str = "2a7-2014"
+
+    def __post_init__(self) -> None:
+        if self.holders < 1 or self.units_per_holder < 1 or self.rounds < 1:
+            raise ValueError("holders, units_per_holder and rounds are >= 1")
+        if not 0 <= self.liquid_share_bps <= 10_000:
+            raise ValueError("liquid_share_bps must be in [0, 10000]")
+        if self.depth_bps <= 0 or not 0 <= self.impact_bps < 10_000:
+            raise ValueError("depth_bps > 0 and impact_bps in [0, 10000)")
+
+
+class Squeeze(msgspec.Struct, forbid_unknown_fields=True):
+    """The repo squeeze (seed 001): which corridor-model run drives it, the window of
+    business days played on the ledger and the sizes (USD cents) of the on-ledger market."""
+
+    corridor: Literal["sept-2019", "2025", "quarter-end"] = "quarter-end"
+    start: str = "2026-06-24"
+    end: str = "2026-07-03"
+    #: the money fund's pool deposit follows the model's money-fund repo lending, scaled so
+    #: that the first day's lending is this deposit
+    fund_deposit: int = 30_000_000_00
+    #: each of three dealers borrows this share of the fund's deposit at the start
+    borrow_share_bps: int = 2_500
+    #: collateral price moves by this many bps per bp of SOFR above its first-day level
+    #: (a note's duration effect under cash scarcity: dealers sell inventory)
+    price_bps_per_bp: int = 3
+    repo_cash: int = 10_000_000_00
+    #: a dealer bids this over the SRF minimum bid rate, and refinances there when the
+    #: pool costs more than its bid
+    srf_bid_spread_bps: int = 0
+
+    def __post_init__(self) -> None:
+        if self.start > self.end:
+            raise ValueError("start is after end")
+
+
 class Scenario(msgspec.Struct, forbid_unknown_fields=True):
     """A scenario file (module docstring)."""
 
     name: str
-    kind: Literal["dealer_default"]
+    kind: Literal["dealer_default", "basket_attack", "repo_squeeze"]
     seed_source: str
     description: str = ""
     seed: int = 0
@@ -69,6 +167,13 @@ class Scenario(msgspec.Struct, forbid_unknown_fields=True):
     balances: list[Balance] = []
     params: dict[str, int] = {}
     monitor: Monitor = msgspec.field(default_factory=Monitor)
+    shocks: list[Shock] = []
+    attack: Attack = msgspec.field(default_factory=Attack)
+    squeeze: Squeeze = msgspec.field(default_factory=Squeeze)
+
+    def shocks_at(self, step: int, kind: str | None = None) -> list[Shock]:
+        """The scripted shocks of step ``step`` (of ``kind`` if given), in file order."""
+        return [s for s in self.shocks if s.step == step and kind in (None, s.kind)]
 
 
 def load_scenario(source: str | Path) -> tuple[Scenario, str]:
