@@ -35,6 +35,7 @@ from glassledger.liquidity import cli as liquidity_cli
 from glassledger.node import cli as node_cli
 from glassledger.node import governance_cli, keys_cli
 from glassledger.node.indexer import cli as index_cli
+from glassledger.options import new_dir
 from glassledger.pricing import cli as pricing_cli
 from glassledger.reporting import cli as repository_cli
 from glassledger.risk import cli as risk_cli
@@ -78,6 +79,19 @@ def _say(message: str) -> None:
     typer.echo(message, err=True)
 
 
+def _refuse_usage(error: clicks.UsageError) -> None:
+    """A bad command line or option value (including every option kind of
+    :mod:`glassledger.options`): one line naming the command and the option, exit 1. A
+    command group called without a command shows its help instead (also exit 1)."""
+    if isinstance(error, clicks.NoArgsIsHelpError):
+        error.exit_code = EXIT_REFUSED
+        raise error
+    where = error.ctx.command_path if error.ctx is not None else "glassledger"
+    text = " ".join(error.format_message().split())
+    _say(f"error: {where}: {text} (see `{where} --help`)")
+    raise typer.Exit(EXIT_REFUSED)
+
+
 class Boundary(TyperGroup):
     """The top-level group: every command runs inside :meth:`invoke`, which turns a
     ``GlassledgerError`` into one line and exit code 1, a usage error into exit code 1, and
@@ -88,8 +102,7 @@ class Boundary(TyperGroup):
         try:
             return super().make_context(*args, **kwargs)
         except clicks.UsageError as error:
-            error.exit_code = EXIT_REFUSED
-            raise
+            _refuse_usage(error)
 
     def invoke(self, ctx: typer.Context) -> Any:
         try:
@@ -98,8 +111,7 @@ class Boundary(TyperGroup):
             _say(f"error: {' '.join(str(error).split())}")
             ctx.exit(EXIT_REFUSED)
         except clicks.UsageError as error:
-            error.exit_code = EXIT_REFUSED
-            raise
+            _refuse_usage(error)
         except (
             typer.Exit,
             typer.Abort,
@@ -165,7 +177,10 @@ app.command("report")(scenario_cli.report)
 @app.command()
 def demo(
     home: Annotated[
-        Path | None, typer.Option(help="Directory for the demo's node home (default: temporary).")
+        Path | None,
+        typer.Option(
+            parser=new_dir, help="Directory for the demo's node home (default: temporary)."
+        ),
     ] = None,
     transfers: Annotated[int, typer.Option(help="Number of token transfers.")] = 2_000,
 ) -> None:

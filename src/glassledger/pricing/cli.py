@@ -8,18 +8,27 @@ from typing import Annotated
 
 import typer
 
+from glassledger.options import in_file, node_home, participant
+
 app = typer.Typer(help="Off-ledger agents that post to the ledger.", no_args_is_help=True)
 
 
 @app.command()
 def valuation(
-    home: Annotated[Path, typer.Option(help="Node home (embedded: marks go to its inbox).")],
+    home: Annotated[
+        Path, typer.Option(parser=node_home, help="Node home (embedded: marks go to its inbox).")
+    ],
     participant: Annotated[
-        str, typer.Option("--as", help="Signing participant; needs the oracle role.")
+        str,
+        typer.Option(
+            "--as", parser=participant, help="Signing participant; needs the oracle role."
+        ),
     ] = "regulator",
     market: Annotated[
         Path | None,
-        typer.Option(help="JSON market file: vols, hazards, recovery, rates (see docs)."),
+        typer.Option(
+            parser=in_file, help="JSON market file: vols, hazards, recovery, rates (see docs)."
+        ),
     ] = None,
     every: Annotated[
         float | None, typer.Option(help="Run again every SECONDS (default: once).")
