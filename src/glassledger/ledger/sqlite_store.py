@@ -127,6 +127,14 @@ def damaged(path: Path, exc: BaseException) -> StoreError:
     )
 
 
+def _key_range(prefix: bytes) -> tuple[bytes, bytes | None]:
+    """``[low, high)`` of the byte strings starting with ``prefix`` (``high`` None: no end)."""
+    stripped = prefix.rstrip(b"\xff")
+    if not stripped:
+        return prefix, None
+    return prefix, stripped[:-1] + bytes([stripped[-1] + 1])
+
+
 class SQLiteStore(BlockStore):
     """A :class:`BlockStore` in one SQLite file. Build with :meth:`create` or :meth:`open`."""
 
@@ -414,6 +422,25 @@ class SQLiteStore(BlockStore):
         # SQLite returns the bare column `prev` from the row holding min(height).
         rows = self._rows(
             "SELECT key, prev, min(height) FROM changes WHERE height > ? GROUP BY key", (height,)
+        )
+        for key, prev, _ in rows:
+            if prev is None:
+                state.pop(key, None)
+            else:
+                state[key] = prev
+        return state
+
+    def scan_at(self, prefix: bytes, height: int) -> dict[bytes, bytes]:
+        """The keys starting with ``prefix`` and their values after block ``height``, as
+        :meth:`state_at` computes them but reading only that key range."""
+        self._check_height(height)
+        low, high = _key_range(prefix)
+        where, args = ("key >= ?", [low]) if high is None else ("key >= ? AND key < ?", [low, high])
+        state = dict(self._rows(f"SELECT key, value FROM state WHERE {where}", args))
+        rows = self._rows(
+            f"SELECT key, prev, min(height) FROM changes WHERE height > ? AND {where} "
+            "GROUP BY key",
+            (height, *args),
         )
         for key, prev, _ in rows:
             if prev is None:

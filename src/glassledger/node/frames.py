@@ -14,8 +14,9 @@ with one :class:`Hello` from each side, saying who it is:
   already seen is dropped with a logged reason.
 * **clients** (``glassledger tx --node``, ``glassledger network status``) send
   :class:`Hello` with role ``client`` and no key, then requests — :class:`Submit`,
-  :class:`AwaitReceipts`, :class:`StatusRequest`, :class:`NonceRequest` — each answered by
-  one reply frame. Client frames are not signed: transactions carry their own signatures.
+  :class:`AwaitReceipts`, :class:`StatusRequest`, :class:`NonceRequest`, :class:`StateRequest`
+  (read the committed state under key prefixes at a height) — each answered by one reply
+  frame. Client frames are not signed: transactions carry their own signatures.
 
 Message kinds inside :class:`Signed` are :class:`Kind`: consensus packets (the QBFT engine's
 bytes, unchanged), transaction gossip, block requests and block batches for catch-up, and tip
@@ -142,6 +143,27 @@ class NonceReply(msgspec.Struct, array_like=True, frozen=True, tag=11):
     next_nonce: int
 
 
+class StateRequest(msgspec.Struct, array_like=True, frozen=True, tag=12):
+    """Client -> node: the committed state under each of ``prefixes`` (e.g.
+    ``b"derivative/c/"``) after block ``height`` (-1: the node's head). Read-only; the
+    ledger state is replicated to every node, so no secret is in it (private payloads are
+    sealed envelopes)."""
+
+    prefixes: list[bytes]
+    height: int = -1
+
+
+class StateReply(msgspec.Struct, array_like=True, frozen=True, tag=13):
+    """Node -> client: the height read, its block time, and ``[key, value]`` pairs in key
+    order (values are canonical msgpack, as stored); ``error`` non-empty when the height is
+    not held or too many keys matched (``items`` then empty)."""
+
+    height: int
+    time_ms: int
+    items: list[tuple[bytes, bytes]]
+    error: str = ""
+
+
 Frame = (
     Hello
     | Auth
@@ -155,6 +177,8 @@ Frame = (
     | Status
     | NonceRequest
     | NonceReply
+    | StateRequest
+    | StateReply
 )
 
 

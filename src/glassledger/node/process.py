@@ -75,6 +75,8 @@ from glassledger.node.frames import (
     ReceiptInfo,
     Receipts,
     Status,
+    StateReply,
+    StateRequest,
     StatusRequest,
     Submit,
     Submitted,
@@ -102,6 +104,8 @@ REGOSSIP_MAX_S = 30.0
 #: A clean stop taking longer than this is abandoned (exit code 1, stacks in the log).
 STOP_TIMEOUT_S = 10
 OUTCOMES_KEPT = 200_000
+#: Most keys one client state read returns (a reply stays well under the frame limit).
+STATE_READ_KEYS = 20_000
 
 
 def wall_clock_ms() -> int:
@@ -679,6 +683,8 @@ class NetworkNode:
                     reply = self.status()
                 elif isinstance(frame, NonceRequest):
                     reply = NonceReply(self._next_nonce(frame.sender))
+                elif isinstance(frame, StateRequest):
+                    reply = self.read_state(frame)
                 else:
                     raise DecodeError(f"unexpected {type(frame).__name__} from a client")
                 writer.write(encode_frame(reply))
@@ -687,6 +693,21 @@ class NetworkNode:
             pass
         finally:
             writer.close()
+
+    def read_state(self, request: StateRequest) -> StateReply:
+        """The committed state under ``request.prefixes`` at a height this node holds (the
+        store, never a block being executed); at most :data:`STATE_READ_KEYS` keys."""
+        store = self.chain.store
+        height = self.chain.height if request.height < 0 else request.height
+        if height > self.chain.height:
+            return StateReply(height, 0, [], f"height {height} is above the head {self.chain.height}")
+        items: dict[bytes, bytes] = {}
+        for prefix in request.prefixes:
+            items.update(store.scan_at(prefix, height))
+            if len(items) > STATE_READ_KEYS:
+                return StateReply(height, 0, [], f"more than {STATE_READ_KEYS} keys match")
+        time_ms = store.get_header(height).timestamp_ms
+        return StateReply(height, time_ms, sorted(items.items()))
 
     # ------------------------------------------------------------------ peers and catch-up
 
