@@ -7,9 +7,10 @@ the RMSE of SOFR - IORB in bp, the reported 2025 SRF take-up dates hit and misse
 height of the 17 September 2019 spike. Goal (issue 15): days above IORB within 25 % of the
 data, and at least 5 of the reported take-up dates.
 
-Baseline, measured in the same run: the previous calibration (``--baseline`` parameters:
-money funds fully lent at the start, no foreign-bank window dressing beyond the old cuts, TGA
-flows seen the next morning only), run through the same replays.
+Baseline, measured in the same run: the previous calibration (the first issue-15 pass,
+``scenario.previous_calibration``: relative-value funds buy coupons only within spare leverage
+room, the SRF lends only once SOFR reaches its rate, the first pass's post-2020 values), run
+through the same replays.
 
     .venv/bin/python benchmarks/corridor_fit.py
 """

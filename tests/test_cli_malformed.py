@@ -216,6 +216,8 @@ NOT_TABLES = {
     (("liquidity", "indicators"), "srf_file"): "FRED CSV read by liquidity.data",
     (("governance", "odds"), "scores_csv"): "candidate scores, checked by governance odds",
     (("agent", "valuation"), "market"): "JSON market file; tests/pricing/test_agent_cli.py",
+    (("repository", "reconcile"), "report_file"): "needs a node home; tests/reporting/test_cli.py",
+    (("repository", "attest"), "report_file"): "needs a node home; tests/reporting/test_cli.py",
 }
 
 

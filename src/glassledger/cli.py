@@ -36,6 +36,7 @@ from glassledger.node import cli as node_cli
 from glassledger.node import governance_cli, keys_cli
 from glassledger.node.indexer import cli as index_cli
 from glassledger.pricing import cli as pricing_cli
+from glassledger.reporting import cli as repository_cli
 from glassledger.risk import cli as risk_cli
 from glassledger.sim import cli as scenario_cli
 
@@ -106,18 +107,31 @@ class Boundary(TyperGroup):
             KeyboardInterrupt,
         ):
             raise
+        except OSError as error:
+            if error.filename is None:  # not about a path the user gave: a bug of ours
+                self._bug(ctx, error)
+            # A path the user gave that cannot be read or written (missing folder, a
+            # directory where a file is expected, no permission): refused, not a bug.
+            reason = error.strerror or type(error).__name__
+            _say(f"error: {error.filename}: {reason.lower()}. check the path")
+            ctx.exit(EXIT_REFUSED)
         except Exception as error:
-            text = " ".join(str(error).split()) or "(no message)"
-            _say(
-                f"internal error: {type(error).__name__}: {text}\n"
-                f"This is a bug in glassledger, not a problem with your input. Please report it "
-                f"to {REPORT_TO}."
-            )
-            if ctx.params.get("debug"):
-                _say(traceback.format_exc().rstrip())
-            else:
-                _say("Run the same command with `glassledger --debug ...` to see the traceback.")
-            ctx.exit(EXIT_BUG)
+            self._bug(ctx, error)
+
+    @staticmethod
+    def _bug(ctx: typer.Context, error: BaseException) -> None:
+        """An unexpected exception: say it is a bug (exit 70), the traceback with --debug."""
+        text = " ".join(str(error).split()) or "(no message)"
+        _say(
+            f"internal error: {type(error).__name__}: {text}\n"
+            f"This is a bug in glassledger, not a problem with your input. Please report it "
+            f"to {REPORT_TO}."
+        )
+        if ctx.params.get("debug"):
+            _say(traceback.format_exc().rstrip())
+        else:
+            _say("Run the same command with `glassledger --debug ...` to see the traceback.")
+        ctx.exit(EXIT_BUG)
 
 
 app = typer.Typer(
@@ -144,6 +158,7 @@ app.command("index")(index_cli.index)
 app.add_typer(keys_cli.app, name="keys")
 app.add_typer(scenario_cli.app, name="scenario")
 app.add_typer(pricing_cli.app, name="agent")
+app.add_typer(repository_cli.app, name="repository")
 app.command("report")(scenario_cli.report)
 
 

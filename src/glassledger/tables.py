@@ -29,6 +29,12 @@ def _suffix(path: Path) -> str:
 def write_table(frame: pd.DataFrame, path: Path | str) -> Path:
     """Write ``frame`` to CSV or Parquet according to the file's extension; returns the path."""
     path = Path(path)
+    if not path.parent.is_dir() or path.is_dir():
+        raise InputError(
+            "cannot write here: " + ("a directory" if path.is_dir() else "no such folder"),
+            source=str(path),
+            hint="give a file path in an existing folder",
+        )
     if _suffix(path) == ".csv":
         frame.to_csv(path, index=False)
     else:

@@ -8,7 +8,7 @@ import pytest
 from glassledger.contracts.derivatives.contract import lock_id
 from glassledger.contracts.derivatives.templates import TEMPLATES
 from glassledger.contracts.derivatives.terms import DAY_MS
-from support.otc import otc_chain, post, post_marks, trade
+from support.otc import otc_desk, post, post_marks, trade
 
 NS = "dealer-0~client-0"
 
@@ -30,34 +30,7 @@ def names(block):
 
 @pytest.fixture
 def c():
-    chain = otc_chain()
-    chain.ok(
-        "regulator",
-        "oracle",
-        "post",
-        kind="rate",
-        key="SOFR",
-        value=5_000_000,
-        scale=8,
-        observed_ms=chain.time_ms,
-    )
-    for dealer in ("dealer-0", "dealer-1", "dealer-2"):
-        for client in ("client-0", "client-1", "qualified-q"):
-            chain.commit(
-                [
-                    chain.tx(
-                        dealer, "rfq", "set_credit_limit", counterparty=client, limit=1_000_000_00
-                    ),
-                    chain.tx(
-                        dealer,
-                        "derivative",
-                        "post_collateral",
-                        counterparty=client,
-                        amount=200_000_00,
-                    ),
-                ]
-            )
-    return chain
+    return otc_desk()
 
 
 def test_every_template_is_a_transition_table():

@@ -44,7 +44,8 @@ def main(path: str, seed: int) -> None:
         block = chain.propose(chain.head.timestamp_ms + 1000, proposer, txs)
         seals = tuple(CommitSeal.make(k, block.hash) for k in authorities[:3])
         chain.commit(block, Certificate(0, seals))
-        print(height, block.hash.hex(), flush=True)
+        sys.stdout.write(f"{height} {block.hash.hex()}\n")
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":

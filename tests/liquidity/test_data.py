@@ -185,6 +185,7 @@ def test_sample_without_series_points_to_fetch():
 def test_reported_srf_points():
     srf = data.load_reported_srf()
     assert srf.loc["2025-12-31"] == 74.6 and srf.loc["2025-10-31"] == 50.35
+    assert srf.loc["2025-10-15"] == 6.5 and len(srf) == 7  # the seven reported 2025 dates
     assert srf.index.is_monotonic_increasing
 
 
@@ -213,5 +214,5 @@ def test_carried_never_runs_past_the_end_of_the_data():
 
 def test_shipped_srf_points_pass_back_through_the_srf_reader():
     srf = data.read_srf_file(data.sample_path(data.REPORTED_SRF_FILE))
-    assert len(srf) == 6 and srf.loc["2025-12-31"] == pytest.approx(74.6)
+    assert len(srf) == 7 and srf.loc["2025-12-31"] == pytest.approx(74.6)
     assert srf.name == "srf_usd_bn"

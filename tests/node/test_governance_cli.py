@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -45,10 +47,38 @@ def test_odds_command_prints_and_writes_the_table(tmp_path):
 def test_bad_scores_name_the_row(tmp_path):
     scores = tmp_path / "scores.csv"
     scores.write_text("id,score\na,70\nb,7.5\n")
-    with pytest.raises(InputError, match=r"row 1.*score"):
+    with pytest.raises(InputError, match=r"scores.csv, line 3, row 'b', field 'score'"):
         read_scores(scores)
     result = CliRunner().invoke(app, ["governance", "odds", str(scores)])
-    assert result.exit_code == 1 and "non-negative integer" in result.output
+    assert result.exit_code == 1 and "not a whole number" in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("id,score\na,70\na,5\n", "line 3, row 'a', field 'id'"),
+        ("id,score\na,-1\n", "field 'score': must be >= 0"),
+        ("id,score\na,NaN\n", "field 'score'"),
+        ("id\na\n", "missing column"),
+        ("", "empty"),
+    ],
+)
+def test_scores_file_is_checked_by_its_declared_schema(tmp_path, text, words):
+    """Issue 15: the scores file goes through glassledger.schemas (SCORES), like every input."""
+    scores = tmp_path / "scores.csv"
+    scores.write_text(text)
+    result = CliRunner().invoke(app, ["governance", "odds", str(scores)])
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert words in " ".join(result.output.split()), result.output
+
+
+def test_scores_ids_are_text():
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "s.csv"
+        path.write_text("id,score\n007,5\n7,3\n")
+        assert read_scores(path) == {"007": 5, "7": 3}
 
 
 def test_status_shows_the_authorities_of_a_home(tmp_path):

@@ -13,17 +13,19 @@ from glassledger.ledger.authorities import authority_keys_at
 from glassledger.ledger.verify import verify_chain
 from glassledger.node.proxy import FaultPlan, FaultProxy
 from glassledger.node.simulator import Partition, SimConfig
-from support.network import LocalNet, assert_no_fork
+from support.network import LocalNet, assert_no_fork, wait_until
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 DEALERS = [f"dealer-{i}" for i in range(4)]
 
 
 def _stalled(net: LocalNet, names: list[str], seconds: float) -> dict[str, int]:
-    """Heights of ``names`` that did not move for ``seconds`` (once messages already in
-    flight when the fault began have settled: at most 15 s on a loaded machine)."""
+    """Heights of ``names`` once no block is finalized for ``seconds``: after messages in
+    flight when the fault began have settled (heights unchanged for a second, waited for at
+    most 60 s on a loaded machine), the highest height must not move; a node behind it may
+    still catch up to it, never past it."""
     before = {n: net.height(n) for n in names}
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         time.sleep(1.0)
         now = {n: net.height(n) for n in names}
@@ -32,7 +34,8 @@ def _stalled(net: LocalNet, names: list[str], seconds: float) -> dict[str, int]:
         before = now
     time.sleep(seconds)
     after = {n: net.height(n) for n in names}
-    assert after == before, f"heights moved while stalled: {before} -> {after}"
+    top = max(before.values())
+    assert max(after.values()) == top, f"a block was finalized while stalled: {before} -> {after}"
     return after
 
 
@@ -41,7 +44,7 @@ def test_kills_quorum_loss_restart_and_catch_up(tmp_path):
     everyone = [*DEALERS, "regulator"]
     net.start()
     try:
-        net.wait_height(2, everyone, timeout_s=40)
+        net.wait_height(2, everyone, timeout_s=180)
         # one authority killed: the other three keep finalizing
         net.kill("dealer-3")
         refusals, receipts = net.submit("regulator", net.transfers(40))
@@ -50,7 +53,6 @@ def test_kills_quorum_loss_restart_and_catch_up(tmp_path):
         net.wait_height(net.height("dealer-0") + 3, live)
         # a quorum killed (2 of 4 left): no block, no fork
         net.kill("dealer-2")
-        time.sleep(1.5)
         stalled = _stalled(net, ["dealer-0", "dealer-1", "regulator"], 3.0)
         # transactions accepted meanwhile, then the accepting node killed too
         pending = net.transfers(20)
@@ -61,11 +63,11 @@ def test_kills_quorum_loss_restart_and_catch_up(tmp_path):
         # restart: consensus resumes, every accepted transaction ends in a block
         net.start("dealer-2", "dealer-3", "regulator")
         target = max(stalled.values()) + 5
-        net.wait_height(target, everyone, timeout_s=60)
+        net.wait_height(target, everyone, timeout_s=180)
 
         async def receipts_of(name):
             async with net.client(name) as client:
-                return await client.receipts([tx.hash for tx in pending], 30_000)
+                return await client.receipts([tx.hash for tx in pending], 120_000)
 
         done = asyncio.run(receipts_of("regulator"))
         assert all(r.height > 0 and r.ok for r in done), {r.reason for r in done}
@@ -96,14 +98,13 @@ def test_a_partition_between_two_pairs_stalls_without_forking_and_heals(tmp_path
     proxy.start()
     net.start()
     try:
-        net.wait_height(3, DEALERS, timeout_s=40)
+        net.wait_height(3, DEALERS, timeout_s=180)
         for start, end, groups in FaultPlan.from_sim(sim, DEALERS).partitions:
             plan.partition(*groups, duration_ms=end - start)
-        time.sleep(1.5)
         stalled = _stalled(net, DEALERS, 2.0)
         assert plan.dropped > 0
         plan.heal()
-        net.wait_height(max(stalled.values()) + 3, DEALERS, timeout_s=60)
+        net.wait_height(max(stalled.values()) + 3, DEALERS, timeout_s=180)
         net.terminate()
     finally:
         net.close()
@@ -118,18 +119,17 @@ def test_an_equivocating_authority_is_evicted_on_every_node(tmp_path):
     names = [f"dealer-{i}" for i in range(5)]
     net.start()
     try:
-        net.wait_height(1, names, timeout_s=40)
-        deadline = time.monotonic() + 60
+        net.wait_height(1, names, timeout_s=180)
         views = {}
-        while time.monotonic() < deadline:
-            views = {n: net.status(n).authorities for n in names}
-            if all("dealer-4" not in v and len(v) == 4 for v in views.values()):
-                break
-            time.sleep(0.3)
-        assert all("dealer-4" not in v for v in views.values()), views
+
+        def evicted() -> bool:
+            views.update({n: net.status(n).authorities for n in names})
+            return all("dealer-4" not in v and len(v) == 4 for v in views.values())
+
+        wait_until(evicted, 180, lambda: f"dealer-4 still seated: {views}")
         assert not net.status("dealer-4").authority
         height = max(net.height(n) for n in names)
-        net.wait_height(height + 3, names[:4], timeout_s=30)
+        net.wait_height(height + 3, names[:4], timeout_s=180)
         net.terminate()
     finally:
         net.close()

@@ -208,6 +208,24 @@ def test_bad_rates_files_are_refused_cleanly(tmp_path, rates):
     refused(run("basket", "reserve", tmp_path / "h.csv", tmp_path / "r.csv"))
 
 
+def test_wide_table_errors_name_the_real_column_and_plain_dates(tmp_path):
+    """A text cell in a one-column-per-currency table names that currency (not the pattern
+    ``^[A-Z]{3}$``), and an order error shows the date as written, not a Timestamp repr."""
+    (tmp_path / "q.csv").write_text("date,USD,EUR\n2024-01-01,1,abc\n")
+    line = refused(
+        run("basket", "value", "--quotes-file", tmp_path / "q.csv", "--date", "2024-01-01"),
+        "field 'EUR'",
+        "'abc'",
+    )
+    assert "^[A-Z]" not in line
+    (tmp_path / "o.csv").write_text("date,USD,EUR\n2024-01-02,1,1\n2024-01-01,1,1\n")
+    line = refused(
+        run("basket", "value", "--quotes-file", tmp_path / "o.csv", "--date", "2024-01-01"),
+        "'2024-01-01'",
+    )
+    assert "Timestamp" not in line
+
+
 @pytest.mark.parametrize(
     "args",
     [
@@ -340,3 +358,13 @@ def test_docs_inputs_md_is_generated_from_the_schemas():
 
     page = Path(__file__).parents[2] / "docs" / "inputs.md"
     assert page.read_text() == markdown()
+
+
+def test_an_output_path_that_cannot_be_written_is_refused_not_a_bug(tmp_path):
+    """An --out in a missing folder or naming a directory is the user's path: exit 1 with one
+    line naming it, not the internal-error report (found by fuzzing path options)."""
+    (tmp_path / "h.csv").write_text("currency,amount,start_day,maturity_day\nUSD,100,0,30\n")
+    (tmp_path / "r.csv").write_text("date,USD\n2024-01-01,1\n")
+    args = ("basket", "reserve", tmp_path / "h.csv", tmp_path / "r.csv", "--out")
+    refused(run(*args, tmp_path / "missing" / "m.csv"), "missing", "no such folder")
+    refused(run(*args, tmp_path), str(tmp_path), "a directory")

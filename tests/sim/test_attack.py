@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from glassledger.errors import InputError
-from glassledger.sim.attack import BUYER, impact, threshold
+from glassledger.sim.attack import BUYER, impact, report_lines, threshold
 from glassledger.sim.engine import RunResult, run_scenario
 from glassledger.sim.report import render, write_sweep_report
 from glassledger.sim.scenario import load_scenario, parse_scenario
@@ -108,3 +108,18 @@ def test_a_bad_shock_is_one_line_naming_the_field(shock, message):
     with pytest.raises(InputError, match=r"f\.yaml: .*") as error:
         parse_scenario(text, "f.yaml")
     assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_the_2a7_fee_is_charged_once_weekly_liquid_assets_fall_below_30_percent(attack):
+    # the reserve starts at 30% weekly liquid (no fee); the first redemptions take it below,
+    # and the later ones pay the board's 2% fee, kept by the reserve for those who stay
+    assert attack.figures["rounds"][1]["fee_bps"] == 0
+    assert attack.figures["fees_collected_usd_cents"] > 0
+
+
+def test_a_gate_suspends_the_run_that_a_reserve_without_fees_suffers():
+    free = {"attack.liquid_share_bps": 2_500, "attack.liquidity_fee_bps": 0}
+    assert run(**free).figures["self_fulfilling"]
+    gated = run(**free, **{"attack.gate_days": 2, "attack.gate_below_bps": 3_000}).figures
+    assert gated["gated"] and gated["units_redeemed"] == 0 and not gated["self_fulfilling"]
+    assert "gated redemptions" in " ".join(report_lines(gated))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import sync_playwright
 
 from conftest import require_service
@@ -16,9 +17,12 @@ CHROMIUM = os.environ.get("GLASSLEDGER_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking"]
 
 
-def test_the_report_charts_render_in_chromium(tmp_path):
+@pytest.mark.parametrize(
+    ("name", "n_charts"), [("dealer_default", 4), ("basket_attack", 5), ("repo_squeeze", 5)]
+)
+def test_the_report_charts_render_in_chromium(tmp_path, name, n_charts):
     require_service("chromium", Path(CHROMIUM).exists(), f"no browser at {CHROMIUM}")
-    scenario, text = load_scenario("dealer_default")
+    scenario, text = load_scenario(name)
     page_file = write_report(run_scenario(scenario, text), tmp_path / "report.html")
     requests: list[str] = []
     with sync_playwright() as p:
@@ -30,7 +34,7 @@ def test_the_report_charts_render_in_chromium(tmp_path):
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(page_file.as_uri())
             page.wait_for_function(
-                "document.querySelectorAll('.plotly-graph-div .main-svg').length >= 4",
+                f"document.querySelectorAll('.plotly-graph-div .main-svg').length >= {n_charts}",
                 timeout=30_000,
             )
             charts = page.eval_on_selector_all(
@@ -41,7 +45,7 @@ def test_the_report_charts_render_in_chromium(tmp_path):
         finally:
             browser.close()
     assert errors == []
-    assert len(charts) == 4
+    assert len(charts) == n_charts
     for chart in charts:
         assert chart["data"] > 0 and chart["traces"] > 0, chart
     assert all(url.startswith("file://") for url in requests), requests

@@ -89,7 +89,7 @@ class LocalNet:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(10)
 
-    def terminate(self, *names: str, timeout_s: float = 15.0) -> dict[str, int]:
+    def terminate(self, *names: str, timeout_s: float = 30.0) -> dict[str, int]:
         codes = {}
         for name in names or list(self.processes):
             self.processes[name].send_signal(signal.SIGTERM)
@@ -125,15 +125,25 @@ class LocalNet:
         except Exception:
             return -1
 
-    def wait_height(self, target: int, names: list[str], timeout_s: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if all(self.height(n) >= target for n in names):
-                return
-            time.sleep(0.2)
-        raise TimeoutError(f"heights {[self.height(n) for n in names]} did not reach {target}")
+    def wait_height(self, target: int, names: list[str], timeout_s: float = 120.0) -> None:
+        """Until every node in ``names`` is at ``target`` or above (bounded: the default is
+        generous because the machine running the tests may be loaded)."""
+        wait_until(
+            lambda: all(self.height(n) >= target for n in names),
+            timeout_s,
+            lambda: f"heights {[self.height(n) for n in names]} did not reach {target}",
+        )
 
-    def submit(self, name: str, txs, wait_s: float = 20.0):
+    def wait_log(self, name: str, event: str, timeout_s: float = 60.0) -> list[dict]:
+        """Until node ``name`` has logged ``event``; its lines with that event."""
+        wait_until(
+            lambda: any(e["event"] == event for e in self.log(name)),
+            timeout_s,
+            lambda: f"{name} logged no {event!r}",
+        )
+        return [e for e in self.log(name) if e["event"] == event]
+
+    def submit(self, name: str, txs, wait_s: float = 60.0):
         """Submit signed transactions to node ``name``; returns (refusals, receipts)."""
 
         async def go():
@@ -177,6 +187,17 @@ class LocalNet:
             return {h: store.get_block(h).hash for h in range(store.head_height() + 1)}
         finally:
             store.close()
+
+
+def wait_until(condition, timeout_s: float, what) -> None:
+    """Poll ``condition`` until true; :class:`TimeoutError` with ``what()`` after
+    ``timeout_s`` (tests wait on conditions, never on fixed sleeps)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise TimeoutError(what())
 
 
 def assert_no_fork(net: LocalNet, names: list[str]) -> int:

@@ -26,10 +26,15 @@ EXTRA = [
 ]
 
 
-def otc_chain(clients: int = 4, path=None, cash: int = CASH) -> ClockedChain:
+def otc_chain(
+    clients: int = 4, path=None, cash: int = CASH, leis: dict[str, str] | None = None
+) -> ClockedChain:
     """The devnet with the extra participants above; every dealer, the guarantor, the CCP
-    and the retail/qualified clients hold ``cash`` USD; clients hold the devnet's $1m."""
+    and the retail/qualified clients hold ``cash`` USD; clients hold the devnet's $1m.
+    ``leis``: legal entity identifiers to register for some participants."""
     genesis = devnet_genesis(clients=clients, extra=EXTRA)
+    for spec in genesis.participants:
+        spec.lei = (leis or {}).get(spec.id, spec.lei)
     for who in (
         *[f"dealer-{i}" for i in range(4)],
         "guarantor-g",
@@ -143,3 +148,111 @@ def post(chain: ClockedChain, kind: str, key: str, value_e8: int):
         scale=8,
         observed_ms=chain.time_ms,
     )
+
+
+def otc_desk(path=None, leis: dict[str, str] | None = None) -> ClockedChain:
+    """:func:`otc_chain` ready to trade: SOFR at 5% on the oracle, each of dealers 0-2 grants
+    client-0, client-1 and qualified-q a $1m credit limit and posts $200,000 to its margin
+    account with each."""
+    chain = otc_chain(path=path, leis=leis)
+    post(chain, "rate", "SOFR", 5_000_000)
+    for dealer in DEALERS:
+        for client in ("client-0", "client-1", "qualified-q"):
+            chain.commit(
+                [
+                    chain.tx(
+                        dealer, "rfq", "set_credit_limit", counterparty=client, limit=1_000_000_00
+                    ),
+                    chain.tx(
+                        dealer,
+                        "derivative",
+                        "post_collateral",
+                        counterparty=client,
+                        amount=200_000_00,
+                    ),
+                ]
+            )
+    return chain
+
+
+LEIS = {
+    "dealer-0": "5493001KJTIIGC8Y1R12",
+    "dealer-1": "529900T8BM49AURSDO55",
+    "client-0": "213800D1EI4B9WTWWD28",
+}
+
+
+def lifecycle(c) -> None:
+    """Every template through its lifecycle, termination, novation to a CCP, valuation,
+    variation margin, a credit event, a margin call missed into default and close-out."""
+    expiry = c.time_ms + 10 * DAY_MS
+    trade(
+        c,
+        "S",
+        "irs",
+        {"period_days": 10, "periods": 1},
+        1_000_000_00,
+        "pay_fixed",
+        "client-0",
+        {"dealer-0": 4_100_000},
+    )
+    trade(
+        c,
+        "F",
+        "fx_forward",
+        {"pair": "EUR/USD", "value_date_ms": expiry},
+        100_000_00,
+        "buy",
+        "client-0",
+        {"dealer-0": 108_500_000},
+    )
+    option = {"underlying": "price:SPX", "strike_e8": 500_000_000_000, "expiry_ms": expiry}
+    trade(c, "O1", "european_option", option, 10, "buy", "client-0", {"dealer-0": 1_000_00})
+    trade(
+        c,
+        "O2",
+        "european_option",
+        option | {"option_type": "put"},
+        10,
+        "buy",
+        "client-0",
+        {"dealer-0": 500_00},
+    )
+    trade(
+        c,
+        "C",
+        "cds",
+        {"reference": "ACME", "maturity_ms": c.time_ms + 360 * DAY_MS},
+        1_000_000_00,
+        "buy",
+        "client-1",
+        {"dealer-1": 100},
+    )
+    trade(c, "T", "irs", {}, 1_000_000_00, "pay_fixed", "qualified-q", {"dealer-2": 4_000_000})
+    trade(c, "N", "irs", {}, 1_000_000_00, "pay_fixed", "qualified-q", {"dealer-2": 4_000_000})
+    c.ok("dealer-2", "derivative", "propose", trade_id="T", action="termination", payment=100_00)
+    c.ok("qualified-q", "derivative", "consent", trade_id="T")
+    c.ok("ccp-c", "derivative", "post_collateral", counterparty="qualified-q", amount=50_000_00)
+    c.ok(
+        "dealer-2",
+        "derivative",
+        "propose",
+        trade_id="N",
+        action="novation",
+        step_out="dealer-2",
+        step_in="ccp-c",
+    )
+    c.ok("ccp-c", "derivative", "consent", trade_id="N")
+    c.ok("qualified-q", "derivative", "consent", trade_id="N")
+    post_marks(c, {"S": -5_000_00, "O1": -2_000_00, "F": 1_000_00, "N.n": 10_000_00})
+    # qualified-q owes the CCP 10,000 of VM: called, then met by a top-up
+    c.ok("qualified-q", "derivative", "post_collateral", counterparty="ccp-c", amount=10_000_00)
+    c.ok("regulator", "derivative", "credit_event", reference="ACME", final_price_bps=9_000)
+    c.commit_at(expiry - 5_000)
+    post(c, "price", "SPX", 520_000_000_000)
+    post(c, "fx", "EUR/USD", 110_000_000)
+    post(c, "rate", "SOFR", 5_000_000)
+    c.commit_at(expiry + 1)
+    trade(c, "D", "irs", {}, 10_000_000_00, "pay_fixed", "client-1", {"dealer-0": 4_000_000})
+    post_marks(c, {"D": 500_000_00})  # client-1 owes 500,000 of VM: a margin call
+    c.advance(2 * DAY_MS)  # missed: failure to pay, default, close-out

@@ -27,6 +27,7 @@ from rich.table import Table
 
 from glassledger.errors import InputError
 from glassledger.schemas import options_error, read
+from glassledger.tables import write_table
 
 app = typer.Typer(
     rich_markup_mode="markdown",
@@ -360,7 +361,7 @@ def reserve(
     daily = read(usd_per_unit, RATES).asfreq("D").ffill()
     result = reserve_metrics(table, daily, source=holdings.name, rates_source=usd_per_unit.name)
     if out is not None:
-        result.to_csv(out)
+        write_table(result.reset_index(), out)
     summary = result[
         ["reserve_value_usd", "wam_days", "wal_days", "daily_liquid_share", "weekly_liquid_share"]
     ]

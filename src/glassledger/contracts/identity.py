@@ -16,6 +16,10 @@ it) and the regulator cannot lose it (``set_roles`` on the regulator must keep i
 always exactly one. Handing the role to another institution takes a new genesis (or a future
 governance procedure), not one signature of the sitting regulator.
 
+The ``lei`` (ISO 17442, checked with its MOD 97-10 check digits, :func:`lei_problem`) is
+set at registration or by ``set_lei``; the derivative contract builds UTIs from the dealer's
+and the trade repository reports counterparties by it.
+
 State layout: ``p/<id>`` -> record; ``k/<public key hex>`` -> participant id.
 """
 
@@ -33,6 +37,25 @@ UNRATED = -1
 #: Highest ``external_rating``: AAA, notch 21, in hundredths.
 MAX_RATING = 2100
 INVESTOR_CATEGORIES = frozenset({"professional", "qualified", "retail"})
+
+
+def lei_problem(lei: str) -> str:
+    """Why ``lei`` is not a Legal Entity Identifier (ISO 17442: 18 upper-case letters or
+    digits then 2 check digits, ISO 7064 MOD 97-10: the 20 characters read as a number with
+    A = 10 ... Z = 35 leave remainder 1 when divided by 97), or ``""`` if it is one."""
+    if len(lei) != 20 or not all(c.isdigit() or "A" <= c <= "Z" for c in lei):
+        return f"an LEI has 20 upper-case letters or digits, got {lei!r}"
+    if not lei[18:].isdigit():
+        return f"an LEI ends in 2 check digits, got {lei!r}"
+    if int("".join(str(int(c, 36)) for c in lei)) % 97 != 1:
+        return f"LEI {lei!r} fails its ISO 7064 MOD 97-10 check digits"
+    return ""
+
+
+def with_check_digits(prefix: str) -> str:
+    """The LEI made of an 18-character ``prefix`` and its ISO 7064 MOD 97-10 check digits."""
+    number = int("".join(str(int(c, 36)) for c in prefix) + "00")
+    return f"{prefix}{98 - number % 97:02d}"
 
 
 def participant_key(participant: str) -> str:
@@ -72,8 +95,8 @@ def make_record(
         raise ValueError(
             f"participant {participant!r}: external_rating must lie in [-1, {MAX_RATING}]"
         )
-    if lei and len(lei) != 20:
-        raise ValueError(f"participant {participant!r}: an LEI has 20 characters, got {lei!r}")
+    if lei and lei_problem(lei):
+        raise ValueError(f"participant {participant!r}: {lei_problem(lei)}")
     return {
         "id": participant,
         "roles": sorted(set(roles)),
@@ -135,6 +158,17 @@ class Identity(Contract):
         record["roles"] = sorted(set(roles))
         ctx.put(participant_key(participant), record)
         ctx.emit("roles_changed", participant=participant, roles=record["roles"])
+
+    @method("regulator")
+    def set_lei(self, ctx: Context, participant: str, lei: str) -> None:
+        """Record (or correct) a participant's Legal Entity Identifier, checked against
+        ISO 17442's check digits; ``""`` removes it. Trades executed later carry it in their
+        UTI and in the trade repository's reports."""
+        record = self._record(ctx, participant)
+        ctx.require(not lei or not lei_problem(lei), lei_problem(lei))
+        record["lei"] = lei
+        ctx.put(participant_key(participant), record)
+        ctx.emit("lei_set", participant=participant, lei=lei)
 
     @method("regulator")
     def set_external_rating(self, ctx: Context, participant: str, rating: int) -> None:

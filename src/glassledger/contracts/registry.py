@@ -13,6 +13,7 @@ from glassledger.contracts.monitor import Monitor
 from glassledger.contracts.oracle import Oracle
 from glassledger.contracts.pool import Pool
 from glassledger.contracts.repo import Repo
+from glassledger.contracts.repository import Repository
 from glassledger.contracts.rfq import Rfq
 from glassledger.contracts.stablecoin import Stablecoin
 from glassledger.contracts.token import Token
@@ -41,5 +42,6 @@ def standard_registry() -> Registry:
             Rfq(),
             Derivative(),
             Guarantee(),
+            Repository(),
         ]
     )

@@ -637,24 +637,19 @@ def read_srf_file(path: str | Path) -> pd.Series:
     and a day without a row had none. Dates must be ISO and strictly increasing; values
     numbers in USD bn within the plausible range.
     """
-    source = Path(path).name
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    if not {"date", "srf_usd_bn"} <= set(frame.columns):
+    from glassledger.schemas import read, read_raw
+    from glassledger.schemas.liquidity import SRF_TAKEUP
+
+    if not {"date", "srf_usd_bn"} <= set(read_raw(path).columns):
         return read_fred_csv(path, "srf")
+    frame = read(path, SRF_TAKEUP)
     if frame.empty:
-        raise InputError("no take-up rows", source=source, row=2, field="srf_usd_bn")
-    raw = frame["srf_usd_bn"].str.strip()
-    values = pd.to_numeric(raw, errors="coerce")
-    bad = np.flatnonzero(values.isna().to_numpy())
-    if bad.size:
-        i = int(bad[0])
-        raise InputError(
-            "not a number", source=source, row=i + 2, field="srf_usd_bn", value=raw.iloc[i]
-        )
-    index = _parse_dates(frame["date"].str.strip(), source, dayfirst=False)
-    out = pd.Series(values.to_numpy(), index=index, name=SERIES["srf"].column)
-    out.index.name = "date"
-    check_plausible(out, SERIES["srf"], source, "usd_bn")
+        raise InputError("no take-up rows", source=Path(path).name, field="srf_usd_bn")
+    out = pd.Series(
+        frame["srf_usd_bn"].to_numpy(float),
+        index=pd.DatetimeIndex(frame.index, name="date"),
+        name=SERIES["srf"].column,
+    )
     return out
 
 

@@ -24,7 +24,7 @@ from rich.table import Table
 
 from glassledger.contracts.governance import NAME, candidate_scores
 from glassledger.contracts.lottery import VARIANTS, allocate_tokens, lottery_weights
-from glassledger.errors import GlassledgerError, InputError
+from glassledger.errors import GlassledgerError
 from glassledger.ledger.abi import BlockInfo, Context
 from glassledger.ledger.chain import Chain
 from glassledger.node.cli import DEFAULT_HOME, HomeOption, fail
@@ -67,26 +67,11 @@ def odds_table(
 
 
 def read_scores(path: Path) -> dict[str, int]:
-    """Candidates from a CSV file with columns ``id`` and ``score`` (non-negative integers)."""
-    frame = pd.read_csv(path, dtype={"id": str})
-    for column in ("id", "score"):
-        if column not in frame.columns:
-            raise InputError(f"missing column {column!r}", source=str(path), field=column)
-    numbers = pd.to_numeric(frame["score"], errors="coerce")
-    scores: dict[str, int] = {}
-    for row, (candidate, score) in enumerate(zip(frame["id"], numbers, strict=True)):
-        if pd.isna(candidate) or candidate in scores:
-            raise InputError("missing or repeated id", source=str(path), row=row, field="id")
-        if pd.isna(score) or score != int(score) or score < 0:
-            raise InputError(
-                "score must be a non-negative integer",
-                source=str(path),
-                row=row,
-                field="score",
-                value=frame["score"].iloc[row],
-            )
-        scores[candidate] = int(score)
-    return scores
+    """Candidates from a CSV or Parquet file with columns ``id`` and ``score`` (non-negative
+    integers), checked by the declared table :data:`glassledger.schemas.governance.SCORES`."""
+    from glassledger.schemas.governance import read_scores as read_declared
+
+    return read_declared(path)
 
 
 def chain_candidates(chain: Chain) -> dict[str, int]:

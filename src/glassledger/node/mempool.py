@@ -16,7 +16,17 @@ submitter, at hand-out the drop is recorded in :attr:`Mempool.dropped` with its 
 else (a registered sender's permissions, arguments, contract rules) is decided by execution
 and recorded in the block's receipts, so a registered sender always gets a receipt.
 
-Transactions leave in arrival order, so one sender's transactions keep their nonce order.
+Transactions leave in arrival order, except that one sender's transactions leave in nonce
+order and without a gap the mempool cannot explain (Ethereum's "pending" and "queued"
+transactions): the ledger allows nonce gaps (a client may abandon a nonce), so a nonce
+executed before a lower one arrives makes the lower one invalid for ever. Arrival order is not
+nonce order when a transaction travels by another path (a gossip frame lost with a connection
+and re-gossiped seconds later, a client submitting over several connections, a proposer
+proposing twice at one height). Given the committed state, a sender's next expected nonce is
+one above the highest of its last committed nonce and the nonces of its transactions seen in
+finalized blocks (a rejected transaction does not consume its nonce, but its successor must not
+wait for it); a transaction above the expected nonce is *queued* until the missing ones arrive,
+or for at most :data:`GAP_WAIT_S`, after which the gap is taken as intended.
 """
 
 from __future__ import annotations
@@ -40,6 +50,9 @@ log = logging.getLogger("glassledger.mempool")
 VERIFY_BATCH = 1_000
 #: A partial batch is sent once its oldest transaction has waited this long (seconds).
 VERIFY_MAX_WAIT_S = 0.02
+#: Longest a transaction waits for a lower nonce of its sender before it leaves anyway
+#: (longer than the node's first re-gossip of what it accepted, 3 s).
+GAP_WAIT_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +73,15 @@ class Mempool:
         verifier: BatchVerifier | None = None,
         capacity: int = 500_000,
         state: Callable[[], State | Overlay] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.chain_id = chain_id
         self.state = state
+        self.clock = clock
+        #: Admission time of each pending transaction (how long a queued one has waited).
+        self._arrived: dict[bytes, float] = {}
+        #: Per sender, the highest nonce seen in a finalized block (success or rejection).
+        self._decided: dict[bytes, int] = {}
         self.capacity = capacity
         self.verifier = verifier or BatchVerifier(workers=1)
         self._known: set[bytes] = set()
@@ -123,17 +142,21 @@ class Mempool:
                 f"mempool is full ({self.capacity} transactions); resubmit later",
             )
         self._known.add(tx_hash)
+        self._arrived[tx_hash] = self.clock()
         if not self._unverified:
             self._oldest_unverified = time.monotonic()
         self._unverified.append((tx_hash, signed))
         return tx_hash
 
-    def _free_rejection(self, signed: SignedTransaction) -> TxRejected | None:
+    def _free_rejection(
+        self, signed: SignedTransaction, state: State | Overlay | None = None
+    ) -> TxRejected | None:
         """Why ``signed`` could only be rejected at no cost (unregistered or suspended
         sender, replayed nonce), given the committed state; ``None`` otherwise."""
-        if self.state is None:
-            return None
-        state = self.state()
+        if state is None:
+            if self.state is None:
+                return None
+            state = self.state()
         try:
             sender_identity(state, signed.tx.sender)
         except TxRejected as exc:
@@ -147,8 +170,12 @@ class Mempool:
             )
         return None
 
-    def _drop(self, tx_hash: bytes, refusal: TxRejected) -> None:
+    def _forget(self, tx_hash: bytes) -> None:
         self._known.discard(tx_hash)
+        self._arrived.pop(tx_hash, None)
+
+    def _drop(self, tx_hash: bytes, refusal: TxRejected) -> None:
+        self._forget(tx_hash)
         self.dropped.append(Dropped(tx_hash, refusal.reason, refusal.message))
         log.warning("dropped %s: %s", tx_hash.hex(), refusal)
 
@@ -175,15 +202,19 @@ class Mempool:
         takes what the workers have verified and never waits on work still queued behind."""
         self._dispatch(full_batches_only=False)
         while self._verifying and (self._verifying[0][1].done() or not self._ready):
-            batch, future = self._verifying.popleft()
-            for (tx_hash, tx), ok in zip(batch, future.result(), strict=True):
-                if ok:
-                    self._ready[tx_hash] = tx
-                else:
-                    self._known.discard(tx_hash)
-                    self.dropped.append(
-                        Dropped(tx_hash, RejectReason.BAD_SIGNATURE, "signature does not verify")
-                    )
+            self._verified(*self._verifying.popleft())
+
+    def _verified(self, batch: list[tuple[bytes, SignedTransaction]], future: Future) -> None:
+        for (tx_hash, tx), ok in zip(batch, future.result(), strict=True):
+            if tx_hash not in self._known:
+                continue  # finalized (in another proposer's block) while being verified
+            if ok:
+                self._ready[tx_hash] = tx
+            else:
+                self._forget(tx_hash)
+                self.dropped.append(
+                    Dropped(tx_hash, RejectReason.BAD_SIGNATURE, "signature does not verify")
+                )
 
     def collect_done(self) -> None:
         """Move every batch the workers have finished to the ready queue without waiting (a
@@ -191,15 +222,7 @@ class Mempool:
         validates a proposal). Bad signatures go to :attr:`dropped`."""
         self._dispatch(full_batches_only=False)
         while self._verifying and self._verifying[0][1].done():
-            batch, future = self._verifying.popleft()
-            for (tx_hash, tx), ok in zip(batch, future.result(), strict=True):
-                if ok:
-                    self._ready[tx_hash] = tx
-                else:
-                    self._known.discard(tx_hash)
-                    self.dropped.append(
-                        Dropped(tx_hash, RejectReason.BAD_SIGNATURE, "signature does not verify")
-                    )
+            self._verified(*self._verifying.popleft())
 
     def is_verified(self, tx_hash: bytes) -> bool:
         """Whether ``tx_hash`` is pending here with its signature already verified."""
@@ -208,18 +231,47 @@ class Mempool:
     # ------------------------------------------------------------------ proposals
 
     def take(self, limit: int) -> tuple[list[SignedTransaction], list[bool]]:
-        """Up to ``limit`` transactions with verified signatures, in arrival order, moved
-        in flight until :meth:`committed` or :meth:`restore`. Returns ``(txs, flags)`` with
-        every flag ``True`` (verified here)."""
+        """Up to ``limit`` transactions with verified signatures, in arrival order but each
+        sender's in nonce order and without an unexplained gap (see the module docstring),
+        moved in flight until :meth:`committed` or :meth:`restore`. Returns ``(txs, flags)``
+        with every flag ``True`` (verified here)."""
         self._collect()
-        chosen = []
+        state = self.state() if self.state is not None else None
+        now = self.clock()
+        chosen: list[tuple[bytes, SignedTransaction]] = []
+        expected: dict[bytes, int] = {}
+        queued: dict[bytes, dict[int, tuple[bytes, SignedTransaction]]] = {}
         while self._ready and len(chosen) < limit:
             tx_hash, tx = self._ready.popitem(last=False)
-            refusal = self._free_rejection(tx)
-            if refusal is None:
-                chosen.append((tx_hash, tx))
-            else:
+            refusal = self._free_rejection(tx, state)
+            if refusal is not None:
                 self._drop(tx_hash, refusal)
+                continue
+            if state is None:
+                chosen.append((tx_hash, tx))
+                continue
+            sender, nonce = tx.tx.sender, tx.tx.nonce
+            following = expected.get(sender)
+            if following is None:
+                following = max(last_nonce(state, sender), self._decided.get(sender, -1)) + 1
+            if nonce > following and now - self._arrived.get(tx_hash, now) < GAP_WAIT_S:
+                queued.setdefault(sender, {})[nonce] = (tx_hash, tx)  # a lower one is missing
+                continue
+            chosen.append((tx_hash, tx))
+            following = max(following, nonce + 1)
+            waiting = queued.get(sender)
+            while waiting and following in waiting and len(chosen) < limit:
+                chosen.append(waiting.pop(following))
+                following += 1
+            expected[sender] = following
+        if queued:  # back to the front, in arrival order, ahead of what was not looked at
+            held = sorted(
+                (item for waiting in queued.values() for item in waiting.values()),
+                key=lambda item: self._arrived.get(item[0], now),
+            )
+            rest = self._ready
+            self._ready = OrderedDict(held)
+            self._ready.update(rest)
         self._in_flight.update(chosen)
         return [tx for _, tx in chosen], [True] * len(chosen)
 
@@ -227,12 +279,18 @@ class Mempool:
         self, txs: Iterable[SignedTransaction], hashes: Iterable[bytes] | None = None
     ) -> None:
         """Forget transactions included in a finalized block (``hashes``: their hashes, if
-        known, e.g. from the receipts); return the rest in flight to the front of the queue
-        (their proposal was not the one decided)."""
+        known, e.g. from the receipts), also those still waiting for or under signature
+        verification here (they are skipped when their batch comes back); return the rest in
+        flight to the front of the queue (their proposal was not the one decided)."""
+        txs = list(txs)
         for tx_hash in hashes if hashes is not None else (tx.hash for tx in txs):
             self._in_flight.pop(tx_hash, None)
             self._ready.pop(tx_hash, None)
-            self._known.discard(tx_hash)
+            self._forget(tx_hash)
+        for tx in txs:
+            sender, nonce = tx.tx.sender, tx.tx.nonce
+            if nonce > self._decided.get(sender, -1):
+                self._decided[sender] = nonce
         self.restore()
 
     def restore(self) -> None:

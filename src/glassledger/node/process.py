@@ -331,6 +331,8 @@ class NetworkNode:
         self.mempool.collect_done()
         while self.mempool.dropped:
             dropped = self.mempool.dropped.popleft()
+            if dropped.tx_hash in self._recent:
+                continue  # a late copy of a finalized transaction: its receipt stands
             self._resolve(
                 ReceiptInfo(dropped.tx_hash, -1, False, str(dropped.reason), dropped.message)
             )

@@ -643,11 +643,26 @@ def _first_error(
     position = int(first["_row"])
     if check == "field_uniqueness" and column in parsed.columns:  # name the repeat
         position = int(np.flatnonzero(parsed[column].duplicated().to_numpy())[0])
+    if column is not None and column not in raw.columns and position >= 0:
+        column = _pattern_column(raw, position, column, first["failure_case"])
     count = len(cases.drop_duplicates(["_row", "check"]))
     more = f" [and {count - 1} more problem(s)]" if count > 1 else ""
     if position < 0:
         return InputError(message + more, source=source, field=column, hint=table.hint())
     return _error_at(raw, position, column, message + more, source, table.key, hint=table.hint())
+
+
+def _pattern_column(raw: pd.DataFrame, position: int, pattern: str, failed: Any) -> str:
+    """The real column behind a failure pandera reports under a wide table's column pattern
+    (``^[A-Z]{3}$``): the first matching column whose cell in that row is the failing value."""
+    try:
+        names = [c for c in raw.columns if re.fullmatch(pattern, str(c))]
+    except re.error:
+        return pattern
+    for name in names:
+        if str(raw[name].iloc[position]) == str(failed):
+            return name
+    return names[0] if names else pattern
 
 
 def _error_at(
@@ -677,6 +692,8 @@ def _error_at(
 
 def _plain(value: Any) -> Any:
     """NumPy scalars as plain Python values, so that messages read ``7.0`` and ``'007'``."""
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat() if value == value.normalize() else value.isoformat()
     return value.item() if isinstance(value, np.generic) else value
 
 

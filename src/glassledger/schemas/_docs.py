@@ -3,7 +3,15 @@ a test keeps the file equal to this output."""
 
 from __future__ import annotations
 
-from glassledger.schemas import basket, contagion, credit, saccr
+from glassledger.schemas import (
+    basket,
+    contagion,
+    credit,
+    governance,
+    liquidity,
+    repository,
+    saccr,
+)
 from glassledger.schemas._core import Table, describe
 
 INTRO = """\
@@ -71,6 +79,9 @@ SECTIONS = (
     ("Expected loss and ratings (`glassledger risk el`, `risk ratings`)", credit),
     ("Contagion (`glassledger risk contagion`)", contagion),
     ("Basket analytics (`glassledger basket ...`)", basket),
+    ("Liquidity (`glassledger liquidity ...`)", liquidity),
+    ("Governance (`glassledger governance odds`)", governance),
+    ("Trade repository (`glassledger repository reconcile`)", repository),
 )
 
 

@@ -36,7 +36,7 @@ EDGES = Table(
 CAPITAL = Table(
     name="Capital",
     doc="Loss-absorbing capital per institution (`risk contagion --capital`). Negative "
-    "capital (already insolvent) is refused unless `--allow-negative-capital` is given.",
+    "capital is allowed: the institution is insolvent from the start (a round-0 default).",
     key="institution",
     fields=(
         Field("institution", "id", "institution name, as in the exposures", unique=True),

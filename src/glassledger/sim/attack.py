@@ -480,6 +480,17 @@ def _figures(
     from glassledger.sim.engine import holdings
 
     buyer = {k: held[0] for k, held in holdings(state).get(BUYER, {}).items()}
+    # liquidity fees kept by the reserve: the basket owed for the units less what was paid
+    amounts: dict[str, int] = {}
+    fees = {k: 0 for k in devnet.CURRENCIES}
+    for record in ledger.store.events(0, contract="basket"):
+        e = record.event
+        if e.name in ("set_up", "recomposed"):
+            amounts = dict(e.data["unit_amounts"])
+        elif e.name == "redeemed":
+            for k, paid in e.data["paid"].items():
+                fees[k] += e.data["units"] * amounts[k] - paid
+    fees_usd = sum(value_e18(v, devnet.DECIMALS[k], RATES[k]) for k, v in fees.items())
     usd = sum(value_e18(v, devnet.DECIMALS[k], RATES[k]) for k, v in loss_native.items())
     shock_nav = 1.0 if nav_after_shock is None else nav_after_shock
     run_share = redeemed * BPS // start_units
@@ -503,6 +514,7 @@ def _figures(
         "buyer_gain": buyer,
         "losses_equal_buyer_gains": loss_native == {k: v for k, v in buyer.items() if v},
         "max_fee_bps": max(r["fee_bps"] for r in rounds),
+        "fees_collected_usd_cents": fees_usd // 10**16,
         "gated": any(r["gated"] for r in rounds),
         "recomposed": bool(recompositions),
         "self_fulfilling": redeemed > 0 and (shock_nav - final_nav) * BPS > TOLERANCE_BPS,
@@ -541,8 +553,15 @@ def report_lines(figures: dict[str, Any]) -> list[str]:
             f"Round {r['round']}: the regulator recomposed the basket ({r['why']}), a "
             f"{r['haircut_bps'] / 100:.2f}% cut, effective at block {r['height']}."
         )
+    lines.append(
+        f"Liquidity fees kept by the reserve: ${f['fees_collected_usd_cents'] / 100:,.0f} "
+        f"(fee in force at the start of a round at most {f['max_fee_bps']} bp)."
+    )
     if f["gated"]:
-        lines.append("The manager gated redemptions.")
+        lines.append(
+            "The manager gated redemptions: the run stopped at the gate (what happens when it "
+            "lifts is not simulated)."
+        )
     return lines
 
 

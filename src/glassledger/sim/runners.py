@@ -23,6 +23,7 @@ from glassledger.sim.attack import basket_attack
 from glassledger.sim.engine import Recorder
 from glassledger.sim.market_day import derivatives_day, funding_day, ledger_get, must
 from glassledger.sim.scenario import Scenario
+from glassledger.sim.squeeze import repo_squeeze
 
 
 def _monitor_setup(ledger: Recorder, scenario: Scenario) -> dict[str, int]:
@@ -132,4 +133,8 @@ def dealer_default(ledger: Recorder, scenario: Scenario) -> dict[str, Any]:
 
 dealer_default.blocks = 40  # type: ignore[attr-defined]  # progress-bar total (about)
 
-RUNNERS = {"dealer_default": dealer_default, "basket_attack": basket_attack}
+RUNNERS = {
+    "dealer_default": dealer_default,
+    "basket_attack": basket_attack,
+    "repo_squeeze": repo_squeeze,
+}

@@ -19,7 +19,7 @@ import yaml
 
 from glassledger.errors import InputError
 
-KINDS = ("dealer_default", "basket_attack")
+KINDS = ("dealer_default", "basket_attack", "repo_squeeze")
 
 
 class Participant(msgspec.Struct, forbid_unknown_fields=True):
@@ -124,19 +124,20 @@ class Squeeze(msgspec.Struct, forbid_unknown_fields=True):
     """The repo squeeze (seed 001): which corridor-model run drives it, the window of
     business days played on the ledger and the sizes (USD cents) of the on-ledger market."""
 
-    corridor: Literal["sept-2019", "2025", "quarter-end"] = "2025"
-    start: str = "2025-09-24"
-    end: str = "2025-10-03"
+    corridor: Literal["sept-2019", "2025", "quarter-end"] = "quarter-end"
+    start: str = "2026-06-24"
+    end: str = "2026-07-03"
     #: the money fund's pool deposit follows the model's money-fund repo lending, scaled so
     #: that the first day's lending is this deposit
     fund_deposit: int = 30_000_000_00
-    #: each dealer borrows this share of the pool's cash at the start (total <= 90%)
-    borrow_share_bps: int = 2_000
+    #: each of three dealers borrows this share of the fund's deposit at the start
+    borrow_share_bps: int = 2_500
     #: collateral price moves by this many bps per bp of SOFR above its first-day level
     #: (a note's duration effect under cash scarcity: dealers sell inventory)
     price_bps_per_bp: int = 3
     repo_cash: int = 10_000_000_00
-    #: a dealer refinances at the standing repo facility when the pool costs more than SRF
+    #: a dealer bids this over the SRF minimum bid rate, and refinances there when the
+    #: pool costs more than its bid
     srf_bid_spread_bps: int = 0
 
     def __post_init__(self) -> None:
@@ -148,7 +149,7 @@ class Scenario(msgspec.Struct, forbid_unknown_fields=True):
     """A scenario file (module docstring)."""
 
     name: str
-    kind: Literal["dealer_default", "basket_attack"]
+    kind: Literal["dealer_default", "basket_attack", "repo_squeeze"]
     seed_source: str
     description: str = ""
     seed: int = 0

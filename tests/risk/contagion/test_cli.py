@@ -78,3 +78,29 @@ def test_clearing_with_and_without_default_costs(tmp_path):
     (tmp_path / "s.csv").write_text("institution,external_assets,external_liabilities\nA,4,0\n")
     missing = CliRunner().invoke(app, args)
     assert missing.exit_code == 1 and "no balance-sheet row" in missing.output
+
+
+def test_negative_capital_threshold_shock_and_weights_on_the_cli(tmp_path):
+    """Issue 15 section 4: negative starting capital read from a file is a round-0 default
+    (not refused), --threshold is the absolute rule, --shock and --weights reach DebtRank."""
+    (tmp_path / "e.csv").write_text("creditor,debtor,ead\nA,B,10\nB,A,5\n")
+    (tmp_path / "k.csv").write_text("institution,capital\nA,-1\nB,20\n")
+    base = ["risk", "contagion", str(tmp_path / "e.csv"), "-c", str(tmp_path / "k.csv")]
+    insolvent = CliRunner().invoke(app, [*base, "-d", "B", "--out", str(tmp_path / "l.csv")])
+    assert insolvent.exit_code == 0, insolvent.output
+    losses = pd.read_csv(tmp_path / "l.csv")
+    first = losses[losses["round"] == 0].set_index("institution")
+    assert first.loc["A", "remaining_capital"] == -1.0 and bool(first.loc["A", "defaulted"])
+    # B keeps 20 - 5 = 15: defaults under an absolute threshold of 16, not of 15.
+    args = [*base, "--threshold", "16", "-d", "A"]
+    assert "defaults: 2" in CliRunner().invoke(app, args).output
+    args = [*base, "--threshold", "15", "-d", "A"]
+    assert "defaults: 1" in CliRunner().invoke(app, args).output
+    rank = ["risk", "contagion", EDGES, "-c", CAPITAL, "-d", "A", "--debtrank"]
+    full = CliRunner().invoke(app, rank)
+    half = CliRunner().invoke(app, [*rank, "--shock", "0.5", "--weights", "equal"])
+    assert half.exit_code == 0, half.output
+    assert "h(1) = 0.5, weights: equal" in half.output
+    assert "battiston    │     0.4196" in half.output and "0.4196" not in full.output
+    bad = CliRunner().invoke(app, [*rank, "--weights", "size"])
+    assert bad.exit_code == 1 and "--weights" in bad.output

@@ -70,6 +70,7 @@ from glassledger.contracts.derivatives.templates import (
     template,
 )
 from glassledger.contracts.derivatives.terms import BPS, DAY_MS, im_rate_bps, mul_div
+from glassledger.contracts.repository import REPORTABLE
 from glassledger.errors import ContractError
 from glassledger.ledger.abi import ANY, CONTRACT, Context, Contract, method
 from glassledger.ledger.abi.lifecycle import Lifecycle
@@ -298,13 +299,11 @@ class Derivative(Contract):
         )
         kind = "collateral" if amount > 0 else "withdraw"
         settle(ctx, [leg], reference=f"derivative/{ns_id}/{kind}")
-        ctx.emit(
+        Derivative._report(
+            ctx,
+            (ctx.origin, counterparty),
             "collateral",
-            visible_to=(ctx.origin, counterparty),
-            netting_set=ns_id,
-            party=ctx.origin,
-            symbol=symbol,
-            amount=amount,
+            {"netting_set": ns_id, "party": ctx.origin, "symbol": symbol, "amount": amount},
         )
 
     # ------------------------------------------------------------------ agreements
@@ -1062,13 +1061,11 @@ class Derivative(Contract):
                 ],
                 reference=f"derivative/{ns['id']}/collateral",
             )
-            ctx.emit(
+            self._report(
+                ctx,
+                (ns["party_a"], ns["party_b"]),
                 "collateral",
-                visible_to=(ns["party_a"], ns["party_b"]),
-                netting_set=ns["id"],
-                party=who,
-                symbol=ns["currency"],
-                amount=short,
+                {"netting_set": ns["id"], "party": who, "symbol": ns["currency"], "amount": short},
             )
 
     def _excess_after(
@@ -1174,7 +1171,15 @@ class Derivative(Contract):
     @staticmethod
     def _emit(ctx: Context, ns: dict[str, Any], name: str, **data: Any) -> None:
         viewers = tuple(p for p in (ns["party_a"], ns["party_b"], ns["guarantor"]) if p)
-        ctx.emit(name, visible_to=viewers, netting_set=ns["id"], **data)
+        Derivative._report(ctx, viewers, name, {"netting_set": ns["id"], **data})
+
+    @staticmethod
+    def _report(ctx: Context, viewers: tuple[str, ...], name: str, fields: dict[str, Any]) -> None:
+        """Emit event ``name`` with ``fields`` to ``viewers`` and, if it is a reportable
+        lifecycle event, report it to the trade repository in the same transaction."""
+        ctx.emit(name, visible_to=viewers, **fields)
+        if name in REPORTABLE:
+            ctx.call("repository", "record", event=name, fields=fields)
 
     @staticmethod
     def _save(ctx: Context, ns: dict[str, Any]) -> None:

@@ -11,7 +11,9 @@ operations, never a Python loop over agents.
 * Banks: assets, share of system reserves, lowest comfortable reserve ratio (LCLoR), and a
   flag for banks that shrink at quarter ends.
 * Relative-value funds: equity, long cash-Treasury position financed in repo (borrowing =
-  position - equity), leverage limit, implied repo rate of the basis (bp over IORB).
+  position - equity), leverage limit, implied repo rate of the basis (bp over IORB). While
+  carry is positive they take their share of net coupon issuance, raising the capital to
+  hold it at their target leverage (the 37 % anchor is a share of issuance).
 * Dealers: intermediation capacity for money-fund cash and an inventory of Treasuries
   (financed in repo) from auction take-downs and funds' forced sales, sold off over days.
 """
@@ -205,8 +207,13 @@ def rv_step(
     Carry (bp) of fund j is ``basis_bp_j - sofr_bp``; it earns carry on its borrowing
     (act/360) and loses ``basis_shock`` on its position. Funds over their (possibly cut)
     leverage limit sell down to it; funds with negative carry cut ``rv_exit_speed`` of their
-    book; funds with positive carry buy their share of ``coupons_offered`` within
-    ``rv_target_utilisation`` of their limit. Returns the amount sold (USD bn).
+    book; funds with positive carry are offered ``coupons_offered`` pro rata to their spare
+    room within ``rv_target_utilisation`` of their limit plus ``rv_new_capital_share`` x
+    their book, and take what fits in the room plus ``rv_new_capital_share`` of the rest,
+    raising the capital to hold that at the target utilisation. With a share of 1 repo
+    borrowing grows with coupon issuance while the basis pays, as the 37 % anchor says; with
+    0 funds buy only within their room (the calibration before, equity growth only).
+    Returns the amount sold (USD bn).
     """
     rv = pop.rv
     carry_bp = rv.basis_bp - sofr_bp
@@ -217,11 +224,17 @@ def rv_step(
     voluntary = np.where(carry_bp < 0.0, params.rv_exit_speed * rv.position, 0.0)
     sold = np.maximum(forced, voluntary)
     rv.position = rv.position - sold
+    share = params.rv_new_capital_share
     room = np.where(
         carry_bp > 0.0, np.maximum(params.rv_target_utilisation * limit - rv.position, 0.0), 0.0
     )
-    if coupons_offered > 0.0 and room.sum() > 0.0:
-        rv.position = rv.position + np.minimum(room, coupons_offered * room / room.sum())
+    weight = room + share * np.where(carry_bp > 0.0, rv.position, 0.0)
+    if coupons_offered > 0.0 and weight.sum() > 0.0:
+        offered = coupons_offered * weight / weight.sum()
+        beyond = share * np.maximum(offered - room, 0.0)
+        target = params.rv_target_utilisation * rv.leverage_cap * leverage_mult
+        rv.equity = rv.equity + beyond / target
+        rv.position = rv.position + np.minimum(room, offered) + beyond
     return float(sold.sum())
 
 
@@ -266,8 +279,8 @@ def build_market(
         other_demand=other_demand,
         other_lo_bp=params.other_demand_lo_bp,
         other_hi_bp=params.other_demand_hi_bp,
-        srf_bp=100.0 * (srf_rate_pct - iorb_pct),
+        srf_bp=100.0 * (srf_rate_pct - iorb_pct) - params.srf_tail_bp,
         srf_elasticity=params.srf_elasticity_bn_per_bp,
-        srf_max_premium_bp=params.srf_max_premium_bp,
+        srf_max_premium_bp=params.srf_max_premium_bp + params.srf_tail_bp,
         srf_limit=srf_limit,
     )

@@ -6,8 +6,8 @@ replay set-ups) was chosen looking only at the **in-sample** periods; the **held
 were looked at only to report the figures below:
 
 * 2025 in-sample: 2 January to 29 August 2025 (one reported SRF take-up date, 30 June);
-  2025 held-out: 2 September to 31 December 2025 (the other five reported dates: 15
-  September, 31 October, 1 and 29 December and the record 31 December);
+  2025 held-out: 2 September to 31 December 2025 (the other six reported dates: 15
+  September, 15 and 31 October, 1 and 29 December and the record 31 December);
 * 2019 in-sample: 1 July to 13 September 2019 (the calm before the spike); 2019 held-out:
   16 September to 31 December 2019 (the spike of the 17th and the Fed's operations).
 
@@ -117,3 +117,36 @@ def fit_report(
         )
         for name, start, end, in_sample in PERIODS
     ]
+
+
+#: Weights of :func:`in_sample_loss`: bp of RMSE per day of gap in days above IORB, per
+#: missed in-sample take-up date, and per USD bn of ON RRP RMSE.
+LOSS_WEIGHTS = {"days_above": 0.1, "srf_miss": 5.0, "on_rrp_bn": 0.02}
+
+
+def in_sample_loss(
+    run: pd.DataFrame,
+    panel: pd.DataFrame,
+    reported_srf: pd.Series | None = None,
+    *,
+    year: str = "2025",
+) -> float:
+    """The loss the calibration minimises, on ``year``'s **in-sample** period only: RMSE of
+    SOFR - IORB (bp) + 0.1 x |model - data days above IORB| + 5 x missed in-sample take-up
+    dates + 0.02 x RMSE of the ON RRP balance (USD bn; :data:`LOSS_WEIGHTS`)."""
+    name, start, end, _ = next(p for p in PERIODS if p[0] == f"{year} in-sample")
+    fit = period_fit(name, run, panel, start, end, in_sample=True, reported_srf=reported_srf)
+    rrp = (
+        pd.DataFrame(
+            {"model": run["on_rrp_usd_bn"], "data": panel["on_rrp_usd_bn"].reindex(run.index)}
+        )
+        .loc[start:end]
+        .dropna()
+    )
+    w = LOSS_WEIGHTS
+    return (
+        fit.rmse_bp
+        + w["days_above"] * abs(fit.model_days_above - fit.data_days_above)
+        + w["srf_miss"] * len(fit.srf_misses)
+        + w["on_rrp_bn"] * float(np.sqrt(((rrp["model"] - rrp["data"]) ** 2).mean()))
+    )

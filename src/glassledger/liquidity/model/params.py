@@ -22,11 +22,13 @@ Anchors (see docs/liquidity.md, "Calibration"):
 
 * The reserve demand curve shifted out after 2020 (SR1019: the slope turns negative below
   13 % in the later sample). :data:`POST_2020` holds the post-2020 values (satiation
-  13.73 %, mean LCLoR 10.66 %, bank cost and slope, window dressing, money-fund ramps and
-  growth, dealers), fitted on in-sample data only (2025 January-August and 2019 July-13
-  September: :mod:`.fit`, ``benchmarks/corridor_fit.py``); the held-out figures are in
-  docs/liquidity.md. :data:`PREVIOUS_PARAMS` and :data:`PREVIOUS_POST_2020` give back the
-  calibration before issue 15 (the benchmark's baseline).
+  14.0 %, mean LCLoR 12.0 %, bank cost and slope, window dressing, money-fund ramps and
+  growth, dealers, relative-value funds' new capital), fitted on 2025 January-August only
+  (:func:`.fit.in_sample_loss`, ``benchmarks/corridor_search.py``), and the SRF's tail
+  (``srf_tail_bp`` = 10: 30 June 2025, USD 11.1 bn taken up with SOFR 5 bp below the SRF
+  rate); the held-out figures are in docs/liquidity.md. :data:`PREVIOUS_PARAMS` and
+  :data:`PREVIOUS_POST_2020` give back the first issue-15 calibration (the benchmark's
+  baseline).
 
 All other behavioural values are assumptions stated next to the field; the sweep in
 :mod:`.sweep` varies the most uncertain ones.
@@ -94,6 +96,10 @@ class ModelParams:
     rv_basis_max_bp: float = 50.0
     rv_exit_speed: float = 0.03  # share of the book cut per day of negative carry
     rv_equity_growth: float = 0.10
+    # share of their coupon allocation beyond spare leverage room that funds take with newly
+    # raised capital (1: the basis trade absorbs rv_coupon_share of net issuance while carry
+    # is positive; 0: only within room from retained earnings, as in 2019's in-sample fit)
+    rv_new_capital_share: float = 0.0
     rv_sale_to_dealers: float = 0.7  # dealers are the buyers of last resort of forced sales
     # other borrowers (elastic): drop out linearly between the two spreads over IORB
     other_demand_share: float = 0.10
@@ -102,6 +108,10 @@ class ModelParams:
     # Standing Repo Facility: take-up grows with the premium of SOFR over the SRF rate
     srf_elasticity_bn_per_bp: float = 2.3
     srf_max_premium_bp: float = 30.0
+    # the SRF starts lending this far below its rate in SOFR terms: SOFR is the median of the
+    # day's repo trades and the dearest ones pay above it (30 June 2025: USD 11.1 bn taken up
+    # with SOFR 5 bp below the SRF rate); 0: take-up only once the median reaches the rate
+    srf_tail_bp: float = 0.0
     # Treasury
     # share of the day's rise in the TGA (tax receipts, settlement of auctions) paid before
     # the morning repo market trades (0: the market sees yesterday's closing TGA only)
@@ -134,6 +144,7 @@ class ModelParams:
                 "rv_coupon_share",
                 "rv_target_utilisation",
                 "rv_sale_to_dealers",
+                "rv_new_capital_share",
                 "dealer_takedown",
                 "bill_share",
                 "month_start_cut_share",
@@ -166,6 +177,32 @@ class ModelParams:
 #: The post-2020 values were fitted on in-sample data only (2025 January-August, with
 #: 2019 July-13 September; see :mod:`.fit` and docs/liquidity.md, "Fit and held-out data").
 POST_2020: dict[str, float] = {
+    "satiation_pct": 14.0,
+    "floor_mean_pct": 12.0,
+    "month_end_bank_cut": 0.0,
+    "quarter_end_bank_cut": 0.656,
+    "month_end_dealer_cut": 0.0981,
+    "quarter_end_dealer_cut": 0.387,
+    "bank_cost_bp": 2.98,
+    "slope_bp": 1.59,
+    "foreign_bank_share": 0.273,
+    "mmf_lo_max_bp": 3.56,
+    "mmf_width_max_bp": 3.87,
+    "mmf_growth": 0.0,
+    "dealer_takedown": 0.0904,
+    "dealer_half_life_days": 4.83,
+    "month_start_cut_share": 0.165,
+    "tga_same_day_share": 0.246,
+    "rv_new_capital_share": 0.265,
+    "srf_tail_bp": 10.0,
+}
+
+#: The first issue-15 calibration (benchmark baseline, see
+#: :func:`glassledger.liquidity.model.scenario.previous_calibration`): relative-value funds
+#: bought coupons only within spare leverage room, the SRF lent only once SOFR reached its
+#: rate, and the post-2020 values below.
+PREVIOUS_PARAMS: dict[str, float] = {"rv_new_capital_share": 0.0, "srf_tail_bp": 0.0}
+PREVIOUS_POST_2020: dict[str, float] = {
     "satiation_pct": 13.73,
     "floor_mean_pct": 10.66,
     "month_end_bank_cut": 0.13,
@@ -180,12 +217,9 @@ POST_2020: dict[str, float] = {
     "mmf_growth": 0.037,
     "dealer_takedown": 0.09,
     "dealer_half_life_days": 3.5,
+    "month_start_cut_share": 0.5,
+    "tga_same_day_share": 0.09,
 }
-
-#: The values before the issue-15 calibration (benchmark baseline, see
-#: :func:`glassledger.liquidity.model.scenario.previous_calibration`).
-PREVIOUS_PARAMS: dict[str, float] = {"month_start_cut_share": 0.0, "tga_same_day_share": 0.0}
-PREVIOUS_POST_2020 = {"satiation_pct": 13.0, "floor_mean_pct": 10.3}
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ Named scenarios (:data:`SCENARIOS`) are built from the shipped data: two replays
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -133,18 +133,15 @@ def other_liabilities(panel: pd.DataFrame, days: pd.DatetimeIndex) -> pd.Series:
 
 
 def previous_calibration(scenario: Scenario) -> Scenario:
-    """``scenario`` as the model was calibrated before issue 15 (the baseline of
-    ``benchmarks/corridor_fit.py``): the first day's market cleared at that day's own SOFR
-    print, the previous behavioural values (:data:`.params.PREVIOUS_PARAMS`, and
-    :data:`.params.PREVIOUS_POST_2020` for post-2020 scenarios), no month-start spill of
-    window dressing and no same-day TGA flows in the morning market."""
-    initial = replace(scenario.initial, calibration_spread_bp=None)
+    """``scenario`` as calibrated by the first issue-15 pass (the baseline of
+    ``benchmarks/corridor_fit.py``): :data:`.params.PREVIOUS_PARAMS` (relative-value funds
+    buy coupons only within spare leverage room) and, for post-2020 scenarios, the values of
+    :data:`.params.PREVIOUS_POST_2020`."""
     changes = dict(PREVIOUS_PARAMS)
-    if scenario.name != "sept-2019":  # post-2020 values back to the pre-issue-15 ones
-        defaults = ModelParams()
-        changes |= {k: getattr(defaults, k) for k in POST_2020} | PREVIOUS_POST_2020
+    if scenario.name != "sept-2019":
+        changes |= PREVIOUS_POST_2020
     params = scenario.params.with_(**changes)
-    return Scenario(scenario.name, scenario.description, initial, scenario.paths, params)
+    return Scenario(scenario.name, scenario.description, scenario.initial, scenario.paths, params)
 
 
 #: Replays calibrate their first day's market on the median spread of this many open-market

@@ -428,15 +428,8 @@ def _capital_series(
                 field="institution",
                 value=capital.at[label, "institution"],
             )
-        for label, value in capital["capital"].items():
-            if value < 0:
-                raise InputError(
-                    "capital must be >= 0",
-                    source=source,
-                    row=label,
-                    field="capital",
-                    value=_plain(value),
-                )
+        # Negative capital is allowed: an institution insolvent from the start is a round-0
+        # default (docs/decisions.md, "Contagion").
         return pd.Series(capital["capital"].to_numpy(float), index=capital["institution"])
     return pd.Series(capital, dtype=float) if isinstance(capital, Mapping) else capital
 
