@@ -9,9 +9,11 @@ network status``, the tests and the benchmarks.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 
 from glassledger.errors import ConfigError, DecodeError
+from glassledger.ledger.crypto import KeyPair
 from glassledger.node.config import parse_address
 from glassledger.node.frames import (
     AwaitReceipts,
@@ -23,7 +25,6 @@ from glassledger.node.frames import (
     Receipts,
     Refused,
     StateReply,
-    StateRequest,
     Status,
     StatusRequest,
     Submit,
@@ -31,6 +32,7 @@ from glassledger.node.frames import (
     decode_frame,
     encode_frame,
     read_frame,
+    sign_state_request,
 )
 
 
@@ -104,15 +106,29 @@ class NodeClient:
             raise DecodeError(f"expected NonceReply, got {type(reply).__name__}")
         return reply.next_nonce
 
-    async def read_state(self, prefixes: Sequence[bytes], height: int = -1) -> StateReply:
-        """The committed state under ``prefixes`` after block ``height`` (-1: the head);
-        :class:`ConfigError` with the node's reason when it cannot answer."""
-        reply = await self._ask(StateRequest(list(prefixes), height))
-        if not isinstance(reply, StateReply):
-            raise DecodeError(f"expected StateReply, got {type(reply).__name__}")
-        if reply.error:
-            raise ConfigError(f"node {self.address} cannot read the state: {reply.error}")
-        return reply
+    async def read_state(
+        self, keys: KeyPair, prefixes: Sequence[bytes], height: int = -1
+    ) -> StateReply:
+        """The committed state under ``prefixes`` after block ``height`` (-1: the head), all
+        pages of it at the one height the first page was read at, as one reply; each page is
+        asked for signed by ``keys`` (an oracle's or the regulator's: the node refuses other
+        readers). :class:`ConfigError` with the node's reason when it cannot answer."""
+        items: list[tuple[bytes, bytes]] = []
+        after = b""
+        while True:
+            issued_ms = time.time_ns() // 1_000_000
+            request = sign_state_request(
+                keys, self.chain_id, list(prefixes), height, after, issued_ms
+            )
+            reply = await self._ask(request)
+            if not isinstance(reply, StateReply):
+                raise DecodeError(f"expected StateReply, got {type(reply).__name__}")
+            if reply.error:
+                raise ConfigError(f"node {self.address} cannot read the state: {reply.error}")
+            items += reply.items
+            if not reply.more or not reply.items:
+                return StateReply(reply.height, reply.time_ms, items)
+            height, after = reply.height, reply.items[-1][0]
 
 
 def node_status(address: str, chain_id: str, genesis_hash: bytes) -> Status:

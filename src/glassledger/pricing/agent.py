@@ -26,11 +26,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from glassledger.contracts.oracle import MAX_KEY_LENGTH
 from glassledger.errors import ConfigError, InputError
 from glassledger.ledger import codec
 from glassledger.pricing.valuation import Market, mark_points
@@ -42,6 +44,13 @@ SEED_SCALE = 8
 PREFIXES = (b"derivative/c/", b"oracle/v/")
 #: Market file section -> oracle kind.
 SECTIONS = {"rates": "rate", "vols": "vol", "hazards": "hazard", "recoveries": "recovery"}
+#: Market file section -> (lowest, highest, the rule in words), decimals per year.
+BOUNDS = {
+    "rates": (-1.0, 10.0, "a decimal rate in [-1, 10]"),
+    "vols": (0.0, 10.0, "a positive decimal volatility, at most 10 (1000%)"),
+    "hazards": (0.0, 10.0, "a decimal hazard rate in [0, 10]"),
+    "recoveries": (0.0, 1.0, "a decimal recovery rate in [0, 1]"),
+}
 
 Call = tuple[str, str, dict[str, Any]]
 
@@ -98,21 +107,19 @@ def load_market_file(path: str | Path | None) -> dict[str, dict[str, float]]:
             raise InputError("not an object of key: number", source=path.name, field=section)
         for name, value in values.items():
             field = f"{section}.{name}"
+            if not 0 < len(name) <= MAX_KEY_LENGTH or not name.isprintable():
+                raise InputError(
+                    f"a key is 1 to {MAX_KEY_LENGTH} printable characters",
+                    source=path.name,
+                    field=field,
+                )
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise InputError("not a number", source=path.name, field=field, value=value)
-            low, high = {"vols": (0, None), "hazards": (0, None), "recoveries": (0, 1)}.get(
-                section, (None, None)
-            )
-            if (low is not None and value < low) or (high is not None and value > high) or (
-                section == "vols" and value == 0
+            low, high, bound = BOUNDS[section]
+            if not (math.isfinite(value) and low <= value <= high) or (
+                section == "vols" and value * 10**SEED_SCALE < 0.5
             ):
-                bound = {"vols": "positive", "hazards": "non-negative", "recoveries": "in [0, 1]"}
-                raise InputError(
-                    f"must be {bound[section]}", source=path.name, field=field, value=value
-                )
-            if not 0 < len(name) <= 64 or not name.isprintable():
-                raise InputError("key must be 1..64 printable characters", source=path.name,
-                                 field=field)
+                raise InputError(f"must be {bound}", source=path.name, field=field, value=value)
     return data
 
 
@@ -170,7 +177,12 @@ def mark_calls(marks: list[list[Any]], observed_ms: int) -> list[Call]:
         (
             "oracle",
             "post_batch",
-            {"kind": "mark", "points": marks[i : i + BATCH], "scale": 0, "observed_ms": observed_ms},
+            {
+                "kind": "mark",
+                "points": marks[i : i + BATCH],
+                "scale": 0,
+                "observed_ms": observed_ms,
+            },
         )
         for i in range(0, len(marks), BATCH)
     ]
@@ -191,7 +203,10 @@ def run_once(home, participant: str, seed: Mapping[str, Any] | None = None) -> R
     from glassledger.ledger.sqlite_store import SQLiteStore
     from glassledger.node.submit import queue_call
 
+    home.load_genesis()  # a clear error when ``home`` is not a glassledger home
     keys = home.load_keys(participant)
+    if not home.store.exists():
+        home.open_chain().store.close()  # first use: create the store from genesis
     store = SQLiteStore.open(home.store, readonly=True)
     try:
         height = store.head_height()
@@ -210,11 +225,12 @@ def run_once(home, participant: str, seed: Mapping[str, Any] | None = None) -> R
 
 
 def _check(receipts, what: str) -> None:
+    """Every receipt is a success; else a :class:`ConfigError` saying which post failed."""
     for r in receipts:
         if r.height < 0 and r.reason == "pending":
-            raise ConfigError(f"no receipt yet for the {what} {r.tx_hash.hex()}")
+            raise ConfigError(f"no receipt yet for the {what} post {r.tx_hash.hex()}")
         if not r.ok:
-            raise ConfigError(f"the {what} was rejected: {r.reason}: {r.message}")
+            raise ConfigError(f"the {what} post was rejected: {r.reason}: {r.message}")
 
 
 async def node_round(client, keys, seed: Mapping[str, Any] | None, wait_s: float) -> Round:
@@ -223,9 +239,9 @@ async def node_round(client, keys, seed: Mapping[str, Any] | None, wait_s: float
     from glassledger.node.client import submit_calls
 
     if seed:
-        head = await client.read_state([])
+        head = await client.read_state(keys, [])
         _check(await submit_calls(client, keys, seed_calls(seed, head.time_ms), wait_s), "seed")
-    reply = await client.read_state(list(PREFIXES))
+    reply = await client.read_state(keys, list(PREFIXES))
     marks = points(dict(reply.items), reply.time_ms)
     if marks:
         _check(await submit_calls(client, keys, mark_calls(marks, reply.time_ms), wait_s), "marks")

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from glassledger.errors import GlassledgerError
 from glassledger.node.cli import DEFAULT_HOME, HomeOption
 
 app = typer.Typer(help="Off-ledger agents that post to the ledger.", no_args_is_help=True)
@@ -34,18 +35,23 @@ def valuation(
         Path | None,
         typer.Option(
             help="JSON market file (rates, vols, hazards, recoveries; see docs/valuation.md) "
-            "posted to the oracle first, as a seed; the marks use only what the ledger holds."
+            "posted to the oracle once, first, as a seed; the marks use only what the ledger "
+            "holds."
         ),
     ] = None,
     once: Annotated[bool, typer.Option("--once", help="Value once and exit.")] = False,
     interval: Annotated[
         float, typer.Option(min=0.0, help="Seconds between valuations when looping.")
     ] = 60.0,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for receipts (--node).")] = 30.0,
+    timeout: Annotated[
+        float, typer.Option(min=0.1, help="Seconds to wait for receipts (--node).")
+    ] = 30.0,
 ) -> None:
     """Value every live derivative on the ledger with QuantLib from the oracle's curves,
-    prices, vols and hazard rates, and post the marks as signed ``oracle.post_batch``
-    (kind ``mark``). Loops every --interval seconds until SIGINT/SIGTERM, or runs --once."""
+    prices, vols and hazard rates at one height, and post the marks as signed
+    ``oracle.post_batch`` (kind ``mark``). Loops every --interval seconds until SIGINT or
+    SIGTERM (the round under way finishes first), or runs --once. The first round's error
+    ends the run (exit 1); a later round's error is printed and the next round tries again."""
     from glassledger.node.home import Home
     from glassledger.pricing.agent import load_market_file, run_on_node, run_once
 
@@ -58,15 +64,22 @@ def valuation(
     rounds = 0
     try:
         while True:
-            if node_address is None:
-                done = run_once(h, participant, seed)
-                verb = "queued"
+            try:
+                if node_address is None:
+                    done = run_once(h, participant, seed)
+                else:
+                    done = run_on_node(h, node_address, participant, seed, timeout)
+            except GlassledgerError as error:
+                if rounds == 0 or once:
+                    raise
+                typer.echo(f"error: {' '.join(str(error).split())}", err=True)
             else:
-                done = run_on_node(h, node_address, participant, seed, timeout)
-                verb = "posted"
-            seed = {}  # the seed is posted once; later rounds read it from the ledger
+                seed = {}  # posted once; later rounds read it from the ledger
+                verb = "queued" if node_address is None else "posted"
+                typer.echo(
+                    f"{verb} {len(done.marks)} marks valued at height {done.height}", err=False
+                )
             rounds += 1
-            typer.echo(f"{verb} {len(done.marks)} marks valued at height {done.height}")
             if once or stop.wait(interval):
                 break
     finally:
