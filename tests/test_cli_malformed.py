@@ -459,6 +459,7 @@ FREE_TEXT = {
 REFUSED = {
     "node_home": ["", "{missing}", "{file}", "{dir}"],
     "key_home": ["", "{missing}", "{file}"],
+    "store_home": ["", "{missing}", "{file}", "{dir}"],
     "new_dir": ["", "{file}", "{under}"],
     "existing_dir": ["", "{missing}", "{file}"],
     "out_file": ["", "{dir}", "{under}"],

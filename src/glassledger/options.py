@@ -96,6 +96,17 @@ def node_home(value: Any) -> Path:
 
 
 @_kind
+def store_home(value: Any) -> Path:
+    """An existing directory holding a block store (``chain.sqlite``), as the indexer reads."""
+    path = _path(value)
+    if not (path / "chain.sqlite").is_file():
+        state = "is a file" if path.is_file() else "does not exist" if not path.exists() else ""
+        where = f"{path} {state}".strip() if state else f"{path} has no chain.sqlite"
+        raise _refuse(f"{where}: give a node home holding the block store (chain.sqlite)")
+    return path
+
+
+@_kind
 def key_home(value: Any) -> Path:
     """An existing directory holding key files (a node home, or a client's key folder)."""
     path = _path(value)

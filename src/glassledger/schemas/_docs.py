@@ -60,7 +60,8 @@ line naming the command and the option, exit code 1:
 | kind | accepted | refused |
 |---|---|---|
 | node home (`--home`) | a directory holding `genesis.toml` | empty, missing, a file, a directory that is not a home |
-| key home (`tx --home`, `query --home`) | an existing directory (its `keys/` holds the key) | empty, missing, a file |
+| store home (`index --home`) | a directory holding `chain.sqlite` | empty, missing, a file, a directory without a store |
+| key home (`tx --home`, `query --home`, `agent valuation --home`) | an existing directory (its `keys/` holds the key) | empty, missing, a file |
 | new directory (`init --home`, `network init --dir`, `--out` run folders) | an existing writable directory, or one that can be created | empty, a file, a path under a file |
 | output file (`--out`, `--html`, `--png`...) | an existing writable file (overwritten), or a new one in a writable directory | empty, a directory, a path under a file |
 | input file (`--config`, `--genesis`, `--checkpoint`...) | an existing file | empty, missing, a directory |
