@@ -1,13 +1,15 @@
 """Networked throughput, finality latency and catch-up: 4 authorities + 1 bookkeeper, each its
 own process on loopback, against the embedded network measured in the same run.
 
-1. **saturation**: ``--saturation`` signed transfers submitted at once (batches of 500,
-   round-robin to the 4 authorities over the client protocol); finalized transfers per second
-   from the first submit to the last receipt;
+1. **saturation**: ``--saturation`` signed transfers submitted at once (batches of 500, each
+   client's to its own authority, the 4 authorities' clients side by side over the client
+   protocol); finalized transfers per second from the first submit to the last receipt, and
+   CPU per transfer of the node processes and their signature workers (from /proc);
 2. **fixed offered load**: transfers offered open-loop at ``--rate`` per second (and at
    ``--low-rate``) for ``--seconds``; submit-to-finality latency per batch of 1/50 s (the
    batch's clock starts at its scheduled submit time and stops when its last transfer's
-   receipt arrives: per-transfer latency, rounded up to its batch);
+   receipt arrives: per-transfer latency, rounded up to its batch); the schedule never waits
+   for a node's reply (each node's submitter sends all that is due for it in one request);
 3. **embedded**: the same two measurements on the embedded network (4 engines, one process,
    ``glassledger.node.bench``), so the ratio networked / embedded is from one machine state;
 4. **catch-up**: the bookkeeper is started only after the others finalized at least
