@@ -24,6 +24,7 @@ from glassledger.sim.engine import Recorder
 from glassledger.sim.market_day import derivatives_day, funding_day, ledger_get, must
 from glassledger.sim.scenario import Scenario
 from glassledger.sim.squeeze import repo_squeeze
+from glassledger.sim.structure import market_structure
 
 
 def _monitor_setup(ledger: Recorder, scenario: Scenario) -> dict[str, int]:
@@ -137,4 +138,5 @@ RUNNERS = {
     "dealer_default": dealer_default,
     "basket_attack": basket_attack,
     "repo_squeeze": repo_squeeze,
+    "market_structure": market_structure,
 }
