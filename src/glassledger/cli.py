@@ -12,6 +12,9 @@ for every command (``docs/inputs.md``):
   (any :class:`~glassledger.errors.GlassledgerError`, or a usage error);
 * ``70`` - an internal error, that is a bug in glassledger (EX_SOFTWARE of sysexits.h): the
   message says so and where to report it; ``--debug`` shows the traceback.
+
+When the reader of standard output goes away (``| head``) output stops quietly with exit code 1
+(Click's convention).
 """
 
 from __future__ import annotations
@@ -106,6 +109,10 @@ class Boundary(TyperGroup):
             clicks.ClickException,
             KeyboardInterrupt,
         ):
+            raise
+        except BrokenPipeError:
+            # The reader went away (`glassledger ... | head`): Click's main loop stops
+            # quietly with exit code 1, as it already does when `--help` meets a closed pipe.
             raise
         except OSError as error:
             if error.filename is None:  # not about a path the user gave: a bug of ours

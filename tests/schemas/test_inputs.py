@@ -13,6 +13,7 @@ from glassledger.cli import EXIT_BUG, EXIT_REFUSED, app
 from glassledger.errors import InputError
 from glassledger.schemas import describe, read, read_raw, validate
 from glassledger.schemas.contagion import CAPITAL
+from glassledger.schemas.credit import EXTERNAL_RATINGS
 from glassledger.schemas.saccr import NETTING_SETS, TRADES
 from glassledger.tables import write_table
 
@@ -368,3 +369,26 @@ def test_an_output_path_that_cannot_be_written_is_refused_not_a_bug(tmp_path):
     args = ("basket", "reserve", tmp_path / "h.csv", tmp_path / "r.csv", "--out")
     refused(run(*args, tmp_path / "missing" / "m.csv"), "missing", "no such folder")
     refused(run(*args, tmp_path), str(tmp_path), "a directory")
+
+
+def test_a_date_the_strict_cast_refuses_names_its_row(tmp_path):
+    """``-1`` parses leniently as the year -1, which datetime64[ns] cannot hold: pandera
+    reported the failure with no row, and the boundary called it a bug (found by fuzzing)."""
+    (tmp_path / "ext.csv").write_text("counterparty,as_of,rating\n007,2023-12-31,BBB\n8,-1,A\n")
+    with pytest.raises(InputError, match="not a date") as error:
+        read(tmp_path / "ext.csv", EXTERNAL_RATINGS)
+    assert (error.value.line, error.value.field, error.value.value) == (3, "as_of", "-1")
+
+
+def test_a_closed_output_pipe_stops_quietly(monkeypatch):
+    """``glassledger ... | head``: when the reader goes away the command stops quietly (exit
+    1, Click's convention), not with the internal-error report."""
+    from glassledger.basket import cli as basket_cli
+
+    def closed(*_args, **_kwargs):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(basket_cli, "_basket", closed)
+    result = run("basket", "amounts")
+    assert result.exit_code == EXIT_REFUSED
+    assert "internal error" not in result.output and "bug" not in result.output

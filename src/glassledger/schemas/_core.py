@@ -600,6 +600,9 @@ def _first_error(
     cases = cases.copy()
     # A check that crashed (TypeError...) after a coercion failure says nothing new.
     crashed = cases["index"].isna() & cases["check"].astype(str).ne("column_in_dataframe")
+    if crashed.all():
+        cases = _locate_coercion(cases, parsed, table)
+        crashed = cases["index"].isna() & cases["check"].astype(str).ne("column_in_dataframe")
     if crashed.all():  # a check that cannot run on well-typed data is a bug of ours
         first = cases.iloc[0]
         raise RuntimeError(
@@ -650,6 +653,31 @@ def _first_error(
     if position < 0:
         return InputError(message + more, source=source, field=column, hint=table.hint())
     return _error_at(raw, position, column, message + more, source, table.key, hint=table.hint())
+
+
+def _locate_coercion(cases: pd.DataFrame, parsed: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """Coercion failures that pandera could not pin to a row, pinned by coercing each distinct
+    value alone. pandera finds failing cells by re-parsing leniently; a value the lenient parse
+    accepts but the strict cast refuses (``-1`` is the year -1, outside datetime64[ns]) comes
+    back with no row."""
+    columns = _schema_of(table).columns
+    pinned = []
+    for _, case in cases.iterrows():
+        column = case["column"]
+        if not (str(case["check"]).startswith("coerce_dtype") and column in parsed.columns):
+            continue
+        dtype = columns[column].dtype if column in columns else None
+        if dtype is None:
+            continue
+        codes, uniques = pd.factorize(parsed[column].to_numpy(dtype=object))
+        for code, value in enumerate(uniques):
+            try:
+                dtype.coerce(pd.Series([value], dtype=object))
+            except Exception:  # any refusal of the cast is the finding
+                label = parsed.index[int(np.flatnonzero(codes == code)[0])]
+                pinned.append({**case.to_dict(), "index": label, "failure_case": value})
+                break
+    return pd.DataFrame(pinned) if pinned else cases
 
 
 def _pattern_column(raw: pd.DataFrame, position: int, pattern: str, failed: Any) -> str:
