@@ -11,7 +11,13 @@ from support.browser import rendered_charts
 
 
 @pytest.mark.parametrize(
-    ("name", "n_charts"), [("dealer_default", 4), ("basket_attack", 5), ("repo_squeeze", 5)]
+    ("name", "n_charts"),
+    [
+        ("dealer_default", 4),
+        ("basket_attack", 5),
+        ("repo_squeeze", 5),
+        ("market_structure", 6),
+    ],
 )
 def test_the_report_charts_render_in_chromium(tmp_path, name, n_charts):
     scenario, text = load_scenario(name)

@@ -110,6 +110,13 @@ def sweep(
 
         page = write_sweep_report(text, table, next(iter(parameters)), out.with_suffix(".html"))
         console.print(f"threshold report: {page}")
+    elif scenario.kind == "market_structure" and parameters:
+        from glassledger.sim.report import write_structure_sweep_report
+
+        page = write_structure_sweep_report(
+            text, table, next(iter(parameters)), out.with_suffix(".html")
+        )
+        console.print(f"comparison report: {page}")
 
 
 def report(

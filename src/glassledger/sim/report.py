@@ -23,6 +23,7 @@ from glassledger.sim.engine import RunResult
 KIND_MODULES = {
     "basket_attack": "glassledger.sim.attack",
     "repo_squeeze": "glassledger.sim.squeeze",
+    "market_structure": "glassledger.sim.structure",
 }
 
 
@@ -163,24 +164,55 @@ def write_sweep_report(
     liquidity, say): when the attack becomes self-fulfilling, and the table."""
     from glassledger.sim.attack import sweep_chart, threshold
 
-    fig = sweep_chart(table, param)
-    fig.update_layout(title=f"Speculative attack against {param}", height=480)
-    div = fig.to_html(full_html=False, include_plotlyjs=False, div_id="chart-0")
     safe = threshold(table, param)
     line = (
         f"No run was self-fulfilling from {param} = {safe} on."
         if safe is not None
         else f"Runs were self-fulfilling up to the highest {param} swept."
     )
+    title = "When the attack becomes self-fulfilling"
+    fig = sweep_chart(table, param)
+    fig.update_layout(title=f"Speculative attack against {param}", height=480)
+    return write_sweep_page(scenario_text, table, title, line, fig, path)
+
+
+def write_structure_sweep_report(
+    scenario_text: str, table: pd.DataFrame, param: str, path: Path | str
+) -> Path:
+    """A self-contained HTML page of a market-structure sweep over ``param`` (the number
+    of dealers or their balance-sheet limit): liquidity supplied and peak rates of both
+    markets, and the table."""
+    from glassledger.sim.structure import sweep_chart
+
+    fig = sweep_chart(table, param)
+    fig.update_layout(title=f"Dealer market and on-ledger market against {param}", height=480)
+    line = (
+        f"{len(table)} runs; liquidity supplied and peak marginal rate of both markets, "
+        f"averaged over the seeds, against {param}."
+    )
+    return write_sweep_page(scenario_text, table, "Market structure", line, fig, path)
+
+
+def write_sweep_page(
+    scenario_text: str,
+    table: pd.DataFrame,
+    title: str,
+    line: str,
+    fig: go.Figure,
+    path: Path | str,
+) -> Path:
+    """One self-contained HTML page: ``title``, a summary ``line``, the chart, the runs'
+    table and the scenario file."""
+    div = fig.to_html(full_html=False, include_plotlyjs=False, div_id="chart-0")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<title>glassledger sweep: {html.escape(param)}</title>
+<title>glassledger sweep: {html.escape(title)}</title>
 <script>{get_plotlyjs()}</script></head>
 <body style="font-family:sans-serif;max-width:1100px;margin:auto">
-<h1>When the attack becomes self-fulfilling</h1><p id="summary">{html.escape(line)}</p>
+<h1>{html.escape(title)}</h1><p id="summary">{html.escape(line)}</p>
 <section>{div}</section>
 <h2>Runs</h2>{table.to_html(index=False)}
 <h2>Scenario file</h2><pre>{html.escape(scenario_text)}</pre></body></html>

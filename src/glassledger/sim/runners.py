@@ -34,6 +34,7 @@ from glassledger.sim.market_day import (
 )
 from glassledger.sim.scenario import Scenario
 from glassledger.sim.squeeze import repo_squeeze
+from glassledger.sim.structure import market_structure
 
 
 def _monitor_setup(ledger: Ledger, scenario: Scenario) -> dict[str, int]:
@@ -157,4 +158,5 @@ RUNNERS = {
     "dealer_default": dealer_default,
     "basket_attack": basket_attack,
     "repo_squeeze": repo_squeeze,
+    "market_structure": market_structure,
 }

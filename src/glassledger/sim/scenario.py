@@ -19,7 +19,7 @@ import yaml
 
 from glassledger.errors import InputError
 
-KINDS = ("dealer_default", "basket_attack", "repo_squeeze")
+KINDS = ("dealer_default", "basket_attack", "repo_squeeze", "market_structure")
 
 
 class Participant(msgspec.Struct, forbid_unknown_fields=True):
@@ -148,11 +148,62 @@ class Squeeze(msgspec.Struct, forbid_unknown_fields=True):
             raise ValueError("start is after end")
 
 
+class Structure(msgspec.Struct, forbid_unknown_fields=True):
+    """The market-structure comparison (seed 000): the same shock through a dealer market
+    and the on-ledger pool with its facility (docs/scenarios.md). Amounts in USD cents,
+    rates in basis points a year."""
+
+    #: dealers between lenders and borrowers, and each one's balance-sheet limit (the most
+    #: cash it lends to borrowers by reverse repo)
+    dealers: int = 4
+    balance_sheet_limit: int = 15_000_000_00
+    #: the dealer's spread over its marginal funding cost: ``spread_bps`` plus
+    #: ``slope_bps`` x (utilization of its balance sheet)^2
+    spread_bps: int = 5
+    slope_bps: int = 100
+    #: core cash lenders (money funds), each with this much cash to lend
+    lenders: int = 4
+    lender_cash: int = 15_000_000_00
+    #: sideline cash holders: one per hurdle (the least rate, bp a year, each lends at)
+    hurdles_bps: list[int] = msgspec.field(default_factory=lambda: [400, 420, 440, 470])
+    sideline_cash: int = 5_000_000_00
+    #: borrowers (relative-value funds), each needing this much funding before the shock,
+    #: paying at most SOFR + ``max_spread_bps``
+    borrowers: int = 6
+    borrower_need: int = 7_500_000_00
+    max_spread_bps: int = 150
+    #: the shock, from round ``shock_round``: core lenders withdraw ``withdraw_bps`` of their
+    #: cash, borrowers need ``demand_bps`` more
+    withdraw_bps: int = 2_000
+    demand_bps: int = 3_000
+    shock_round: int = 2
+    rounds: int = 8
+    sofr_bps: int = 430
+    srf_spread_bps: int = 20
+    #: on-ledger borrowers may bid at the standing repo facility (open participation)
+    facility_open: bool = True
+    #: fire sale of the notes of borrowers still short at the end: price impact
+    #: ``impact_bps`` x g(sold / depth), g square-root or linear (as the basket attack)
+    depth: int = 20_000_000_00
+    impact_bps: int = 500
+    impact_law: Literal["linear", "sqrt"] = "sqrt"
+
+    def __post_init__(self) -> None:
+        if min(self.dealers, self.lenders, self.borrowers, self.rounds) < 1:
+            raise ValueError("dealers, lenders, borrowers and rounds are >= 1")
+        if not 1 <= self.shock_round < self.rounds:
+            raise ValueError("shock_round must be in [1, rounds): round 0 builds the markets")
+        if not 0 <= self.withdraw_bps <= 10_000 or self.demand_bps < 0:
+            raise ValueError("withdraw_bps in [0, 10000], demand_bps >= 0")
+        if min(self.balance_sheet_limit, self.lender_cash, self.borrower_need, self.depth) <= 0:
+            raise ValueError("limits, cash, needs and depth are positive")
+
+
 class Scenario(msgspec.Struct, forbid_unknown_fields=True):
     """A scenario file (module docstring)."""
 
     name: str
-    kind: Literal["dealer_default", "basket_attack", "repo_squeeze"]
+    kind: Literal["dealer_default", "basket_attack", "repo_squeeze", "market_structure"]
     seed_source: str
     description: str = ""
     seed: int = 0
@@ -173,6 +224,7 @@ class Scenario(msgspec.Struct, forbid_unknown_fields=True):
     shocks: list[Shock] = []
     attack: Attack = msgspec.field(default_factory=Attack)
     squeeze: Squeeze = msgspec.field(default_factory=Squeeze)
+    structure: Structure = msgspec.field(default_factory=Structure)
 
     def shocks_at(self, step: int, kind: str | None = None) -> list[Shock]:
         """The scripted shocks of step ``step`` (of ``kind`` if given), in file order."""
