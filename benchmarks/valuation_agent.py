@@ -1,12 +1,15 @@
 """Valuation agent: marks per second against QuantLib's own pricing time (the ceiling).
 
-Run: ``.venv/bin/python benchmarks/valuation_agent.py [--trades 2000]``
+Run: ``.venv/bin/python benchmarks/valuation_agent.py [--trades 2000] [--repeat 3]``
 
 Set-up: ``--trades`` ledger ``derivative`` records, a quarter of each template (swap, FX
 forward, equity option, CDS), valued from one ``Market``. Measured in the same run:
 
-1. **agent**: :func:`glassledger.pricing.valuation.mark_points` over the records (record
-   parsing, model set-up, QuantLib pricing, rounding to integer marks);
+1. **agent**: :func:`glassledger.pricing.agent.points` on a ledger state holding the
+   records (``derivative/c/<id>``, canonical msgpack) and the oracle points the agent reads
+   (``oracle/v/<kind>/<key>``: rates, FX, price, vol, hazard, recovery at scale 8): decoding
+   the state, building the market, model set-up, QuantLib pricing, rounding to integer
+   marks, i.e. a valuation round without the network;
 2. **ceiling**: QuantLib alone on the same instruments: the options' ``european`` and the
    CDS' ``cds`` calls with the same inputs, plus the closed-form swap and forward sums. The
    ratio agent / ceiling says how close the agent is to QuantLib's own speed.
@@ -17,7 +20,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from glassledger.pricing.valuation import Market, cds, european, mark_points, value_to_long
+from glassledger.ledger import codec
+from glassledger.pricing import agent
+from glassledger.pricing.valuation import Market, cds, european, value_to_long
 
 DAY = 86_400_000
 NOW = 1_800_000_000_000
@@ -78,9 +83,27 @@ def records(n: int) -> list[dict]:
     return out
 
 
+def ledger_state(recs: list[dict], market: Market) -> dict[bytes, bytes]:
+    """The state the agent reads: the records and ``market`` as oracle points (scale 8)."""
+    state = {f"derivative/c/{c['id']}".encode(): codec.encode(c) for c in recs}
+    for kind, values in [
+        ("rate", market.rates),
+        ("fx", market.fx),
+        ("price", market.prices),
+        ("vol", market.vols),
+        ("hazard", market.hazards),
+        ("recovery", market.recoveries),
+    ]:
+        for key, value in values.items():
+            point = {"value": round(value * 1e8), "scale": 8, "observed_ms": NOW}
+            state[f"oracle/v/{kind}/{key}".encode()] = codec.encode(point)
+    return state
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--trades", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each; the best counts")
     args = parser.parse_args()
     recs = records(args.trades)
     market = Market(
@@ -89,27 +112,37 @@ def main() -> None:
         prices={"ACME": 42.0},
         vols={"price:ACME": 0.2},
         hazards={"FIRM B": 0.02},
+        recoveries={"FIRM B": 0.4},
     )
-    start = time.perf_counter()
-    marks = mark_points(recs, market, NOW)
-    agent = time.perf_counter() - start
-    start = time.perf_counter()
-    for c in recs:
-        p = c["params"]
-        if c["template"] == "european_option":
-            european(42.0, p["strike_e8"] / 1e8, 0.05, 0.2, 180 / 365, "call")
-        elif c["template"] == "cds":
-            cds(1_000_000.0, p["spread_bps"] / 1e4, 0.02, 0.4, 0.05, 5.0)
-        else:
-            value_to_long(c, market, NOW)
-    ceiling = time.perf_counter() - start
+    state = ledger_state(recs, market)
+    assert agent.market(state) == market
+
+    def ceiling_run() -> None:
+        for c in recs:
+            p = c["params"]
+            if c["template"] == "european_option":
+                european(42.0, p["strike_e8"] / 1e8, 0.05, 0.2, 180 / 365, "call")
+            elif c["template"] == "cds":
+                cds(1_000_000.0, p["spread_bps"] / 1e4, 0.02, 0.4, 0.05, 5.0)
+            else:
+                value_to_long(c, market, NOW)
+
+    marks = agent.points(state, NOW)  # warm-up (imports, QuantLib's first objects)
+    elapsed, ceiling = float("inf"), float("inf")
+    for _ in range(args.repeat):  # interleaved, best of each: the machine is shared
+        start = time.perf_counter()
+        marks = agent.points(state, NOW)
+        elapsed = min(elapsed, time.perf_counter() - start)
+        start = time.perf_counter()
+        ceiling_run()
+        ceiling = min(ceiling, time.perf_counter() - start)
     print(f"trades: {len(marks)}")
-    print(f"agent:   {len(marks) / agent:10.0f} marks/s ({agent * 1e3:.1f} ms)")
+    print(f"agent:   {len(marks) / elapsed:10.0f} marks/s ({elapsed * 1e3:.1f} ms)")
     print(
         f"ceiling: {len(marks) / ceiling:10.0f} valuations/s, pricing calls alone "
         f"({ceiling * 1e3:.1f} ms)"
     )
-    print(f"ratio agent/ceiling: {ceiling / agent:.2f}")
+    print(f"ratio agent/ceiling: {ceiling / elapsed:.2f}")
 
 
 if __name__ == "__main__":

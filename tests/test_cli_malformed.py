@@ -65,6 +65,7 @@ LONG_RUNNING = {
     ("liquidity", "simulate"),
     ("liquidity", "ledger"),
     ("liquidity", "indicators"),
+    ("agent", "valuation"),  # loops until a signal without --once
 }
 #: Values every numeric option must refuse, and values it may accept or refuse.
 MUST_REFUSE = ["nan", "inf", "-inf", "abc", "1,5"]

@@ -90,12 +90,30 @@ def test_only_oracles_post(chain):
         ({"scale": 19}, "scale must be in [0, 18]"),
         ({"kind": "fx", "key": "USD/CNY", "value": 0}, "a fx is positive"),
         ({"kind": "rating", "key": "dealer-0", "value": -1, "scale": 0}, "non-negative"),
+        ({"kind": "vol", "key": "price:ACME", "value": 0}, "a vol is positive"),
+        ({"kind": "hazard", "key": "FIRM B", "value": -1}, "a hazard is non-negative"),
+        ({"kind": "recovery", "key": "FIRM B", "value": -1, "scale": 2}, "recovery is in [0, 1]"),
+        ({"kind": "recovery", "key": "FIRM B", "value": 101, "scale": 2}, "recovery is in [0, 1]"),
         ({"observed_ms": GENESIS_TIME_MS + 10**9}, "after the block time"),
     ],
 )
 def test_bad_points_are_refused(chain, point, message):
     receipt = post(chain, **point)
     assert receipt.reason == "contract_error" and message in receipt.message
+
+
+def test_vol_hazard_and_recovery_points_are_held_per_key(chain):
+    """The valuation agent's other inputs: a vol per option underlying, a hazard rate and a
+    recovery per CDS reference (0 and 100% recovery, 0 hazard are allowed)."""
+    for kind, key, value in [
+        ("vol", "price:ACME", 20_000_000),
+        ("hazard", "FIRM B", 0),
+        ("recovery", "FIRM B", 0),
+        ("recovery", "FIRM C", 10**8),
+    ]:
+        receipt = post(chain, kind=kind, key=key, value=value, scale=8)
+        assert receipt.ok, receipt.message
+        assert chain.get("oracle", f"v/{kind}/{key}")["value"] == value
 
 
 def test_an_older_observation_never_replaces_the_value_in_force(chain):

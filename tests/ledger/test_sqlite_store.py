@@ -75,6 +75,24 @@ def test_state_at_every_height_matches_the_header_root(pair):
         disk.store.state_at(5)
 
 
+def test_scan_at_reads_one_key_range_as_state_at_does(pair):
+    """The range read (used by the client protocol's StateRequest) equals filtering the
+    whole state, on both stores, for prefixes inside, across and past the keys (a prefix
+    ending in 0xff has no simple upper bound)."""
+    memory, disk = pair
+    keys = sorted(disk.store.load_state())
+    prefixes = [b"", b"token/", b"token/b/USD/", keys[0][:3], b"token\xff", b"\xff\xff", b"zzz"]
+    for height in range(5):
+        full = disk.store.state_at(height)
+        for prefix in prefixes:
+            want = {k: v for k, v in full.items() if k.startswith(prefix)}
+            assert disk.store.scan_at(prefix, height) == want, (prefix, height)
+            assert memory.store.scan_at(prefix, height) == want, (prefix, height)
+    assert disk.store.scan_at(b"token/", 1) != disk.store.scan_at(b"token/", 4)
+    with pytest.raises(StoreError, match="no block at height 5"):
+        disk.store.scan_at(b"token/", 5)
+
+
 def test_reopen_resumes_the_chain(pair, tmp_path):
     _, disk = pair
     disk.store.close()

@@ -169,10 +169,19 @@ def test_the_agent_values_every_live_trade_in_the_ledger_state():
     )
     state = c.store.state_at(c.height)
     with pytest.raises(InputError) as info:
-        agent.points(state, c.time_ms)  # no volatility for ACME
+        agent.points(state, c.time_ms)  # no volatility for ACME on the ledger
     assert info.value.row == "O1"
-    extra = {"vols": {"price:ACME": 0.2}, "rates": {"USD": 0.1}}
-    marks = dict(agent.points(state, c.time_ms, extra))
+    # the market file's numbers are a seed: posted as oracle points, then read back
+    seed = {"vols": {"price:ACME": 0.2}, "rates": {"USD": 0.1}}
+    calls = agent.seed_calls(seed, c.time_ms)
+    c.commit([c.tx("regulator", contract, method, **args) for contract, method, args in calls])
+    assert c.get("oracle", "v/vol/price:ACME")["value"] == 20_000_000
+    state = c.store.state_at(c.height)
+    marks = dict(agent.points(state, c.time_ms))
+    # the seed laid over the earlier state (the home mode) gives the same marks
+    earlier = c.store.state_at(c.height - 1)
+    laid = agent.with_seed(earlier, calls, "regulator", c.height)
+    assert dict(agent.points(laid, c.time_ms)) == marks
     assert sorted(marks) == ["O1", "S1"]
     # 100 calls on Hull's example (T = 182 days): ~ -$475.6 to the dealer, who sold them
     assert marks["O1"] == pytest.approx(-475_60, abs=150)

@@ -5,12 +5,14 @@ ledger's events, determinism, and monotonicity in the dealers' balance-sheet cap
 from __future__ import annotations
 
 import pytest
+from typer.testing import CliRunner
 
+from glassledger.cli import app
 from glassledger.errors import InputError
 from glassledger.sim.engine import RunResult, run_scenario
 from glassledger.sim.report import render, write_structure_sweep_report
 from glassledger.sim.scenario import load_scenario, parse_scenario
-from glassledger.sim.structure import NOTES, hhi
+from glassledger.sim.structure_markets import NOTES, hhi
 from glassledger.sim.sweep import apply_overrides, sweep
 
 
@@ -111,3 +113,23 @@ def test_a_bad_structure_is_one_clear_error():
     with pytest.raises(InputError, match="shock_round"):
         parse_scenario(text.replace("shock_round: 2", "shock_round: 0"))
     assert NOTES["dealer"] != NOTES["ledger"]
+
+
+def test_the_cli_runs_the_comparison_and_reloads_it_for_the_report(tmp_path):
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["scenario", "run", "market_structure", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "on-ledger pool + facility: supplied $58,500,000" in result.output
+    loaded = RunResult.load(out)
+    assert loaded.figures["dealer_time_to_clear_blocks"] == 6
+    assert "Losses and who bears them" in render(loaded)
+
+
+def test_a_larger_withdrawal_makes_the_pool_s_lenders_wait_not_the_dealers():
+    f = _run({"structure.withdraw_bps": 5_000})
+    # the pool pays withdrawals only out of idle cash: its lenders bear the liquidity risk
+    # until sideline cash and the facility refill it; the dealers repurchase at once
+    assert f["dealer_withdrawals_paid_blocks"] == 1
+    assert f["ledger_withdrawals_paid_blocks"] > 1 and f["ledger_pending_withdrawals"] == 0
+    assert f["ledger_time_to_clear_blocks"] == f["ledger_withdrawals_paid_blocks"]
+    assert f["dealer_facility_outstanding"] > 0  # the dealers replaced the cash at the SRF

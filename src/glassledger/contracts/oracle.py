@@ -1,4 +1,5 @@
-"""``oracle``: trusted outside data (prices, rates, FX, ratings) posted as signed transactions.
+"""``oracle``: trusted outside data (prices, rates, FX, ratings, marks, vols, hazard rates,
+recoveries) posted as signed transactions.
 
 Seed 003 gives the regulator node the duty to "provide outside data as a node with public
 credibility"; glassledger lets any participant with the ``oracle`` role post (the regulator
@@ -16,10 +17,18 @@ A data point is ``(kind, key, value, scale, observed_ms)``:
   them keeps each open trade's last mark (``ns/<netting set>`` ``marks``) and the ``trades``
   register its copy; the oracle keeps the block's batch in ``touched/mark`` and the
   observation time of the latest marks (``last/mark``; marks never go back in time);
-* ``value``: an integer (positive for prices and FX, non-negative for ratings, any sign for
-  rates) meaning ``value / 10**scale`` units. A price of 101.25 with ``scale`` 8
-  is ``10_125_000_000``; a rate of 5.33% (0.0533) in basis points is ``533`` with ``scale`` 4;
-  a rating score is usually ``scale`` 0;
+  ``vol`` (an annualised volatility as a decimal, positive, key = the ``underlying`` of a
+  ``derivative`` option, e.g. ``price:ACME`` or ``fx:EUR/USD``), ``hazard`` (a flat default
+  hazard rate per year as a decimal, non-negative, key = a CDS ``reference`` entity) and
+  ``recovery`` (the recovery rate of that reference as a decimal in [0, 1]): the inputs the
+  valuation agent reads besides rates, FX and prices, so its marks are reproducible from the
+  ledger;
+* ``value``: an integer (positive for prices, FX and vols, non-negative for ratings and
+  hazard rates, between 0 and ``10**scale`` for recoveries, any sign for rates) meaning
+  ``value / 10**scale`` units. A price of 101.25 with ``scale`` 8 is ``10_125_000_000``; a
+  rate of 5.33% (0.0533) in basis points is ``533`` with ``scale`` 4; a rating score is
+  usually ``scale`` 0; the valuation agent posts vols, hazard rates and recoveries at
+  ``scale`` 8 (20% = ``20_000_000``);
 * ``observed_ms``: when the data was observed (ms since the Unix epoch), never after the block
   time and never older than the value already in force for that key.
 
@@ -48,10 +57,10 @@ from glassledger.errors import ContractError
 from glassledger.ledger.abi import Context, Contract, method
 
 NAME = "oracle"
-KINDS = frozenset({"price", "rate", "fx", "rating", "mark"})
+KINDS = frozenset({"price", "rate", "fx", "rating", "mark", "vol", "hazard", "recovery"})
 #: Most points one ``post_batch`` carries.
 MAX_BATCH = 50_000
-POSITIVE_KINDS = frozenset({"price", "fx"})
+POSITIVE_KINDS = frozenset({"price", "fx", "vol"})
 MAX_SCALE = 18
 MAX_KEY_LENGTH = 64
 DEFAULT_MAX_AGE_MS = 86_400_000
@@ -171,7 +180,13 @@ class Oracle(Contract):
         )
         ctx.require(0 <= scale <= MAX_SCALE, f"scale must be in [0, {MAX_SCALE}], got {scale}")
         ctx.require(kind not in POSITIVE_KINDS or value > 0, f"a {kind} is positive, got {value}")
-        ctx.require(kind != "rating" or value >= 0, f"a rating is non-negative, got {value}")
+        ctx.require(
+            kind not in ("rating", "hazard") or value >= 0, f"a {kind} is non-negative, got {value}"
+        )
+        ctx.require(
+            kind != "recovery" or 0 <= value <= 10**scale,
+            f"a recovery is in [0, 1], got {value}e-{scale}",
+        )
         ctx.require(kind != "mark" or scale == 0, "a mark is in minor units: scale 0")
         ctx.require(
             observed_ms <= ctx.time_ms,

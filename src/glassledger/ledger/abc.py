@@ -91,6 +91,11 @@ class BlockStore(ABC):
             apply_writes(state, self.get_previous(later))
         return state
 
+    def scan_at(self, prefix: bytes, height: int) -> dict[bytes, bytes]:
+        """The keys starting with ``prefix`` and their values after block ``height`` (a
+        store may read only that key range; this default filters :meth:`state_at`)."""
+        return {k: v for k, v in self.state_at(height).items() if k.startswith(prefix)}
+
     def events(
         self,
         start: int = 0,

@@ -127,6 +127,14 @@ def damaged(path: Path, exc: BaseException) -> StoreError:
     )
 
 
+def _key_range(prefix: bytes) -> tuple[bytes, bytes | None]:
+    """``[low, high)`` of the byte strings starting with ``prefix`` (``high`` None: no end)."""
+    stripped = prefix.rstrip(b"\xff")
+    if not stripped:
+        return prefix, None
+    return prefix, stripped[:-1] + bytes([stripped[-1] + 1])
+
+
 class SQLiteStore(BlockStore):
     """A :class:`BlockStore` in one SQLite file. Build with :meth:`create` or :meth:`open`."""
 
@@ -407,13 +415,20 @@ class SQLiteStore(BlockStore):
         return dict(self._rows("SELECT key, value FROM state"))
 
     def state_at(self, height: int) -> dict[bytes, bytes]:
-        """The state after block ``height``: the current state with every key written after
-        ``height`` set back to the value its first later write replaced (one query)."""
+        return self.scan_at(b"", height)
+
+    def scan_at(self, prefix: bytes, height: int) -> dict[bytes, bytes]:
+        """The keys starting with ``prefix`` and their values after block ``height``: the
+        current state of that key range with every key written after ``height`` set back to
+        the value its first later write replaced (two range queries)."""
         self._check_height(height)
-        state = self.load_state()
-        # SQLite returns the bare column `prev` from the row holding min(height).
+        low, high = _key_range(prefix)
+        where, args = ("key >= ?", [low]) if high is None else ("key >= ? AND key < ?", [low, high])
+        state = dict(self._rows(f"SELECT key, value FROM state WHERE {where}", args))
         rows = self._rows(
-            "SELECT key, prev, min(height) FROM changes WHERE height > ? GROUP BY key", (height,)
+            f"SELECT key, prev, min(height) FROM changes WHERE height > ? AND {where} "
+            "GROUP BY key",  # SQLite returns the bare column `prev` from the min(height) row
+            (height, *args),
         )
         for key, prev, _ in rows:
             if prev is None:

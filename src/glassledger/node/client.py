@@ -1,4 +1,5 @@
-"""Client side of the node protocol: submit transactions, wait for receipts, ask for status.
+"""Client side of the node protocol: submit transactions, wait for receipts, ask for status,
+read the committed state under key prefixes.
 
 One TCP connection to any node; requests and replies are :mod:`glassledger.node.frames`
 frames, one reply per request, in order. Used by ``glassledger tx --node``, ``glassledger
@@ -8,9 +9,11 @@ network status``, the tests and the benchmarks.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 
 from glassledger.errors import ConfigError, DecodeError
+from glassledger.ledger.crypto import KeyPair
 from glassledger.node.config import parse_address
 from glassledger.node.frames import (
     AwaitReceipts,
@@ -21,6 +24,7 @@ from glassledger.node.frames import (
     ReceiptInfo,
     Receipts,
     Refused,
+    StateReply,
     Status,
     StatusRequest,
     Submit,
@@ -28,6 +32,7 @@ from glassledger.node.frames import (
     decode_frame,
     encode_frame,
     read_frame,
+    sign_state_request,
 )
 
 
@@ -101,6 +106,30 @@ class NodeClient:
             raise DecodeError(f"expected NonceReply, got {type(reply).__name__}")
         return reply.next_nonce
 
+    async def read_state(
+        self, keys: KeyPair, prefixes: Sequence[bytes], height: int = -1
+    ) -> StateReply:
+        """The committed state under ``prefixes`` after block ``height`` (-1: the head), all
+        pages of it at the one height the first page was read at, as one reply; each page is
+        asked for signed by ``keys`` (an oracle's or the regulator's: the node refuses other
+        readers). :class:`ConfigError` with the node's reason when it cannot answer."""
+        items: list[tuple[bytes, bytes]] = []
+        after = b""
+        while True:
+            issued_ms = time.time_ns() // 1_000_000
+            request = sign_state_request(
+                keys, self.chain_id, list(prefixes), height, after, issued_ms
+            )
+            reply = await self._ask(request)
+            if not isinstance(reply, StateReply):
+                raise DecodeError(f"expected StateReply, got {type(reply).__name__}")
+            if reply.error:
+                raise ConfigError(f"node {self.address} cannot read the state: {reply.error}")
+            items += reply.items
+            if not reply.more or not reply.items:
+                return StateReply(reply.height, reply.time_ms, items)
+            height, after = reply.height, reply.items[-1][0]
+
 
 def node_status(address: str, chain_id: str, genesis_hash: bytes) -> Status:
     async def ask() -> Status:
@@ -110,28 +139,40 @@ def node_status(address: str, chain_id: str, genesis_hash: bytes) -> Status:
     return asyncio.run(ask())
 
 
+async def submit_calls(
+    client: NodeClient, keys, calls: Sequence[tuple[str, str, dict]], wait_s: float = 30.0
+) -> list[ReceiptInfo]:
+    """Sign ``(contract, method, args)`` calls with ``keys`` at consecutive nonces (the
+    first from the node), submit them in one frame and wait up to ``wait_s`` for their
+    receipts. A refusal at the door (duplicate, replay, malformed) raises
+    :class:`ConfigError` with the node's reason."""
+    from glassledger.ledger.tx import Transaction
+
+    nonce = await client.next_nonce(keys.public)
+    signed = [
+        Transaction(client.chain_id, keys.public, nonce + i, contract, method, args).sign(keys)
+        for i, (contract, method, args) in enumerate(calls)
+    ]
+    reply = await client.submit([tx.encode() for tx in signed])
+    for refusal in reply.refusals:
+        if refusal:
+            raise ConfigError(f"node {client.address} refused the transaction: {refusal}")
+    return await client.receipts([tx.hash for tx in signed], int(wait_s * 1000))
+
+
 def submit_and_wait(
     home, address: str, keys, contract: str, method: str, args: dict, wait_s: float = 30.0
 ) -> ReceiptInfo:
     """Sign ``contract.method(args)`` with ``keys`` (nonce from the node), submit it to the
-    node at ``address`` and wait up to ``wait_s`` for its receipt. A refusal at the door
-    (duplicate, replay, malformed) raises :class:`ConfigError` with the node's reason."""
-    from glassledger.contracts.registry import standard_registry
-    from glassledger.ledger.tx import Transaction
-    from glassledger.node.genesis import build_genesis
+    node at ``address`` and wait up to ``wait_s`` for its receipt (see :func:`submit_calls`)."""
+    from glassledger.node.network import chain_identity
 
-    genesis = home.load_genesis()
-    genesis_hash = build_genesis(genesis, standard_registry())[0].hash
+    home.load_genesis()  # a clear error when ``home`` is not a glassledger home
+    chain_id, genesis_hash = chain_identity(home.path)
 
     async def go() -> ReceiptInfo:
-        async with NodeClient(address, genesis.chain_id, genesis_hash) as client:
-            nonce = await client.next_nonce(keys.public)
-            signed = Transaction(genesis.chain_id, keys.public, nonce, contract, method, args)
-            signed = signed.sign(keys)
-            reply = await client.submit([signed.encode()])
-            if reply.refusals[0]:
-                raise ConfigError(f"node {address} refused the transaction: {reply.refusals[0]}")
-            (receipt,) = await client.receipts([signed.hash], int(wait_s * 1000))
+        async with NodeClient(address, chain_id, genesis_hash) as client:
+            (receipt,) = await submit_calls(client, keys, [(contract, method, args)], wait_s)
             return receipt
 
     return asyncio.run(go())

@@ -14,8 +14,10 @@ with one :class:`Hello` from each side, saying who it is:
   already seen is dropped with a logged reason.
 * **clients** (``glassledger tx --node``, ``glassledger network status``) send
   :class:`Hello` with role ``client`` and no key, then requests — :class:`Submit`,
-  :class:`AwaitReceipts`, :class:`StatusRequest`, :class:`NonceRequest` — each answered by
-  one reply frame. Client frames are not signed: transactions carry their own signatures.
+  :class:`AwaitReceipts`, :class:`StatusRequest`, :class:`NonceRequest`, :class:`StateRequest`
+  (read the committed state under key prefixes at a height) — each answered by one reply
+  frame. Client frames are not signed (transactions carry their own signatures) except a
+  :class:`StateRequest`, signed by its reader (an oracle or the regulator).
 
 Message kinds inside :class:`Signed` are :class:`Kind`: consensus packets (the QBFT engine's
 bytes, unchanged), transaction gossip, block requests and block batches for catch-up, and tip
@@ -37,6 +39,9 @@ from glassledger.ledger.crypto import KeyPair, sha256, verify
 
 HANDSHAKE_DOMAIN = b"glassledger/peer-handshake"
 MESSAGE_DOMAIN = b"glassledger/peer-message"
+STATE_READ_DOMAIN = b"glassledger/state-read"
+#: How far a state read's ``issued_ms`` may be from the node's clock.
+STATE_READ_WINDOW_MS = 60_000
 #: Largest frame accepted, in bytes (a block of 10,000 transfers is about 2.5 MB).
 MAX_FRAME_BYTES = 64 << 20
 _LENGTH = struct.Struct(">I")
@@ -142,6 +147,36 @@ class NonceReply(msgspec.Struct, array_like=True, frozen=True, tag=11):
     next_nonce: int
 
 
+class StateRequest(msgspec.Struct, array_like=True, frozen=True, tag=12):
+    """Client -> node: the committed state under each of ``prefixes`` (e.g.
+    ``b"derivative/c/"``) after block ``height`` (-1: the node's head), keys after ``after``
+    only (a page: pass the last key of the previous reply and its height). Signed by
+    ``reader`` (a participant's key) at ``issued_ms`` (:func:`sign_state_request`): the node
+    answers a registered, active participant with the ``oracle`` or ``regulator`` role only,
+    within :data:`STATE_READ_WINDOW_MS` of its clock (the API's need-to-know policy is not
+    bypassed by this port)."""
+
+    prefixes: list[bytes]
+    height: int = -1
+    after: bytes = b""
+    reader: bytes = b""
+    issued_ms: int = 0
+    signature: bytes = b""
+
+
+class StateReply(msgspec.Struct, array_like=True, frozen=True, tag=13):
+    """Node -> client: the height read, its block time, and ``[key, value]`` pairs in key
+    order (values are canonical msgpack, as stored); ``more`` when the page is full (ask
+    again from the last key); ``error`` non-empty when the height is not held (``items``
+    then empty)."""
+
+    height: int
+    time_ms: int
+    items: list[tuple[bytes, bytes]]
+    error: str = ""
+    more: bool = False
+
+
 Frame = (
     Hello
     | Auth
@@ -155,6 +190,8 @@ Frame = (
     | Status
     | NonceRequest
     | NonceReply
+    | StateRequest
+    | StateReply
 )
 
 
@@ -205,6 +242,31 @@ def handshake_payload(
     chain_id: str, own_key: bytes, peer_key: bytes, own_nonce: bytes, peer_nonce: bytes
 ) -> bytes:
     return codec.encode([chain_id, own_key, peer_key, own_nonce, peer_nonce])
+
+
+def _state_read_payload(chain_id: str, request: StateRequest) -> bytes:
+    fields = [request.prefixes, request.height, request.after, request.reader, request.issued_ms]
+    return codec.encode([chain_id, *fields])
+
+
+def sign_state_request(
+    keys: KeyPair,
+    chain_id: str,
+    prefixes: list[bytes],
+    height: int,
+    after: bytes,
+    issued_ms: int,
+) -> StateRequest:
+    """A :class:`StateRequest` signed by ``keys`` for chain ``chain_id``."""
+    request = StateRequest(prefixes, height, after, keys.public, issued_ms)
+    signature = keys.sign(STATE_READ_DOMAIN, _state_read_payload(chain_id, request))
+    return msgspec.structs.replace(request, signature=signature)
+
+
+def state_request_valid(request: StateRequest, chain_id: str) -> bool:
+    """Whether ``request`` is signed by its ``reader`` for chain ``chain_id``."""
+    payload = _state_read_payload(chain_id, request)
+    return verify(request.reader, STATE_READ_DOMAIN, payload, request.signature)
 
 
 def sign_handshake(

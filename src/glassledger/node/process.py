@@ -45,6 +45,7 @@ from glassledger.errors import (
     TxRejected,
 )
 from glassledger.ledger import codec
+from glassledger.ledger.abc import BlockStore
 from glassledger.ledger.block import Block, Certificate
 from glassledger.ledger.chain import Chain
 from glassledger.ledger.consensus.guard import FileSignState, sign_state_path
@@ -65,6 +66,7 @@ from glassledger.ledger.verify import check_store
 from glassledger.node.config import NodeConfig, parse_address
 from glassledger.node.embedded import evidence_method
 from glassledger.node.frames import (
+    STATE_READ_WINDOW_MS,
     AwaitReceipts,
     BlockBatch,
     BlocksRequest,
@@ -74,6 +76,8 @@ from glassledger.node.frames import (
     NonceRequest,
     ReceiptInfo,
     Receipts,
+    StateReply,
+    StateRequest,
     Status,
     StatusRequest,
     Submit,
@@ -81,6 +85,7 @@ from glassledger.node.frames import (
     decode_frame,
     encode_frame,
     read_frame,
+    state_request_valid,
 )
 from glassledger.node.genesis import GENESIS_CERTIFICATE, build_genesis, load_genesis
 from glassledger.node.ingress import IngressQueue
@@ -102,6 +107,37 @@ REGOSSIP_MAX_S = 30.0
 #: A clean stop taking longer than this is abandoned (exit code 1, stacks in the log).
 STOP_TIMEOUT_S = 10
 OUTCOMES_KEPT = 200_000
+#: One page of a client state read: at most this many keys, and it stops once past this
+#: many bytes (a reply stays well under the frame limit); the client asks for the next page.
+STATE_PAGE_KEYS = 10_000
+STATE_PAGE_BYTES = 8 << 20
+
+
+def state_page(
+    store: BlockStore,
+    request: StateRequest,
+    max_keys: int = STATE_PAGE_KEYS,
+    max_bytes: int = STATE_PAGE_BYTES,
+) -> StateReply:
+    """One page of the state under ``request.prefixes`` after block ``request.height`` (-1:
+    the head) of ``store``: the keys after ``request.after`` in order, at most ``max_keys``,
+    stopping once past ``max_bytes``; ``more`` when keys are left."""
+    head = store.head_height()
+    height = head if request.height < 0 else request.height
+    if height > head:
+        return StateReply(height, 0, [], f"height {height} is above the head {head}")
+    found: dict[bytes, bytes] = {}
+    for prefix in request.prefixes:
+        found.update(store.scan_at(prefix, height))
+    keys = sorted(k for k in found if k > request.after)
+    items, size = [], 0
+    for key in keys[:max_keys]:
+        if size > max_bytes:
+            break
+        items.append((key, found[key]))
+        size += len(key) + len(found[key])
+    more = len(items) < len(keys)
+    return StateReply(height, store.get_header(height).timestamp_ms, items, more=more)
 
 
 def wall_clock_ms() -> int:
@@ -712,6 +748,8 @@ class NetworkNode:
                     reply = self.status()
                 elif isinstance(frame, NonceRequest):
                     reply = NonceReply(self._next_nonce(frame.sender))
+                elif isinstance(frame, StateRequest):
+                    reply = self.read_state(frame)
                 else:
                     raise DecodeError(f"unexpected {type(frame).__name__} from a client")
                 writer.write(encode_frame(reply))
@@ -720,6 +758,32 @@ class NetworkNode:
             pass
         finally:
             writer.close()
+
+    def read_state(self, request: StateRequest) -> StateReply:
+        """A page of the committed state (:func:`state_page`) from the store, never a block
+        being executed, for a reader allowed by :meth:`may_read_state`."""
+        refused = self.may_read_state(request)
+        if refused is not None:
+            self.event("state_read_refused", reason=refused)
+            return StateReply(request.height, 0, [], refused)
+        return state_page(self.chain.store, request)
+
+    def may_read_state(self, request: StateRequest) -> str | None:
+        """``None`` when ``request`` is signed for this chain, recent, and by a registered,
+        active participant with the ``oracle`` or ``regulator`` role; else why not."""
+        if not state_request_valid(request, self.chain.chain_id):
+            return "bad signature on the state read"
+        if abs(wall_clock_ms() - request.issued_ms) > STATE_READ_WINDOW_MS:
+            return f"the state read was issued more than {STATE_READ_WINDOW_MS} ms from now"
+        refused = self.admit(request.reader)
+        if refused is not None:
+            return refused
+        who = self.participant_of(request.reader)
+        record = self.chain.committed.get(b"identity/p/" + who.encode())
+        roles = codec.decode(record, dict)["roles"] if record is not None else []
+        if not {"oracle", "regulator"} & set(roles):
+            return f"{who} may not read the state here: the oracle and regulator roles may"
+        return None
 
     # ------------------------------------------------------------------ peers and catch-up
 

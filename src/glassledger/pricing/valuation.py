@@ -101,13 +101,16 @@ def cds(
 class Market:
     """Inputs read from the oracle at a height: ``rates`` (index or currency -> decimal),
     ``fx`` (pair -> rate), ``prices`` (key -> price), ``vols`` (underlying -> decimal),
-    ``hazards`` (reference -> decimal), ``recovery`` (decimal)."""
+    ``hazards`` (reference -> decimal), ``recoveries`` (reference -> decimal), ``recovery``
+    (the default for a reference without one: 40%, the ISDA standard for senior unsecured
+    CDS)."""
 
     rates: dict[str, float] = field(default_factory=dict)
     fx: dict[str, float] = field(default_factory=dict)
     prices: dict[str, float] = field(default_factory=dict)
     vols: dict[str, float] = field(default_factory=dict)
     hazards: dict[str, float] = field(default_factory=dict)
+    recoveries: dict[str, float] = field(default_factory=dict)
     recovery: float = 0.4
 
 
@@ -171,7 +174,7 @@ def value_to_long(c: dict[str, Any], market: Market, now_ms: int) -> float:
             notional / scale,
             p["spread_bps"] / 10_000,
             market.hazards[p["reference"]],
-            market.recovery,
+            market.recoveries.get(p["reference"], market.recovery),
             ccy_rate,
             years,
         )
