@@ -192,3 +192,33 @@ def _check_repository_commands(home_path: Path, tmp_path: Path) -> None:
     opened = runner.invoke(app, ["repository", "reconcile", "--home", home, "--sealed"])
     assert opened.exit_code == 0 and "1 field" in opened.output, opened.output
     assert "field notional" in opened.output
+
+
+def test_serve_opens_a_browser_only_when_a_display_exists(tmp_path, monkeypatch):
+    import webbrowser
+
+    import uvicorn
+
+    from glassledger import demo as guided
+    from glassledger.node.devnet import devnet_genesis
+    from glassledger.node.home import init_home
+
+    home = init_home(tmp_path / "home", devnet_genesis()).path
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", opened.append)
+
+    def run(server: uvicorn.Server) -> None:  # a server that starts, then is stopped
+        server.started = True
+        until = time.monotonic() + (10 if os.environ.get("DISPLAY") else 0.5)
+        while not opened and time.monotonic() < until:
+            time.sleep(0.05)
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+    for name in ("DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    guided.serve(home, port=8765)
+    assert opened == []  # headless: the URL is printed, no browser
+    monkeypatch.setenv("DISPLAY", ":0")
+    guided.serve(home, port=8765)
+    assert opened == ["http://127.0.0.1:8765/dashboard/"]

@@ -406,18 +406,18 @@ def _print_summary(summary: dict, home: Home) -> None:
             table.add_row(f"  {name}", value)
         table.add_section()
     console.print(table)
-    defaults = Table(title="defaults", title_justify="left")
-    for column in ("defaulter", "what", "block", "loss", "guarantee", "claim", "warned"):
+    defaults = Table(title="defaults (USD)", title_justify="left")
+    for column in ("defaulter", "what", "block", "loss", "guarantee", "claim", "warned in"):
         defaults.add_column(column, justify="left" if column in ("defaulter", "what") else "right")
     for d in summary["defaults"]:
         warned = f"block {d['first_warning_height']}" if d["warned_before"] else "NOT before"
         defaults.add_row(
             d["defaulter"],
-            d["what"],
+            d["what"].replace("derivatives close-out (netted)", "netted close-out"),
             str(d["height"]),
-            _usd(d["loss"]),
-            _usd(d["guarantee_paid"]),
-            _usd(d["claim"]),
+            f"{d['loss'] / 100:,.0f}",
+            f"{d['guarantee_paid'] / 100:,.0f}",
+            f"{d['claim'] / 100:,.0f}",
             warned,
         )
     console.print(defaults)
