@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 from glassledger.cli import app
 from glassledger.client import Client
 from glassledger.node.home import Home
+from glassledger.sim.scenario import load_scenario
 from support.browser import rendered_charts
 
 
@@ -82,6 +83,7 @@ def _check_output(home: Path, log: Path) -> None:
     assert "7. derivatives day: sealed RFQ to 3 dealers, dealer-1 wins the swap" in out
     # the stress: the shipped dealer-default shocks, on the same chain
     assert "8. stress event (dealer_default.yaml): price note -400 bp (round 0)" in out
+    assert "mark SWAP1 at USD 250,000 (round 1)" in out
     assert "dealer-1 defaults in block" in out and "(repo R2); loss USD 24,000.00 = claim" in out
     assert "close-out USD 1,150,000.00 netted across both trades" in out
     assert "guarantee paid USD 93,000.00; loss USD 804,000.00 = claim" in out
@@ -192,3 +194,57 @@ def _check_repository_commands(home_path: Path, tmp_path: Path) -> None:
     opened = runner.invoke(app, ["repository", "reconcile", "--home", home, "--sealed"])
     assert opened.exit_code == 0 and "1 field" in opened.output, opened.output
     assert "field notional" in opened.output
+
+
+def test_serve_opens_a_browser_only_when_a_display_exists(tmp_path, monkeypatch):
+    import webbrowser
+
+    import uvicorn
+
+    from glassledger import demo as guided
+    from glassledger.node.devnet import devnet_genesis
+    from glassledger.node.home import init_home
+
+    home = init_home(tmp_path / "home", devnet_genesis()).path
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", opened.append)
+
+    def run(server: uvicorn.Server) -> None:  # a server that starts, then is stopped
+        server.started = True
+        until = time.monotonic() + (10 if os.environ.get("DISPLAY") else 0.5)
+        while not opened and time.monotonic() < until:
+            time.sleep(0.05)
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+    for name in ("DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    guided.serve(home, port=8765)
+    assert opened == []  # headless: the URL is printed, no browser
+    monkeypatch.setenv("DISPLAY", ":0")
+    guided.serve(home, port=8765)
+    assert opened == ["http://127.0.0.1:8765/dashboard/"]
+
+
+def test_a_stress_file_the_demo_cannot_play_is_refused_before_it_starts(tmp_path):
+    _, text = load_scenario("dealer_default")
+    cases = {
+        "squeeze.yaml": (load_scenario("repo_squeeze")[1], "not a repo_squeeze one"),
+        "stranger.yaml": (
+            text.replace("target: dealer-1}", "target: dealer-9}"),
+            "dealer-9: not a participant of the demo",
+        ),
+        "rate.yaml": (
+            text + "  - {kind: rate, step: 2, target: USD.SOFR, bps: 50}\n",
+            "shocks[6]: a rate shock is not played",
+        ),
+    }
+    for name, (body, message) in cases.items():
+        (tmp_path / name).write_text(body)
+        home = tmp_path / f"home-{name}"
+        result = CliRunner().invoke(
+            app, ["demo", "--home", str(home), "--stress", str(tmp_path / name)]
+        )
+        assert result.exit_code == 1 and message in result.output, result.output
+        assert str(tmp_path / name) in result.output and "Traceback" not in result.output
+        assert not home.exists()  # nothing was started

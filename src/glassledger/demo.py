@@ -43,6 +43,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from glassledger.contracts.registry import standard_registry
+from glassledger.errors import InputError
 from glassledger.ledger.authorities import authorities_at
 from glassledger.ledger.crypto import BatchVerifier, KeyPair, save_key
 from glassledger.ledger.execution import last_nonce
@@ -175,9 +176,17 @@ def _authority_names(chain) -> list[str]:
     return [pid for pid, _ in authorities_at(chain.state, chain.height + 1)]
 
 
-def run_demo(home_path: Path | None = None, transfers: int = 2_000, seed: int = 7) -> dict:
-    """Run the demo; returns the summary figures (also printed)."""
+def run_demo(
+    home_path: Path | None = None,
+    transfers: int = 2_000,
+    seed: int = 7,
+    stress: str | Path = STRESS,
+) -> dict:
+    """Run the demo; ``stress`` is the dealer-default scenario (a file or a shipped name)
+    whose shocks and monitor make the stress event; returns the summary figures (also
+    printed)."""
     rng = random.Random(seed)
+    scenario, scenario_text = _stress_scenario(stress)
     if home_path is None:
         home_path = Path(tempfile.mkdtemp(prefix="glassledger-demo-"))
     console.rule("[bold]glassledger demo")
@@ -264,7 +273,6 @@ def run_demo(home_path: Path | None = None, transfers: int = 2_000, seed: int = 
         funding, derivatives = _market_day(ledger)
 
         # 8. one stress event on the same chain: the dealer-default scenario's shocks
-        scenario, scenario_text = load_scenario(STRESS)
         stress_from = chain.height
         figures = _stress(ledger, scenario, funding, derivatives)
         repository = _repository(ledger)
@@ -306,6 +314,7 @@ def run_demo(home_path: Path | None = None, transfers: int = 2_000, seed: int = 
         "coins_outstanding": coin["outstanding"],
         "adequate": coin["adequate"],
         "repos_opened": len(funding.repos),
+        "stress": scenario.name,
         "rfq_winner": derivatives.winner,
         "margin_calls": figures["repo_margin_calls"],
         "pool_liquidations": figures["pool_liquidations"],
@@ -328,6 +337,28 @@ def run_demo(home_path: Path | None = None, transfers: int = 2_000, seed: int = 
     chain.store.close()
     _print_summary(summary, home)
     return summary
+
+
+def _stress_scenario(source: str | Path) -> tuple[Scenario, str]:
+    """The dealer-default scenario the demo's stress plays, checked before anything runs:
+    its shocks, the participants they and the monitor name (the demo's)."""
+    scenario, text = load_scenario(source)
+    if scenario.kind != "dealer_default":
+        raise InputError(
+            f"{source}: the demo's stress event plays a dealer_default scenario, not a "
+            f"{scenario.kind} one"
+        )
+    market_day.check_shocks(scenario.shocks, f"{source}: shocks")
+    known = {p.id for p in demo_genesis().participants}
+    named = {s.target for s in scenario.shocks if s.kind == "miss_call"}
+    named |= set(scenario.monitor.capital) | {p.id for p in scenario.participants if p.capital}
+    unknown = sorted(named - known)
+    if unknown:
+        raise InputError(
+            f"{source}: {', '.join(unknown)}: not a participant of the demo (its dealers are "
+            f"{', '.join(DAY_DEALERS)}, its client client-0, the money fund fund-0)"
+        )
+    return scenario, text
 
 
 def _run_result(chain, scenario, text: str, seed: int, figures: dict, tokens) -> RunResult:
@@ -386,7 +417,7 @@ def _print_summary(summary: dict, home: Home) -> None:
             ("swap won by (sealed RFQ)", summary["rfq_winner"]),
             ("trade-repository records", str(summary["repository_records"])),
         ],
-        f"stress: {STRESS}": [
+        f"stress: {summary['stress']}": [
             ("repo margin calls", str(summary["margin_calls"])),
             ("pool liquidations", str(summary["pool_liquidations"])),
             ("total loss", _usd(summary["total_loss"])),
@@ -406,18 +437,18 @@ def _print_summary(summary: dict, home: Home) -> None:
             table.add_row(f"  {name}", value)
         table.add_section()
     console.print(table)
-    defaults = Table(title="defaults", title_justify="left")
-    for column in ("defaulter", "what", "block", "loss", "guarantee", "claim", "warned"):
+    defaults = Table(title="defaults (USD)", title_justify="left")
+    for column in ("defaulter", "what", "block", "loss", "guarantee", "claim", "warned in"):
         defaults.add_column(column, justify="left" if column in ("defaulter", "what") else "right")
     for d in summary["defaults"]:
         warned = f"block {d['first_warning_height']}" if d["warned_before"] else "NOT before"
         defaults.add_row(
             d["defaulter"],
-            d["what"],
+            d["what"].replace("derivatives close-out (netted)", "netted close-out"),
             str(d["height"]),
-            _usd(d["loss"]),
-            _usd(d["guarantee_paid"]),
-            _usd(d["claim"]),
+            f"{d['loss'] / 100:,.0f}",
+            f"{d['guarantee_paid'] / 100:,.0f}",
+            f"{d['claim'] / 100:,.0f}",
             warned,
         )
     console.print(defaults)
@@ -543,7 +574,10 @@ def _stress(ledger: _DemoLedger, scenario: Scenario, funding, derivatives) -> di
     from glassledger.sim.runners import default_stress
 
     shocks = ", ".join(
-        f"{s.kind} {s.target}" + (f" {s.bps:+} bp" if s.bps else "") + f" (round {s.step})"
+        f"{s.kind} {s.target}"
+        + (f" {s.bps:+} bp" if s.bps else "")
+        + (f" at USD {s.amount / 100:,.0f}" if s.kind == "mark" else "")
+        + f" (round {s.step})"
         for s in scenario.shocks
     )
     console.print(f"8. stress event ({scenario.name}.yaml): {shocks}")
