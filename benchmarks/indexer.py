@@ -27,6 +27,7 @@ def main() -> None:
     parser.add_argument("--txs", type=int, default=2_000)
     parser.add_argument("--postgres", default=os.environ.get("GLASSLEDGER_TEST_POSTGRES", ""))
     args = parser.parse_args()
+    print(f"load average (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     store = build_chain(args.blocks, args.txs)
     transfers = args.blocks * args.txs
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,13 +1,15 @@
 """Networked throughput, finality latency and catch-up: 4 authorities + 1 bookkeeper, each its
 own process on loopback, against the embedded network measured in the same run.
 
-1. **saturation**: ``--saturation`` signed transfers submitted at once (batches of 500,
-   round-robin to the 4 authorities over the client protocol); finalized transfers per second
-   from the first submit to the last receipt;
+1. **saturation**: ``--saturation`` signed transfers submitted at once (batches of 500, each
+   client's to its own authority, the 4 authorities' clients side by side over the client
+   protocol); finalized transfers per second from the first submit to the last receipt, and
+   CPU per transfer of the node processes and their signature workers (from /proc);
 2. **fixed offered load**: transfers offered open-loop at ``--rate`` per second (and at
    ``--low-rate``) for ``--seconds``; submit-to-finality latency per batch of 1/50 s (the
    batch's clock starts at its scheduled submit time and stops when its last transfer's
-   receipt arrives: per-transfer latency, rounded up to its batch);
+   receipt arrives: per-transfer latency, rounded up to its batch); the schedule never waits
+   for a node's reply (each node's submitter sends all that is due for it in one request);
 3. **embedded**: the same two measurements on the embedded network (4 engines, one process,
    ``glassledger.node.bench``), so the ratio networked / embedded is from one machine state;
 4. **catch-up**: the bookkeeper is started only after the others finalized at least
@@ -39,6 +41,9 @@ from glassledger.node.network import chain_identity, init_network, load_network,
 
 AUTHORITIES = [f"dealer-{i}" for i in range(4)]
 BATCH = 500
+#: Connections waiting for receipts at once: at 50 batches/s, exact up to 4 s of latency (a
+#: batch waiting for a free connection would be timed late).
+WATCHERS = 200
 BESU_PUBLISHED = "520-1,200 tx/s (Besu, 4 validators, published; not measured here)"
 
 
@@ -84,6 +89,28 @@ def check_receipts(receipts) -> None:
     if bad:
         reasons = sorted({r.reason for r in bad})
         raise RuntimeError(f"{len(bad)} of {len(receipts)} transfers not finalized ok: {reasons}")
+
+
+def tree_cpu_s(roots: list[int]) -> float:
+    """CPU seconds (user + system) used so far by ``roots`` and every live descendant
+    (the nodes' signature workers), from /proc (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # exited meanwhile
+            stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
+    total, wanted = 0.0, set(roots)
+    for pid, (_, cpu) in stats.items():
+        ancestor = pid
+        while ancestor not in wanted and ancestor in stats and ancestor > 1:
+            ancestor = stats[ancestor][0]
+        if ancestor in wanted:
+            total += cpu
+    return total
 
 
 class Cluster:
@@ -132,19 +159,21 @@ class Cluster:
 
     async def saturate(self, txs: list[SignedTransaction]) -> float:
         """Transfers finalized per second, all submitted at once (each client's transfers go
-        to its own node, in nonce order, as a client of one institution would)."""
+        to its own node, in nonce order, as a client of one institution would; the four
+        institutions' clients submit side by side, not one after another)."""
         clients = [self.client(n) for n in AUTHORITIES]
         for c in clients:
             await c.__aenter__()
         watcher = self.client("dealer-0")
         await watcher.__aenter__()
         shards = shard(txs)
+
+        async def feed(client: NodeClient, part: list[SignedTransaction]) -> None:
+            for offset in range(0, len(part), BATCH):
+                await submit_all(client, [tx.encode() for tx in part[offset : offset + BATCH]])
+
         start = time.perf_counter()
-        for offset in range(0, max(len(s) for s in shards), BATCH):
-            for node, part in enumerate(shards):
-                batch = part[offset : offset + BATCH]
-                if batch:
-                    await submit_all(clients[node], [tx.encode() for tx in batch])
+        await asyncio.gather(*(feed(c, part) for c, part in zip(clients, shards, strict=True)))
         receipts = await watcher.receipts([tx.hash for tx in txs], 900_000)
         elapsed = time.perf_counter() - start
         check_receipts(receipts)
@@ -159,8 +188,22 @@ class Cluster:
         submitters = [self.client(n) for n in AUTHORITIES]
         for c in submitters:
             await c.__aenter__()
+        # open loop: the schedule never waits for a node's reply; each node's submitter sends
+        # what is due for it, everything queued meanwhile in one request (order kept)
+        queues: list[asyncio.Queue[list[bytes]]] = [asyncio.Queue() for _ in AUTHORITIES]
+
+        async def feed(client: NodeClient, queue: asyncio.Queue[list[bytes]]) -> None:
+            while True:
+                raws = await queue.get()
+                while not queue.empty():
+                    raws += queue.get_nowait()
+                await submit_all(client, raws)
+
+        feeders = [
+            asyncio.ensure_future(feed(c, q)) for c, q in zip(submitters, queues, strict=True)
+        ]
         pool: asyncio.Queue[NodeClient] = asyncio.Queue()
-        for _ in range(48):
+        for _ in range(WATCHERS):
             c = self.client("dealer-0")
             await c.__aenter__()
             pool.put_nowait(c)
@@ -183,11 +226,17 @@ class Cluster:
             await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
             for node, part in enumerate(shard(batch)):
                 if part:
-                    await submit_all(submitters[node], [tx.encode() for tx in part])
+                    queues[node].put_nowait([tx.encode() for tx in part])
             watchers.append(
                 asyncio.ensure_future(watch([tx.hash for tx in batch], scheduled, len(batch)))
             )
-        await asyncio.gather(*watchers)
+        try:
+            await asyncio.gather(*watchers)
+        finally:
+            for feeder in feeders:
+                if feeder.done():
+                    feeder.result()  # a refused submission, rather than receipts never seen
+                feeder.cancel()
         for c in submitters:
             await c.__aexit__()
         while not pool.empty():
@@ -207,15 +256,21 @@ class Cluster:
         raise TimeoutError("no caught_up line")
 
 
-def embedded(count: int, rate: float, seconds: float, clients: int) -> tuple[float, np.ndarray]:
+def embedded(
+    count: int, rate: float, seconds: float, clients: int
+) -> tuple[float, np.ndarray, float]:
+    """Throughput at saturation, latencies at ``rate``, and CPU ms per transfer (this
+    process and its signature workers, during the saturation run)."""
     from glassledger.node.bench import _network, _transfers, measure_latency, measure_throughput
 
     with BatchVerifier(workers=2) as verifier, tempfile.TemporaryDirectory() as tmp:
         net = _network(Path(tmp), clients, verifier)
         txs = _transfers(net.chain.chain_id, count + int(rate * seconds), clients)
+        cpu = tree_cpu_s([os.getpid()])
         overall, _ = measure_throughput(net, txs[:count])
+        cpu = tree_cpu_s([os.getpid()]) - cpu
         latencies = measure_latency(net, txs[count:], rate)
-    return overall, latencies
+    return overall, latencies, 1000 * cpu / count
 
 
 def pct(values: np.ndarray) -> str:
@@ -243,12 +298,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     options = parser.parse_args(argv)
     out = sys.stdout
+    print(f"load average (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
     sat, rate, low, secs = options.saturation, options.rate, options.low_rate, options.seconds
     if not options.skip_embedded:
         print(f"embedded: {sat:,} transfers, then {rate:,.0f}/s for {secs} s ...", file=out)
-        emb_tput, emb_lat = embedded(sat, rate, secs, options.clients)
+        emb_tput, emb_lat, emb_cpu = embedded(sat, rate, secs, options.clients)
         print(f"  embedded finalized: {emb_tput:,.0f} /s; at {rate:,.0f}/s: {pct(emb_lat)}")
+        print(f"  embedded CPU per transfer at saturation: {emb_cpu:.3f} ms")
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "net"
@@ -261,8 +318,15 @@ def main(argv: list[str] | None = None) -> int:
             cluster.start(*AUTHORITIES)
             asyncio.run(cluster.wait_ready(AUTHORITIES))
             print("networked: 4 authority processes (bookkeeper down: it will catch up)")
+            pids = [cluster.processes[n].pid for n in AUTHORITIES]
+            cpu = tree_cpu_s(pids)
             tput = asyncio.run(cluster.saturate(txs[:sat]))
+            cpu = 1000 * (tree_cpu_s(pids) - cpu) / sat
             print(f"  networked finalized at saturation: {tput:,.0f} /s ({sat:,} transfers)")
+            print(
+                f"  networked CPU per transfer at saturation: {cpu:.3f} ms (4 nodes and their "
+                f"signature workers; {cpu / 4:.3f} ms a node)"
+            )
             lat_low = asyncio.run(cluster.offered(txs[sat : sat + n_low], low))
             print(f"  at {low:,.0f}/s offered: {pct(lat_low)}")
             lat = asyncio.run(cluster.offered(txs[sat + n_low : sat + n_low + n_rate], rate))
@@ -282,7 +346,9 @@ def main(argv: list[str] | None = None) -> int:
             cluster.stop()
     if not options.skip_embedded:
         print(f"ratio networked / embedded (saturation, same run): {tput / emb_tput:.2f}")
+        print(f"ratio of CPU per transfer, networked / embedded: {cpu / emb_cpu:.2f}")
     print(f"published reference: {BESU_PUBLISHED}")
+    print(f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 
 

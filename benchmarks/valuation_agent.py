@@ -1,6 +1,6 @@
 """Valuation agent: marks per second against QuantLib's own pricing time (the ceiling).
 
-Run: ``.venv/bin/python benchmarks/valuation_agent.py [--trades 2000] [--repeat 3]``
+Run: ``.venv/bin/python benchmarks/valuation_agent.py [--trades 2000] [--repeat 7]``
 
 Set-up: ``--trades`` ledger ``derivative`` records, a quarter of each template (swap, FX
 forward, equity option, CDS), valued from one ``Market``. Measured in the same run:
@@ -103,7 +103,7 @@ def ledger_state(recs: list[dict], market: Market) -> dict[bytes, bytes]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--trades", type=int, default=2000)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each; the best counts")
+    parser.add_argument("--repeat", type=int, default=7, help="runs of each; the best counts")
     args = parser.parse_args()
     recs = records(args.trades)
     market = Market(

@@ -190,11 +190,23 @@ def demo(
         ),
     ] = None,
     transfers: Annotated[int, typer.Option(help="Number of token transfers.")] = 2_000,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Then serve the API and dashboard until Ctrl-C.")
+    ] = False,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port for --serve.")] = 8000,
+    stress: Annotated[
+        str,
+        typer.Option(help="The stress event: a dealer_default scenario file or shipped name."),
+    ] = "dealer_default",
 ) -> None:
-    """Run the guided demo: network, participants, authority election, transfers, verify."""
-    from glassledger.demo import run_demo
+    """Run the guided demo: a 4-authority network, an election, transfers, the basket coin,
+    a market day, a dealer-default stress, risk, verify; a summary, the HTML report, and
+    with --serve the dashboard."""
+    from glassledger import demo as guided
 
-    run_demo(home, transfers)
+    summary = guided.run_demo(home, transfers, stress=stress)
+    if serve:
+        guided.serve(Path(summary["home"]), port=port)
 
 
 @app.command()

@@ -10,18 +10,32 @@
 4. clients make token transfers (some deliberately invalid, to show typed rejections);
 5. the basket coin is set up on the IMF's SDR basket; authorized dealers mint and redeem
    against the basket; its balance sheet, adequacy and rates are printed;
-6. the chain is replayed and verified, and a balance is proven against a block header.
+6-7. a market day (:mod:`glassledger.sim.market_day`): repos, a pool loan and the facility;
+   a swap and an option through a sealed RFQ under a guarantee line;
+8. one stress event on the same chain: the shipped ``dealer_default`` scenario's shocks and
+   monitor (:func:`glassledger.sim.runners.default_stress`): missed margin calls, a repo
+   default, close-out netting, the guarantee called, the monitor's sealed warnings before
+   the deadlines and the contagion cascade; then the trade repository's attestations;
+9. risk off the trades register (SA-CCR EAD, expected loss);
+10. the chain is replayed and verified, a balance is proven against a block header, and
+    every token's conservation is checked;
+11. the chain is saved as a scenario run (Parquet tables, figures) and its self-contained
+    HTML report written (:mod:`glassledger.sim.report`).
 
-Each step prints what happened; the run ends with a summary table.
+Each step prints what happened; the run ends with Rich tables of the key figures and of where
+every output is. :func:`serve` then serves the API and the dashboard on the demo's home.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import random
+import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import msgspec
 from rich.console import Console
@@ -29,6 +43,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from glassledger.contracts.registry import standard_registry
+from glassledger.errors import InputError
 from glassledger.ledger.authorities import authorities_at
 from glassledger.ledger.crypto import BatchVerifier, KeyPair, save_key
 from glassledger.ledger.execution import last_nonce
@@ -39,12 +54,22 @@ from glassledger.node.embedded import EmbeddedNetwork, wall_clock_ms
 from glassledger.node.genesis import BalanceSpec, Genesis, ParticipantSpec
 from glassledger.node.home import Home, init_home
 from glassledger.sim import basket_devnet, market_day
+from glassledger.sim.engine import RunResult, check_conservation, events_table, tables_from_store
+from glassledger.sim.report import write_report
+from glassledger.sim.scenario import Scenario, load_scenario
 
 console = Console()
 
 DEALERS = 6
 CLIENTS = 8
 ELECTION_PERIOD = 30
+#: the dealers of the market day, and the shipped scenario whose stress the demo runs on it
+DAY_DEALERS = [f"dealer-{i}" for i in range(4)]
+STRESS = "dealer_default"
+#: margin-call deadlines (repo) and call windows (derivatives), wall-clock ms: long enough
+#: for the regulator's monitor to publish its warnings first on a loaded machine, short
+#: enough for the demo's minute
+DEADLINE_MS = 5_000
 
 
 def demo_genesis() -> Genesis:
@@ -63,8 +88,8 @@ def demo_genesis() -> Genesis:
             "election_window": 6,
             "reveal_timeout": 12,
             "authority_count": 4,
-            # the market day's margin-call deadlines pass within the demo's minute
-            "repo_margin_deadline_ms": 2_000,
+            # the stress's margin-call deadlines pass within the demo's minute
+            "repo_margin_deadline_ms": DEADLINE_MS,
         },
     )
     scores = [820, 790, 740, 700, 660, 610]
@@ -151,9 +176,17 @@ def _authority_names(chain) -> list[str]:
     return [pid for pid, _ in authorities_at(chain.state, chain.height + 1)]
 
 
-def run_demo(home_path: Path | None = None, transfers: int = 2_000, seed: int = 7) -> dict:
-    """Run the demo; returns the summary figures (also printed)."""
+def run_demo(
+    home_path: Path | None = None,
+    transfers: int = 2_000,
+    seed: int = 7,
+    stress: str | Path = STRESS,
+) -> dict:
+    """Run the demo; ``stress`` is the dealer-default scenario (a file or a shipped name)
+    whose shocks and monitor make the stress event; returns the summary figures (also
+    printed)."""
     rng = random.Random(seed)
+    scenario, scenario_text = _stress_scenario(stress)
     if home_path is None:
         home_path = Path(tempfile.mkdtemp(prefix="glassledger-demo-"))
     console.rule("[bold]glassledger demo")
@@ -235,15 +268,21 @@ def run_demo(home_path: Path | None = None, transfers: int = 2_000, seed: int = 
         # 5. the basket coin: set up, authorized dealers mint and redeem against the basket
         coin = _basket_coin(driver, net)
 
-        # 6-7. a market day: funding (repo, pool, facility) and derivatives (RFQ, margin)
-        funding, derivatives = _market_day(driver)
+        # 6-7. a market day: funding (repo, pool, facility) and derivatives (RFQ)
+        ledger = _DemoLedger(driver)
+        funding, derivatives = _market_day(ledger)
 
-    # 8. risk read off the ledger: the trades register that repo, pool and derivatives fill
+        # 8. one stress event on the same chain: the dealer-default scenario's shocks
+        stress_from = chain.height
+        figures = _stress(ledger, scenario, funding, derivatives)
+        repository = _repository(ledger)
+
+    # 9. risk read off the ledger: the trades register that repo, pool and derivatives fill
     risk = _risk(chain)
 
-    # 9. verify and prove
+    # 10. verify and prove; every token conserved
     with Progress(console=console, transient=True) as bar:
-        task = bar.add_task("9. verifying", total=chain.height + 1)
+        task = bar.add_task("10. verifying", total=chain.height + 1)
         verify_chain(
             chain.store, standard_registry(), progress=lambda h: bar.update(task, completed=h + 1)
         )
@@ -251,10 +290,19 @@ def run_demo(home_path: Path | None = None, transfers: int = 2_000, seed: int = 
     proof = prove(chain.store, key, chain.height)
     proven = proof.verify(chain.store.get_block(chain.height).header.state_root)
     balance = msgspec.msgpack.decode(proof.value) / 100
+    tokens = check_conservation(chain.store.state_at(chain.height))
     console.print(
-        f"9. chain verified from genesis; client-1 holds USD {balance:,.2f} "
-        f"(proof against block {chain.height}: {'valid' if proven else 'INVALID'})"
+        f"10. chain verified from genesis; client-1 holds USD {balance:,.2f} "
+        f"(proof against block {chain.height}: {'valid' if proven else 'INVALID'}); "
+        f"{len(tokens)} tokens, every one conserved (supply = free + locked)"
     )
+
+    # 11. the run's tables (Parquet) and the HTML report
+    figures["tokens_conserved"] = len(tokens)
+    figures["stress_from_height"] = stress_from
+    run = _run_result(chain, scenario, scenario_text, seed, figures, tokens)
+    run_dir = run.save(home.path / "run")
+    report = write_report(run, home.path / "report.html")
 
     summary = {
         "home": str(home.path),
@@ -266,23 +314,161 @@ def run_demo(home_path: Path | None = None, transfers: int = 2_000, seed: int = 
         "coins_outstanding": coin["outstanding"],
         "adequate": coin["adequate"],
         "repos_opened": len(funding.repos),
-        "margin_calls": funding.margin_calls,
-        "repo_defaults": funding.defaults,
-        "pool_liquidations": funding.liquidations,
+        "stress": scenario.name,
         "rfq_winner": derivatives.winner,
-        "close_out_amount": derivatives.close_out.get("close_out_amount", 0),
-        "guarantee_paid": derivatives.close_out.get("guarantee_paid", 0),
+        "margin_calls": figures["repo_margin_calls"],
+        "pool_liquidations": figures["pool_liquidations"],
+        "defaults": figures["defaults"],
+        "total_loss": figures["total_loss"],
+        "guarantee_paid": figures["guarantee_paid"],
+        "warned_before": figures["defaulters_warned_before"],
+        "not_warned_before": figures["defaulters_not_warned_before"],
+        "repository_records": repository["records"],
         "netting_sets_with_exposure": risk["netting_sets"],
         "total_ead_usd": risk["ead"],
+        "expected_loss_usd": risk["el"],
+        "tokens_conserved": len(tokens),
         "proof_valid": proven,
+        "run": str(run_dir),
+        "report": str(report),
     }
-    table = Table(title="summary")
-    table.add_column("item")
-    table.add_column("value")
-    for name, value in summary.items():
-        table.add_row(name, ", ".join(value) if isinstance(value, list) else str(value))
-    console.print(table)
+    # the last connection closing checkpoints the store's write-ahead log into its file:
+    # readers opening it read-only afterwards (serve, the repository commands) see every block
+    chain.store.close()
+    _print_summary(summary, home)
     return summary
+
+
+def _stress_scenario(source: str | Path) -> tuple[Scenario, str]:
+    """The dealer-default scenario the demo's stress plays, checked before anything runs:
+    its shocks, the participants they and the monitor name (the demo's)."""
+    scenario, text = load_scenario(source)
+    if scenario.kind != "dealer_default":
+        raise InputError(
+            f"{source}: the demo's stress event plays a dealer_default scenario, not a "
+            f"{scenario.kind} one"
+        )
+    market_day.check_shocks(scenario.shocks, f"{source}: shocks")
+    known = {p.id for p in demo_genesis().participants}
+    named = {s.target for s in scenario.shocks if s.kind == "miss_call"}
+    named |= set(scenario.monitor.capital) | {p.id for p in scenario.participants if p.capital}
+    unknown = sorted(named - known)
+    if unknown:
+        raise InputError(
+            f"{source}: {', '.join(unknown)}: not a participant of the demo (its dealers are "
+            f"{', '.join(DAY_DEALERS)}, its client client-0, the money fund fund-0)"
+        )
+    return scenario, text
+
+
+def _run_result(chain, scenario, text: str, seed: int, figures: dict, tokens) -> RunResult:
+    """The demo as a scenario run of its stress (the report's input): every block of the
+    chain, the holdings of the stress's participants, every event."""
+    agents = sorted(
+        {*scenario.dealers, scenario.client, scenario.guarantor, *scenario.monitor.capital}
+        | {p.id for p in scenario.participants if p.capital}
+    )
+    blocks, holdings = tables_from_store(chain.store, agents)
+    described = msgspec.structs.replace(
+        scenario,
+        name="demo",
+        description=(
+            "glassledger demo: a 4-authority network, an election, transfers, the basket "
+            "coin, a market day (repo, pool, facility, derivatives via RFQ), then the "
+            f"{scenario.name} stress on the same chain from block "
+            f"{figures['stress_from_height'] + 1}: " + scenario.description
+        ),
+    )
+    return RunResult(
+        described, text, seed, blocks, holdings, events_table(chain.store), tokens, figures
+    )
+
+
+def _usd(cents: int) -> str:
+    return f"USD {cents / 100:,.2f}"
+
+
+def _print_summary(summary: dict, home: Home) -> None:
+    """The key figures (Rich tables) and where every output is."""
+    table = Table(title="glassledger demo: key figures", show_header=False, title_justify="left")
+    table.add_column("figure", style="bold")
+    table.add_column("value")
+    rows = {
+        "network": [
+            ("blocks / transactions", f"{summary['height']:,} / {summary['transactions']:,}"),
+            ("authorities after the election", ", ".join(summary["authorities"])),
+            (
+                "chain verified, proof",
+                f"yes, {'valid' if summary['proof_valid'] else 'INVALID'}",
+            ),
+            ("tokens conserved", str(summary["tokens_conserved"])),
+        ],
+        "market day": [
+            (
+                "transfers committed / rejected",
+                f"{summary['transfers_ok']:,} / {summary['rejected']}",
+            ),
+            (
+                "basket coins outstanding",
+                f"{summary['coins_outstanding']:,} "
+                f"({'adequate' if summary['adequate'] else 'NOT adequate'})",
+            ),
+            ("repos opened (DvP)", str(summary["repos_opened"])),
+            ("swap won by (sealed RFQ)", summary["rfq_winner"]),
+            ("trade-repository records", str(summary["repository_records"])),
+        ],
+        f"stress: {summary['stress']}": [
+            ("repo margin calls", str(summary["margin_calls"])),
+            ("pool liquidations", str(summary["pool_liquidations"])),
+            ("total loss", _usd(summary["total_loss"])),
+            ("guarantee paid", _usd(summary["guarantee_paid"])),
+            ("warned before defaulting", ", ".join(summary["warned_before"]) or "nobody"),
+            ("NOT warned before", ", ".join(summary["not_warned_before"]) or "nobody"),
+        ],
+        "risk (trades register)": [
+            ("netting sets with exposure", str(summary["netting_sets_with_exposure"])),
+            ("SA-CCR EAD", f"USD {summary['total_ead_usd']:,}"),
+            ("expected loss", f"USD {summary['expected_loss_usd']:,}"),
+        ],
+    }
+    for section, items in rows.items():
+        table.add_row(f"[cyan]{section}", "")
+        for name, value in items:
+            table.add_row(f"  {name}", value)
+        table.add_section()
+    console.print(table)
+    defaults = Table(title="defaults (USD)", title_justify="left")
+    for column in ("defaulter", "what", "block", "loss", "guarantee", "claim", "warned in"):
+        defaults.add_column(column, justify="left" if column in ("defaulter", "what") else "right")
+    for d in summary["defaults"]:
+        warned = f"block {d['first_warning_height']}" if d["warned_before"] else "NOT before"
+        defaults.add_row(
+            d["defaulter"],
+            d["what"].replace("derivatives close-out (netted)", "netted close-out"),
+            str(d["height"]),
+            f"{d['loss'] / 100:,.0f}",
+            f"{d['guarantee_paid'] / 100:,.0f}",
+            f"{d['claim'] / 100:,.0f}",
+            warned,
+        )
+    console.print(defaults)
+    outputs = Table(title="outputs", title_justify="left", show_header=False)
+    outputs.add_column("what", style="bold")
+    outputs.add_column("where")
+    for what, where in (
+        ("node home", home.path),
+        ("chain (SQLite)", home.store),
+        ("key files", home.keys),
+        ("run tables (Parquet) and figures", summary["run"]),
+        ("HTML report", summary["report"]),
+    ):
+        outputs.add_row(what, str(where))
+    console.print(outputs)
+    console.print(
+        f"next: glassledger serve --home {home.path} (API and dashboard), "
+        f"glassledger report {summary['run']}, glassledger verify --home {home.path}",
+        markup=False,
+    )
 
 
 def _basket_coin(driver: Driver, net: EmbeddedNetwork) -> dict:
@@ -331,28 +517,24 @@ class _DemoLedger:
         return self.driver.store
 
 
-def _market_day(driver: Driver):
+def _market_day(ledger: _DemoLedger):
     """The funding and derivatives market day (:mod:`glassledger.sim.market_day`), with the
     funding views printed."""
     from glassledger.funding import concentration, ledger_sofr, participants, snapshot_at
 
-    ledger = _DemoLedger(driver)
     usd_bank = basket_devnet.bank("USD")
-    dealers = [f"dealer-{i}" for i in range(4)]
-    funding = market_day.funding_day(ledger, usd_bank, dealers)
-    snap = snapshot_at(driver.store)
+    funding = market_day.funding_day(ledger, usd_bank, DAY_DEALERS)
+    snap = snapshot_at(ledger.store)
     sofr = ledger_sofr(snap)
     conc = concentration(snap).set_index("side")
     rate = float(sofr["rate_bps"].iloc[-1]) / 100 if len(sofr) else float("nan")
     console.print(
-        f"6. funding day: {len(funding.repos)} repos on tokenized Treasuries (DvP), pool and "
-        f"reverse-repo facility; on-ledger overnight rate {rate:.2f}%; Treasuries fall: "
-        f"{funding.margin_calls} margin calls, default of {', '.join(funding.defaults) or 'none'}"
-        f" (claim USD {sum(funding.claims.values()) / 100:,.2f}), "
-        f"{funding.liquidations} pool liquidation; lenders' HHI {conc.loc['lenders', 'hhi']:,.0f}"
+        f"6. funding day: {len(funding.repos)} repos on tokenized Treasuries (DvP), a pool "
+        f"loan and the reverse-repo facility; on-ledger overnight rate {rate:.2f}%; lenders' "
+        f"HHI {conc.loc['lenders', 'hhi']:,.0f}"
     )
     table = participants(snap)
-    shown = table[table["participant"].isin(["fund-0", *dealers])]
+    shown = table[table["participant"].isin(["fund-0", *DAY_DEALERS])]
     view = Table(title="funding positions (USD)")
     for column in ("participant", "lent", "borrowed", "margin_excess", "health_factor"):
         view.add_column(column, justify="left" if column == "participant" else "right")
@@ -371,21 +553,65 @@ def _market_day(driver: Driver):
         ledger,
         [
             ("regulator", "identity", "set_lei", {"participant": who, "lei": _demo_lei(who)})
-            for who in (*dealers, "client-0", "guarantor")
+            for who in (*DAY_DEALERS, "client-0", "guarantor")
         ],
         "set the LEIs",
     )
-    derivatives = market_day.derivatives_day(ledger, usd_bank, dealers, "client-0", "guarantor")
-    close = derivatives.close_out
+    derivatives = market_day.derivatives_day(
+        ledger, usd_bank, DAY_DEALERS, "client-0", "guarantor", call_window_ms=DEADLINE_MS
+    )
     console.print(
         f"7. derivatives day: sealed RFQ to 3 dealers, {derivatives.winner} wins the swap at "
-        f"{derivatives.quotes[derivatives.winner] / 1e6:.3f}%; an index call sold; marks move "
-        f"against client-0, its margin call lapses: default, close-out netted across both "
-        f"trades USD {close.get('close_out_amount', 0) / 100:,.2f}, guarantee paid USD "
-        f"{close.get('guarantee_paid', 0) / 100:,.2f}"
+        f"{derivatives.quotes[derivatives.winner] / 1e6:.3f}%; client-0 sells it an index "
+        f"call; both under the guarantor's credit line"
     )
-    _repository(ledger)
     return funding, derivatives
+
+
+def _stress(ledger: _DemoLedger, scenario: Scenario, funding, derivatives) -> dict[str, Any]:
+    """The stress event: the shipped dealer-default scenario's shocks and monitor
+    (:func:`glassledger.sim.runners.default_stress`) on the demo's market day."""
+    from glassledger.sim.runners import default_stress
+
+    shocks = ", ".join(
+        f"{s.kind} {s.target}"
+        + (f" {s.bps:+} bp" if s.bps else "")
+        + (f" at USD {s.amount / 100:,.0f}" if s.kind == "mark" else "")
+        + f" (round {s.step})"
+        for s in scenario.shocks
+    )
+    console.print(f"8. stress event ({scenario.name}.yaml): {shocks}")
+    figures = default_stress(ledger, scenario, funding, derivatives)
+    for d in figures["defaults"]:
+        warned = (
+            f"warned by the monitor in block {d['first_warning_height']}, before"
+            if d["warned_before"]
+            else "NOT warned before its default"
+        )
+        paid = (
+            f", close-out USD {d['close_out_amount'] / 100:,.2f} netted across both trades: "
+            f"USD {d['paid'] / 100:,.2f} from margin, guarantee paid "
+            f"USD {d['guarantee_paid'] / 100:,.2f}"
+            if "close_out_amount" in d
+            else ""
+        )
+        console.print(
+            f"   {d['defaulter']} defaults in block {d['height']} ({d['what']}){paid}; loss "
+            f"USD {d['loss'] / 100:,.2f} = claim; {warned}"
+        )
+    last = figures["analyses"][-1] if figures["analyses"] else None
+    cascade = (
+        "; ".join(f"round {r}: {', '.join(v) or '-'}" for r, v in sorted(last["cascade"].items()))
+        if last
+        else "no analysis"
+    )
+    console.print(
+        f"   {figures['repo_margin_calls']} repo margin calls, {figures['pool_liquidations']} "
+        f"pool liquidation; total loss USD {figures['total_loss'] / 100:,.2f}; "
+        f"{len(figures['analyses'])} monitor analyses published (sealed); contagion cascade "
+        f"{cascade}"
+    )
+    return figures
 
 
 def _demo_lei(participant: str) -> str:
@@ -416,7 +642,7 @@ def _repository(ledger: _DemoLedger) -> dict:
     mismatches = reconcile(view)
     frames = report_frames(view, "cftc")
     console.print(
-        f"7b. trade repository: {len(view.events)} records, one per derivative event; "
+        f"8b. trade repository: {len(view.events)} records, one per derivative event; "
         f"{len(calls)} attestations by the reporting counterparties; reconciliation: "
         f"{len(mismatches)} mismatches; Part 45 reports: {len(frames['trade'])} trade, "
         f"{len(frames['valuation'])} valuation, {len(frames['margin'])} margin rows"
@@ -433,13 +659,14 @@ def _risk(chain) -> dict:
     top = live.sort_values("EAD", ascending=False).head(3)
     listed = ", ".join(f"{r.netting_set} EAD {r.EAD:,.0f}" for r in top.itertuples())
     console.print(
-        f"8. risk from the trades register: {live['netting_set'].nunique()} directed netting "
+        f"9. risk from the trades register: {live['netting_set'].nunique()} directed netting "
         f"sets with exposure (repo, pool, derivatives); largest: {listed}; expected loss "
         f"USD {frame['el'].sum():,.0f}"
     )
     return {
         "netting_sets": int(live["netting_set"].nunique()),
         "ead": round(float(live["EAD"].sum())),
+        "el": round(float(frame["el"].sum())),
     }
 
 
@@ -469,3 +696,45 @@ def _run_election(driver: Driver, net: EmbeddedNetwork) -> None:
     assert all(r.ok for r in receipts.values()), receipts
     delay = chain.params.get("authority_change_delay", 2)
     net.run_blocks(delay + 1)
+
+
+def has_display() -> bool:
+    """Whether a browser window can be shown: a desktop OS, or an X11/Wayland display."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def serve(home_path: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the API and the dashboard over the demo's home (``glassledger serve``'s app),
+    print the URL, open a browser when a display exists, and serve until Ctrl-C."""
+    import threading
+    import time
+    import webbrowser
+
+    import uvicorn
+
+    from glassledger.api.cli import home_app
+
+    home = Home(home_path)
+    server = uvicorn.Server(uvicorn.Config(home_app(home.path), host, port, log_level="warning"))
+    url = f"http://{host}:{port}/dashboard/"
+    console.print(
+        f"dashboard: {url}  (sign in with the key file {home.key_file('regulator')}, or any "
+        f"participant's in {home.keys})\nAPI: http://{host}:{port}/v1/... (OpenAPI: "
+        f"http://{host}:{port}/docs); Ctrl-C stops",
+        markup=False,
+        soft_wrap=True,
+    )
+
+    def browse() -> None:
+        while not server.started and not server.should_exit:
+            time.sleep(0.05)
+        if server.started:
+            webbrowser.open(url)
+
+    if has_display():
+        threading.Thread(target=browse, daemon=True).start()
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it stopped on
+        server.run()
+    console.print("dashboard stopped")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
+import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from glassledger.errors import DecodeError
 from glassledger.ledger import codec
-from glassledger.ledger.crypto import KeyPair
+from glassledger.ledger.crypto import KeyPair, sha256
 from glassledger.ledger.tx import SignedTransaction, Transaction, decode_transaction
 
 values = st.recursive(
@@ -56,6 +58,36 @@ def test_transaction_round_trip_and_signature():
         Transaction("c", keys.public, 3, "token", "transfer", {"amount": 6}), signed.signature
     )
     assert not forged.signature_valid()
+
+
+class _Holder(msgspec.Struct, array_like=True, frozen=True):
+    name: str
+    value: Any
+
+
+def test_floats_are_refused_in_struct_fields_and_nested_transaction_args():
+    with pytest.raises(DecodeError, match="floats"):
+        codec.decode(codec.encode(_Holder("x", 1.5)), _Holder)
+    with pytest.raises(DecodeError, match="floats"):
+        codec.decode(codec.encode(_Holder("x", [{"a": [2.5]}])), _Holder)
+    keys = KeyPair.from_name("alice")
+    signed = Transaction("c", keys.public, 3, "token", "transfer", {"amount": [1.5]}).sign(keys)
+    with pytest.raises(DecodeError, match="floats"):
+        decode_transaction(signed.encode())
+
+
+def test_transaction_hash_is_computed_once_and_never_encoded():
+    keys = KeyPair.from_name("alice")
+    signed = Transaction("c", keys.public, 3, "token", "transfer", {"amount": 5}).sign(keys)
+    raw = signed.encode()
+    assert signed.hash == sha256(raw)
+    assert signed.encode() == raw  # the cached hash is no field
+    decoded = decode_transaction(raw)
+    assert decoded.hash == sha256(raw) and decoded == signed
+    again = SignedTransaction(signed.tx, signed.signature)
+    assert again == signed and again.hash == signed.hash
+    other = Transaction("c", keys.public, 4, "token", "transfer", {"amount": 5}).sign(keys)
+    assert other.hash != signed.hash and other != signed
 
 
 @given(st.binary(max_size=300))

@@ -207,3 +207,30 @@ def test_tx_waits_for_the_receipt_while_a_node_runs(home):
         node.terminate()
         node.wait(30)
     assert node.returncode == 0
+
+
+def test_the_node_ingress_queue_runs_its_statements_in_order_off_the_event_loop(tmp_path):
+    """Issue 10: the durable queue of a networked node writes on its own thread; an awaited
+    add is durable, a removal is not waited for but runs before anything submitted later."""
+    import asyncio
+
+    from glassledger.node.ingress import IngressQueue
+
+    path = tmp_path / "ingress.sqlite"
+    queue = IngressQueue(path)
+    a, b, c = (bytes([i]) * 32 for i in (1, 2, 3))
+
+    async def accept_and_finalize() -> None:
+        await queue.add_async([(a, b"tx-a"), (b, b"tx-b")])
+        queue.remove([a])  # finalized: not awaited
+        await queue.add_async([(c, b"tx-c")])
+
+    asyncio.run(accept_and_finalize())
+    assert queue.all() == [(b, b"tx-b"), (c, b"tx-c")] and len(queue) == 2
+    queue.remove([b])
+    queue.close()  # waits for the removal
+    reopened = IngressQueue(path)
+    try:
+        assert reopened.all() == [(c, b"tx-c")]
+    finally:
+        reopened.close()

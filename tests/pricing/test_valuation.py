@@ -185,5 +185,15 @@ def test_the_agent_values_every_live_trade_in_the_ledger_state():
     assert sorted(marks) == ["O1", "S1"]
     # 100 calls on Hull's example (T = 182 days): ~ -$475.6 to the dealer, who sold them
     assert marks["O1"] == pytest.approx(-475_60, abs=150)
+    # inputs the contracts would call stale (older than oracle_max_age_ms, 1 day) are not
+    # inputs of a mark either: two days on, ACME's price (posted first) stops the round
+    with pytest.raises(InputError, match=r"stale: oracle price 'ACME' is .* ms old") as info:
+        agent.points(state, c.time_ms + 2 * 86_400_000)
+    assert info.value.row == "O1"
+    # a discount rate is never taken as 0: without the USD rate the option is not valued
+    del state[b"oracle/v/rate/USD"]
+    with pytest.raises(InputError, match="no oracle input 'USD' on the ledger"):
+        agent.points(state, c.time_ms)
+    state = c.store.state_at(c.height)
     post_marks(c, marks)
     assert c.get("derivative", "ns/dealer-0~client-0")["marks"] == marks

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from glassledger.errors import ConfigError, GlassledgerError
 from glassledger.options import DEFAULT_HOME, HomeOption, KeyHomeOption, address, host, participant
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 console = Console()
 
@@ -31,35 +35,17 @@ def serve(
     beside it) or, with --node, to a networked node."""
     import uvicorn
 
-    from glassledger.api.app import create_app
-    from glassledger.api.ledger import LedgerView, inbox_submitter, network_submitter
-    from glassledger.api.limits import RateLimiter
-    from glassledger.ledger.sqlite_store import SQLiteStore
-    from glassledger.node.home import Home
-
     try:
-        h = Home(home)
-        h.open_chain().store.close()  # creates the store from genesis on first use
-        store = SQLiteStore.open(h.store, readonly=True)
-        if node is None:
-            submitter = inbox_submitter(h.inbox)
-        else:
-            from glassledger.contracts.registry import standard_registry
-            from glassledger.node.genesis import build_genesis
-
-            genesis = h.load_genesis()
-            genesis_hash = build_genesis(genesis, standard_registry())[0].hash
-            submitter = network_submitter(node, genesis.chain_id, genesis_hash)
-        app = create_app(LedgerView(store, submitter), RateLimiter(rate, 2 * rate))
+        app = home_app(home, node, rate)
     except GlassledgerError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
-    _can_listen(host, port)
+    can_listen(host, port)
     console.print(f"glassledger API on http://{host}:{port} (OpenAPI: /docs)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
-def _can_listen(host: str, port: int) -> None:
+def can_listen(host: str, port: int) -> None:
     """Refuse (ConfigError, exit 1) an address the server could not listen on - a host that
     does not resolve or is not this machine's, a port in use or not allowed - before
     starting, instead of uvicorn's own exit code 3."""
@@ -73,6 +59,31 @@ def _can_listen(host: str, port: int) -> None:
             f"--host {host} --port {port}: cannot listen there ({reason.lower()}); give "
             "another --port, or a --host that is an address of this machine"
         ) from None
+
+
+def home_app(home: Path, node: str | None = None, rate: float = 200.0) -> FastAPI:
+    """The API app (and the dashboard under ``/dashboard/``) over the chain of node home
+    ``home``, read-only; submissions go to the home's inbox, or to the networked node
+    ``node`` (host:port); ``rate`` requests per second per key."""
+    from glassledger.api.app import create_app
+    from glassledger.api.ledger import LedgerView, inbox_submitter, network_submitter
+    from glassledger.api.limits import RateLimiter
+    from glassledger.ledger.sqlite_store import SQLiteStore
+    from glassledger.node.home import Home
+
+    h = Home(home)
+    h.open_chain().store.close()  # creates the store from genesis on first use
+    store = SQLiteStore.open(h.store, readonly=True)
+    if node is None:
+        submitter = inbox_submitter(h.inbox)
+    else:
+        from glassledger.contracts.registry import standard_registry
+        from glassledger.node.genesis import build_genesis
+
+        genesis = h.load_genesis()
+        genesis_hash = build_genesis(genesis, standard_registry())[0].hash
+        submitter = network_submitter(node, genesis.chain_id, genesis_hash)
+    return create_app(LedgerView(store, submitter), RateLimiter(rate, 2 * rate))
 
 
 def query(

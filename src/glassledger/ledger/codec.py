@@ -66,8 +66,9 @@ _PLAIN = frozenset({int, str, bytes, bool, type(None)})
 
 def check_value(value: Any, depth: int = 0) -> None:
     """Raise :class:`DecodeError` if ``value`` holds a float, a non-string map key, or nests
-    deeper than :data:`MAX_DEPTH`. (Plain items of a container are not recursed into while
-    the depth allows them: the result is the same, the walk much shorter.)"""
+    deeper than :data:`MAX_DEPTH`. (Plain items of a container or fields of a struct are not
+    recursed into while the depth allows them: the result is the same, the walk much
+    shorter.)"""
     if depth > MAX_DEPTH:
         raise DecodeError(f"value nests deeper than {MAX_DEPTH} levels")
     if isinstance(value, float):
@@ -84,7 +85,9 @@ def check_value(value: Any, depth: int = 0) -> None:
                 check_value(item, depth + 1)
     elif isinstance(value, msgspec.Struct):
         for field in value.__struct_fields__:
-            check_value(getattr(value, field), depth + 1)
+            item = getattr(value, field)
+            if type(item) not in _PLAIN or depth >= MAX_DEPTH:
+                check_value(item, depth + 1)
 
 
 def to_jsonable(value: Any) -> Any:

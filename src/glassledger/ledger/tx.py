@@ -12,6 +12,7 @@ nonce; its receipt in the block records the reason.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import msgspec
@@ -43,8 +44,11 @@ class Transaction(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_f
         return SignedTransaction(self, keys.sign(TX_DOMAIN, codec.encode(self)))
 
 
-class SignedTransaction(msgspec.Struct, array_like=True, frozen=True):
-    """A transaction and its sender's 64-byte Ed25519 signature."""
+class SignedTransaction(msgspec.Struct, array_like=True, frozen=True, dict=True):
+    """A transaction and its sender's 64-byte Ed25519 signature.
+
+    ``dict=True`` gives instances a ``__dict__`` for the cached :attr:`hash` only (it is not
+    a field: never encoded, never compared)."""
 
     tx: Transaction
     signature: bytes
@@ -53,9 +57,11 @@ class SignedTransaction(msgspec.Struct, array_like=True, frozen=True):
         """Canonical bytes (what is stored, gossiped and hashed)."""
         return codec.encode(self)
 
-    @property
+    @functools.cached_property
     def hash(self) -> bytes:
-        """SHA-256 of the canonical bytes: the transaction's identifier."""
+        """SHA-256 of the canonical bytes: the transaction's identifier (computed once per
+        instance: a node asks for it at admission, in the mempool, the block's roots, the
+        receipts and the ingress queue)."""
         return sha256(self.encode())
 
     def signature_valid(self) -> bool:
@@ -67,9 +73,12 @@ class SignedTransaction(msgspec.Struct, array_like=True, frozen=True):
         return (self.tx.sender, TX_DOMAIN, codec.encode(self.tx), self.signature)
 
 
-def decode_transaction(data: bytes) -> SignedTransaction:
-    """Decode untrusted bytes; raises :class:`DecodeError` (never anything else)."""
+def decode_transaction(data: bytes, tx_hash: bytes | None = None) -> SignedTransaction:
+    """Decode untrusted bytes; raises :class:`DecodeError` (never anything else).
+    ``tx_hash``: ``sha256(data)`` when the caller has already computed it."""
     signed = codec.decode(data, SignedTransaction, max_size=MAX_TX_SIZE)
+    # decoding checked that ``data`` is the canonical encoding: its hash is the identifier
+    signed.__dict__["hash"] = sha256(bytes(data)) if tx_hash is None else tx_hash
     if not isinstance(signed.tx.nonce, int) or signed.tx.nonce < 0:
         raise DecodeError("nonce must be a non-negative integer")
     if len(signed.tx.sender) != 32:

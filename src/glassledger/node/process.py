@@ -242,6 +242,7 @@ class NetworkNode:
         self._recent: OrderedDict[bytes, int] = OrderedDict()
         self._outcomes: OrderedDict[bytes, ReceiptInfo] = OrderedDict()
         self._waiters: dict[bytes, list[asyncio.Future]] = {}
+        self._own_submissions: set[asyncio.Future] = set()
         self._catchup_inbox: asyncio.Queue[bytes] | None = None
         self._catching_up = False
         self._catchup_task: asyncio.Future | None = None
@@ -462,7 +463,7 @@ class NetworkNode:
             txs.append(tx.sign(self.keys).encode())
             nonce += 1
         self.event("regulator_duty", calls=[m for m, _ in calls])
-        self.accept(txs)
+        self._accept_later(txs)
 
     def _evidence(self, evidence: EquivocationEvidence) -> None:
         if not isinstance(evidence, EquivocationEvidence):  # conflicting certificates
@@ -494,7 +495,7 @@ class NetworkNode:
             txs.append(tx.sign(self.keys).encode())
             nonce += 1
         self.evidence.clear()
-        self.accept(txs)
+        self._accept_later(txs)
 
     def _equivocate(self, payload: bytes) -> bytes | None:
         """Test-only fault: for our own PROPOSAL, another valid block for the same slot."""
@@ -528,10 +529,11 @@ class NetworkNode:
             max(last_nonce(self.chain.committed, sender), self._pending_nonce.get(sender, -1)) + 1
         )
 
-    def _check(self, raw: bytes) -> tuple[SignedTransaction, bytes]:
-        """Decode and admit one transaction; :class:`TxRejected`/:class:`DecodeError` with the
-        reason (duplicate, replay, wrong chain, malformed)."""
-        signed = decode_transaction(raw)
+    def _check(self, raw: bytes, tx_hash: bytes | None = None) -> tuple[SignedTransaction, bytes]:
+        """Decode and admit one transaction (``tx_hash``: ``sha256(raw)`` if known);
+        :class:`TxRejected`/:class:`DecodeError` with the reason (duplicate, replay, wrong
+        chain, malformed)."""
+        signed = decode_transaction(raw, tx_hash)
         if signed.tx.chain_id != self.chain.chain_id:
             raise TxRejected(RejectReason.WRONG_CHAIN, f"transaction is for {signed.tx.chain_id!r}")
         tx_hash = signed.hash
@@ -549,8 +551,11 @@ class NetworkNode:
             )
         return signed, tx_hash
 
-    def accept(self, raws: Sequence[bytes]) -> Submitted:
-        """Client ingress: check, queue durably, then gossip to the authorities."""
+    async def accept(self, raws: Sequence[bytes]) -> Submitted:
+        """Client ingress: check, queue durably, then gossip to the authorities. The event
+        loop keeps running while the queue's ``fsync`` completes; meanwhile the transactions
+        count as pending (a second submission of one is refused as a duplicate) and their
+        nonces as used (:meth:`_next_nonce`)."""
         hashes: list[bytes] = []
         refusals: list[str] = []
         accepted: list[tuple[bytes, bytes, SignedTransaction]] = []
@@ -572,17 +577,38 @@ class NetworkNode:
             hashes.append(tx_hash)
             refusals.append("")
             accepted.append((tx_hash, raw, signed))
-        self.ingress.add((h, raw) for h, raw, _ in accepted)
         now = time.monotonic()
-        for tx_hash, raw, signed in accepted:
+        for tx_hash, _, signed in accepted:
             self.pending[tx_hash] = now
             sender = signed.tx.sender
             self._pending_nonce[sender] = max(self._pending_nonce.get(sender, -1), signed.tx.nonce)
+        try:
+            await self.ingress.add_async((h, raw) for h, raw, _ in accepted)
+        except BaseException:
+            for tx_hash, _, _ in accepted:
+                self.pending.pop(tx_hash, None)
+            raise
+        now = time.monotonic()
+        # one finalized meanwhile (submitted to another node too) is no longer pending
+        accepted = [item for item in accepted if item[0] in self.pending]
+        for tx_hash, raw, _ in accepted:
             self._pending_raw[tx_hash] = raw
             self._gossiped[tx_hash] = (now + REGOSSIP_S, REGOSSIP_S)
         self.mempool.submit_many([s for _, _, s in accepted])
         self._gossip([raw for _, raw, _ in accepted])
         return Submitted(hashes, refusals)
+
+    def _accept_later(self, raws: list[bytes]) -> None:
+        """:meth:`accept` the node's own transactions (duties, evidence) from synchronous code;
+        a failure is logged."""
+        task = asyncio.ensure_future(self.accept(raws))
+        self._own_submissions.add(task)
+        task.add_done_callback(self._own_submitted)
+
+    def _own_submitted(self, task: asyncio.Future) -> None:
+        self._own_submissions.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self.event("error", reason=f"own transactions not queued: {task.exception()}")
 
     def _gossip(self, raws: list[bytes]) -> None:
         if raws:
@@ -631,7 +657,7 @@ class NetworkNode:
             if quick in self.mempool or quick in self._recent:
                 continue
             try:
-                signed, _ = self._check(raw)
+                signed, _ = self._check(raw, quick)
             except (TxRejected, DecodeError):
                 continue  # duplicates and replays of gossip are expected; dropped quietly
             fresh.append(signed)
@@ -654,9 +680,14 @@ class NetworkNode:
         if not rows:
             return
         done = set()
-        for height in range(max(1, self.chain.height - 4), self.chain.height + 1):
-            done.update(r.tx_hash for r in self.chain.store.get_receipts(height))
-        self._forget_pending([h for h, _ in rows if h in done])
+        for tx_hash, _ in rows:  # finalized before the crash: the row's removal was lost
+            found = self.chain.store.find_tx(tx_hash)
+            if found is not None:
+                done.add(tx_hash)
+                self._resolve(
+                    ReceiptInfo(tx_hash, found.height, found.ok, found.reason, found.message)
+                )
+        self._forget_pending(list(done))
         now = time.monotonic()
         kept = []
         for tx_hash, raw in rows:
@@ -710,7 +741,7 @@ class NetworkNode:
             while True:
                 frame = decode_frame(await read_frame(reader))
                 if isinstance(frame, Submit):
-                    reply = self.accept(frame.txs)
+                    reply = await self.accept(frame.txs)
                 elif isinstance(frame, AwaitReceipts):
                     reply = await self._await_receipts(frame)
                 elif isinstance(frame, StatusRequest):

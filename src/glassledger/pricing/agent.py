@@ -32,16 +32,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from glassledger.contracts.oracle import MAX_KEY_LENGTH
+from glassledger.contracts.oracle import DEFAULT_MAX_AGE_MS, MAX_KEY_LENGTH
 from glassledger.errors import ConfigError, InputError
 from glassledger.ledger import codec
+from glassledger.ledger.execution import PARAMS_KEY, load_params
 from glassledger.pricing.valuation import Market, mark_points
 
 BATCH = 50_000
 #: Decimal scale of the seed points the agent posts (vols, hazards, recoveries, rates).
 SEED_SCALE = 8
-#: The state the agent reads: derivative records and the oracle's points in force.
-PREFIXES = (b"derivative/c/", b"oracle/v/")
+#: The state the agent reads: derivative records, the oracle's points in force and the chain
+#: parameters (``oracle_max_age_ms``).
+PREFIXES = (b"derivative/c/", b"oracle/v/", PARAMS_KEY)
 #: Market file section -> oracle kind.
 SECTIONS = {"rates": "rate", "vols": "vol", "hazards": "hazard", "recoveries": "recovery"}
 #: Market file section -> (lowest, highest, the rule in words), decimals per year.
@@ -64,8 +66,9 @@ def records(state: Mapping[bytes, bytes]) -> list[dict[str, Any]]:
     ]
 
 
-def market(state: Mapping[bytes, bytes]) -> Market:
-    """The oracle's points in force in ``state`` as a :class:`Market`."""
+def market(state: Mapping[bytes, bytes], now_ms: int | None = None) -> Market:
+    """The oracle's points in force in ``state`` as a :class:`Market`; with ``now_ms``, only
+    those a contract would read at that block time (see :func:`stale_inputs`)."""
     out = Market()
     targets = {
         "rate": out.rates,
@@ -75,14 +78,30 @@ def market(state: Mapping[bytes, bytes]) -> Market:
         "hazard": out.hazards,
         "recovery": out.recoveries,
     }
+    stale = {} if now_ms is None else stale_inputs(state, now_ms)
     for key, raw in state.items():
         if not key.startswith(b"oracle/v/"):
             continue
         kind, _, name = key[len(b"oracle/v/") :].decode().partition("/")
         target = targets.get(kind)
-        if target is not None:
+        if target is not None and (kind, name) not in stale:
             point = codec.decode(raw, dict[str, Any])
             target[name] = point["value"] / 10 ** point["scale"]
+    return out
+
+
+def stale_inputs(state: Mapping[bytes, bytes], now_ms: int) -> dict[tuple[str, str], str]:
+    """``(kind, key) -> why`` for the oracle points in ``state`` observed more than the chain
+    parameter ``oracle_max_age_ms`` (default 1 day) before ``now_ms``: stale for the
+    contracts (``oracle.observation``), so not inputs of a mark either."""
+    limit = load_params(state).get("oracle_max_age_ms", DEFAULT_MAX_AGE_MS)
+    out = {}
+    for key, value in state.items():
+        if key.startswith(b"oracle/v/"):
+            kind, _, name = key[len(b"oracle/v/") :].decode().partition("/")
+            age = now_ms - codec.decode(value, dict[str, Any])["observed_ms"]
+            if age > limit:
+                out[(kind, name)] = f"stale: oracle {kind} {name!r} is {age} ms old, limit {limit}"
     return out
 
 
@@ -154,18 +173,21 @@ def with_seed(
 
 
 def points(state: Mapping[bytes, bytes], now_ms: int) -> list[list[Any]]:
-    """The marks ``[[trade_id, minor units], ...]`` of every live trade in ``state``; a
-    trade whose market inputs are missing is an InputError naming it."""
-    mkt = market(state)
+    """The marks ``[[trade_id, minor units], ...]`` of every live trade in ``state`` valued
+    at block time ``now_ms``; a trade whose inputs are missing or stale is an InputError
+    naming it."""
+    mkt = market(state, now_ms)
+    stale = {name: why for (_, name), why in stale_inputs(state, now_ms).items()}
     live = [c for c in records(state) if c["state"] in ("live", "fixed")]
     out = []
     for c in live:
         try:
             out.extend(mark_points([c], mkt, now_ms))
         except KeyError as exc:
+            name = exc.args[0]
+            why = stale.get(name, f"no oracle input {name!r} on the ledger")
             raise InputError(
-                f"no oracle input {exc} on the ledger to value the trade (post it, or seed it "
-                "with --market)",
+                f"{why}: cannot value the trade (post it, or seed it with --market)",
                 row=c["id"],
                 field="market",
             ) from None

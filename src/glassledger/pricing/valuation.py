@@ -6,6 +6,9 @@ options (``AnalyticEuropeanEngine``), a flat hazard-rate curve with
 (``FlatForward``; QuantLib dates are whole days, so year fractions are mapped to
 Actual/360 days, exact for 0.5 or 4/12 years) for swaps and FX forwards. Rates, vols and
 hazard rates are decimals per year (0.05 = 5%); times in years; amounts in the units given.
+Every rate a model needs is required, never taken as 0 (a missing one is a ``KeyError``
+naming it, which the agent reports): the swap's float index (projection and discounting),
+both currencies of an FX pair, the netting-set currency for options and CDS.
 
 :func:`mark` turns a ``derivative`` record (``c/<id>``) into the integer mark the contract
 reads: minor units of the netting-set currency, **party A's side** (positive: B owes A), as
@@ -123,7 +126,6 @@ def value_to_long(c: dict[str, Any], market: Market, now_ms: int) -> float:
     p = c["params"]
     scale = 10 ** c["decimals"]
     notional = c["notional"]
-    ccy_rate = market.rates.get(c["currency"], 0.0)
     if c["template"] == "irs":
         rate = market.rates[p["float_index"]]
         value, due = 0.0, c["due_ms"]
@@ -139,7 +141,7 @@ def value_to_long(c: dict[str, Any], market: Market, now_ms: int) -> float:
     if c["template"] == "fx_forward":
         base, _, quote = p["pair"].partition("/")
         years = (p["value_date_ms"] - now_ms) / DAY_MS / 365
-        rd, rf = market.rates.get(quote, ccy_rate), market.rates.get(base, 0.0)
+        rd, rf = market.rates[quote], market.rates[base]
         forward = market.fx[p["pair"]] * _df(rf, years) / _df(rd, years)
         base_units = notional / 10 ** p["base_decimals"]
         return base_units * (forward - p["forward_rate_e8"] / E8) * _df(rd, years)
@@ -152,17 +154,17 @@ def value_to_long(c: dict[str, Any], market: Market, now_ms: int) -> float:
             price = european(
                 spot,
                 p["strike_e8"] / E8,
-                market.rates.get(quote, ccy_rate),
+                market.rates[quote],
                 market.vols[p["underlying"]],
                 years,
                 p["option_type"],
-                foreign_rate=market.rates.get(base, 0.0),
+                foreign_rate=market.rates[base],
             )
         else:
             price = european(
                 market.prices[key],
                 p["strike_e8"] / E8,
-                ccy_rate,
+                market.rates[c["currency"]],
                 market.vols[p["underlying"]],
                 years,
                 p["option_type"],
@@ -175,7 +177,7 @@ def value_to_long(c: dict[str, Any], market: Market, now_ms: int) -> float:
             p["spread_bps"] / 10_000,
             market.hazards[p["reference"]],
             market.recoveries.get(p["reference"], market.recovery),
-            ccy_rate,
+            market.rates[c["currency"]],
             years,
         )
         return npv

@@ -30,6 +30,7 @@ from typing import Any
 
 import pandas as pd
 
+from glassledger.ledger.abc import BlockStore
 from glassledger.ledger.codec import decode
 from glassledger.ledger.tx import Receipt
 from glassledger.node.clocked import ClockedChain
@@ -45,15 +46,13 @@ class ConservationError(AssertionError):
 
 class Recorder(ClockedLedger):
     """:class:`~glassledger.sim.market_day.Ledger` over the harness that records every block
-    (and each agent's holdings after it); ``before_wait`` hooks run before the clock is let
-    run (a monitor analysis, for instance), with this recorder."""
+    (and each agent's holdings after it)."""
 
     def __init__(self, chain: ClockedChain, step_ms: int, agents: Sequence[str]) -> None:
         super().__init__(chain, step_ms)
         self.agents = list(agents)
         self.block_rows: list[dict[str, Any]] = []
         self.agent_rows: list[dict[str, Any]] = []
-        self.before_wait: list[Callable[[Recorder], None]] = []
         self.on_progress: Callable[[int], None] | None = None
         #: the run's seed: runners draw their randomness from it
         self.seed = 0
@@ -64,40 +63,69 @@ class Recorder(ClockedLedger):
         return receipts
 
     def wait(self, ms: int) -> None:
-        """Run the ``before_wait`` hooks, then commit an empty block ``ms`` later (where
-        deadlines pass: its hook events are the defaults); recorded like any block."""
-        for hook in self.before_wait:
-            hook(self)
+        """Commit an empty block ``ms`` later (where deadlines pass: its hook events are the
+        defaults); recorded like any block."""
         block = self.chain.advance(ms)
         self._record([], block.receipts, self.chain.system_events)
 
     def _record(self, calls: Sequence[Call], receipts: list[Receipt], system: list) -> None:
         height = self.chain.height
         hooks = sum(1 for h, _ in system if h == height)
-        self.block_rows.append(
-            {
-                "height": height,
-                "time_ms": self.time_ms,
-                "txs": len(receipts),
-                "rejected": sum(not r.ok for r in receipts),
-                "events": sum(len(r.events) for r in receipts) + hooks,
-                "methods": ";".join(f"{c[1]}.{c[2]}" for c in calls),
-            }
-        )
-        held = holdings(self.store.state_at(height))
-        for agent in self.agents:
-            for symbol, (free, locked) in sorted(held.get(agent, {}).items()):
-                self.agent_rows.append(
-                    {
-                        "height": height,
-                        "agent": agent,
-                        "symbol": symbol,
-                        "free": free,
-                        "locked": locked,
-                    }
-                )
+        methods = [f"{c[1]}.{c[2]}" for c in calls]
+        self.block_rows.append(block_row(height, self.time_ms, methods, receipts, hooks))
+        state = self.store.state_at(height)
+        self.agent_rows += agent_rows(height, holdings(state), self.agents)
         if self.on_progress is not None:
             self.on_progress(height)
+
+
+def block_row(
+    height: int, time_ms: int, methods: Sequence[str], receipts: Sequence[Receipt], hooks: int
+) -> dict[str, Any]:
+    """The ``blocks`` table's row of a block: its transactions' ``contract.method``s, their
+    receipts and the number of events its begin/end hooks emitted."""
+    return {
+        "height": height,
+        "time_ms": time_ms,
+        "txs": len(receipts),
+        "rejected": sum(not r.ok for r in receipts),
+        "events": sum(len(r.events) for r in receipts) + hooks,
+        "methods": ";".join(methods),
+    }
+
+
+def agent_rows(
+    height: int, held: dict[str, dict[str, tuple[int, int]]], agents: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The ``agents`` table's rows after block ``height`` (:func:`holdings` of its state)."""
+    return [
+        {"height": height, "agent": agent, "symbol": symbol, "free": free, "locked": locked}
+        for agent in agents
+        for symbol, (free, locked) in sorted(held.get(agent, {}).items())
+    ]
+
+
+def tables_from_store(
+    store: BlockStore, agents: Sequence[str], start: int = 1
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``blocks`` and ``agents`` tables of blocks ``start`` to the head of a chain that
+    was not run through a :class:`Recorder` (the demo's embedded network), read back from
+    its store: the state is rebuilt once at ``start - 1`` and rolled forward block by
+    block."""
+    from glassledger.ledger.abc import apply_writes
+
+    state = store.state_at(start - 1)
+    blocks: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
+    for height in range(start, store.head_height() + 1):
+        block = store.get_block(height)
+        methods = [f"{t.tx.contract}.{t.tx.method}" for t in block.txs]
+        hooks = len(store.get_system_events(height))
+        receipts = store.get_receipts(height)
+        blocks.append(block_row(height, block.header.timestamp_ms, methods, receipts, hooks))
+        apply_writes(state, store.get_changes(height))
+        rows += agent_rows(height, holdings(state), agents)
+    return pd.DataFrame(blocks), pd.DataFrame(rows)
 
 
 def holdings(state: Any) -> dict[str, dict[str, tuple[int, int]]]:
@@ -137,6 +165,16 @@ def conservation(state: Any) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=["symbol", "supply", "free", "locked"])
     table["conserved"] = table["supply"] == table["free"] + table["locked"]
     return table
+
+
+def check_conservation(state: Any) -> pd.DataFrame:
+    """:func:`conservation` of ``state``; :class:`ConservationError` if a token is not
+    conserved."""
+    tokens = conservation(state)
+    broken = tokens[~tokens["conserved"]]
+    if not broken.empty:
+        raise ConservationError(f"tokens not conserved: {broken.to_dict('records')}")
+    return tokens
 
 
 @dataclass
@@ -228,8 +266,8 @@ def start(scenario: Scenario, seed: int) -> Recorder:
     return ledger
 
 
-def events_table(ledger: Recorder) -> pd.DataFrame:
-    """Every event of the run: height, contract, name and data."""
+def events_table(store: BlockStore, start: int = 0) -> pd.DataFrame:
+    """Every event of the blocks from ``start`` on: height, contract, name and data."""
     rows = [
         {
             "height": r.height,
@@ -238,7 +276,7 @@ def events_table(ledger: Recorder) -> pd.DataFrame:
             "name": r.event.name,
             "data": dict(r.event.data),
         }
-        for r in ledger.store.events(0)
+        for r in store.events(start)
     ]
     return pd.DataFrame(rows, columns=["height", "tx_index", "contract", "name", "data"])
 
@@ -264,10 +302,7 @@ def run_scenario(
             figures = runner(ledger, scenario)
     else:
         figures = runner(ledger, scenario)
-    tokens = conservation(ledger.store.state_at(ledger.chain.height))
-    broken = tokens[~tokens["conserved"]]
-    if not broken.empty:
-        raise ConservationError(f"tokens not conserved: {broken.to_dict('records')}")
+    tokens = check_conservation(ledger.store.state_at(ledger.chain.height))
     figures["tokens_conserved"] = len(tokens)
     return RunResult(
         scenario,
@@ -275,7 +310,7 @@ def run_scenario(
         seed,
         pd.DataFrame(ledger.block_rows),
         pd.DataFrame(ledger.agent_rows),
-        events_table(ledger),
+        events_table(ledger.store),
         tokens,
         figures,
     )

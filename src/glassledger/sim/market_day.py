@@ -1,22 +1,26 @@
-"""A market day through the real contracts: the funding market and the derivatives market.
+"""A market day through the real contracts: the funding market and the derivatives market,
+then the stress that shocks their positions.
 
-Used by ``glassledger demo`` on the embedded network (wall clock) and by tests on the
-simulated-clock harness: every step is a signed transaction of a participant, run through a
-:class:`Ledger` adapter, and every step's receipts are checked.
+Used by ``glassledger demo`` on the embedded network (wall clock) and by tests and scenarios
+on the simulated-clock harness: every step is a signed transaction of a participant, run
+through a :class:`Ledger` adapter, and every step's receipts are checked.
 
 **Funding day** (seeds 000 and 001): the Treasury issues a 2-year note and a 26-week bill to
 the dealers and funds its paying agent; the regulator lists them as repo collateral and posts
-prices; dealers repo notes overnight to a money fund (DvP); the fund also lends in the pool
-and places cash at the reverse-repo facility (the corridor's floor); a dealer borrows from the
-pool against bills; then the oracle drops the Treasuries' prices: repo margin calls, one met
-and one missed (a default: the fund keeps the collateral and records a claim), and the pool
-position falls below a health factor of 1 and is liquidated by another dealer.
+prices; dealers repo notes to a money fund (DvP); the fund also lends in the pool and places
+cash at the reverse-repo facility (the corridor's floor); a dealer borrows from the pool
+against bills, near its loan-to-value limit.
 
 **Derivatives day** (seed 003): a client asks three dealers for quotes on a swap (sealed
 quotes; the best revealed and accepted), then sells an option, both under a guarantor's
-credit line; the valuation agent's marks move against the client; the variation-margin call
-is missed; the client defaults and the master agreement closes out both trades netted, the
-guarantee is called.
+credit line.
+
+**Stress** (:func:`stress`): scripted shocks (a scenario's ``shocks``), round by round: the
+oracle moves the Treasuries' prices and the valuation agent the trades' marks; margin calls
+are met by everyone not scripted to miss them; a pool position under water is liquidated;
+the deadlines pass, and a missed call is a default: the repo lender keeps the collateral and
+records a claim; the derivatives master agreement closes out the netting set and calls the
+guarantee.
 
 Deadlines are chain parameters and quote terms (``repo_margin_deadline_ms``,
 ``call_window_ms``): the demo's genesis makes them seconds so the day fits in a minute.
@@ -28,16 +32,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from glassledger.contracts import lending_math as lm
+from glassledger.contracts import pool as pool_contract
 from glassledger.contracts import treasury_math as tm
+from glassledger.contracts.derivatives.contract import netting_set_id
 from glassledger.ledger.abc import BlockStore
 from glassledger.ledger.crypto import KeyPair
 from glassledger.ledger.tx import Receipt
 from glassledger.node.genesis import ParticipantSpec
+from glassledger.sim.scenario import Shock
 
 #: ``(signer, contract, method, arguments)``.
 Call = tuple[str, str, str, dict[str, Any]]
 DAY_MS = 86_400_000
 E8 = 10**8
+#: the lending pool's market, the derivatives day's trades and its quotes' call window (ms:
+#: seconds, so the demo sees a default within its minute)
+POOL = "USDPOOL"
+TRADES = ("SWAP1", "OPT1")
+CALL_WINDOW_MS = 2_000
 
 #: Participants the market day needs beside dealers ``dealer-0..3``, the regulator (oracle,
 #: facility operator), a guarantor and clients.
@@ -93,13 +106,14 @@ class FundingDay:
     note: str
     bill: str
     repos: dict[str, int] = field(default_factory=dict)
-    margin_calls: int = 0
-    defaults: list[str] = field(default_factory=list)
-    claims: dict[str, int] = field(default_factory=dict)
-    liquidations: int = 0
     pool_deposit: int = 0
     pool_borrowed: int = 0
     rrp_placed: int = 0
+    #: the oracle prices posted (scale 8) by CUSIP
+    prices: dict[str, int] = field(default_factory=dict)
+    #: who borrows from the pool, and the dealer who liquidates positions under water
+    pool_borrowers: list[str] = field(default_factory=list)
+    liquidator: str = ""
 
 
 def funding_day(ledger: Ledger, cash_issuer: str, dealers: Sequence[str]) -> FundingDay:
@@ -161,14 +175,14 @@ def funding_day(ledger: Ledger, cash_issuer: str, dealers: Sequence[str]) -> Fun
             "regulator",
             "pool",
             "open_market",
-            {"market": "USDPOOL", "cash": "USD", "operator": "pool-op", "params": {}},
+            {"market": POOL, "cash": "USD", "operator": "pool-op", "params": {}},
         ),
         (
             "regulator",
             "pool",
             "list_collateral",
             {
-                "market": "USDPOOL",
+                "market": POOL,
                 "symbol": bill,
                 "terms": {
                     "price_key": f"UST-{bill}",
@@ -240,13 +254,13 @@ def funding_day(ledger: Ledger, cash_issuer: str, dealers: Sequence[str]) -> Fun
     must(
         ledger,
         [
-            ("fund-0", "pool", "deposit", {"market": "USDPOOL", "amount": out.pool_deposit}),
+            ("fund-0", "pool", "deposit", {"market": POOL, "amount": out.pool_deposit}),
             ("fund-0", "facility", "rrp_invest", {"amount": out.rrp_placed, "collateral": bill}),
             (
                 d2,
                 "pool",
                 "post_collateral",
-                {"market": "USDPOOL", "symbol": bill, "amount": 20_000_000_00},
+                {"market": POOL, "symbol": bill, "amount": 20_000_000_00},
             ),
         ],
         "lending in the pool and at the facility",
@@ -255,69 +269,13 @@ def funding_day(ledger: Ledger, cash_issuer: str, dealers: Sequence[str]) -> Fun
     out.pool_borrowed = value * 8_900 // 10_000  # just under the 90% LTV
     must(
         ledger,
-        [(d2, "pool", "borrow", {"market": "USDPOOL", "amount": out.pool_borrowed})],
+        [(d2, "pool", "borrow", {"market": POOL, "amount": out.pool_borrowed})],
         "borrowing from the pool",
     )
 
-    # the shock: Treasuries fall; repos call margin, the pool position goes under
-    must(
-        ledger, _prices(ledger, {note: 96 * E8, bill: bill_price * 93 // 100}), "oracle price drop"
-    )
-    calls_now = {
-        rid: r["call"]
-        for rid in repos
-        if (r := ledger_get(ledger, "repo", f"r/{rid}"))
-        and r.get("call")
-        and r["call"].get("state") == "issued"
-    }
-    out.margin_calls = len(calls_now)
-    # every seller but dealer-1 meets its call in cash; dealer-1 lets R2's lapse
-    met = [
-        (
-            repos[rid][0],
-            "repo",
-            "post_margin",
-            {"repo_id": rid, "symbol": "USD", "amount": c},
-        )
-        for rid, c in sorted((rid, call["deficit"]) for rid, call in calls_now.items())
-        if rid != "R2"
-    ]
-    if met:
-        must(ledger, met, "meeting margin calls")
-    # dealer-3 liquidates the pool position (HF < 1 after the bill's fall)
-    must(
-        ledger,
-        [
-            (
-                d3,
-                "pool",
-                "liquidate",
-                {
-                    "market": "USDPOOL",
-                    "borrower": d2,
-                    "collateral": bill,
-                    "debt_to_cover": out.pool_borrowed,
-                },
-            )
-        ],
-        "liquidating the pool position",
-    )
-    out.liquidations = 1
-    # dealer-1 lets its call lapse: the deadline passes, the repo defaults
-    deadline = ledger_param(ledger, "repo_margin_deadline_ms", 4 * 3_600_000)
-    for _ in range(20):  # the deadline passes within the first wait; a loaded machine may lag
-        ledger.wait(deadline + 1)
-        ledger.run([])
-        r2 = ledger_get(ledger, "repo", "r/R2")
-        if r2 is None or r2["state"] != "called":
-            break
-    for rid in repos:
-        record = ledger_get(ledger, "repo", f"r/{rid}")
-        if record and record["state"] == "defaulted":
-            out.defaults.append(rid)
-            claim = ledger_get(ledger, "repo", f"claim/{rid}")
-            if claim:
-                out.claims[rid] = claim["amount"]
+    out.prices = {note: 100 * E8, bill: bill_price}
+    out.pool_borrowers = [d2]
+    out.liquidator = d3
     return out
 
 
@@ -328,16 +286,23 @@ class DerivativesDay:
     quotes: dict[str, int] = field(default_factory=dict)
     winner: str = ""
     trades: list[str] = field(default_factory=list)
-    close_out: dict[str, Any] = field(default_factory=dict)
+    netting_sets: list[str] = field(default_factory=list)
+    call_window_ms: int = 0
 
 
 def derivatives_day(
-    ledger: Ledger, cash_issuer: str, dealers: Sequence[str], client: str, guarantor: str
+    ledger: Ledger,
+    cash_issuer: str,
+    dealers: Sequence[str],
+    client: str,
+    guarantor: str,
+    call_window_ms: int = CALL_WINDOW_MS,
 ) -> DerivativesDay:
-    """Run the derivatives day (module docstring); ``cash_issuer`` mints USD."""
+    """Run the derivatives day (module docstring); ``cash_issuer`` mints USD; the quotes'
+    margin calls give ``call_window_ms`` to pay."""
     from glassledger.node import rfq_client
 
-    out = DerivativesDay()
+    out = DerivativesDay(call_window_ms=call_window_ms)
     now = ledger.time_ms
     calls: list[Call] = [
         (
@@ -395,7 +360,6 @@ def derivatives_day(
         )
     )
     must(ledger, calls, "credit limits, dealer margin and a guarantee line")
-    window = 2_000  # the call window of the quotes: seconds, so the demo sees a default
 
     def rfq(
         rfq_id: str,
@@ -439,7 +403,7 @@ def derivatives_day(
                 expiry + 60_000,
                 0,
                 0,
-                window,
+                call_window_ms,
             )
             for d, p in prices.items()
         }
@@ -456,7 +420,7 @@ def derivatives_day(
     # a payer swap: the client takes the lowest fixed rate of three sealed quotes
     swap_quotes = {dealers[0]: 4_150_000, dealers[1]: 4_120_000, dealers[2]: 4_180_000}
     winner = rfq(
-        "SWAP1",
+        TRADES[0],
         "irs",
         {"periods": 8},
         10_000_000_00,
@@ -467,7 +431,7 @@ def derivatives_day(
     out.quotes, out.winner = dict(swap_quotes), winner
     # the client sells an index call to the same dealer (premium received)
     rfq(
-        "OPT1",
+        TRADES[1],
         "european_option",
         {
             "underlying": "price:SPX",
@@ -479,34 +443,208 @@ def derivatives_day(
         {winner: 60_000_00},
         lambda p: winner,
     )
-    out.trades = ["SWAP1", "OPT1"]
-    # the valuation agent's marks move against the client: a VM call it does not meet
-    marked_at = ledger.store.head_height()
-    must(
-        ledger,
-        [
-            (
-                "regulator",
-                "oracle",
-                "post_batch",
-                {
-                    "kind": "mark",
-                    "points": [["SWAP1", 250_000_00], ["OPT1", 900_000_00]],
-                    "scale": 0,
-                    "observed_ms": ledger.time_ms,
-                },
-            )
-        ],
-        "posting marks",
-    )
-    for _ in range(20):  # the deadline passes within the first wait; a loaded machine may lag
-        ledger.wait(window + 1)
-        ledger.run([])
-        for event in _events_since(ledger, "derivative", "early_termination", marked_at):
-            out.close_out = dict(event.data)
-        if out.close_out:
-            break
+    out.trades = list(TRADES)
+    out.netting_sets = [netting_set_id(winner, client)]
     return out
+
+
+@dataclass
+class StressRound:
+    """What one round (a ``step`` of the shocks) of the stress did (USD cents)."""
+
+    step: int
+    height: int
+    prices: dict[str, int] = field(default_factory=dict)
+    marks: dict[str, int] = field(default_factory=dict)
+    repo_calls: list[str] = field(default_factory=list)
+    repo_calls_met: list[str] = field(default_factory=list)
+    vm_calls: list[str] = field(default_factory=list)
+    vm_calls_met: list[str] = field(default_factory=list)
+    liquidated: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Stress:
+    """What the stress did: its rounds, the repo defaults (claims recorded by the
+    lenders) and the derivatives close-outs (``early_termination`` event data)."""
+
+    start_height: int
+    rounds: list[StressRound] = field(default_factory=list)
+    defaults: list[str] = field(default_factory=list)
+    claims: dict[str, int] = field(default_factory=dict)
+    close_outs: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def margin_calls(self) -> int:
+        """Repo margin calls issued over the stress."""
+        return sum(len(r.repo_calls) for r in self.rounds)
+
+    @property
+    def liquidations(self) -> int:
+        return sum(len(r.liquidated) for r in self.rounds)
+
+
+def check_shocks(shocks: Sequence[Shock], where: str = "shocks") -> None:
+    """Refuse (:class:`~glassledger.errors.InputError`) shocks the stress cannot play:
+    ``price`` moves ``note`` or ``bill`` (the day's Treasuries), ``mark`` re-marks a trade of
+    the derivatives day (``SWAP1``, ``OPT1``), ``miss_call`` names who stops paying."""
+    from glassledger.errors import InputError
+
+    for i, shock in enumerate(shocks):
+        at = f"{where}[{i}]"
+        if shock.kind not in ("price", "mark", "miss_call"):
+            raise InputError(
+                f"{at}: a {shock.kind} shock is not played by the dealer-default stress "
+                "(price, mark, miss_call are)"
+            )
+        if shock.kind == "price" and shock.target not in ("note", "bill"):
+            raise InputError(f"{at}: a price shock moves 'note' or 'bill', not {shock.target!r}")
+        if shock.kind == "mark" and shock.target not in TRADES:
+            raise InputError(
+                f"{at}: a mark shock re-marks {' or '.join(TRADES)}, not {shock.target!r}"
+            )
+
+
+def stress(
+    ledger: Ledger,
+    shocks: Sequence[Shock],
+    funding: FundingDay,
+    derivatives: DerivativesDay,
+    before_deadline: Callable[[], None] | None = None,
+) -> Stress:
+    """Play ``shocks`` on the positions of a market day, one round per ``step`` (0 to the
+    last step listed). Each round: the oracle posts the round's ``price`` shocks (bps off
+    the last price of ``note`` / ``bill``) and the valuation agent its ``mark`` shocks; repo
+    margin calls and variation-margin calls are met in cash by every party except those a
+    ``miss_call`` shock names from its step on; a pool position under a health factor of 1
+    is liquidated by the funding day's liquidator; then ``before_deadline`` runs (the
+    regulator's monitor) and the clock passes the margin deadlines, turning missed calls
+    into defaults (repo: the lender keeps the collateral and records a claim; derivatives:
+    netted close-out, the guarantee called)."""
+    check_shocks(shocks)
+    out = Stress(ledger.store.head_height())
+    prices = dict(funding.prices)
+    names = {"note": funding.note, "bill": funding.bill}
+    repo_deadline = ledger_param(ledger, "repo_margin_deadline_ms", 4 * 3_600_000)
+    for step in range(max((s.step for s in shocks), default=-1) + 1):
+        now = [s for s in shocks if s.step == step]
+        missing = {s.target for s in shocks if s.kind == "miss_call" and s.step <= step}
+        done = StressRound(step, ledger.store.head_height())
+        for s in now:
+            if s.kind == "price":
+                cusip_ = names[s.target]
+                prices[cusip_] = prices[cusip_] * (10_000 + s.bps) // 10_000
+                done.prices[s.target] = prices[cusip_]
+            elif s.kind == "mark":
+                done.marks[s.target] = s.amount
+        posts = _prices(ledger, {names[t]: prices[names[t]] for t in done.prices})
+        if done.marks:
+            posts.append(_marks(ledger, done.marks))
+        if posts:
+            must(ledger, posts, f"round {step}: oracle prices and marks")
+        done.repo_calls, done.repo_calls_met, meet = repo_margin(ledger, funding.repos, missing)
+        for ns_id in derivatives.netting_sets:
+            ns = ledger_get(ledger, "derivative", f"ns/{ns_id}")
+            for party, call in sorted((ns or {}).get("calls", {}).items()):
+                done.vm_calls.append(f"{ns_id}:{party}")
+                if party not in missing:
+                    done.vm_calls_met.append(f"{ns_id}:{party}")
+                    other = ns["party_b"] if party == ns["party_a"] else ns["party_a"]
+                    meet += [
+                        (
+                            party,
+                            "derivative",
+                            "post_collateral",
+                            {
+                                "counterparty": other,
+                                "amount": amount,
+                                "symbol": symbol,
+                            },
+                        )
+                        for symbol, amount in sorted(call["short"].items())
+                    ]
+        if meet:
+            must(ledger, meet, f"round {step}: meeting margin calls")
+        liquidate: list[Call] = []
+        for who in funding.pool_borrowers:
+            acct = pool_account(ledger, POOL, who, prices)
+            if acct and acct.debt and acct.health_factor < lm.WAD:
+                position = ledger_get(ledger, "pool", f"p/{POOL}/{who}")
+                liquidate.append(
+                    (
+                        funding.liquidator,
+                        "pool",
+                        "liquidate",
+                        {
+                            "market": POOL,
+                            "borrower": who,
+                            "collateral": max(
+                                position["collateral"], key=position["collateral"].get
+                            ),
+                            "debt_to_cover": pool_debt(ledger, POOL, who),
+                        },
+                    )
+                )
+                done.liquidated.append(who)
+        if liquidate:
+            must(ledger, liquidate, f"round {step}: liquidating pool positions")
+        # let the deadlines pass (once, and until every missed call has defaulted: a loaded
+        # machine may lag the wall clock of the embedded network)
+        for _ in range(20):
+            if before_deadline is not None:
+                before_deadline()
+            ledger.wait(max(repo_deadline, derivatives.call_window_ms) + 1)
+            ledger.run([])
+            if not _calls_open(ledger, funding, derivatives, missing):
+                break
+        out.rounds.append(done)
+    for record in ledger.store.events(out.start_height + 1, contract="repo", name="default"):
+        rid = record.event.data["repo_id"]
+        out.defaults.append(rid)
+        claim = ledger_get(ledger, "repo", f"claim/{rid}")
+        if claim:
+            out.claims[rid] = claim["amount"]
+    out.close_outs = [
+        dict(e.data)
+        for e in _events_since(ledger, "derivative", "early_termination", out.start_height)
+    ]
+    return out
+
+
+def repo_margin(
+    ledger: Ledger, repo_ids: Sequence[str], missing: set[str]
+) -> tuple[list[str], list[str], list[Call]]:
+    """The repos of ``repo_ids`` with a margin call issued, those whose seller meets it (every
+    seller not in ``missing``), and the sellers' ``post_margin`` calls (cash, the deficit)."""
+    called: list[str] = []
+    met: list[str] = []
+    calls: list[Call] = []
+    for rid in repo_ids:
+        r = ledger_get(ledger, "repo", f"r/{rid}")
+        call = r and r.get("call")
+        if not call or call.get("state") != "issued":
+            continue
+        called.append(rid)
+        if r["seller"] not in missing:
+            met.append(rid)
+            args = {"repo_id": rid, "symbol": "USD", "amount": call["deficit"]}
+            calls.append((r["seller"], "repo", "post_margin", args))
+    return called, met, calls
+
+
+def _calls_open(
+    ledger: Ledger, funding: FundingDay, derivatives: DerivativesDay, missing: set[str]
+) -> bool:
+    """Whether a missed call (of a party in ``missing``) is still waiting for its deadline."""
+    for rid in funding.repos:
+        r = ledger_get(ledger, "repo", f"r/{rid}")
+        if r and r["state"] == "called" and r["seller"] in missing:
+            return True
+    for ns_id in derivatives.netting_sets:
+        ns = ledger_get(ledger, "derivative", f"ns/{ns_id}")
+        if ns and set(ns.get("calls", {})) & missing:
+            return True
+    return False
 
 
 # ---------------------------------------------------------------------- helpers
@@ -530,6 +668,21 @@ def _prices(ledger: Ledger, prices: dict[str, int]) -> list[Call]:
     ]
 
 
+def _marks(ledger: Ledger, marks: dict[str, int]) -> Call:
+    """The valuation agent (the regulator's oracle) posts ``marks`` (trade: minor units)."""
+    return (
+        "regulator",
+        "oracle",
+        "post_batch",
+        {
+            "kind": "mark",
+            "points": [[trade, value] for trade, value in sorted(marks.items())],
+            "scale": 0,
+            "observed_ms": ledger.time_ms,
+        },
+    )
+
+
 def _rates(ledger: Ledger, rates: dict[str, int]) -> list[Call]:
     return [
         (
@@ -548,6 +701,32 @@ def ledger_get(ledger: Ledger, contract: str, key: str) -> Any:
     state = ledger.store.state_at(ledger.store.head_height())
     raw = state.get(f"{contract}/{key}".encode())
     return None if raw is None else decode(raw, Any)
+
+
+def pool_market(ledger: Ledger, market: str) -> dict[str, Any] | None:
+    """Pool market ``market`` at the head (configuration and state)."""
+    return pool_contract.read_market(lambda key: ledger_get(ledger, "pool", key), market)
+
+
+def pool_debt(ledger: Ledger, market: str, who: str) -> int:
+    """Cash (minor units) ``who`` owes pool ``market`` at the head."""
+    m = pool_market(ledger, market)
+    pos = ledger_get(ledger, "pool", f"p/{market}/{who}")
+    return 0 if not pos or m is None else pool_contract.debt_of(m, pos["scaled_debt"])
+
+
+def pool_account(
+    ledger: Ledger, market: str, who: str, prices: dict[str, int]
+) -> lm.Account | None:
+    """The pool position of ``who`` at oracle ``prices`` (scale 8, by collateral symbol):
+    what the contract evaluates; ``None`` without a position."""
+    m = pool_market(ledger, market)
+    pos = ledger_get(ledger, "pool", f"p/{market}/{who}")
+    if not pos or m is None:
+        return None
+    held = [symbol for symbol, amount in pos["collateral"].items() if amount > 0]
+    terms = {symbol: ledger_get(ledger, "pool", f"c/{market}/{symbol}") for symbol in held}
+    return lm.account(pool_contract.position_snapshot(m, pos, terms, prices))
 
 
 def ledger_param(ledger: Ledger, name: str, default: int) -> int:

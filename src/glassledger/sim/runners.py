@@ -1,17 +1,18 @@
 """Stress-scenario runners: each drives the agents of one scenario kind through a
 :class:`~glassledger.sim.engine.Recorder` and returns its key figures.
 
-**Dealer default** (seed 003). The regulator records each monitored institution's capital
-and the alert threshold in the ``monitor`` contract. The funding and derivatives market day
-(:mod:`glassledger.sim.market_day`) then runs: repos, a pool loan and an RFQ'd swap and
-option under a guarantee line; the Treasuries fall and the marks move. Each time the clock is
-about to run past a margin deadline, the regulator first runs seed 003's early warning on the
-ledger's exposure network at the head (:func:`glassledger.risk.contagion.ledger_feed.warnings_at`)
-and publishes the sealed warnings (``monitor.warn``). Then dealer-1 misses its repo margin
-call (default: the money fund keeps the collateral, records a claim) and the client misses
-its variation-margin call (default: close-out netting, the guarantee is called). The figures
-say who was warned at which height, who defaulted at which height, whether each warning came
-before the default, and the losses and claims.
+**Dealer default** (seed 003). The funding and derivatives market day
+(:mod:`glassledger.sim.market_day`) opens its positions: repos, a pool loan and an RFQ'd swap
+and option under a guarantee line. Then :func:`default_stress`: the regulator records each
+monitored institution's capital and the alert threshold in the ``monitor`` contract, and
+the scenario's ``shocks`` are played round by round (:func:`glassledger.sim.market_day.stress`:
+the Treasuries fall, the marks move, the parties a ``miss_call`` names let their calls
+lapse). Each time the clock is about to run past a margin deadline, the regulator first runs
+seed 003's early warning on the ledger's exposure network at the head
+(:func:`glassledger.risk.contagion.ledger_feed.warnings_at`) and publishes the sealed
+warnings (``monitor.warn``). The figures say who was warned at which height, who defaulted
+at which height, whether each warning came before the default, and the losses and claims.
+The demo runs :func:`default_stress` on its own market day.
 """
 
 from __future__ import annotations
@@ -21,13 +22,22 @@ from typing import Any
 from glassledger.risk.contagion.ledger_feed import sealed_warning_args, warning_items, warnings_at
 from glassledger.sim.attack import basket_attack
 from glassledger.sim.engine import Recorder
-from glassledger.sim.market_day import derivatives_day, funding_day, ledger_get, must
+from glassledger.sim.market_day import (
+    DerivativesDay,
+    FundingDay,
+    Ledger,
+    check_shocks,
+    derivatives_day,
+    funding_day,
+    must,
+    stress,
+)
 from glassledger.sim.scenario import Scenario
 from glassledger.sim.squeeze import repo_squeeze
 from glassledger.sim.structure import market_structure
 
 
-def _monitor_setup(ledger: Recorder, scenario: Scenario) -> dict[str, int]:
+def _monitor_setup(ledger: Ledger, scenario: Scenario) -> dict[str, int]:
     capital = dict(scenario.monitor.capital)
     capital.update({p.id: p.capital for p in scenario.participants if p.capital})
     calls = [
@@ -48,16 +58,32 @@ def _monitor_setup(ledger: Recorder, scenario: Scenario) -> dict[str, int]:
 
 def dealer_default(ledger: Recorder, scenario: Scenario) -> dict[str, Any]:
     """The dealer-default scenario (module docstring); returns its key figures."""
+    check_shocks(scenario.shocks, f"{scenario.name}: shocks")
+    funding = funding_day(ledger, scenario.cash_issuer, scenario.dealers)
+    derivatives = derivatives_day(
+        ledger, scenario.cash_issuer, scenario.dealers, scenario.client, scenario.guarantor
+    )
+    return default_stress(ledger, scenario, funding, derivatives)
+
+
+def default_stress(
+    ledger: Ledger, scenario: Scenario, funding: FundingDay, derivatives: DerivativesDay
+) -> dict[str, Any]:
+    """The dealer-default stress on the positions of a market day (the scenario's second
+    half, and the demo's stress event on its own chain): the regulator sets the monitor's
+    capital and threshold, the scenario's ``shocks`` are played
+    (:func:`glassledger.sim.market_day.stress`) with the monitor publishing its sealed
+    warnings before each deadline; returns the key figures."""
     capital = _monitor_setup(ledger, scenario)
     analyses: list[dict[str, Any]] = []
 
-    def monitor(rec: Recorder) -> None:
-        height = rec.chain.height
-        result = warnings_at(rec.store, height)
+    def monitor() -> None:
+        height = ledger.store.head_height()
+        result = warnings_at(ledger.store, height)
         items = warning_items(result)
-        state = rec.store.state_at(height)
+        state = ledger.store.state_at(height)
         must(
-            rec,
+            ledger,
             [("regulator", "monitor", "warn", sealed_warning_args(items, height, state))],
             "publishing warnings",
         )
@@ -65,24 +91,18 @@ def dealer_default(ledger: Recorder, scenario: Scenario) -> dict[str, Any]:
         analyses.append(
             {
                 "analysis_height": height,
-                "published_height": rec.chain.height,
+                "published_height": ledger.store.head_height(),
                 "warned": [i["institution"] for i in items],
                 "items": items,
                 "cascade": {int(k): sorted(map(str, v)) for k, v in cascade.items()},
             }
         )
 
-    ledger.before_wait.append(monitor)
-    funding = funding_day(ledger, scenario.cash_issuer, scenario.dealers)
-    derivatives = derivatives_day(
-        ledger, scenario.cash_issuer, scenario.dealers, scenario.client, scenario.guarantor
-    )
-    ledger.before_wait.remove(monitor)
-
+    shocked = stress(ledger, scenario.shocks, funding, derivatives, before_deadline=monitor)
     defaults: list[dict[str, Any]] = []
-    for record in ledger.store.events(0, contract="repo", name="default"):
+    since = shocked.start_height + 1
+    for record in ledger.store.events(since, contract="repo", name="default"):
         d = record.event.data
-        claim = ledger_get(ledger, "repo", f"claim/{d['repo_id']}") or {}
         defaults.append(
             {
                 "defaulter": d["defaulter"],
@@ -90,11 +110,11 @@ def dealer_default(ledger: Recorder, scenario: Scenario) -> dict[str, Any]:
                 "what": f"repo {d['repo_id']}",
                 "creditor": d["counterparty"],
                 "loss": int(d["claim"]),
-                "claim": int(claim.get("amount", 0)),
+                "claim": int(shocked.claims.get(d["repo_id"], 0)),
                 "guarantee_paid": 0,
             }
         )
-    for record in ledger.store.events(0, contract="derivative", name="early_termination"):
+    for record in ledger.store.events(since, contract="derivative", name="early_termination"):
         d = record.event.data
         defaults.append(
             {
@@ -117,8 +137,8 @@ def dealer_default(ledger: Recorder, scenario: Scenario) -> dict[str, Any]:
         "capital": capital,
         "analyses": analyses,
         "defaults": defaults,
-        "repo_margin_calls": funding.margin_calls,
-        "pool_liquidations": funding.liquidations,
+        "repo_margin_calls": shocked.margin_calls,
+        "pool_liquidations": shocked.liquidations,
         "swap_quotes": derivatives.quotes,
         "swap_winner": derivatives.winner,
         "total_loss": sum(r["loss"] for r in defaults),

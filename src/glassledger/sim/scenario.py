@@ -47,12 +47,12 @@ class Monitor(msgspec.Struct, forbid_unknown_fields=True):
     capital: dict[str, int] = {}
 
 
-SHOCK_KINDS = ("price", "rate", "miss_call", "redemption_wave")
+SHOCK_KINDS = ("price", "rate", "miss_call", "redemption_wave", "mark")
 
 
 class Shock(msgspec.Struct, forbid_unknown_fields=True):
     """A scripted shock at step ``step`` of the scenario's runner (a round of the basket
-    attack, a business day of the repo squeeze):
+    attack, a business day of the repo squeeze, a round of the dealer-default stress):
 
     * ``price``: the oracle price of ``target`` (a price key, or a name the runner defines,
       e.g. ``reserve_securities``) moves by ``bps`` basis points (negative: falls);
@@ -60,20 +60,23 @@ class Shock(msgspec.Struct, forbid_unknown_fields=True):
       on, or follows ``path`` (basis points added, one value per step from ``step``);
     * ``miss_call``: participant ``target`` does not meet its margin calls from this step;
     * ``redemption_wave``: holders of ``share_bps`` of the coins outstanding redeem at once,
-      whatever their own decision rule says.
+      whatever their own decision rule says;
+    * ``mark``: the valuation agent marks trade ``target`` at ``amount`` minor units of its
+      currency, the value to the netting set's dealer (positive: the client owes it).
     """
 
-    kind: Literal["price", "rate", "miss_call", "redemption_wave"]
+    kind: Literal["price", "rate", "miss_call", "redemption_wave", "mark"]
     step: int
     target: str = ""
     bps: int = 0
     path: list[int] = []
     share_bps: int = 0
+    amount: int = 0
 
     def __post_init__(self) -> None:
         if self.step < 0:
             raise ValueError("a shock's step must be >= 0")
-        if self.kind in ("price", "rate", "miss_call") and not self.target:
+        if self.kind in ("price", "rate", "miss_call", "mark") and not self.target:
             raise ValueError(f"a {self.kind} shock names its target")
         if self.kind == "price" and not self.bps:
             raise ValueError("a price shock moves the price by bps != 0")

@@ -46,7 +46,18 @@ from glassledger.contracts import lending_math as lm
 from glassledger.contracts import pool as pool_contract
 from glassledger.contracts import treasury_math as tm
 from glassledger.sim.engine import Recorder
-from glassledger.sim.market_day import DAY_MS, E8, Call, cusip, ledger_get, must
+from glassledger.sim.market_day import (
+    DAY_MS,
+    E8,
+    Call,
+    cusip,
+    ledger_get,
+    must,
+    pool_account,
+    pool_debt,
+    pool_market,
+    repo_margin,
+)
 from glassledger.sim.scenario import Scenario
 
 MARKET = "USDPOOL"
@@ -111,7 +122,7 @@ def _shifted(scenario: Scenario, step: int, key: str) -> int:
 
 
 def _market(ledger: Recorder) -> dict[str, Any]:
-    return pool_contract.read_market(lambda key: ledger_get(ledger, "pool", key), MARKET)
+    return pool_market(ledger, MARKET)
 
 
 def _pool_rate_bps(ledger: Recorder) -> tuple[int, int]:
@@ -122,26 +133,10 @@ def _pool_rate_bps(ledger: Recorder) -> tuple[int, int]:
     return int(m["rate_ray"]) * 10_000 // lm.RAY, util
 
 
-def _debt(ledger: Recorder, who: str) -> int:
-    m = _market(ledger)
-    pos = ledger_get(ledger, "pool", f"p/{MARKET}/{who}")
-    return 0 if not pos else pool_contract.debt_of(m, pos["scaled_debt"])
-
-
 def _fund_claim(ledger: Recorder) -> int:
     m = _market(ledger)
     shares = ledger_get(ledger, "pool", f"s/{MARKET}/{FUND}") or 0
     return pool_contract.lender_claim(m, shares)
-
-
-def _account(ledger: Recorder, who: str, note: str, price: int) -> lm.Account | None:
-    """The pool position of ``who`` at the note's ``price`` (what the contract evaluates)."""
-    m = _market(ledger)
-    pos = ledger_get(ledger, "pool", f"p/{MARKET}/{who}")
-    if not pos:
-        return None
-    terms = {note: ledger_get(ledger, "pool", f"c/{MARKET}/{note}")}
-    return lm.account(pool_contract.position_snapshot(m, pos, terms, {note: price}))
 
 
 def repo_squeeze(ledger: Recorder, scenario: Scenario) -> dict[str, Any]:
@@ -347,7 +342,7 @@ def repo_squeeze(ledger: Recorder, scenario: Scenario) -> dict[str, Any]:
         for d in borrowers:
             if d in liquidated:
                 continue
-            debt = _debt(ledger, d)
+            debt = pool_debt(ledger, MARKET, d)
             bid = None if srf_rate is None else srf_rate + s.srf_bid_spread_bps
             units = loan * 100 * E8 // price * 10_000 // 9_700 + 1
             if bid is not None and rate_bps > bid and units <= free[d]:
@@ -370,7 +365,7 @@ def repo_squeeze(ledger: Recorder, scenario: Scenario) -> dict[str, Any]:
                 takeup += loan
                 free[d] -= units
             elif debt < loan:  # back to the pool (or the SRF is dearer, or out of reach)
-                acct = _account(ledger, d, note, price)
+                acct = pool_account(ledger, MARKET, d, {note: price})
                 limit = acct.borrow_limit - acct.debt - 1 if acct else 0
                 room = min(loan - debt, m["cash_held"] // 2, limit)
                 if room > 0:
@@ -385,32 +380,13 @@ def repo_squeeze(ledger: Recorder, scenario: Scenario) -> dict[str, Any]:
         missing = {
             sh.target for sh in scenario.shocks if sh.kind == "miss_call" and sh.step <= step
         }
-        issued = met = 0
-        margin: list[Call] = []
-        for rid in ("R0", "R1"):
-            r = ledger_get(ledger, "repo", f"r/{rid}")
-            call = r and r.get("call")
-            if not call or call.get("state") != "issued":
-                continue
-            issued += 1
-            seller = r.get("seller", d0 if rid == "R0" else d1)
-            if seller in missing:
-                continue
-            met += 1
-            margin.append(
-                (
-                    seller,
-                    "repo",
-                    "post_margin",
-                    {"repo_id": rid, "symbol": "USD", "amount": call["deficit"]},
-                )
-            )
+        called, met, margin = repo_margin(ledger, ("R0", "R1"), missing)
         if margin:
             must(ledger, margin, f"{date.date()}: meeting margin calls")
         # liquidations: dealer-3 takes any pool position under a health factor of 1
         liq: list[Call] = []
         for d in borrowers:
-            acct = _account(ledger, d, note, price)
+            acct = pool_account(ledger, MARKET, d, {note: price})
             if d not in liquidated and acct and acct.debt and acct.health_factor < lm.WAD:
                 liq.append(
                     (
@@ -421,7 +397,7 @@ def repo_squeeze(ledger: Recorder, scenario: Scenario) -> dict[str, Any]:
                             "market": MARKET,
                             "borrower": d,
                             "collateral": note,
-                            "debt_to_cover": _debt(ledger, d),
+                            "debt_to_cover": pool_debt(ledger, MARKET, d),
                         },
                     )
                 )
@@ -444,8 +420,8 @@ def repo_squeeze(ledger: Recorder, scenario: Scenario) -> dict[str, Any]:
                 "note_price": price / E8,
                 "srf_takeup": takeup,
                 "srf_model_usd_bn": round(float(row["srf_usd_bn"]), 3),
-                "margin_calls": issued,
-                "calls_met": met,
+                "margin_calls": len(called),
+                "calls_met": len(met),
                 "liquidations": len(liq),
             }
         )
