@@ -444,6 +444,7 @@ FREE_TEXT = {
     "trade": "a trade indicator name, checked against the list",
     "scenario": "a scenario name, checked against the list",
     "source": "a scenario file or a shipped scenario name",
+    "stress": "a dealer_default scenario file or shipped name, checked by the demo",
     "variant": "a lottery variant, checked against the list",
     "postgres": "a PostgreSQL DSN (the driver refuses a bad one)",
     "regime": "a regime name, checked against the list",

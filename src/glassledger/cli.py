@@ -203,7 +203,10 @@ def demo(
     a market day, a dealer-default stress, risk, verify; a summary, the HTML report, and
     with --serve the dashboard."""
     from glassledger import demo as guided
+    from glassledger.api.cli import can_listen
 
+    if serve:  # refuse a busy --port now, not after the demo's minute
+        can_listen("127.0.0.1", port)
     summary = guided.run_demo(home, transfers, stress=stress)
     if serve:
         guided.serve(Path(summary["home"]), port=port)
