@@ -180,6 +180,14 @@ def test_negative_exchange_rate_is_refused_in_basket_reserve(tmp_path):
     refused(run("basket", "reserve", tmp_path / "h.csv", tmp_path / "r.csv"), "r.csv", "EUR")
 
 
+def test_an_exchange_rate_of_1e308_is_refused_not_overflowed(tmp_path):
+    """Found by the CLI fuzz: 1e308 overflowed the IMF valuation's Decimal arithmetic (exit
+    70) and made the reserve worth inf."""
+    (tmp_path / "q.csv").write_text("date,USD,EUR,JPY,CNY,GBP\n2024-01-02,1,1e308,140,7,1.27\n")
+    args = ("basket", "value", "--quotes-file", tmp_path / "q.csv", "--date", "2024-01-02")
+    refused(run(*args), "q.csv", "EUR")
+
+
 def test_liquid_flag_false_text_is_false(tmp_path):
     (tmp_path / "h.csv").write_text(
         "currency,amount,start_day,maturity_day,daily_liquid\nUSD,100,0,300,False\n"

@@ -130,7 +130,9 @@ RATES = Table(
     sorted_index=True,
     fields=(Field("date", "date", "the date of the rates", unique=True),),
     pattern=CURRENCY,
-    pattern_field=Field("CCY", "float", "exchange rate of the currency", gt=0.0),
+    # The bound says "not an exchange rate" (the highest rates quoted per USD are near 1e5),
+    # and keeps the basket's Decimal arithmetic and reserve sums from overflowing.
+    pattern_field=Field("CCY", "float", "exchange rate of the currency", gt=0.0, le=1e9),
 )
 
 INFLATION = Table(
