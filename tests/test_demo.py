@@ -116,6 +116,9 @@ def _check_run_and_report(home: Path) -> None:
     page = (home / "report.html").read_text()
     assert "<script src=" not in page and page.count('class="plotly-graph-div"') == 4
     assert "Scenario report: demo" in page and "kind: dealer_default" in page
+    again = CliRunner().invoke(app, ["report", str(home / "run"), "--out", str(home / "re.html")])
+    assert again.exit_code == 0, again.output
+    assert "Scenario report: demo" in (home / "re.html").read_text()  # the run keeps its name
     charts, requests = rendered_charts((home / "report.html").as_uri(), 4)
     assert len(charts) == 4 and all(c["data"] > 0 and c["traces"] > 0 for c in charts)
     assert all(url.startswith("file://") for url in requests), requests

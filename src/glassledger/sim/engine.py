@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pandas as pd
 
 from glassledger.ledger.abc import BlockStore
@@ -200,7 +201,12 @@ class RunResult:
             if name == "events":
                 frame = frame.assign(data=frame["data"].map(lambda d: json.dumps(d, default=str)))
             frame.to_parquet(out / f"{name}.parquet", index=False)
-        meta = {"seed": self.seed, "name": self.scenario.name, "figures": self.figures}
+        meta = {
+            "seed": self.seed,
+            "name": self.scenario.name,
+            "description": self.scenario.description,
+            "figures": self.figures,
+        }
         (out / "figures.json").write_text(json.dumps(meta, indent=2, default=str))
         (out / "scenario.yaml").write_text(self.scenario_text)
         return out
@@ -220,8 +226,15 @@ class RunResult:
             for n in ("blocks", "agents", "events", "tokens")
         }
         tables["events"]["data"] = tables["events"]["data"].map(json.loads)
+        scenario = parse_scenario(text, str(out / "scenario.yaml"))
+        # a run may be named and described apart from its file (the demo's run of a scenario)
+        scenario = msgspec.structs.replace(
+            scenario,
+            name=meta.get("name", scenario.name),
+            description=meta.get("description", scenario.description),
+        )
         return cls(
-            parse_scenario(text, str(out / "scenario.yaml")),
+            scenario,
             text,
             meta["seed"],
             figures=meta["figures"],
