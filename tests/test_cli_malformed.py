@@ -25,6 +25,7 @@ Commands are discovered from the app, so a new command joins automatically:
 
 from __future__ import annotations
 
+import contextlib
 import typing
 from pathlib import Path
 
@@ -309,7 +310,8 @@ def test_numeric_options_never_crash(tmp_path_factory, target, value):
     if command in LONG_RUNNING and value in MAY_REFUSE:
         value = "nan" if value != "-1" else "abc"
     args = [*command, *_valid_args(tmp, command), f"{option}={value}"]
-    result = RUN.invoke(app, args)
+    with contextlib.chdir(tmp):  # default outputs (report.csv, runs/...) land in tmp
+        result = RUN.invoke(app, args)
     _no_traceback(result)
     if value in MUST_REFUSE:
         assert result.exit_code == EXIT_REFUSED, (args, result.output)
@@ -598,7 +600,8 @@ def test_option_values_of_every_kind_are_refused_in_one_line(
     param = _param(command, name)
     value = _fill(data.draw(st.sampled_from(REFUSED[kind]), label="value"), _places(tmp, node_home))
     args = [*_command_line(tmp, node_home, command, param), f"{_options(param)}={value}"]
-    result = RUN.invoke(app, args)
+    with contextlib.chdir(tmp):  # default outputs (report.csv, runs/...) land in tmp
+        result = RUN.invoke(app, args)
     _no_traceback(result)
     lines = result.output.strip().splitlines()
     assert result.exit_code == EXIT_REFUSED, (args, result.output)
@@ -616,5 +619,6 @@ def test_free_text_options_never_crash(tmp_path_factory, node_home, target, valu
     tmp = tmp_path_factory.mktemp("text")
     param = _param(command, name)
     args = [*_command_line(tmp, node_home, command, param), f"{_options(param)}={value}"]
-    result = RUN.invoke(app, args)
+    with contextlib.chdir(tmp):  # default outputs (report.csv, runs/...) land in tmp
+        result = RUN.invoke(app, args)
     _no_traceback(result)
