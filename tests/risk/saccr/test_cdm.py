@@ -59,3 +59,38 @@ def test_notionals_convert_to_the_reporting_currency():
     with pytest.raises(InputError, match="inconsistent currencies") as info:
         trades_from_cdm(envelopes, as_of="2025-01-01", bank_party="BANK", reporting_currency="EUR")
     assert (info.value.row, info.value.field) == ("IRS-1", "currency")
+
+
+def _with_currency(envelope: dict, currency) -> dict:
+    changed = copy.deepcopy(envelope)
+    lot = changed["trade"]["tradableProduct"]["tradeLot"][0]["priceQuantity"][0]
+    lot["quantity"][0]["value"]["unit"]["currency"]["value"] = currency
+    return changed
+
+
+@pytest.mark.parametrize("currency", ["usd", "US", "", "EURO", "1$A"])
+def test_a_notional_currency_that_is_not_an_iso_code_is_refused(currency):
+    envelopes = json.loads(CDM_FILE.read_text())
+    with pytest.raises(InputError, match="ISO 4217") as info:
+        trades_from_cdm(
+            [_with_currency(envelopes[0], currency)], as_of="2025-01-01", bank_party="BANK"
+        )
+    assert info.value.row == "IRS-1"
+
+
+def test_two_currencies_in_a_netting_set_need_a_reporting_currency():
+    """Per-trade currency: without --reporting-currency a USD and a EUR notional in one
+    netting set would be added as one currency; refused, naming the second trade."""
+    swap, cds = json.loads(CDM_FILE.read_text())
+    mixed = [swap, _with_currency(cds, "EUR")]
+    with pytest.raises(InputError, match="no reporting currency") as info:
+        trades_from_cdm(mixed, as_of="2025-01-01", bank_party="BANK")
+    assert (info.value.row, info.value.field) == ("CDS-1", "currency")
+    converted = trades_from_cdm(
+        mixed,
+        as_of="2025-01-01",
+        bank_party="BANK",
+        reporting_currency="USD",
+        fx_rates={"EUR": 1.1},
+    )
+    assert converted["notional"].tolist() == pytest.approx([10000.0, 11000.0])

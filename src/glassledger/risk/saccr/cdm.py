@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,14 @@ def cdm_trade_row(
     if quantity.unit is None or quantity.unit.currency is None:
         raise _missing(tid, source, "quantity.value.unit.currency.value")
     currency = quantity.unit.currency.value
+    if not isinstance(currency, str) or not re.fullmatch(r"[A-Z]{3}", currency):
+        raise InputError(
+            "the notional currency is not an ISO 4217 code (three capital letters)",
+            source=source,
+            row=tid,
+            field="quantity.value.unit.currency.value",
+            value=currency,
+        )
     payout = tp.product.contractual_product.economic_terms.payout
     econ = tp.product.contractual_product.economic_terms
     rate = 1.0
@@ -191,7 +200,9 @@ def trades_from_cdm(
     Notionals are converted to ``reporting_currency`` with ``fx_rates`` (units of the
     reporting currency per unit of the notional currency); a notional in another currency
     without a rate is an InputError. Without ``reporting_currency`` notionals are taken as
-    they are. ``mtm`` in the envelope must already be in the reporting currency.
+    they are, which is refused when one netting set has notionals in two currencies; a
+    currency that is not a three-letter ISO code is refused. ``mtm`` in the envelope must
+    already be in the reporting currency.
     """
     try:
         day = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
@@ -214,7 +225,28 @@ def trades_from_cdm(
         )
         for e in envelopes
     ]
+    if reporting_currency is None:
+        _one_currency_per_netting_set(rows, source)
     return pd.DataFrame(rows)
+
+
+def _one_currency_per_netting_set(rows: list[dict[str, Any]], source: str) -> None:
+    """Without a reporting currency nothing is converted, so a netting set whose notionals
+    are in two currencies would add them up as if they were one: refused, naming the trade."""
+    first: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        seen = first.setdefault(row["netting_set"], row)
+        if seen["currency"] != row["currency"]:
+            raise InputError(
+                f"netting set {row['netting_set']!r} has notionals in {seen['currency']} "
+                f"(trade {seen['trade_id']}) and {row['currency']}, and no reporting currency "
+                "to convert them into",
+                source=source,
+                row=row["trade_id"],
+                field="currency",
+                value=row["currency"],
+                hint="give --reporting-currency and --fx-rate CCY=rate",
+            )
 
 
 def load_cdm_trades(
