@@ -180,6 +180,14 @@ TRADES = Table(
             default=False,
         ),
         Field(
+            "settled_daily",
+            "bool",
+            "settled to market every business day (such as futures): exposure is paid and the "
+            "terms reset to a value of zero daily, so M for the maturity factor is the time "
+            "to the next reset, one business day, floored at 10 (CRE52.48)",
+            default=False,
+        ),
+        Field(
             "unpaid_premium",
             "float",
             "protection sold: premia still to receive; caps EAD if alone (CRE52.1 FAQ2)",

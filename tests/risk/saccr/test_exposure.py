@@ -254,3 +254,37 @@ def test_margined_ead_never_exceeds_unmargined(rows, threshold, vm, disputes):
     out = compute_saccr(trades, terms).netting_sets
     assert (out["EAD"] <= out["ead_unmargined"] * (1 + 1e-12) + 1e-9).all()
     assert (out["mpor_days"] >= 10).all()
+
+
+def test_settled_daily_trades_use_one_business_day_floored_at_ten():
+    """A contract settled to market daily (futures) has as remaining maturity the time to its
+    next reset, one business day; CRE52.48 floors M at 10 business days, so the unmargined
+    maturity factor is sqrt(10 / 250) = 0.2 however long the contract runs. The RC and the
+    supervisory delta are unchanged; the add-on, hence the PFE, scales by 0.2."""
+    trades = pd.DataFrame(
+        {
+            "trade_id": ["fut", "fwd"],
+            "netting_set": ["daily", "plain"],
+            "asset_class": ["COMMODITY", "COMMODITY"],
+            "position": ["LONG", "LONG"],
+            "notional": [1_000.0, 1_000.0],
+            "mtm": [0.0, 0.0],
+            "maturity": [2.0, 2.0],
+            "reference": ["WTI", "WTI"],
+            "subclass": ["ENERGY", "ENERGY"],
+            "settled_daily": [True, False],
+        }
+    )
+    result = compute_saccr(trades)
+    mf = result.trades.set_index("trade_id")["maturity_factor"]
+    assert mf["fut"] == pytest.approx(np.sqrt(10 / 250)) and mf["fwd"] == pytest.approx(1.0)
+    sets = result.netting_sets.set_index("netting_set")
+    # commodity energy SF 18 %, one trade: addon = 0.18 x 1,000 x MF; RC 0, multiplier 1
+    assert sets.loc["plain", "addon"] == pytest.approx(180.0)
+    assert sets.loc["daily", "addon"] == pytest.approx(180.0 * 0.2)
+    assert sets.loc["daily", "EAD"] == pytest.approx(1.4 * 36.0)
+    # inside a margined netting set the MPOR maturity factor applies whatever the flag
+    margined = compute_saccr(
+        trades.assign(netting_set="m"), pd.DataFrame({"netting_set": ["m"], "margined": [True]})
+    ).trades
+    assert margined["maturity_factor"].tolist() == pytest.approx([1.5 * np.sqrt(10 / 250)] * 2)

@@ -97,6 +97,15 @@ def margin_period_of_risk(
     return np.maximum(terms["mpor_days"].to_numpy(), floor)
 
 
+def remaining_maturity(trades: pd.DataFrame) -> np.ndarray:
+    """M of each trade for the unmargined maturity factor, in years: its maturity, or, for a
+    trade settled to market daily (``settled_daily``), the time to its next reset, one
+    business day - a contract whose exposure is settled on set dates and whose terms are
+    reset to a value of zero has the time to the next reset as its remaining maturity."""
+    daily = trades["settled_daily"].to_numpy(dtype=bool)
+    return np.where(daily, 1.0 / BUSINESS_DAYS_PER_YEAR, trades["maturity"].to_numpy())
+
+
 def unmargined_maturity_factor(maturity: np.ndarray, regime: Bcbs2014) -> np.ndarray:
     """sqrt(min(M, 1 year) / 1 year) with M floored at 10 business days (CRE52.48-49)."""
     return np.sqrt(np.minimum(np.maximum(maturity, regime.maturity_floor_years), 1.0))
@@ -309,7 +318,7 @@ def compute_saccr(
     v = np.bincount(codes, t["mtm"].to_numpy(), n_sets)
 
     measures = trade_measures(t, regime)
-    mf_unmargined = unmargined_maturity_factor(t["maturity"].to_numpy(), regime)
+    mf_unmargined = unmargined_maturity_factor(remaining_maturity(t), regime)
     trade_mpor = np.where(
         covered, np.append(m.mpor_agreement, 0.0)[agreement], np.nan_to_num(m.mpor)[codes]
     )
