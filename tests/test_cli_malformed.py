@@ -3,6 +3,14 @@ acceptance of a value the declared schema refuses (issue 15, section 1).
 
 Commands are discovered from the app, so a new command joins automatically:
 
+* every path and free-text option and argument of every command declares its kind
+  (:mod:`glassledger.options`: node home, new directory, output file, ISO date, host:port...)
+  or is an input table or a text the command checks itself (:data:`FREE_TEXT`, with the
+  reason); every option with a kind gets the values its kind must refuse (empty, missing or
+  unwritable paths, a file where a directory is expected and the reverse, text for dates and
+  addresses, out-of-range ports...) and must be refused with exit 1 and one line naming it;
+  every free-text option gets empty, blank, huge and odd text and may be accepted or refused,
+  never with a traceback;
 * every numeric option of every command gets non-numbers, NaN, inf, negative, zero and huge
   values (commands that would start a server or a long run only get the values that must be
   refused before anything starts);
@@ -17,6 +25,7 @@ Commands are discovered from the app, so a new command joins automatically:
 
 from __future__ import annotations
 
+import contextlib
 import typing
 from pathlib import Path
 
@@ -29,6 +38,7 @@ from typer.testing import CliRunner
 
 from glassledger.cli import EXIT_REFUSED, app
 from glassledger.errors import InputError
+from glassledger.options import KINDS
 from glassledger.schemas import Table, read
 from glassledger.schemas import basket as basket_tables
 from glassledger.schemas import contagion as contagion_tables
@@ -300,7 +310,8 @@ def test_numeric_options_never_crash(tmp_path_factory, target, value):
     if command in LONG_RUNNING and value in MAY_REFUSE:
         value = "nan" if value != "-1" else "abc"
     args = [*command, *_valid_args(tmp, command), f"{option}={value}"]
-    result = RUN.invoke(app, args)
+    with contextlib.chdir(tmp):  # default outputs (report.csv, runs/...) land in tmp
+        result = RUN.invoke(app, args)
     _no_traceback(result)
     if value in MUST_REFUSE:
         assert result.exit_code == EXIT_REFUSED, (args, result.output)
@@ -399,3 +410,215 @@ def test_valid_samples_run(tmp_path, target):
     command, _name = target
     result = RUN.invoke(app, [*command, *_valid_args(tmp_path, command)])
     assert result.exit_code == 0, result.output
+
+
+# ------------------------------------------------------------------- option kinds and text
+def _kind(param) -> str | None:
+    return getattr(param.type_descriptor.parameter_info.parser, "kind", None)
+
+
+def _base(param):
+    annotation = _annotation(param)
+    args = typing.get_args(annotation)
+    return args[0] if typing.get_origin(annotation) is list and args else annotation
+
+
+#: Free-text parameters (by name) that the command itself checks, with the reason; every
+#: other path or text parameter must declare a kind of glassledger.options.
+FREE_TEXT = {
+    "contract": "a contract name, refused by the ledger when unknown",
+    "method": "a method name, refused by the ledger when unknown",
+    "args": "a JSON object, decoded by tx",
+    "key": "a state key (any text)",
+    "tx_hash": "a transaction hash in hex, decoded by receipt",
+    "path": "an API path (any text; the server answers 404)",
+    "passphrase": "any text",
+    "param": "NAME=VALUE pairs, parsed by the command",
+    "basket": "a shipped basket name, checked against the list",
+    "basket_per_unit": "CCY=VALUE pairs, parsed by the command",
+    "usd_per_unit": "CCY=VALUE pairs, parsed by the command",
+    "yld": "CCY=VALUE pairs, parsed by the command",
+    "quote": "CCY=VALUE pairs, parsed by the command",
+    "fx_rate": "CCY=VALUE pairs, parsed by the command",
+    "surge": "a currency of the basket, checked against it",
+    "statistic": "a statistic name, checked against the list",
+    "per_usd": "currency codes, checked against the quotes",
+    "trade": "a trade indicator name, checked against the list",
+    "scenario": "a scenario name, checked against the list",
+    "source": "a scenario file or a shipped scenario name",
+    "stress": "a dealer_default scenario file or shipped name, checked by the demo",
+    "variant": "a lottery variant, checked against the list",
+    "postgres": "a PostgreSQL DSN (the driver refuses a bad one)",
+    "regime": "a regime name, checked against the list",
+    "default": "institution names, checked against the network",
+    "weights": "a DebtRank weighting, checked against the list",
+    "bank": "the bank's party id in the CDM file (any text)",
+    "node": "node names of a network (network up/down), checked against its configuration",
+}
+
+#: Values each kind must refuse ({file}: an existing file; {dir}: an existing directory
+#: that is not a node home; {missing}: a path that does not exist; {under}: a path under a
+#: file).
+REFUSED = {
+    "node_home": ["", "{missing}", "{file}", "{dir}"],
+    "key_home": ["", "{missing}", "{file}"],
+    "store_home": ["", "{missing}", "{file}", "{dir}"],
+    "new_dir": ["", "{file}", "{under}"],
+    "existing_dir": ["", "{missing}", "{file}"],
+    "out_file": ["", "{dir}", "{under}"],
+    "out_path": ["", "{under}"],
+    "in_file": ["", "{missing}", "{dir}"],
+    "iso_date": ["", "abc", "2024-13-45", "-1", "2024-02-30"],
+    "host": ["", "a b", "x" * 300, "a:b", "-x"],
+    "address": ["", "abc", "host:0", "host:99999", ":80", "a b:80"],
+    "participant": ["", " x", "a/b", "x" * 100, "../x"],
+    "currency": ["", "US", "1234", "U$D"],
+}
+ODD_TEXT = ["", " ", "abc", "-1", "x" * 300, "a:b:c", "=", "../.."]
+
+#: Valid positional arguments of commands whose arguments are not registered FILES
+#: ({home}: the node home of the test; {dir}/{file}/{new}: an existing directory, an
+#: existing file, a path to create).
+ARGUMENTS = {
+    ("block",): ["0"],
+    ("state",): ["x"],
+    ("proof",): ["x"],
+    ("receipt",): ["00" * 32],
+    ("tx",): ["token", "transfer"],
+    ("query",): ["/v1/status"],
+    ("keys", "add"): ["p1"],
+    ("keys", "new"): ["p9"],
+    ("report",): ["{dir}"],
+    ("report-fork",): ["{file}", "{file}"],
+    ("catch-up",): ["{home}/chain.sqlite"],
+    ("export",): ["{new}"],
+    ("follow",): ["{new}"],
+    ("scenario", "run"): ["repo_squeeze"],
+    ("scenario", "sweep"): ["repo_squeeze"],
+}
+
+
+@pytest.fixture(scope="module")
+def node_home(tmp_path_factory) -> Path:
+    home = tmp_path_factory.mktemp("home") / "h"
+    result = RUN.invoke(app, ["init", "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    return home
+
+
+def _places(tmp: Path, home: Path) -> dict[str, str]:
+    (tmp / "afile").write_text("x\n")
+    (tmp / "adir").mkdir(exist_ok=True)
+    return {
+        "{home}": str(home),
+        "{file}": str(tmp / "afile"),
+        "{dir}": str(tmp / "adir"),
+        "{missing}": str(tmp / "missing" / "nothing"),
+        "{under}": str(tmp / "afile" / "sub"),
+        "{new}": str(tmp / "new.sqlite"),
+    }
+
+
+def _fill(text: str, places: dict[str, str]) -> str:
+    for key, value in places.items():
+        text = text.replace(key, value)
+    return text
+
+
+def _command_line(tmp: Path, home: Path, command: tuple[str, ...], option) -> list[str]:
+    """A valid command line for ``command`` without ``option`` (a valid home for --home)."""
+    places = _places(tmp, home)
+    args = [*command, *(_fill(a, places) for a in ARGUMENTS.get(command, []))]
+    args += _valid_args(tmp, command)
+    names = {p.name for p in COMMANDS[command].params}
+    if "home" in names and option.name != "home":
+        args += ["--home", str(home)]
+    return args
+
+
+def test_every_path_and_text_parameter_declares_a_kind():
+    """A new path or text option joins the fuzz below by declaring its kind (or FREE_TEXT)."""
+    missing = [
+        (command, p.name)
+        for command, cmd in COMMANDS.items()
+        for p in cmd.params
+        if _base(p) in (Path, str)
+        and _kind(p) is None
+        and p.name not in FREE_TEXT
+        and (command, p.name) not in FILES
+        and (command, p.name) not in NOT_TABLES
+    ]
+    assert not missing, (
+        f"give these a kind of glassledger.options, or a FREE_TEXT reason: {missing}"
+    )
+    assert set(REFUSED) == set(KINDS), "every kind needs its refused values here"
+
+
+def test_every_required_argument_has_a_value():
+    missing = [
+        command
+        for command, cmd in COMMANDS.items()
+        for p in cmd.params
+        if p.param_type_name == "argument"
+        and p.required
+        and command not in ARGUMENTS
+        and (command, p.name) not in FILES
+    ]
+    assert not missing, f"give these commands valid arguments in ARGUMENTS: {missing}"
+
+
+KINDED = [
+    (command, p.name, _kind(p))
+    for command, cmd in sorted(COMMANDS.items())
+    for p in cmd.params
+    if _kind(p) is not None and p.param_type_name == "option"
+]
+TEXT = [
+    (command, p.name)
+    for command, cmd in sorted(COMMANDS.items())
+    for p in cmd.params
+    if p.name in FREE_TEXT and p.param_type_name == "option" and command not in LONG_RUNNING
+]
+
+
+def _param(command, name):
+    return next(p for p in COMMANDS[command].params if p.name == name)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data(), target=st.sampled_from(KINDED))
+def test_option_values_of_every_kind_are_refused_in_one_line(
+    tmp_path_factory, node_home, data, target
+):
+    """Refused while the command line is parsed, so nothing starts (servers, nodes, runs)."""
+    command, name, kind = target
+    tmp = tmp_path_factory.mktemp("kind")
+    param = _param(command, name)
+    value = _fill(data.draw(st.sampled_from(REFUSED[kind]), label="value"), _places(tmp, node_home))
+    args = [*_command_line(tmp, node_home, command, param), f"{_options(param)}={value}"]
+    with contextlib.chdir(tmp):  # default outputs (report.csv, runs/...) land in tmp
+        result = RUN.invoke(app, args)
+    _no_traceback(result)
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == EXIT_REFUSED, (args, result.output)
+    assert len(lines) == 1 and _options(param) in lines[0], (args, result.output)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(target=st.sampled_from(TEXT), value=st.sampled_from(ODD_TEXT))
+def test_free_text_options_never_crash(tmp_path_factory, node_home, target, value):
+    command, name = target
+    tmp = tmp_path_factory.mktemp("text")
+    param = _param(command, name)
+    args = [*_command_line(tmp, node_home, command, param), f"{_options(param)}={value}"]
+    with contextlib.chdir(tmp):  # default outputs (report.csv, runs/...) land in tmp
+        result = RUN.invoke(app, args)
+    _no_traceback(result)

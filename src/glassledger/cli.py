@@ -38,6 +38,7 @@ from glassledger.liquidity import cli as liquidity_cli
 from glassledger.node import cli as node_cli
 from glassledger.node import governance_cli, keys_cli
 from glassledger.node.indexer import cli as index_cli
+from glassledger.options import new_dir
 from glassledger.pricing import cli as pricing_cli
 from glassledger.reporting import cli as repository_cli
 from glassledger.risk import cli as risk_cli
@@ -81,6 +82,19 @@ def _say(message: str) -> None:
     typer.echo(message, err=True)
 
 
+def _refuse_usage(error: clicks.UsageError) -> None:
+    """A bad command line or option value (including every option kind of
+    :mod:`glassledger.options`): one line naming the command and the option, exit 1. A
+    command group called without a command shows its help instead (also exit 1)."""
+    if isinstance(error, clicks.NoArgsIsHelpError):
+        error.exit_code = EXIT_REFUSED
+        raise error
+    where = error.ctx.command_path if error.ctx is not None else "glassledger"
+    text = " ".join(error.format_message().split())
+    _say(f"error: {where}: {text} (see `{where} --help`)")
+    raise typer.Exit(EXIT_REFUSED)
+
+
 class Boundary(TyperGroup):
     """The top-level group: every command runs inside :meth:`invoke`, which turns a
     ``GlassledgerError`` into one line and exit code 1, a usage error into exit code 1, and
@@ -91,8 +105,7 @@ class Boundary(TyperGroup):
         try:
             return super().make_context(*args, **kwargs)
         except clicks.UsageError as error:
-            error.exit_code = EXIT_REFUSED
-            raise
+            _refuse_usage(error)
 
     def invoke(self, ctx: typer.Context) -> Any:
         try:
@@ -101,8 +114,7 @@ class Boundary(TyperGroup):
             _say(f"error: {' '.join(str(error).split())}")
             ctx.exit(EXIT_REFUSED)
         except clicks.UsageError as error:
-            error.exit_code = EXIT_REFUSED
-            raise
+            _refuse_usage(error)
         except (
             typer.Exit,
             typer.Abort,
@@ -172,7 +184,10 @@ app.command("report")(scenario_cli.report)
 @app.command()
 def demo(
     home: Annotated[
-        Path | None, typer.Option(help="Directory for the demo's node home (default: temporary).")
+        Path | None,
+        typer.Option(
+            parser=new_dir, help="Directory for the demo's node home (default: temporary)."
+        ),
     ] = None,
     transfers: Annotated[int, typer.Option(help="Number of token transfers.")] = 2_000,
     serve: Annotated[
@@ -188,7 +203,10 @@ def demo(
     a market day, a dealer-default stress, risk, verify; a summary, the HTML report, and
     with --serve the dashboard."""
     from glassledger import demo as guided
+    from glassledger.api.cli import can_listen
 
+    if serve:  # refuse a busy --port now, not after the demo's minute
+        can_listen("127.0.0.1", port)
     summary = guided.run_demo(home, transfers, stress=stress)
     if serve:
         guided.serve(Path(summary["home"]), port=port)

@@ -37,7 +37,7 @@ def test_status_at_the_head_and_at_a_past_height(tmp_path):
     missing = runner.invoke(
         app, ["coin", "status", "--home", str(tmp_path / "none")], env={"COLUMNS": "200"}
     )
-    assert missing.exit_code == 1 and "no block store" in missing.output
+    assert missing.exit_code == 1 and "not a node home" in missing.output
     assert "glassledger demo --home" in missing.output  # says how to get a home
 
 

@@ -104,7 +104,8 @@ def test_network_init_up_status_tx_down(tmp_path):
 def test_node_config_errors_are_one_line(tmp_path):
     result = runner.invoke(app, ["node", "--config", str(tmp_path / "missing.toml")])
     assert result.exit_code == 1
-    assert "invalid node configuration" in result.output and "Traceback" not in result.output
+    assert "missing.toml does not exist" in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
     bad = tmp_path / "node.toml"
     bad.write_text('name = "x"\nkey = "k.json"\ngenesis = "g.toml"\nlisten = "nowhere"\n')
     result = runner.invoke(app, ["node", "--config", str(bad)])

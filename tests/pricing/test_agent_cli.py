@@ -172,4 +172,5 @@ def test_an_unknown_participant_or_home_is_one_line(home, tmp_path):
     result = agent("--home", str(home), "--as", "nobody", "--once")
     assert result.exit_code == 1 and "nobody" in result.output, result.output
     result = agent("--home", str(tmp_path / "missing"), "--once")
-    assert result.exit_code == 1 and "not a glassledger home" in result.output, result.output
+    assert result.exit_code == 1 and "missing does not exist" in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from glassledger.errors import GlassledgerError
+from glassledger.errors import ConfigError, GlassledgerError
+from glassledger.options import DEFAULT_HOME, HomeOption, KeyHomeOption, address, host, participant
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -17,14 +18,15 @@ console = Console()
 
 
 def serve(
-    home: Annotated[
-        Path, typer.Option("--home", help="Node home directory.", envvar="GLASSLEDGER_HOME")
-    ] = Path(".glassledger"),
-    host: Annotated[str, typer.Option(help="Listen address.")] = "127.0.0.1",
+    home: HomeOption = DEFAULT_HOME,
+    host: Annotated[str, typer.Option(parser=host, help="Listen address.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Listen port.")] = 8000,
     node: Annotated[
         str | None,
-        typer.Option(help="Submit through this networked node (host:port) instead of the inbox."),
+        typer.Option(
+            parser=address,
+            help="Submit through this networked node (host:port) instead of the inbox.",
+        ),
     ] = None,
     rate: Annotated[float, typer.Option(min=0.1, help="Requests per second per key.")] = 200.0,
 ) -> None:
@@ -38,8 +40,25 @@ def serve(
     except GlassledgerError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
+    can_listen(host, port)
     console.print(f"glassledger API on http://{host}:{port} (OpenAPI: /docs)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def can_listen(host: str, port: int) -> None:
+    """Refuse (ConfigError, exit 1) an address the server could not listen on - a host that
+    does not resolve or is not this machine's, a port in use or not allowed - before
+    starting, instead of uvicorn's own exit code 3."""
+    import socket
+
+    try:
+        socket.create_server((host, port)).close()
+    except OSError as error:
+        reason = (error.strerror or str(error)).split(" (while attempting")[0]
+        raise ConfigError(
+            f"--host {host} --port {port}: cannot listen there ({reason.lower()}); give "
+            "another --port, or a --host that is an address of this machine"
+        ) from None
 
 
 def home_app(home: Path, node: str | None = None, rate: float = 200.0) -> FastAPI:
@@ -69,11 +88,14 @@ def home_app(home: Path, node: str | None = None, rate: float = 200.0) -> FastAP
 
 def query(
     path: Annotated[str, typer.Argument(help="API path, e.g. /v1/funding/positions.")],
-    node: Annotated[str, typer.Option("--node", help="API base URL, e.g. http://127.0.0.1:8000.")],
-    participant: Annotated[str, typer.Option("--as", help="Participant whose key signs.")],
-    home: Annotated[
-        Path, typer.Option("--home", help="Home holding the key file.", envvar="GLASSLEDGER_HOME")
-    ] = Path(".glassledger"),
+    node: Annotated[
+        str,
+        typer.Option("--node", parser=address, help="API base URL, e.g. http://127.0.0.1:8000."),
+    ],
+    participant: Annotated[
+        str, typer.Option("--as", parser=participant, help="Participant whose key signs.")
+    ],
+    home: KeyHomeOption = DEFAULT_HOME,
     param: Annotated[
         list[str] | None, typer.Option("--param", help="Query parameter NAME=VALUE (repeat).")
     ] = None,

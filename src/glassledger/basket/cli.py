@@ -26,6 +26,7 @@ from rich.console import Console
 from rich.table import Table
 
 from glassledger.errors import InputError
+from glassledger.options import iso_date, out_file
 from glassledger.schemas import options_error, read
 from glassledger.tables import write_table
 
@@ -163,7 +164,9 @@ def amounts(
 @app.command()
 def value(
     basket: str = typer.Option("sdr-2022", help="shipped basket name"),
-    date: str | None = typer.Option(None, "--date", help="date to value (row of --quotes-file)"),
+    date: str | None = typer.Option(
+        None, "--date", parser=iso_date, help="date to value (row of --quotes-file)"
+    ),
     quotes_file: Path | None = typer.Option(
         None, help="CSV of market quotes: date column then one column per currency"
     ),
@@ -264,7 +267,9 @@ def drift(
     move: float = typer.Option(
         -0.10, min=-0.99, max=100.0, help="move of the surge currency against USD afterwards"
     ),
-    html: Path | None = typer.Option(None, help="write a Plotly chart of the pool to this file"),
+    html: Path | None = typer.Option(
+        None, parser=out_file, help="write a Plotly chart of the pool to this file"
+    ),
 ) -> None:
     """Seed 004's argument: single-currency delivery drifts the pool, basket delivery does not."""
     from glassledger.basket.baskets import amounts_at
@@ -350,7 +355,7 @@ def reserve(
     usd_per_unit: Path = typer.Argument(
         ..., help="exchange rates CSV: date column then US dollars per unit, one per currency"
     ),
-    out: Path | None = typer.Option(None, help="write the daily metrics to .csv"),
+    out: Path | None = typer.Option(None, parser=out_file, help="write the daily metrics to .csv"),
 ) -> None:
     """Daily reserve value, WAM, WAL and liquid-asset shares of a holdings table."""
     from glassledger.basket.reserve_metrics import reserve_metrics

@@ -11,7 +11,6 @@ market rates, the reserve's yield and the netting totals. See ``docs/basket-cont
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import msgspec
@@ -20,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from glassledger.errors import GlassledgerError
+from glassledger.options import DEFAULT_HOME, HomeOption
 
 app = typer.Typer(
     rich_markup_mode="markdown",
@@ -33,9 +33,7 @@ HINT = "create one with `glassledger demo --home DIR`, then pass `--home DIR`"
 
 @app.command()
 def status(
-    home: Annotated[
-        Path, typer.Option("--home", help="Node home directory.", envvar="GLASSLEDGER_HOME")
-    ] = Path(".glassledger"),
+    home: HomeOption = DEFAULT_HOME,
     height: Annotated[int | None, typer.Option(help="Block height (default: the head).")] = None,
 ) -> None:
     """Balance sheet, adequacy and the three rates of the basket coin after block HEIGHT.

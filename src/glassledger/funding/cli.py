@@ -12,15 +12,13 @@ from rich.console import Console
 from rich.table import Table
 
 from glassledger.errors import GlassledgerError
+from glassledger.options import DEFAULT_HOME, HomeOption
 
 app = typer.Typer(
     no_args_is_help=True, help="On-ledger funding market: positions, rates, concentration."
 )
 console = Console()
 
-HomeOption = Annotated[
-    Path, typer.Option("--home", help="Node home directory.", envvar="GLASSLEDGER_HOME")
-]
 HeightOption = Annotated[int | None, typer.Option(min=0, help="Block height (default: the head).")]
 
 
@@ -68,7 +66,7 @@ def _run(home: Path, height: int | None, show) -> None:
 
 
 @app.command()
-def positions(home: HomeOption = Path(".glassledger"), height: HeightOption = None) -> None:
+def positions(home: HomeOption = DEFAULT_HOME, height: HeightOption = None) -> None:
     """Per participant: cash, securities, posted collateral, lent, borrowed, leverage, margin
     excess (repo), health factor (pool), open margin calls. Amounts in USD cents."""
     from glassledger.funding.views import participants
@@ -77,7 +75,7 @@ def positions(home: HomeOption = Path(".glassledger"), height: HeightOption = No
 
 
 @app.command()
-def market(home: HomeOption = Path(".glassledger"), height: HeightOption = None) -> None:
+def market(home: HomeOption = DEFAULT_HOME, height: HeightOption = None) -> None:
     """On-ledger SOFR (volume-weighted median of overnight repos) per day, pool markets and
     standing-facility take-up."""
     from glassledger.funding.views import facility_take_up, ledger_sofr, pool_markets
@@ -91,7 +89,7 @@ def market(home: HomeOption = Path(".glassledger"), height: HeightOption = None)
 
 
 @app.command()
-def concentration(home: HomeOption = Path(".glassledger"), height: HeightOption = None) -> None:
+def concentration(home: HomeOption = DEFAULT_HOME, height: HeightOption = None) -> None:
     """Top-N shares and the Herfindahl index of lenders, borrowers, dealers and collateral."""
     from glassledger.funding.views import concentration as conc
 
@@ -99,7 +97,7 @@ def concentration(home: HomeOption = Path(".glassledger"), height: HeightOption 
 
 
 @app.command()
-def repos(home: HomeOption = Path(".glassledger"), height: HeightOption = None) -> None:
+def repos(home: HomeOption = DEFAULT_HOME, height: HeightOption = None) -> None:
     """Every repo: parties, state, cash, rate, term, amount due, collateral, margin excess."""
     from glassledger.funding.views import repo_book
 

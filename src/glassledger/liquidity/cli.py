@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from glassledger.errors import ConfigError, GlassledgerError
+from glassledger.options import address, in_file, iso_date, new_dir, out_file
 from glassledger.schemas import options_error
 
 app = typer.Typer(
@@ -69,15 +70,18 @@ def _fmt(value) -> str:
 
 @app.command()
 def indicators(
-    start: str = typer.Option("2018-04-02", help="First day (YYYY-MM-DD)."),
-    end: str = typer.Option("2026-06-30", help="Last day (YYYY-MM-DD)."),
-    out: Path = typer.Option(Path("liquidity-out"), help="Directory for the PNG and HTML."),
+    start: str = typer.Option("2018-04-02", parser=iso_date, help="First day (YYYY-MM-DD)."),
+    end: str = typer.Option("2026-06-30", parser=iso_date, help="Last day (YYYY-MM-DD)."),
+    out: Path = typer.Option(
+        Path("liquidity-out"), parser=new_dir, help="Directory for the PNG and HTML."
+    ),
     fetch: bool = typer.Option(
         False, help="Download fresh FRED data (FRED_API_KEY or CSV) and the DTS TGA table."
     ),
-    cache_dir: Path | None = typer.Option(None, help="Cache for fetched series."),
+    cache_dir: Path | None = typer.Option(None, parser=new_dir, help="Cache for fetched series."),
     srf_file: Path | None = typer.Option(
         None,
+        parser=in_file,
         help="SRF take-up: a FRED CSV of RPONTTLD, or date,srf_usd_bn rows (the layout of the "
         "shipped SRF_takeup_reported_2025.csv).",
     ),
@@ -167,7 +171,9 @@ def simulate(
     scenario: str = typer.Option("baseline", help="Scenario name (see `scenarios`)."),
     years: float = typer.Option(1.0, help="Horizon of projections, years."),
     seed: int = typer.Option(0, help="Random seed."),
-    out: Path = typer.Option(Path("liquidity-out"), help="Directory for charts and CSV."),
+    out: Path = typer.Option(
+        Path("liquidity-out"), parser=new_dir, help="Directory for charts and CSV."
+    ),
 ) -> None:
     """Run a scenario day by day; summary table, charts and the daily CSV."""
     _positive(years, "--years", most=50.0)
@@ -215,7 +221,9 @@ def sweep(
     paths: int = typer.Option(100, help="Number of Monte Carlo paths."),
     years: float = typer.Option(1.0, help="Horizon of projections, years."),
     workers: int = typer.Option(2, help="Workers of the local Dask cluster."),
-    scheduler: str | None = typer.Option(None, help="Address of a running Dask scheduler."),
+    scheduler: str | None = typer.Option(
+        None, parser=address, help="Address of a running Dask scheduler."
+    ),
     seed: int = typer.Option(0, help="First seed."),
 ) -> None:
     """Monte Carlo sweep on Dask: probabilities of SRF use and spread quantiles."""
@@ -253,12 +261,18 @@ def ledger(
     scenario: str = typer.Option(
         "sept-2019", help="Corridor-model scenario (see `scenarios`), or `data` for the sample."
     ),
-    start: str | None = typer.Option(None, help="First day (default: the scenario's first)."),
+    start: str | None = typer.Option(
+        None, parser=iso_date, help="First day (default: the scenario's first)."
+    ),
     days: int = typer.Option(130, help="Business days to publish to the ledger."),
     years: float = typer.Option(1.0, help="Horizon of model projections, years."),
     seed: int = typer.Option(0, help="Random seed of the model run."),
-    store: Path | None = typer.Option(None, help="Keep the chain in a new SQLite file here."),
-    out: Path = typer.Option(Path("liquidity-out"), help="Directory for charts and CSV."),
+    store: Path | None = typer.Option(
+        None, parser=out_file, help="Keep the chain in a new SQLite file here."
+    ),
+    out: Path = typer.Option(
+        Path("liquidity-out"), parser=new_dir, help="Directory for charts and CSV."
+    ),
 ) -> None:
     """Publish a corridor day by day to a basket-coin ledger; the reserve's yield beside SOFR."""
     _positive(days, "--days", most=100_000)

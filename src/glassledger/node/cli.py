@@ -19,17 +19,29 @@ from rich.table import Table
 from glassledger.errors import ConfigError, GlassledgerError
 from glassledger.ledger.codec import to_jsonable
 from glassledger.node.home import Home, init_home
+from glassledger.options import (
+    DEFAULT_HOME,
+    HOME_ENV,
+    HomeOption,
+    NewHomeOption,
+    address,
+    existing_dir,
+    home_or_default,
+    in_file,
+    key_home,
+    new_dir,
+    node_home,
+    out_file,
+    participant,
+)
 
 console = Console()
 
-HomeOption = Annotated[
-    Path, typer.Option("--home", help="Node home directory.", envvar="GLASSLEDGER_HOME")
-]
-DEFAULT_HOME = Path(".glassledger")
 CheckpointOption = Annotated[
     list[Path] | None,
     typer.Option(
         "--checkpoint",
+        parser=in_file,
         help="A certified block (the JSON `glassledger block N` prints) the chain must hold; "
         "repeatable.",
     ),
@@ -81,14 +93,23 @@ network_app = typer.Typer(
     no_args_is_help=True,
 )
 NetworkDir = Annotated[
-    Path, typer.Option("--dir", help="The network's folder.", envvar="GLASSLEDGER_NETWORK")
+    Path,
+    typer.Option(
+        "--dir", help="The network's folder.", envvar="GLASSLEDGER_NETWORK", parser=existing_dir
+    ),
+]
+NewNetworkDir = Annotated[
+    Path,
+    typer.Option(
+        "--dir", help="The network's folder.", envvar="GLASSLEDGER_NETWORK", parser=new_dir
+    ),
 ]
 DEFAULT_NETWORK = Path(".glassledger-net")
 
 
 @network_app.command("init")
 def network_init(
-    folder: NetworkDir = DEFAULT_NETWORK,
+    folder: NewNetworkDir = DEFAULT_NETWORK,
     authorities: Annotated[int, typer.Option(help="Authority nodes.")] = 4,
     bookkeepers: Annotated[int, typer.Option(help="Bookkeeping (read-only) nodes.")] = 1,
     base_port: Annotated[int, typer.Option(help="First listen port (metrics at +100).")] = 26600,
@@ -170,9 +191,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def init(
-        home: HomeOption = DEFAULT_HOME,
+        home: NewHomeOption = DEFAULT_HOME,
         genesis: Annotated[
-            Path | None, typer.Option(help="Genesis file (TOML or YAML); default: a devnet.")
+            Path | None,
+            typer.Option(parser=in_file, help="Genesis file (TOML or YAML); default: a devnet."),
         ] = None,
         passphrase: Annotated[
             str | None, typer.Option(help="Seal generated key files with this passphrase.")
@@ -196,11 +218,20 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def node(
-        home: HomeOption = DEFAULT_HOME,
+        home: Annotated[
+            Path | None,
+            typer.Option(
+                "--home",
+                envvar=HOME_ENV,
+                parser=node_home,
+                help="Node home directory (default ./.glassledger; not with --config).",
+            ),
+        ] = None,
         config: Annotated[
             Path | None,
             typer.Option(
                 "--config",
+                parser=in_file,
                 help="Run one networked node from this configuration (docs/network.md) "
                 "until SIGTERM or SIGINT, instead of the embedded network.",
             ),
@@ -227,7 +258,7 @@ def register(app: typer.Typer) -> None:
 
         from glassledger.node.runner import run_embedded
 
-        h = Home(home)
+        h = Home(home_or_default(home))
         try:
             with console.status("running the embedded network") as status:
                 report = run_embedded(
@@ -252,13 +283,24 @@ def register(app: typer.Typer) -> None:
     def tx(
         contract: str,
         method: str,
-        sender: Annotated[str, typer.Option(help="Participant id whose key signs.")],
+        sender: Annotated[
+            str, typer.Option(parser=participant, help="Participant id whose key signs.")
+        ],
         args: Annotated[str, typer.Option(help='JSON object, e.g. {"symbol": "USD"}.')] = "{}",
-        home: HomeOption = DEFAULT_HOME,
+        home: Annotated[
+            Path,
+            typer.Option(
+                "--home",
+                envvar=HOME_ENV,
+                parser=key_home,
+                help="Node home (with --node: any folder holding keys/SENDER.json).",
+            ),
+        ] = DEFAULT_HOME,
         node_address: Annotated[
             str | None,
             typer.Option(
                 "--node",
+                parser=address,
                 help="Submit to this node (host:port) over the client protocol, or to an HTTP "
                 "API (http://host:port, signed with the sender's key), and wait for the "
                 "receipt, instead of queueing in the home's inbox.",
@@ -331,9 +373,15 @@ def register(app: typer.Typer) -> None:
 
     @app.command("report-fork")
     def report_fork(
-        first: Annotated[Path, typer.Argument(help="`glassledger block N` JSON of one block.")],
-        second: Annotated[Path, typer.Argument(help="The same for the conflicting block.")],
-        sender: Annotated[str, typer.Option(help="Participant id whose key signs.")],
+        first: Annotated[
+            Path, typer.Argument(parser=in_file, help="`glassledger block N` JSON of one block.")
+        ],
+        second: Annotated[
+            Path, typer.Argument(parser=in_file, help="The same for the conflicting block.")
+        ],
+        sender: Annotated[
+            str, typer.Option(parser=participant, help="Participant id whose key signs.")
+        ],
         home: HomeOption = DEFAULT_HOME,
         wait: Annotated[bool, typer.Option("--wait/--no-wait")] = True,
     ) -> None:
@@ -375,7 +423,10 @@ def register(app: typer.Typer) -> None:
     @app.command("catch-up")
     def catch_up(
         source: Annotated[
-            Path, typer.Argument(help="Another copy of the chain (a peer's chain.sqlite).")
+            Path,
+            typer.Argument(
+                parser=in_file, help="Another copy of the chain (a peer's chain.sqlite)."
+            ),
         ],
         home: HomeOption = DEFAULT_HOME,
     ) -> None:
@@ -503,7 +554,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def export(
-        dest: Annotated[Path, typer.Argument(help="New SQLite file for the copy.")],
+        dest: Annotated[
+            Path, typer.Argument(parser=out_file, help="New SQLite file for the copy.")
+        ],
         home: HomeOption = DEFAULT_HOME,
     ) -> None:
         """Copy the chain into a private database, checking every block as a bookkeeping
@@ -514,7 +567,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def follow(
-        dest: Annotated[Path, typer.Argument(help="The bookkeeper's own SQLite database.")],
+        dest: Annotated[
+            Path, typer.Argument(parser=out_file, help="The bookkeeper's own SQLite database.")
+        ],
         home: HomeOption = DEFAULT_HOME,
         seconds: Annotated[float, typer.Option(help="Keep following this long.")] = 0.0,
     ) -> None:

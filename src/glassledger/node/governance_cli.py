@@ -27,9 +27,18 @@ from glassledger.contracts.lottery import VARIANTS, allocate_tokens, lottery_wei
 from glassledger.errors import GlassledgerError
 from glassledger.ledger.abi import BlockInfo, Context
 from glassledger.ledger.chain import Chain
-from glassledger.node.cli import DEFAULT_HOME, HomeOption, fail
+from glassledger.node.cli import fail
 from glassledger.node.genesis import DEFAULT_PARAMS
 from glassledger.node.home import Home
+from glassledger.options import (
+    DEFAULT_HOME,
+    HOME_ENV,
+    HomeOption,
+    home_or_default,
+    node_home,
+    out_file,
+    participant,
+)
 from glassledger.sim.lottery_stats import inclusion_probabilities
 
 app = typer.Typer(
@@ -87,19 +96,30 @@ def odds(
         Path | None,
         typer.Argument(help="CSV with columns id, score (C_i); default: the node's candidates."),
     ] = None,
-    home: HomeOption = DEFAULT_HOME,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home",
+            envvar=HOME_ENV,
+            parser=node_home,
+            help="Node home whose next election to show (default ./.glassledger; not with "
+            "SCORES_CSV).",
+        ),
+    ] = None,
     min_score: Annotated[int | None, typer.Option(help="C_min (default: chain's).")] = None,
     seats: Annotated[int | None, typer.Option(help="N to draw (default: chain's).")] = None,
     tokens: Annotated[int | None, typer.Option(help="T, lottery tokens.")] = None,
     variant: Annotated[str | None, typer.Option(help=f"One of {', '.join(VARIANTS)}.")] = None,
-    out: Annotated[Path | None, typer.Option(help="Also write the table to this CSV.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(parser=out_file, help="Also write the table to this CSV.")
+    ] = None,
 ) -> None:
     """Each candidate's P_i, lottery tokens and exact probability of being selected, for a
     scores file or for the next election of the chain in ``--home``."""
     try:
         params: dict[str, Any] = {}
         if scores_csv is None:
-            chain = Home(home).open_chain()
+            chain = Home(home_or_default(home)).open_chain()
             scores, params = chain_candidates(chain), chain.params
         else:
             scores = read_scores(scores_csv)
@@ -173,7 +193,10 @@ def status(home: HomeOption = DEFAULT_HOME) -> None:
 @app.command()
 def draw(
     sender: Annotated[
-        str, typer.Option(help="The committer: the regulator or a sitting authority.")
+        str,
+        typer.Option(
+            parser=participant, help="The committer: the regulator or a sitting authority."
+        ),
     ] = "regulator",
     home: HomeOption = DEFAULT_HOME,
 ) -> None:

@@ -25,8 +25,9 @@ from rich.table import Table
 from glassledger.errors import GlassledgerError, InputError
 from glassledger.ledger.abi.names import is_participant_id
 from glassledger.ledger.crypto import KeyPair, load_key, save_key
-from glassledger.node.cli import DEFAULT_HOME, HomeOption, fail
+from glassledger.node.cli import fail
 from glassledger.node.home import PASSPHRASE_ENV, Home
+from glassledger.options import DEFAULT_HOME, HomeOption, in_file, out_file, participant
 
 app = typer.Typer(
     rich_markup_mode="markdown", help="Participant key files of a node home.", no_args_is_help=True
@@ -41,8 +42,12 @@ def _check_id(participant: str) -> None:
 
 @app.command("new")
 def new(
-    participant: Annotated[str, typer.Argument(help="Participant id the key is for.")],
-    out: Annotated[Path, typer.Option("--out", help="Key file to write (must not exist).")],
+    participant: Annotated[
+        str, typer.Argument(parser=participant, help="Participant id the key is for.")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", parser=out_file, help="Key file to write (must not exist).")
+    ],
     passphrase: Annotated[
         str | None, typer.Option(help="Seal the key file with this passphrase.")
     ] = None,
@@ -61,8 +66,12 @@ def new(
 
 @app.command("add")
 def add(
-    participant: Annotated[str, typer.Argument(help="Participant id the key belongs to.")],
-    source: Annotated[Path, typer.Option("--from", help="Key file (from `keys new`).")],
+    participant: Annotated[
+        str, typer.Argument(parser=participant, help="Participant id the key belongs to.")
+    ],
+    source: Annotated[
+        Path, typer.Option("--from", parser=in_file, help="Key file (from `keys new`).")
+    ],
     home: HomeOption = DEFAULT_HOME,
 ) -> None:
     """Import PARTICIPANT's key file into the home; the node then signs and seals for it."""

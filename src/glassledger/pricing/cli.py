@@ -11,32 +11,45 @@ from typing import Annotated
 import typer
 
 from glassledger.errors import GlassledgerError
-from glassledger.node.cli import DEFAULT_HOME, HomeOption
+from glassledger.options import DEFAULT_HOME, HOME_ENV, address, in_file, key_home, participant
 
 app = typer.Typer(help="Off-ledger agents that post to the ledger.", no_args_is_help=True)
 
 
 @app.command()
 def valuation(
-    home: HomeOption = DEFAULT_HOME,
+    home: Annotated[
+        Path,
+        typer.Option(
+            "--home",
+            envvar=HOME_ENV,
+            parser=key_home,
+            help="Node home (with --node: the network folder holding genesis and keys).",
+        ),
+    ] = DEFAULT_HOME,
     node_address: Annotated[
         str | None,
         typer.Option(
             "--node",
+            parser=address,
             help="Run against this networked node (host:port): read the ledger from it, submit "
             "the marks and wait for their receipts. --home then names the network folder "
             "(genesis and keys). Without it, marks are queued to the home's inbox.",
         ),
     ] = None,
     participant: Annotated[
-        str, typer.Option("--as", help="Signing participant; needs the oracle role.")
+        str,
+        typer.Option(
+            "--as", parser=participant, help="Signing participant; needs the oracle role."
+        ),
     ] = "regulator",
     market: Annotated[
         Path | None,
         typer.Option(
+            parser=in_file,
             help="JSON market file (rates, vols, hazards, recoveries; see docs/valuation.md) "
             "posted to the oracle once, first, as a seed; the marks use only what the ledger "
-            "holds."
+            "holds.",
         ),
     ] = None,
     once: Annotated[bool, typer.Option("--once", help="Value once and exit.")] = False,

@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from glassledger.node.home import Home
+from glassledger.options import DEFAULT_HOME, HomeOption, in_file, out_file, out_path, participant
 from glassledger.schemas import options_error
 
 app = typer.Typer(
@@ -34,9 +35,6 @@ app = typer.Typer(
 )
 console = Console()
 
-HomeOption = Annotated[
-    Path, typer.Option("--home", help="Node home directory.", envvar="GLASSLEDGER_HOME")
-]
 HeightOption = Annotated[int | None, typer.Option(help="Block height (default: the head).")]
 
 
@@ -99,12 +97,12 @@ def read_export(path: Path) -> dict[str, pd.DataFrame]:
 
 @app.command()
 def export(
-    home: HomeOption = Path(".glassledger"),
+    home: HomeOption = DEFAULT_HOME,
     height: HeightOption = None,
     regime: Annotated[str, typer.Option(help="cftc (Part 45) or emir (EMIR Refit).")] = "cftc",
-    out: Annotated[Path, typer.Option(help="A directory for CSV files, or a .json file.")] = Path(
-        "repository-export"
-    ),
+    out: Annotated[
+        Path, typer.Option(parser=out_path, help="A directory for CSV files, or a .json file.")
+    ] = Path("repository-export"),
 ) -> None:
     """Generate the trade, valuation and margin reports from the ledger's events."""
     from glassledger.reporting.fields import REGIMES, report_frames
@@ -127,10 +125,14 @@ def export(
 
 @app.command()
 def report(
-    party: Annotated[str, typer.Option("--as", help="The reporting participant.")],
-    home: HomeOption = Path(".glassledger"),
+    party: Annotated[
+        str, typer.Option("--as", parser=participant, help="The reporting participant.")
+    ],
+    home: HomeOption = DEFAULT_HOME,
     height: HeightOption = None,
-    out: Annotated[Path, typer.Option(help="Report file to write (.csv).")] = Path("report.csv"),
+    out: Annotated[Path, typer.Option(parser=out_file, help="Report file to write (.csv).")] = Path(
+        "report.csv"
+    ),
 ) -> None:
     """Write PARTY's own report of its derivative events (the dealer_report table)."""
     from glassledger.reporting.reconcile import own_report
@@ -143,13 +145,19 @@ def report(
 
 @app.command()
 def attest(
-    party: Annotated[str, typer.Option("--as", help="The reporting participant (signs).")],
-    report_file: Annotated[Path, typer.Option("--report", help="PARTY's report (.csv).")],
-    home: HomeOption = Path(".glassledger"),
+    party: Annotated[
+        str, typer.Option("--as", parser=participant, help="The reporting participant (signs).")
+    ],
+    report_file: Annotated[
+        Path, typer.Option("--report", parser=in_file, help="PARTY's report (.csv).")
+    ],
+    home: HomeOption = DEFAULT_HOME,
     seal: Annotated[
         bool, typer.Option(help="Send the report itself, sealed to the regulator and PARTY.")
     ] = False,
-    regulator: Annotated[str, typer.Option(help="Regulator participant id.")] = "regulator",
+    regulator: Annotated[
+        str, typer.Option(parser=participant, help="Regulator participant id.")
+    ] = "regulator",
 ) -> None:
     """Queue repository.attest signed by PARTY: the hash of every report row."""
     from glassledger.contracts.repository import MAX_ATTEST
@@ -177,19 +185,27 @@ def attest(
 
 @app.command()
 def reconcile(
-    home: HomeOption = Path(".glassledger"),
+    home: HomeOption = DEFAULT_HOME,
     height: HeightOption = None,
     party: Annotated[
-        str | None, typer.Option(help="Reconcile this party's reports (default: reporters).")
+        str | None,
+        typer.Option(
+            parser=participant, help="Reconcile this party's reports (default: reporters)."
+        ),
     ] = None,
     report_file: Annotated[
-        Path | None, typer.Option("--report", help="The party's report file, field by field.")
+        Path | None,
+        typer.Option("--report", parser=in_file, help="The party's report file, field by field."),
     ] = None,
     sealed: Annotated[
         bool, typer.Option(help="Open the reports sealed to the regulator (key in the home).")
     ] = False,
-    regulator: Annotated[str, typer.Option(help="Regulator participant id.")] = "regulator",
-    out: Annotated[Path | None, typer.Option(help="Write the mismatches (.csv).")] = None,
+    regulator: Annotated[
+        str, typer.Option(parser=participant, help="Regulator participant id.")
+    ] = "regulator",
+    out: Annotated[
+        Path | None, typer.Option(parser=out_file, help="Write the mismatches (.csv).")
+    ] = None,
 ) -> None:
     """List every missing, late or mismatching report against the ledger at a height."""
     from glassledger.reporting.reconcile import read_report, reports_of, sealed_reports

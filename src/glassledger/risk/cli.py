@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from glassledger.options import currency, iso_date, out_file
 from glassledger.risk import credit_cli, ledger_cli
 from glassledger.risk.contagion import cli as contagion_cli
 from glassledger.schemas import options_error
@@ -68,21 +69,32 @@ def saccr(
     alpha: float | None = typer.Option(None, "--alpha", help="override alpha (default 1.4)"),
     regime: str = typer.Option("cre52", "--regime", help="cre52, bcbs2014 or cre52-alpha1"),
     out: Path | None = typer.Option(
-        None, "--out", "-o", help="write the netting-set table to .csv or .parquet"
+        None,
+        "--out",
+        "-o",
+        parser=out_file,
+        help="write the netting-set table to .csv or .parquet",
     ),
     trades_out: Path | None = typer.Option(
-        None, "--trades-out", help="write the per-trade table to .csv or .parquet"
+        None,
+        "--trades-out",
+        parser=out_file,
+        help="write the per-trade table to .csv or .parquet",
     ),
     agreements_out: Path | None = typer.Option(
         None,
         "--agreements-out",
+        parser=out_file,
         help="write the shared margin agreements (CRE52.75) to .csv or .parquet",
     ),
-    as_of: str | None = typer.Option(None, "--as-of", help="calculation date for CDM input"),
+    as_of: str | None = typer.Option(
+        None, "--as-of", parser=iso_date, help="calculation date for CDM input"
+    ),
     bank: str | None = typer.Option(None, "--bank", help="the bank's party id for CDM input"),
     reporting_currency: str | None = typer.Option(
         None,
         "--reporting-currency",
+        parser=currency,
         help="currency of netting sets that name none (and of CDM notionals)",
     ),
     fx_rate: list[str] = typer.Option(

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from glassledger.options import iso_date, out_file
 from glassledger.risk.expected_loss import (
     expected_loss,
     expected_loss_by_counterparty,
@@ -32,7 +33,8 @@ from glassledger.schemas.credit import (
 from glassledger.tables import rich_table, write_table
 
 OutOption = Annotated[
-    Path | None, typer.Option("--out", help="Write the full table to .csv or .parquet.")
+    Path | None,
+    typer.Option("--out", parser=out_file, help="Write the full table to .csv or .parquet."),
 ]
 EL_SCREEN = [
     "counterparty",
@@ -136,7 +138,10 @@ def ratings(
         bool, typer.Option("--path", help="Show the rating path (one row per trade).")
     ] = False,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Date of the current ratings (default: latest).")
+        str | None,
+        typer.Option(
+            "--as-of", parser=iso_date, help="Date of the current ratings (default: latest)."
+        ),
     ] = None,
     out: OutOption = None,
     rows: RowsOption = 50,

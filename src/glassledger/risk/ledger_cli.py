@@ -17,13 +17,11 @@ from rich.table import Table
 
 from glassledger.errors import GlassledgerError
 from glassledger.node.home import Home
+from glassledger.options import DEFAULT_HOME, HomeOption, out_file, participant
 from glassledger.tables import write_table
 
 console = Console()
 
-HomeOption = Annotated[
-    Path, typer.Option("--home", help="Node home directory.", envvar="GLASSLEDGER_HOME")
-]
 HeightOption = Annotated[int | None, typer.Option(help="Block height (default: the head).")]
 
 
@@ -37,9 +35,11 @@ def _frame_table(frame, title: str, columns: list[str]) -> Table:
 
 
 def exposures(
-    home: HomeOption = Path(".glassledger"),
+    home: HomeOption = DEFAULT_HOME,
     height: HeightOption = None,
-    out: Annotated[Path | None, typer.Option(help="Write the table (.csv/.parquet).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(parser=out_file, help="Write the table (.csv/.parquet).")
+    ] = None,
 ) -> None:
     """SA-CCR EAD and expected loss of every netting set on the ledger at a height."""
     from glassledger.risk.service import risk_at
@@ -58,7 +58,7 @@ def exposures(
 
 
 def monitor(
-    home: HomeOption = Path(".glassledger"),
+    home: HomeOption = DEFAULT_HOME,
     height: HeightOption = None,
     threshold: Annotated[
         float | None, typer.Option(help="dr alert threshold (ratio); default: on-ledger value.")
@@ -66,12 +66,17 @@ def monitor(
     submit: Annotated[
         bool, typer.Option(help="Send the warnings to the ledger as the regulator.")
     ] = False,
-    regulator: Annotated[str, typer.Option(help="Regulator participant id.")] = "regulator",
+    regulator: Annotated[
+        str, typer.Option(parser=participant, help="Regulator participant id.")
+    ] = "regulator",
     read: Annotated[
         bool, typer.Option(help="Open the warnings sealed to --as (needs its key in the home).")
     ] = False,
     reader: Annotated[
-        str | None, typer.Option("--as", help="Participant reading its warnings (with --read).")
+        str | None,
+        typer.Option(
+            "--as", parser=participant, help="Participant reading its warnings (with --read)."
+        ),
     ] = None,
 ) -> None:
     """Seed 003's early warning on the ledger's exposures: dr_j per institution, the flagged

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the option-kind table of docs/inputs.md is Markdown, one row a line)
 """``docs/inputs.md`` generated from the declared tables (``python -m glassledger.schemas``);
 a test keeps the file equal to this output."""
 
@@ -48,6 +49,31 @@ schema (pandera), so the rules below hold everywhere.
 | 0 | done |
 | 1 | refused: bad input file, option value or command line (one line on stderr) |
 | 70 | internal error, a bug: please report it; `glassledger --debug ...` shows the traceback |
+
+## Option values (every command)
+
+Each path or free-text option declares what its text means, once, in
+`glassledger.options`; the value is checked while the command line is parsed, before
+anything runs (no server, node or simulation starts on a bad value), and a bad value is one
+line naming the command and the option, exit code 1:
+
+| kind | accepted | refused |
+|---|---|---|
+| node home (`--home`) | a directory holding `genesis.toml` | empty, missing, a file, a directory that is not a home |
+| store home (`index --home`) | a directory holding `chain.sqlite` | empty, missing, a file, a directory without a store |
+| key home (`tx --home`, `query --home`, `agent valuation --home`) | an existing directory (its `keys/` holds the key) | empty, missing, a file |
+| new directory (`init --home`, `network init --dir`, `--out` run folders) | an existing writable directory, or one that can be created | empty, a file, a path under a file |
+| output file (`--out`, `--html`, `--png`...) | an existing writable file (overwritten), or a new one in a writable directory | empty, a directory, a path under a file |
+| input file (`--config`, `--genesis`, `--checkpoint`...) | an existing file | empty, missing, a directory |
+| date (`--start`, `--end`, `--as-of`, `--date`) | `YYYY-MM-DD`, a real calendar day | anything else |
+| address (`--node`, `--scheduler`, `--address`) | `host:port`, port 1-65535, optional scheme (`tcp://`, `http://`) | no port, port 0 or above 65535, a bad host name |
+| host (`serve --host`) | a host name or IP address | empty, spaces, a label over 63 characters; a host this machine cannot listen on, or a port in use, is refused before the server starts |
+| participant (`--sender`, `--as`, `--regulator`) | letters, digits, `.`, `_`, `-`; at most 64; starting with a letter or digit | anything else |
+| currency (`--reporting-currency`) | three letters | anything else |
+
+Input tables are checked by their schemas below. Other free text (contract and method
+names, JSON arguments, scenario and basket names, `CCY=value` pairs) is checked by its
+command.
 """
 
 

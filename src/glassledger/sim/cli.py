@@ -12,6 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from glassledger.errors import InputError
+from glassledger.options import address, existing_dir, new_dir, out_file
 
 app = typer.Typer(help="Stress scenarios through the real contracts (seeds 000-004).")
 console = Console()
@@ -34,7 +35,7 @@ def run(
     source: Annotated[str, typer.Argument(help="A scenario YAML file or a shipped name.")],
     seed: Annotated[int | None, typer.Option(help="Seed (default: the file's).")] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Run directory (default: runs/NAME-SEED).")
+        Path | None, typer.Option(parser=new_dir, help="Run directory (default: runs/NAME-SEED).")
     ] = None,
     report: Annotated[bool, typer.Option(help="Also write report.html in the run.")] = True,
 ) -> None:
@@ -75,9 +76,13 @@ def sweep(
     param: Annotated[
         list[str] | None, typer.Option(help="PATH=V1,V2,...: a scenario field to vary.")
     ] = None,
-    address: Annotated[str | None, typer.Option(help="Dask scheduler (default: local).")] = None,
+    address: Annotated[
+        str | None, typer.Option(parser=address, help="Dask scheduler (default: local).")
+    ] = None,
     workers: Annotated[int, typer.Option(help="Local workers.")] = 2,
-    out: Annotated[Path, typer.Option(help="Parquet file of the results.")] = Path("sweep.parquet"),
+    out: Annotated[Path, typer.Option(parser=out_file, help="Parquet file of the results.")] = Path(
+        "sweep.parquet"
+    ),
 ) -> None:
     """Run a scenario over many seeds and parameter values on Dask; one results table."""
     from glassledger.sim.scenario import load_scenario
@@ -120,8 +125,13 @@ def sweep(
 
 
 def report(
-    run_dir: Annotated[Path, typer.Argument(help="A run directory (glassledger scenario run).")],
-    out: Annotated[Path | None, typer.Option(help="HTML file (default: RUN/report.html).")] = None,
+    run_dir: Annotated[
+        Path,
+        typer.Argument(parser=existing_dir, help="A run directory (glassledger scenario run)."),
+    ],
+    out: Annotated[
+        Path | None, typer.Option(parser=out_file, help="HTML file (default: RUN/report.html).")
+    ] = None,
 ) -> None:
     """Write a self-contained HTML report of a scenario run."""
     from glassledger.sim.engine import RunResult

@@ -14,17 +14,27 @@ from glassledger.ledger.sqlite_store import SQLiteStore
 from glassledger.node.home import Home
 from glassledger.node.indexer.run import BATCH_BLOCKS, index_store
 from glassledger.node.indexer.sinks import open_sink
+from glassledger.options import DEFAULT_HOME, HOME_ENV, out_file, store_home
 
 console = Console()
 
 
 def index(
     home: Annotated[
-        Path, typer.Option("--home", help="Node home directory.", envvar="GLASSLEDGER_HOME")
-    ] = Path(".glassledger"),
+        Path,
+        typer.Option(
+            "--home",
+            envvar=HOME_ENV,
+            parser=store_home,
+            help="Node home directory (its chain.sqlite is indexed).",
+        ),
+    ] = DEFAULT_HOME,
     sqlite: Annotated[
         Path | None,
-        typer.Option(help="SQLite index file (default: HOME/index.sqlite unless --postgres)."),
+        typer.Option(
+            parser=out_file,
+            help="SQLite index file (default: HOME/index.sqlite unless --postgres).",
+        ),
     ] = None,
     postgres: Annotated[
         str | None,

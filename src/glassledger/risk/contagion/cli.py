@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from glassledger.options import node_home, out_file
 from glassledger.tables import write_table
 
 ROWS_SHOWN = 40
@@ -30,7 +31,10 @@ def contagion(
         None, "--capital", "-c", help="table institution,capital (files only)"
     ),
     home: Path | None = typer.Option(
-        None, "--home", help="read exposures and capital off this node home's ledger instead"
+        None,
+        "--home",
+        parser=node_home,
+        help="read exposures and capital off this node home's ledger instead",
     ),
     height: int | None = typer.Option(None, "--height", help="ledger height (default: head)"),
     matrix: bool = typer.Option(False, "--matrix", help="EXPOSURES is a matrix, creditors as rows"),
@@ -89,12 +93,17 @@ def contagion(
     beta: float = typer.Option(
         1.0, "--beta", min=0.0, max=1.0, help="Rogers-Veraart: interbank assets kept"
     ),
-    png: Path | None = typer.Option(None, "--png", help="write the cascade picture (PNG)"),
-    html: Path | None = typer.Option(None, "--html", help="write the interactive picture (HTML)"),
+    png: Path | None = typer.Option(
+        None, "--png", parser=out_file, help="write the cascade picture (PNG)"
+    ),
+    html: Path | None = typer.Option(
+        None, "--html", parser=out_file, help="write the interactive picture (HTML)"
+    ),
     out: Path | None = typer.Option(
         None,
         "--out",
         "-o",
+        parser=out_file,
         help="write the table of the analysis to .csv/.parquet: losses per round (--default, "
         "--alert), the clearing (--clearing) or the ranking (--rank)",
     ),
