@@ -581,7 +581,15 @@ def _stress(ledger: _DemoLedger, scenario: Scenario, funding, derivatives) -> di
         for s in scenario.shocks
     )
     console.print(f"8. stress event ({scenario.name}.yaml): {shocks}")
-    figures = default_stress(ledger, scenario, funding, derivatives)
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("8. stress rounds (each waits out its margin deadlines)", total=None)
+        figures = default_stress(
+            ledger,
+            scenario,
+            funding,
+            derivatives,
+            on_round=lambda done, total: bar.update(task, completed=done, total=total),
+        )
     for d in figures["defaults"]:
         warned = (
             f"warned by the monitor in block {d['first_warning_height']}, before"

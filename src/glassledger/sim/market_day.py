@@ -511,6 +511,7 @@ def stress(
     funding: FundingDay,
     derivatives: DerivativesDay,
     before_deadline: Callable[[], None] | None = None,
+    on_round: Callable[[int, int], None] | None = None,
 ) -> Stress:
     """Play ``shocks`` on the positions of a market day, one round per ``step`` (0 to the
     last step listed). Each round: the oracle posts the round's ``price`` shocks (bps off
@@ -520,13 +521,15 @@ def stress(
     is liquidated by the funding day's liquidator; then ``before_deadline`` runs (the
     regulator's monitor) and the clock passes the margin deadlines, turning missed calls
     into defaults (repo: the lender keeps the collateral and records a claim; derivatives:
-    netted close-out, the guarantee called)."""
+    netted close-out, the guarantee called). ``on_round(done, total)`` after each round
+    (a progress bar)."""
     check_shocks(shocks)
     out = Stress(ledger.store.head_height())
     prices = dict(funding.prices)
     names = {"note": funding.note, "bill": funding.bill}
     repo_deadline = ledger_param(ledger, "repo_margin_deadline_ms", 4 * 3_600_000)
-    for step in range(max((s.step for s in shocks), default=-1) + 1):
+    rounds = max((s.step for s in shocks), default=-1) + 1
+    for step in range(rounds):
         now = [s for s in shocks if s.step == step]
         missing = {s.target for s in shocks if s.kind == "miss_call" and s.step <= step}
         done = StressRound(step, ledger.store.head_height())
@@ -598,6 +601,8 @@ def stress(
             if not _calls_open(ledger, funding, derivatives, missing):
                 break
         out.rounds.append(done)
+        if on_round is not None:
+            on_round(step + 1, rounds)
     for record in ledger.store.events(out.start_height + 1, contract="repo", name="default"):
         rid = record.event.data["repo_id"]
         out.defaults.append(rid)

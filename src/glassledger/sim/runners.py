@@ -17,6 +17,7 @@ The demo runs :func:`default_stress` on its own market day.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from glassledger.risk.contagion.ledger_feed import sealed_warning_args, warning_items, warnings_at
@@ -67,13 +68,18 @@ def dealer_default(ledger: Recorder, scenario: Scenario) -> dict[str, Any]:
 
 
 def default_stress(
-    ledger: Ledger, scenario: Scenario, funding: FundingDay, derivatives: DerivativesDay
+    ledger: Ledger,
+    scenario: Scenario,
+    funding: FundingDay,
+    derivatives: DerivativesDay,
+    on_round: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """The dealer-default stress on the positions of a market day (the scenario's second
     half, and the demo's stress event on its own chain): the regulator sets the monitor's
     capital and threshold, the scenario's ``shocks`` are played
     (:func:`glassledger.sim.market_day.stress`) with the monitor publishing its sealed
-    warnings before each deadline; returns the key figures."""
+    warnings before each deadline; returns the key figures. ``on_round(done, total)``
+    after each round of shocks."""
     capital = _monitor_setup(ledger, scenario)
     analyses: list[dict[str, Any]] = []
 
@@ -98,7 +104,9 @@ def default_stress(
             }
         )
 
-    shocked = stress(ledger, scenario.shocks, funding, derivatives, before_deadline=monitor)
+    shocked = stress(
+        ledger, scenario.shocks, funding, derivatives, before_deadline=monitor, on_round=on_round
+    )
     defaults: list[dict[str, Any]] = []
     since = shocked.start_height + 1
     for record in ledger.store.events(since, contract="repo", name="default"):
@@ -152,7 +160,7 @@ def default_stress(
     }
 
 
-dealer_default.blocks = 40  # type: ignore[attr-defined]  # progress-bar total (about)
+dealer_default.blocks = 30  # type: ignore[attr-defined]  # progress-bar total (about)
 
 RUNNERS = {
     "dealer_default": dealer_default,
