@@ -50,7 +50,7 @@ def _demo(tmp: Path) -> Iterator[tuple[Path, int, subprocess.Popen, Path]]:
     port, process, log file); stops the process at the end whatever happened."""
     home, port, log = tmp / "demo", _free_port(), tmp / "demo.log"
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    env["COLUMNS"] = "200"
+    env["COLUMNS"] = "80"  # a narrow terminal: the output paths must still print whole
     command = [sys.executable, "-m", "glassledger", "demo", "--home", str(home)]
     command += ["--transfers", "200", "--serve", "--port", str(port)]
     with log.open("w") as out:
@@ -103,8 +103,15 @@ def _check_output(home: Path, log: Path) -> None:
     both = figures["defaulters_warned_before"] + figures["defaulters_not_warned_before"]
     assert sorted(both) == ["client-0", "dealer-1"]
     assert figures["total_loss"] == 828_000_00 and figures["tokens_conserved"] == 8
-    for what in ("node home", "chain (SQLite)", "key files", "HTML report"):
-        assert what in out
+    text = log.read_text()
+    for line in (
+        f"node home: {home}",
+        f"chain (SQLite): {home / 'chain.sqlite'}",
+        f"key files: {home / 'keys'}",
+        f"run tables (Parquet) and figures: {home / 'run'}",
+        f"HTML report: {home / 'report.html'}",
+    ):
+        assert f"  {line}\n" in text  # whole, on one line
 
 
 def _check_run_and_report(home: Path) -> None:

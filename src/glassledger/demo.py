@@ -452,9 +452,8 @@ def _print_summary(summary: dict, home: Home) -> None:
             warned,
         )
     console.print(defaults)
-    outputs = Table(title="outputs", title_justify="left", show_header=False)
-    outputs.add_column("what", style="bold")
-    outputs.add_column("where")
+    # paths printed whole (soft wrap), so they can be copied from any terminal width
+    console.print("[bold]outputs")
     for what, where in (
         ("node home", home.path),
         ("chain (SQLite)", home.store),
@@ -462,12 +461,12 @@ def _print_summary(summary: dict, home: Home) -> None:
         ("run tables (Parquet) and figures", summary["run"]),
         ("HTML report", summary["report"]),
     ):
-        outputs.add_row(what, str(where))
-    console.print(outputs)
+        console.print(f"  {what}: {where}", markup=False, soft_wrap=True)
     console.print(
         f"next: glassledger serve --home {home.path} (API and dashboard), "
         f"glassledger report {summary['run']}, glassledger verify --home {home.path}",
         markup=False,
+        soft_wrap=True,
     )
 
 

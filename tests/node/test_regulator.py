@@ -155,3 +155,29 @@ def test_an_authority_reveals_only_after_the_regulator(tmp_path):
     assert len(mine.due(state, 32)) == 1
     mine.retry(1, "reveal_seed")
     assert mine.due(state, 41) == []  # past the deadline
+
+
+def test_a_draw_duty_signs_above_the_nonces_queued_in_the_inbox(tmp_path, monkeypatch):
+    """An authority's commit is due while a transaction its user queued with the same key
+    waits in the inbox: the duty takes the next nonce above it, so neither is refused as a
+    reused nonce (seen as `bad_nonce` on a repository attestation queued by a dealer that
+    sat as an authority when a draw opened)."""
+    from glassledger.ledger.execution import nonce_key
+    from glassledger.node.inbox import Inbox
+    from glassledger.node.regulator import DrawDuties, DrawSeeds
+
+    pair = KeyPair.generate()
+    state = {nonce_key(pair.public): (5).to_bytes(8, "big")}  # last committed nonce 5
+    inbox = Inbox(tmp_path / "inbox.sqlite")
+    for nonce in (6, 7):  # two of the user's own transactions are queued
+        inbox.push_signed(pair.public, lambda: 5, lambda n, k=nonce: f"tx{k}".encode())
+    assert inbox.max_nonce(pair.public) == 7 and inbox.max_nonce(b"other") == -1
+    committers = {"dealer-1": (pair, DrawSeeds(participant="dealer-1"))}
+    due = [("dealer-1", "commit_seed", {"draw": 1, "digest": b"\x00" * 32})]
+    monkeypatch.setattr(DrawDuties, "calls", lambda self, state, height: due)
+    alone = DrawDuties("chain", committers).due(state, 10)
+    assert [t.tx.nonce for t in alone] == [6]  # what it signed before: a reused nonce
+    duties = DrawDuties("chain", committers, queued=inbox.max_nonce)
+    assert [t.tx.nonce for t in duties.due(state, 10)] == [8]
+    assert [t.tx.nonce for t in duties.due(state, 11)] == [9]  # and on from there
+    inbox.close()

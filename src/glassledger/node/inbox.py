@@ -120,6 +120,13 @@ class Inbox:
 
     # ------------------------------------------------------------------ reading (node)
 
+    def max_nonce(self, sender: bytes) -> int:
+        """The highest nonce of ``sender``'s transactions still queued (-1: none)."""
+        (queued,) = self._db.execute(
+            "SELECT max(nonce) FROM inbox WHERE sender = ?", (sender,)
+        ).fetchone()
+        return -1 if queued is None else queued
+
     def pending(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM inbox").fetchone()[0]
 

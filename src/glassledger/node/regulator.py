@@ -142,11 +142,20 @@ class DrawSeeds:
 class DrawDuties:
     """The draw duties of every committer whose key a node holds: ``committers`` maps
     participant id to ``(key pair, DrawSeeds)``. :meth:`due` signs the calls due for the next
-    block with each committer's next nonce (tracked here and against the state)."""
+    block with each committer's next nonce (tracked here, against the state and above every
+    nonce ``queued(public key)`` says the committer's transactions still queued hold: a
+    transaction a user queued in the home's inbox with the same key is not refused as a
+    reused nonce)."""
 
-    def __init__(self, chain_id: str, committers: dict[str, tuple[KeyPair, DrawSeeds]]) -> None:
+    def __init__(
+        self,
+        chain_id: str,
+        committers: dict[str, tuple[KeyPair, DrawSeeds]],
+        queued: Callable[[bytes], int] | None = None,
+    ) -> None:
         self.chain_id = chain_id
         self.committers = committers
+        self.queued = queued
         self._nonces: dict[str, int] = {}
 
     @classmethod
@@ -156,6 +165,7 @@ class DrawDuties:
         keys: Iterable[tuple[str, KeyPair, bool]],
         seed_path: Callable[[str], Path | None] = lambda who: None,
         random_bytes: Callable[[str], Callable[[int], bytes]] | None = None,
+        queued: Callable[[bytes], int] | None = None,
     ) -> DrawDuties:
         """Duties for ``(participant id, key pair, holds the regulator role)`` triples;
         ``seed_path(id)`` where that committer's seeds are kept (``None``: in memory)."""
@@ -164,7 +174,7 @@ class DrawDuties:
             source = secrets.token_bytes if random_bytes is None else random_bytes(who)
             seeds = DrawSeeds(seed_path(who), source, participant=who, regulator=is_regulator)
             committers[who] = (pair, seeds)
-        return cls(chain_id, committers)
+        return cls(chain_id, committers, queued)
 
     def calls(self, state: State | Overlay, next_height: int) -> list[tuple[str, str, dict]]:
         """``(participant, method, args)`` due for block ``next_height``."""
@@ -179,6 +189,8 @@ class DrawDuties:
         for who, method, args in self.calls(state, next_height):
             pair = self.committers[who][0]
             nonce = max(self._nonces.get(who, 0), last_nonce(state, pair.public) + 1)
+            if self.queued is not None:
+                nonce = max(nonce, self.queued(pair.public) + 1)
             self._nonces[who] = nonce + 1
             tx = Transaction(self.chain_id, pair.public, nonce, "governance", method, args)
             out.append(tx.sign(pair))

@@ -163,7 +163,7 @@ def run_embedded(
                     f"{reason}"
                 )
             feeder = _InboxFeeder(inbox, net, report, on_refused)
-            duties = regulator_duties(home, chain)
+            duties = regulator_duties(home, chain, queued=inbox.max_nonce)
 
             def on_block(block, certificate) -> None:
                 feeder.block_durable(block)
@@ -290,12 +290,13 @@ class _InboxFeeder:
             self.on_refused(message)
 
 
-def regulator_duties(home: Home, chain):
+def regulator_duties(home: Home, chain, queued: Callable[[bytes], int] | None = None):
     """The node's share of the authority draws for every committer whose key the home holds
     (the regulator, and the authorities sitting when a draw opens): commit a fresh secret
     seed before each draw closes and reveal it after, the regulator first (seeds kept in
     ``HOME/draw-seeds/<id>.json``, mode 0600). Returns a callable that gives the signed
-    transactions due now."""
+    transactions due now. ``queued(public key)``: the highest nonce of that key's
+    transactions queued in the inbox (-1: none), which a duty's nonce must pass."""
     import msgspec
 
     from glassledger.node.regulator import DrawDuties
@@ -305,7 +306,7 @@ def regulator_duties(home: Home, chain):
         record = chain.state.get(f"identity/p/{participant}".encode())
         roles = [] if record is None else msgspec.msgpack.decode(record)["roles"]
         held.append((participant, home.load_keys(participant), "regulator" in roles))
-    duties = DrawDuties.for_keys(chain.chain_id, held, home.draw_seed_file)
+    duties = DrawDuties.for_keys(chain.chain_id, held, home.draw_seed_file, queued=queued)
     return lambda: [tx.encode() for tx in duties.due(chain.state, chain.height + 1)]
 
 
