@@ -9,7 +9,11 @@ code 1. ``tests/test_cli_malformed.py`` checks that every path and free-text opt
 command declares a kind here (or is an input table checked by its schema), and feeds every
 option values its kind must refuse.
 
-Only typer and the standard library are imported, so every layer's CLI can use this module.
+:func:`refuse` is the one way a command that catches an error itself reports it: one line
+on stderr (never wrapped at the terminal's width), exit code 1, as the boundary does.
+
+Only typer and the standard library are imported, so every
+layer's CLI can use this module.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -285,3 +289,11 @@ def home_or_default(home: Path | None) -> Path:
     except typer.BadParameter as error:
         error.param_hint = "--home"
         raise
+
+
+def refuse(problem: BaseException | str) -> NoReturn:
+    """Report a refusal the command caught itself - one line on stderr, ``error: ...``, exit
+    code 1 - the same line the boundary prints for an error it catches."""
+    text = " ".join(str(problem).split()) or type(problem).__name__
+    typer.echo(f"error: {text}", err=True)
+    raise typer.Exit(1)

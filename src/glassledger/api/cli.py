@@ -9,7 +9,15 @@ import typer
 from rich.console import Console
 
 from glassledger.errors import ConfigError, GlassledgerError
-from glassledger.options import DEFAULT_HOME, HomeOption, KeyHomeOption, address, host, participant
+from glassledger.options import (
+    DEFAULT_HOME,
+    HomeOption,
+    KeyHomeOption,
+    address,
+    host,
+    participant,
+    refuse,
+)
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -38,8 +46,7 @@ def serve(
     try:
         app = home_app(home, node, rate)
     except GlassledgerError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
+        refuse(exc)
     can_listen(host, port)
     console.print(f"glassledger API on http://{host}:{port} (OpenAPI: /docs)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
@@ -110,13 +117,11 @@ def query(
     for item in param or []:
         name, sep, value = item.partition("=")
         if not sep or not name:
-            console.print(f"[red]error:[/red] --param {item!r}: write NAME=VALUE")
-            raise typer.Exit(1)
+            refuse(f"--param {item!r}: write NAME=VALUE")
         params[name] = value
     try:
         client = Client(node, Home(home).load_keys(participant), participant)
         found = client.get(path if path.startswith("/") else "/" + path, **params)
     except (GlassledgerError, ApiRefused) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
+        refuse(exc)
     console.print_json(json.dumps(found))

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from glassledger.errors import GlassledgerError
-from glassledger.options import DEFAULT_HOME, HomeOption
+from glassledger.options import DEFAULT_HOME, HomeOption, refuse
 
 app = typer.Typer(
     rich_markup_mode="markdown",
@@ -51,9 +51,7 @@ def status(
         state = store.state_at(at)
         view = snapshot(state.get)
     except (GlassledgerError, LookupError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        console.print(f"`coin status` reads a node home whose chain runs the basket coin: {HINT}")
-        raise typer.Exit(1) from None
+        refuse(f"{exc}. `coin status` reads a node home whose chain runs the basket coin: {HINT}")
     book, sheet, check = view.book, view.sheet, view.adequacy
     sheet_table = Table(title=f"{book.config['coin']} issuer balance sheet after block {at}")
     for column in ("currency", "assets", "liabilities", "equity", "coverage (bps)"):

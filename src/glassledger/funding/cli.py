@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from glassledger.errors import GlassledgerError
-from glassledger.options import DEFAULT_HOME, HomeOption
+from glassledger.options import DEFAULT_HOME, HomeOption, refuse
 
 app = typer.Typer(
     no_args_is_help=True, help="On-ledger funding market: positions, rates, concentration."
@@ -61,8 +61,7 @@ def _run(home: Path, height: int | None, show) -> None:
         snap = _snapshot(home, height)
         show(snap)
     except GlassledgerError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
+        refuse(exc)
 
 
 @app.command()

@@ -13,7 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from glassledger.errors import ConfigError, GlassledgerError
-from glassledger.options import address, in_file, iso_date, new_dir, out_file
+from glassledger.options import address, in_file, iso_date, new_dir, out_file, refuse
 from glassledger.schemas import options_error
 
 app = typer.Typer(
@@ -22,11 +22,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 console = Console()
-
-
-def _fail(exc: GlassledgerError) -> None:
-    console.print(f"[red]error:[/red] {exc}")
-    raise typer.Exit(1)
 
 
 def _day(text: str, option: str) -> pd.Timestamp:
@@ -119,7 +114,7 @@ def indicators(
             console.print(f"[yellow]{warning}[/yellow]")
         frame = ind.compute_indicators(panel, tga_target_usd_bn=tga_target)
     except GlassledgerError as exc:
-        _fail(exc)
+        refuse(exc)
     priced = frame.dropna(subset=["sofr_minus_iorb_bp"])
     if priced.empty:
         raise options_error(
@@ -187,7 +182,7 @@ def simulate(
         panel = sample_panel()
         built = build_scenario(scenario, years=years, panel=panel)
     except GlassledgerError as exc:
-        _fail(exc)
+        refuse(exc)
     with _progress() as progress:
         task = progress.add_task(f"simulating {scenario}", total=len(built.days))
         result = run(
@@ -237,7 +232,7 @@ def sweep(
     try:
         built = build_scenario(scenario, years=years)
     except GlassledgerError as exc:
-        _fail(exc)
+        refuse(exc)
     with _progress() as progress:
         task = progress.add_task(f"sweeping {scenario}", total=paths)
         result = run_sweep(
@@ -315,7 +310,7 @@ def ledger(
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
     except GlassledgerError as exc:
-        _fail(exc)
+        refuse(exc)
     table = ledger_run.table
     shown = Table(title=f"{scenario}: basket reserve (USD sleeve) beside SOFR, percent")
     columns = {

@@ -33,6 +33,7 @@ from glassledger.options import (
     node_home,
     out_file,
     participant,
+    refuse,
 )
 
 console = Console()
@@ -46,11 +47,6 @@ CheckpointOption = Annotated[
         "repeatable.",
     ),
 ]
-
-
-def fail(exc: Exception) -> None:
-    console.print(f"[red]error:[/red] {exc}")
-    raise typer.Exit(1)
 
 
 def progress() -> Progress:
@@ -120,7 +116,7 @@ def network_init(
     try:
         entries = init_network(folder, authorities, bookkeepers, base_port)
     except GlassledgerError as exc:
-        fail(exc)
+        refuse(exc)
     for entry in entries:
         console.print(f"{entry.name:<12} {entry.role:<10} {entry.listen}  {entry.config}")
 
@@ -136,7 +132,7 @@ def network_up(
     try:
         started = up(folder, node)
     except GlassledgerError as exc:
-        fail(exc)
+        refuse(exc)
     console.print(f"started: {', '.join(started) or 'nothing (already running)'}")
 
 
@@ -151,7 +147,7 @@ def network_down(
     try:
         stopped = down(folder, node)
     except GlassledgerError as exc:
-        fail(exc)
+        refuse(exc)
     console.print(f"stopped: {', '.join(stopped) or 'nothing was running'}")
 
 
@@ -163,7 +159,7 @@ def network_status(folder: NetworkDir = DEFAULT_NETWORK) -> None:
     try:
         rows = status(folder)
     except GlassledgerError as exc:
-        fail(exc)
+        refuse(exc)
     table = Table(title=f"network {folder}")
     for column in ("node", "role", "address", "height", "round", "leader", "seat", "peers"):
         table.add_column(column)
@@ -208,7 +204,7 @@ def register(app: typer.Typer) -> None:
             created = init_home(home, spec, passphrase)
             chain = created.open_chain()
         except GlassledgerError as exc:
-            fail(exc)
+            refuse(exc)
         console.print(
             f"initialised [bold]{created.path}[/bold]: chain {chain.chain_id!r}, "
             f"genesis {chain.head.hash.hex()[:16]}, "
@@ -253,7 +249,7 @@ def register(app: typer.Typer) -> None:
             try:
                 run_node(load_config(config))
             except GlassledgerError as exc:
-                fail(exc)
+                refuse(exc)
             return
 
         from glassledger.node.runner import run_embedded
@@ -270,7 +266,7 @@ def register(app: typer.Typer) -> None:
                     on_refused=lambda line: console.print(f"[yellow]refused:[/yellow] {line}"),
                 )
         except GlassledgerError as exc:
-            fail(exc)
+            refuse(exc)
         for line in report.quarantined:
             console.print(f"[yellow]{line}[/yellow]")
         stopped = f", stopped by {report.stopped_by}" if report.stopped_by else ""
@@ -334,7 +330,7 @@ def register(app: typer.Typer) -> None:
                     h, node_address, keys, contract, method, parse_args(args), timeout
                 )
             except GlassledgerError as exc:
-                fail(exc)
+                refuse(exc)
             if receipt.height < 0 and receipt.reason == "pending":
                 console.print(f"[yellow]pending[/yellow] {receipt.tx_hash.hex()}: no receipt yet")
                 raise typer.Exit(2)
@@ -352,14 +348,14 @@ def register(app: typer.Typer) -> None:
         try:
             queued = queue_transaction(h, contract, method, sender, args)
         except GlassledgerError as exc:
-            fail(exc)
+            refuse(exc)
         console.print(f"queued {queued.hash.hex()} (nonce {queued.nonce})", highlight=False)
         if not wait:
             return
         try:
             receipt = wait_for_receipt(h, queued.hash, timeout)
         except GlassledgerError as exc:
-            fail(exc)
+            refuse(exc)
         if receipt is None:
             console.print(
                 "no node is running on this home: the transaction stays queued until one runs "
@@ -411,7 +407,7 @@ def register(app: typer.Typer) -> None:
                 {"evidence": codec.encode(evidence)},
             )
         except GlassledgerError as exc:
-            fail(exc)
+            refuse(exc)
         console.print(
             f"queued {queued.hash.hex()}: {len(signers)} key(s) sealed both blocks at height "
             f"{a.header.height}",
@@ -438,7 +434,7 @@ def register(app: typer.Typer) -> None:
         try:
             head = catch_up_from_store(Home(home), source)
         except GlassledgerError as exc:
-            fail(exc)
+            refuse(exc)
         console.print(f"caught up to height {head}")
 
     @app.command()
@@ -452,9 +448,9 @@ def register(app: typer.Typer) -> None:
         try:
             found = find_receipt(Home(home), bytes.fromhex(tx_hash))
         except ValueError:
-            fail(ValueError(f"{tx_hash[:80]!r} is not a hex transaction hash"))
+            refuse(ValueError(f"{tx_hash[:80]!r} is not a hex transaction hash"))
         except GlassledgerError as exc:
-            fail(exc)
+            refuse(exc)
         if found is None:
             console.print("no receipt yet: still queued, or unknown to this home")
             raise typer.Exit(1)
@@ -466,7 +462,7 @@ def register(app: typer.Typer) -> None:
         try:
             c = Home(home).open_chain()
         except GlassledgerError as exc:
-            fail(exc)
+            refuse(exc)
         table = Table(title=f"chain {c.chain_id}")
         table.add_column("field")
         table.add_column("value")
@@ -493,7 +489,7 @@ def register(app: typer.Typer) -> None:
                 "certificate": to_jsonable(store.get_certificate(height)),
             }
         except GlassledgerError as exc:
-            fail(exc)
+            refuse(exc)
         console.print_json(json.dumps(data))
 
     @app.command()
@@ -509,7 +505,7 @@ def register(app: typer.Typer) -> None:
                 c.state.data if height is None or height == c.height else c.store.state_at(height)
             )
         except GlassledgerError as exc:
-            fail(exc)
+            refuse(exc)
         raw = data.get(key.encode())
         value = None if raw is None else msgspec.msgpack.decode(raw)
         console.print_json(json.dumps({"key": key, "value": to_jsonable(value)}))
@@ -540,7 +536,7 @@ def register(app: typer.Typer) -> None:
                 check_bundle(proven, authority_keys_at(c.store.state_at(h - 1), h))
                 verified = True
         except GlassledgerError as exc:
-            fail(exc)
+            refuse(exc)
         out = to_jsonable(proven.proof)
         out["value"] = (
             None if proven.proof.value is None else to_jsonable(decode(proven.proof.value, Any))
@@ -562,7 +558,7 @@ def register(app: typer.Typer) -> None:
         """Copy the chain into a private database, checking every block as a bookkeeping
         (read-only) node does."""
         if dest.exists():
-            fail(FileExistsError(f"{dest} exists; export writes a new file"))
+            refuse(FileExistsError(f"{dest} exists; export writes a new file"))
         _export_or_follow(home, dest, None)
 
     @app.command()
@@ -603,7 +599,7 @@ def register(app: typer.Typer) -> None:
                     genesis_hash=genesis_hash,
                 )
         except GlassledgerError as exc:
-            fail(exc)
+            refuse(exc)
         console.print(f"[green]verified[/green] {store.head_height() + 1} blocks")
 
 
@@ -643,7 +639,7 @@ def _export_or_follow(home: Path, dest: Path, follow_seconds: float | None) -> N
             timer.start()
             keeper.follow(stop)
     except GlassledgerError as exc:
-        fail(exc)
+        refuse(exc)
     console.print(f"{dest}: {keeper.chain.height + 1} blocks, every signature and root checked")
     keeper.close()
 
@@ -659,7 +655,7 @@ def _submit_through_api(
         client = Client(url, home.load_keys(sender), sender)
         result = client.submit(contract, method, parse_args(args), wait_s=min(timeout, 30.0))
     except GlassledgerError as exc:
-        fail(exc)
+        refuse(exc)
     if result["status"] == "pending":
         console.print(f"[yellow]pending[/yellow] {result['hash']}: no receipt yet")
         raise typer.Exit(2)

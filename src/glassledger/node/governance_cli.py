@@ -27,7 +27,6 @@ from glassledger.contracts.lottery import VARIANTS, allocate_tokens, lottery_wei
 from glassledger.errors import GlassledgerError
 from glassledger.ledger.abi import BlockInfo, Context
 from glassledger.ledger.chain import Chain
-from glassledger.node.cli import fail
 from glassledger.node.genesis import DEFAULT_PARAMS
 from glassledger.node.home import Home
 from glassledger.options import (
@@ -38,6 +37,7 @@ from glassledger.options import (
     node_home,
     out_file,
     participant,
+    refuse,
 )
 from glassledger.sim.lottery_stats import inclusion_probabilities
 
@@ -132,7 +132,7 @@ def odds(
         tokens = setting(tokens, "lottery_tokens")
         table = odds_table(scores, min_score, seats, tokens, setting(variant, "lottery_variant"))
     except (GlassledgerError, OSError) as exc:
-        fail(exc)
+        refuse(exc)
     if out is not None:
         table.to_csv(out)
     view = Table(title=f"authority lottery: N = {seats}, T = {tokens}, C_min = {min_score}")
@@ -157,7 +157,7 @@ def status(home: HomeOption = DEFAULT_HOME) -> None:
     try:
         chain = Home(home).open_chain()
     except GlassledgerError as exc:
-        fail(exc)
+        refuse(exc)
     state: dict[str, Any] = {
         key.decode().removeprefix("governance/"): msgspec.msgpack.decode(raw)
         for key, raw in chain.state.items_with_prefix(b"governance/")
@@ -220,7 +220,7 @@ def draw(
         )
         calls = seeds.due(chain.state, chain.height + 1)
     except GlassledgerError as exc:
-        fail(exc)
+        refuse(exc)
     if not calls:
         console.print(
             f"nothing due for block {chain.height + 1}: see `glassledger governance status`"
@@ -231,5 +231,5 @@ def draw(
         try:
             nonce = queue_call(h, keys, NAME, method, args).nonce
         except GlassledgerError as exc:
-            fail(exc)
+            refuse(exc)
         console.print(f"queued governance.{method} for draw {args['draw']} (nonce {nonce})")

@@ -25,9 +25,8 @@ from rich.table import Table
 from glassledger.errors import GlassledgerError, InputError
 from glassledger.ledger.abi.names import is_participant_id
 from glassledger.ledger.crypto import KeyPair, load_key, save_key
-from glassledger.node.cli import fail
 from glassledger.node.home import PASSPHRASE_ENV, Home
-from glassledger.options import DEFAULT_HOME, HomeOption, in_file, out_file, participant
+from glassledger.options import DEFAULT_HOME, HomeOption, in_file, out_file, participant, refuse
 
 app = typer.Typer(
     rich_markup_mode="markdown", help="Participant key files of a node home.", no_args_is_help=True
@@ -60,7 +59,7 @@ def new(
         keys = KeyPair.generate()
         save_key(out, keys, participant, passphrase)
     except GlassledgerError as exc:
-        fail(exc)
+        refuse(exc)
     console.print(f"{out}: key of {participant!r}, public key {keys.public.hex()}")
 
 
@@ -87,7 +86,7 @@ def add(
             raise InputError(f"{target} exists: the home already holds a key for {participant!r}")
         holder = _registered_to(h, keys.public)
     except GlassledgerError as exc:
-        fail(exc)
+        refuse(exc)
     h.keys.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
     target.chmod(0o600)
@@ -111,7 +110,7 @@ def list_keys(home: HomeOption = DEFAULT_HOME) -> None:
             public = _public_of(h.key_file(participant))
             table.add_row(participant, public.hex(), _registered_to(h, public) or "-")
     except GlassledgerError as exc:
-        fail(exc)
+        refuse(exc)
     console.print(table)
 
 

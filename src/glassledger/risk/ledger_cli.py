@@ -17,7 +17,7 @@ from rich.table import Table
 
 from glassledger.errors import GlassledgerError
 from glassledger.node.home import Home
-from glassledger.options import DEFAULT_HOME, HomeOption, out_file, participant
+from glassledger.options import DEFAULT_HOME, HomeOption, out_file, participant, refuse
 from glassledger.tables import write_table
 
 console = Console()
@@ -51,8 +51,7 @@ def exposures(
         if out is not None:
             write_table(frame, out)
     except GlassledgerError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from exc
+        refuse(exc)
     columns = ["netting_set", "party", "counterparty", "RC", "PFE", "EAD", "pd", "el"]
     console.print(_frame_table(frame, f"exposures at height {h}", columns))
 
@@ -94,8 +93,7 @@ def monitor(
         h = chain.height if height is None else height
         result = warnings_at(chain.store, h, threshold)
     except GlassledgerError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from exc
+        refuse(exc)
     dr = result.dr.rename("dr").reset_index().rename(columns={"index": "institution"})
     dr.columns = ["institution", "dr"]
     console.print(
@@ -111,13 +109,11 @@ def monitor(
             keys = h_home.load_keys(regulator)
             args = warning_args(result, h, chain.state.data, regulator)
         except GlassledgerError as exc:
-            console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(1) from exc
+            refuse(exc)
         try:  # the sender's next free nonce, chosen under the inbox's write lock
             queued = queue_call(h_home, keys, "monitor", "warn", args)
         except GlassledgerError as exc:
-            console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(1) from exc
+            refuse(exc)
         console.print(
             f"queued {len(args['envelopes'])} sealed warnings as {queued.hash.hex()} "
             "(one per monitored institution; only it and the regulator can read each)"
@@ -133,8 +129,7 @@ def _read_warnings(home: Home, participant: str) -> None:
         chain = home.open_chain()
         opened = read_warnings(chain.store, participant, keys)
     except GlassledgerError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from exc
+        refuse(exc)
     if not opened:
         console.print(f"no warning envelope sealed to {participant!r}")
         return

@@ -14,7 +14,7 @@ from glassledger.ledger.sqlite_store import SQLiteStore
 from glassledger.node.home import Home
 from glassledger.node.indexer.run import BATCH_BLOCKS, index_store
 from glassledger.node.indexer.sinks import open_sink
-from glassledger.options import DEFAULT_HOME, HOME_ENV, out_file, store_home
+from glassledger.options import DEFAULT_HOME, HOME_ENV, out_file, refuse, store_home
 
 console = Console()
 
@@ -73,7 +73,6 @@ def index(
         sink.close()
         store.close()
     except GlassledgerError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
+        refuse(exc)
     except KeyboardInterrupt:
         console.print(f"stopped at height {sink.last_height()}")
