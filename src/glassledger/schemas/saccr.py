@@ -182,9 +182,9 @@ TRADES = Table(
         Field(
             "settled_daily",
             "bool",
-            "settled to market every business day (such as futures): exposure is paid and the "
-            "terms reset to a value of zero daily, so M for the maturity factor is the time "
-            "to the next reset, one business day, floored at 10 (CRE52.48)",
+            "settled every business day (such as futures): unmargined, M for the maturity "
+            "factor is the time to the next reset, one business day, floored at 10: MF 0.2 "
+            "(CRE52.37(5), CRE52.32 FAQ1)",
             default=False,
         ),
         Field(

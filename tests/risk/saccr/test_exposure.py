@@ -257,34 +257,49 @@ def test_margined_ead_never_exceeds_unmargined(rows, threshold, vm, disputes):
 
 
 def test_settled_daily_trades_use_one_business_day_floored_at_ten():
-    """A contract settled to market daily (futures) has as remaining maturity the time to its
-    next reset, one business day; CRE52.48 floors M at 10 business days, so the unmargined
-    maturity factor is sqrt(10 / 250) = 0.2 however long the contract runs. The RC and the
-    supervisory delta are unchanged; the add-on, hence the PFE, scales by 0.2."""
+    """CRE52.37(5): a contract whose exposure is settled on set dates and whose terms are reset
+    to a value of zero has the time to the next reset as remaining maturity. CRE52.32 FAQ1
+    (Basel Framework): "Trades with daily settlement should be treated as unmargined
+    transactions with a maturity factor given by the formula in CRE52.48, with the parameter M
+    set to its floor value of 10 business days" - MF = sqrt(10/250) = 0.2 however long the
+    contract runs - while E is unchanged. Its example, a 3-month Eurodollar future maturing in
+    1 year (M = 1, S = 1, E = 1.25 years), stays in the 1-5 year maturity bucket "irrespective
+    of daily settlement"."""
     trades = pd.DataFrame(
         {
-            "trade_id": ["fut", "fwd"],
-            "netting_set": ["daily", "plain"],
-            "asset_class": ["COMMODITY", "COMMODITY"],
-            "position": ["LONG", "LONG"],
-            "notional": [1_000.0, 1_000.0],
-            "mtm": [0.0, 0.0],
-            "maturity": [2.0, 2.0],
-            "reference": ["WTI", "WTI"],
-            "subclass": ["ENERGY", "ENERGY"],
-            "settled_daily": [True, False],
+            "trade_id": ["fut", "fwd", "ed"],
+            "netting_set": ["daily", "plain", "ed"],
+            "asset_class": ["COMMODITY", "COMMODITY", "IR"],
+            "position": ["LONG", "LONG", "LONG"],
+            "notional": [1_000.0, 1_000.0, 1_000_000.0],
+            "mtm": [0.0, 0.0, 0.0],
+            "maturity": [2.0, 2.0, 1.0],
+            "start": [0.0, 0.0, 1.0],
+            "end": [np.nan, np.nan, 1.25],
+            "currency": ["", "", "USD"],
+            "reference": ["WTI", "WTI", ""],
+            "subclass": ["ENERGY", "ENERGY", ""],
+            "settled_daily": [True, False, True],
         }
     )
     result = compute_saccr(trades)
-    mf = result.trades.set_index("trade_id")["maturity_factor"]
-    assert mf["fut"] == pytest.approx(np.sqrt(10 / 250)) and mf["fwd"] == pytest.approx(1.0)
+    out = result.trades.set_index("trade_id")
+    assert out.loc["fut", "maturity_factor"] == pytest.approx(np.sqrt(10 / 250))
+    assert out.loc["fwd", "maturity_factor"] == pytest.approx(1.0)
+    assert out.loc["ed", "maturity_factor"] == pytest.approx(np.sqrt(10 / 250))
+    assert out.loc["ed", "component"] == "1-5y"
+    sd = (np.exp(-0.05 * 1.0) - np.exp(-0.05 * 1.25)) / 0.05  # CRE52.34, E unchanged
+    assert out.loc["ed", "adjusted_notional"] == pytest.approx(1_000_000 * sd)
     sets = result.netting_sets.set_index("netting_set")
     # commodity energy SF 18 %, one trade: addon = 0.18 x 1,000 x MF; RC 0, multiplier 1
     assert sets.loc["plain", "addon"] == pytest.approx(180.0)
     assert sets.loc["daily", "addon"] == pytest.approx(180.0 * 0.2)
     assert sets.loc["daily", "EAD"] == pytest.approx(1.4 * 36.0)
-    # inside a margined netting set the MPOR maturity factor applies whatever the flag
+    # in a margined netting set a daily-settled trade is still unmargined; the other trade
+    # takes the MPOR factor 3/2 sqrt(10/250) (CRE52.52)
     margined = compute_saccr(
-        trades.assign(netting_set="m"), pd.DataFrame({"netting_set": ["m"], "margined": [True]})
-    ).trades
-    assert margined["maturity_factor"].tolist() == pytest.approx([1.5 * np.sqrt(10 / 250)] * 2)
+        trades.iloc[:2].assign(netting_set="m"),
+        pd.DataFrame({"netting_set": ["m"], "margined": [True]}),
+    ).trades.set_index("trade_id")
+    assert margined.loc["fut", "maturity_factor"] == pytest.approx(np.sqrt(10 / 250))
+    assert margined.loc["fwd", "maturity_factor"] == pytest.approx(1.5 * np.sqrt(10 / 250))

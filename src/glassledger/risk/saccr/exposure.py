@@ -100,8 +100,11 @@ def margin_period_of_risk(
 def remaining_maturity(trades: pd.DataFrame) -> np.ndarray:
     """M of each trade for the unmargined maturity factor, in years: its maturity, or, for a
     trade settled to market daily (``settled_daily``), the time to its next reset, one
-    business day - a contract whose exposure is settled on set dates and whose terms are
-    reset to a value of zero has the time to the next reset as its remaining maturity."""
+    business day: "for a derivative contract that is structured such that on specified dates
+    any outstanding exposure is settled and the terms are reset so that the fair value of the
+    contract is zero, the remaining maturity equals the time until the next reset date"
+    (CRE52.37(5)). CRE52.32 FAQ1: such trades are unmargined, with M at its floor of 10
+    business days; E (and so the IR maturity bucket) is unchanged."""
     daily = trades["settled_daily"].to_numpy(dtype=bool)
     return np.where(daily, 1.0 / BUSINESS_DAYS_PER_YEAR, trades["maturity"].to_numpy())
 
@@ -323,6 +326,8 @@ def compute_saccr(
         covered, np.append(m.mpor_agreement, 0.0)[agreement], np.nan_to_num(m.mpor)[codes]
     )
     trade_margined = np.where(m.several[codes], covered, margined[codes])
+    # a trade settled daily is unmargined whatever its netting set (CRE52.32 FAQ1)
+    trade_margined &= ~t["settled_daily"].to_numpy(dtype=bool)
     mf = np.where(trade_margined, margined_maturity_factor(trade_mpor), mf_unmargined)
     effective = measures.adjusted_notional * measures.delta * mf
     sub, sub_set = _sub_netting_sets(codes, agreement, len(m.table))
