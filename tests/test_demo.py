@@ -139,9 +139,14 @@ def _check_serve_and_sigint(home: Path, port: int, process: subprocess.Popen, lo
     regulator = Client(base, Home(home).load_keys("regulator"), "regulator")
     status = regulator.get("/v1/status")
     assert status["height"] > 200  # the demo's chain, read through the signed API
+    # the network runs beside the dashboard: a transfer submitted through the API finalizes
+    client = Client(base, Home(home).load_keys("client-2"), "client-2")
+    args = {"symbol": "USD", "to": "client-3", "amount": 100}
+    receipt = client.submit("token", "transfer", args, wait_s=30)
+    assert receipt["status"] == "committed" and receipt["ok"], receipt
     process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=30) == 0, log.read_text()
-    assert "dashboard stopped" in log.read_text()
+    assert process.wait(timeout=90) == 0, log.read_text()
+    assert "dashboard stopped; network stopped at exit code 0" in log.read_text()
     assert "Traceback" not in log.read_text()
 
 

@@ -32,6 +32,7 @@ import contextlib
 import hashlib
 import os
 import random
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -713,8 +714,11 @@ def has_display() -> bool:
 
 
 def serve(home_path: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the API and the dashboard over the demo's home (``glassledger serve``'s app),
-    print the URL, open a browser when a display exists, and serve until Ctrl-C."""
+    """Serve the API and the dashboard over the demo's home (``glassledger serve``'s app)
+    with the home's embedded network running beside it (``glassledger node``, in its own
+    process, so that transactions submitted through the API are finalized), print the URL,
+    open a browser when a display exists, and serve until Ctrl-C; then stop the network
+    (SIGTERM: it finishes its step, nothing queued is lost)."""
     import threading
     import time
     import webbrowser
@@ -726,10 +730,19 @@ def serve(home_path: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
     home = Home(home_path)
     server = uvicorn.Server(uvicorn.Config(home_app(home.path), host, port, log_level="warning"))
     url = f"http://{host}:{port}/dashboard/"
+    log = home.path / "node.log"
+    with open(log, "ab") as out:
+        node = subprocess.Popen(
+            [sys.executable, "-m", "glassledger", "node", "--home", str(home.path)],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     console.print(
         f"dashboard: {url}  (sign in with the key file {home.key_file('regulator')}, or any "
         f"participant's in {home.keys})\nAPI: http://{host}:{port}/v1/... (OpenAPI: "
-        f"http://{host}:{port}/docs); Ctrl-C stops",
+        f"http://{host}:{port}/docs)\nthe embedded network runs beside it (pid {node.pid}, "
+        f"log {log}); Ctrl-C stops both",
         markup=False,
         soft_wrap=True,
     )
@@ -742,6 +755,21 @@ def serve(home_path: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
 
     if has_display():
         threading.Thread(target=browse, daemon=True).start()
-    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it stopped on
-        server.run()
-    console.print("dashboard stopped")
+    try:
+        with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises its Ctrl-C
+            server.run()
+    finally:
+        _stop(node)
+    console.print(f"dashboard stopped; network stopped at exit code {node.returncode}")
+
+
+def _stop(process: subprocess.Popen, grace_s: float = 60.0) -> None:
+    """SIGTERM ``process`` (a Ctrl-C in the terminal may have reached it already) and wait;
+    kill it only if it has not stopped after ``grace_s``."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
