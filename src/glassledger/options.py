@@ -81,16 +81,24 @@ def _creatable(path: Path, what: str) -> None:
         raise _refuse(f"no permission to create the {what} {path} in {base}")
 
 
-@_kind
-def node_home(value: Any) -> Path:
-    """An existing node home: a directory holding ``genesis.toml``."""
+def _directory(value: Any, advice: str) -> Path:
+    """``value`` as the path of an existing directory; refused with what it is instead and
+    ``advice`` (``{path}`` in it stands for the path)."""
     path = _path(value)
     if not path.is_dir():
         state = "is a file" if path.exists() else "does not exist"
-        raise _refuse(
-            f"{path} {state}: not a node home (create one with `glassledger init --home "
-            f"{path}`, or `glassledger demo --home {path}`)"
-        )
+        raise _refuse(f"{path} {state}: {advice.format(path=path)}")
+    return path
+
+
+@_kind
+def node_home(value: Any) -> Path:
+    """An existing node home: a directory holding ``genesis.toml``."""
+    path = _directory(
+        value,
+        "not a node home (create one with `glassledger init --home {path}`, or "
+        "`glassledger demo --home {path}`)",
+    )
     if not (path / "genesis.toml").is_file():
         raise _refuse(
             f"{path} is not a node home (no genesis.toml): create one with "
@@ -113,11 +121,7 @@ def store_home(value: Any) -> Path:
 @_kind
 def key_home(value: Any) -> Path:
     """An existing directory holding key files (a node home, or a client's key folder)."""
-    path = _path(value)
-    if not path.is_dir():
-        state = "is a file" if path.exists() else "does not exist"
-        raise _refuse(f"{path} {state}: give the directory holding the keys/ folder")
-    return path
+    return _directory(value, "give the directory holding the keys/ folder")
 
 
 @_kind
@@ -146,11 +150,7 @@ def new_dir(value: Any) -> Path:
 @_kind
 def existing_dir(value: Any) -> Path:
     """An existing directory to read (a run directory, a cache)."""
-    path = _path(value)
-    if not path.is_dir():
-        state = "is a file" if path.exists() else "does not exist"
-        raise _refuse(f"{path} {state}: give an existing directory")
-    return path
+    return _directory(value, "give an existing directory")
 
 
 @_kind
